@@ -1,0 +1,84 @@
+/* Link drivers: how IP packets enter and leave a stack. */
+#ifndef UMPTCP_LINK_H
+#define UMPTCP_LINK_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct um_frame {
+        uint8_t *data; /* an IP packet (v4 or v6), no link header */
+        uint32_t len;
+        uint32_t cap; /* room at data, for receive */
+};
+
+struct um_link;
+
+struct um_link_ops {
+        /* Sends up to n packets; returns how many were taken (the rest are dropped by the
+         * caller and counted). */
+        int (*send)(struct um_link *l, const struct um_frame *frames, int n, uint64_t now);
+        /* Fills up to n frames with packets due by `now`; returns the count (0 if none). */
+        int (*recv)(struct um_link *l, struct um_frame *frames, int n, uint64_t now);
+        /* When a packet will next be ready without outside input (UINT64_MAX: never/unknown). */
+        uint64_t (*next_event)(const struct um_link *l, uint64_t now);
+        /* A file descriptor that becomes readable when recv has work, or -1. */
+        int (*fd)(const struct um_link *l);
+        void (*destroy)(struct um_link *l);
+};
+
+struct um_link {
+        const struct um_link_ops *ops;
+        uint32_t mtu;
+        char name[24];
+};
+
+void um_link_destroy(struct um_link *l);
+
+/* ---- Emulated link: a pair of endpoints joined by two impaired directions. ---- */
+
+struct um_emu_outage {
+        uint64_t start_us, end_us; /* the direction drops everything in [start, end) */
+};
+
+enum { UM_EMU_MAX_OUTAGES = 8 };
+
+struct um_emu_dir_config {
+        uint64_t rate_bps;  /* 0: unlimited */
+        uint64_t delay_us;  /* one-way propagation delay */
+        uint64_t jitter_us; /* uniform extra delay in [0, jitter); keeps order */
+        double loss;        /* random loss probability */
+        /* Gilbert-Elliott burst loss: p(good->bad), p(bad->good), loss in each state. */
+        double ge_p, ge_r, ge_loss_good, ge_loss_bad;
+        double reorder; /* probability a packet is held back by reorder_delay_us */
+        uint64_t reorder_delay_us;
+        double duplicate;     /* probability a packet is delivered twice */
+        uint32_t queue_bytes; /* drop-tail queue limit; 0: 1 BDP + 64 KB */
+        struct um_emu_outage outages[UM_EMU_MAX_OUTAGES];
+        int n_outages;
+};
+
+/* A middlebox sees every packet of one direction and may rewrite it in place (len may
+ * change, up to cap) or drop it by returning 0. dir is 0 for A->B, 1 for B->A. */
+typedef int (*um_emu_middlebox_fn)(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap);
+
+struct um_emu_stats {
+        uint64_t sent, delivered, lost_random, lost_burst, lost_outage, lost_queue, lost_mtu,
+            dropped_middlebox, reordered, duplicated;
+};
+
+/* Creates two linked endpoints. ab configures A->B, ba B->A. mtu applies to both. */
+int um_link_emu_pair(const struct um_emu_dir_config *ab, const struct um_emu_dir_config *ba,
+                     uint32_t mtu, uint64_t seed, struct um_link **a, struct um_link **b);
+void um_link_emu_set_middlebox(struct um_link *any_end, um_emu_middlebox_fn fn, void *arg);
+/* Stats of the direction that leaves this endpoint. */
+const struct um_emu_stats *um_link_emu_stats(const struct um_link *end);
+/* Changes a direction's configuration mid-run (the one leaving this endpoint). */
+void um_link_emu_configure(struct um_link *end, const struct um_emu_dir_config *cfg);
+
+/* ---- Linux TUN: attach to an existing device made with `ip tuntap add dev NAME mode tun`. */
+int um_link_tun_open(const char *ifname, struct um_link **out);
+
+/* ---- pcap: wraps any link and writes every packet both ways to a capture file. */
+int um_link_pcap_wrap(struct um_link *inner, const char *path, struct um_link **out);
+
+#endif

@@ -1,0 +1,57 @@
+/* Simulation: stacks over emulated links in virtual time, and a verified bulk transfer. */
+#ifndef UMPTCP_SIM_H
+#define UMPTCP_SIM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <umptcp/link.h>
+
+struct um_stack;
+
+/* Advances virtual time from *now, polling every stack at each event, until `done(arg)`
+ * returns non-zero or time reaches `until`. Returns 1 if done, 0 on time limit, -1 when
+ * nothing is left to happen (deadlock). */
+int um_sim_run(struct um_stack **stacks, int n, uint64_t *now, uint64_t until,
+               int (*done)(void *arg), void *arg);
+
+struct um_sim_path {
+        struct um_emu_dir_config fwd, rev; /* client->server, server->client */
+        uint32_t mtu;                      /* 0: 1500 */
+};
+
+struct um_sim_transfer_cfg {
+        uint64_t seed;
+        uint64_t bytes;         /* client -> server */
+        uint64_t reverse_bytes; /* server -> client, at the same time */
+        int ipv6;
+        int protocol; /* IPPROTO_TCP (default) */
+        struct um_sim_path path;
+        const char *cc;               /* NULL: the default (cubic) */
+        uint32_t sndbuf, rcvbuf;      /* 0: auto-tuned */
+        uint32_t app_read_chunk;      /* receiver reads at most this much per wake-up (0: 64 KB) */
+        uint64_t read_pause_until_us; /* receiver reads nothing before this virtual time */
+        uint64_t time_limit_us;       /* 0: 600 s of virtual time */
+        um_emu_middlebox_fn middlebox;
+        void *middlebox_arg;
+        FILE *timeline;   /* per-second lines, or NULL */
+        const char *pcap; /* capture of the client's link, or NULL */
+        int log_level;
+};
+
+struct um_sim_transfer_result {
+        int completed; /* both directions delivered and closed */
+        int verified;  /* SHA-256 of what was sent equals what arrived, both ways */
+        uint64_t received, reverse_received;
+        double seconds;     /* virtual time from connect to completion */
+        double goodput_bps; /* client -> server payload rate */
+        uint64_t retrans_segs, timeouts;
+        int client_error, server_error;
+        char digest_sent[65], digest_received[65];
+};
+
+/* Runs one transfer between two fresh stacks (client 10.0.0.1 / fd00::1, server 10.0.0.2 /
+ * fd00::2) and fills res. Returns 0 if it completed and verified, -1 otherwise. */
+int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfer_result *res);
+
+#endif

@@ -1,0 +1,49 @@
+/* BSD-style sockets over a stack instance. Calls never block inside the stack: they
+ * return -1 with errno set (EAGAIN, EINPROGRESS, ...) like non-blocking POSIX sockets. */
+#ifndef UMPTCP_SOCKET_H
+#define UMPTCP_SOCKET_H
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct um_stack;
+
+int um_socket(struct um_stack *st, int domain, int type, int protocol);
+int um_bind(struct um_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+int um_listen(struct um_stack *st, int fd, int backlog);
+int um_accept(struct um_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int um_connect(struct um_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t um_send(struct um_stack *st, int fd, const void *buf, size_t len, int flags);
+ssize_t um_recv(struct um_stack *st, int fd, void *buf, size_t len, int flags);
+int um_shutdown(struct um_stack *st, int fd, int how);
+int um_close(struct um_stack *st, int fd);
+int um_setsockopt(struct um_stack *st, int fd, int level, int name, const void *val, socklen_t len);
+int um_getsockopt(struct um_stack *st, int fd, int level, int name, void *val, socklen_t *len);
+int um_getsockname(struct um_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int um_getpeername(struct um_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+
+/* Readiness, as poll(2) revents: POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
+short um_sock_events(struct um_stack *st, int fd);
+/* Fills revents for each entry; returns how many are ready. Never blocks. */
+int um_poll(struct um_stack *st, struct pollfd *fds, int n);
+/* Called from within um_stack_poll() whenever the socket's readiness may have changed. */
+typedef void (*um_sock_cb)(struct um_stack *st, int fd, short revents, void *arg);
+int um_sock_set_callback(struct um_stack *st, int fd, um_sock_cb cb, void *arg);
+
+/* ---- Blocking helpers for simple tools: run the stack in real time. ---- */
+/* Runs the stack (reading links, firing timers) until `fd` has any of `events` or
+ * timeout_ms passes (-1: forever). Returns the revents, 0 on timeout. */
+short um_wait(struct um_stack *st, int fd, short events, int timeout_ms);
+/* Runs the stack in real time for up to timeout_ms, also waking when extra_fd is readable.
+ * Returns 1 if extra_fd became readable, 0 otherwise. */
+int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms);
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+#endif

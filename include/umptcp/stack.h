@@ -1,0 +1,46 @@
+/* The stack instance: all state lives here. Time is injected by the caller. */
+#ifndef UMPTCP_STACK_H
+#define UMPTCP_STACK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct um_stack;
+struct um_link;
+
+struct um_stack_config {
+        /* Non-zero: every random number comes from a PRNG seeded with this value, so a
+         * simulated run is exactly repeatable. Zero: a CSPRNG (OpenSSL RAND_bytes). */
+        uint64_t seed;
+        /* Name used in log lines ("A", "client", ...). */
+        const char *name;
+        /* Log verbosity: 0 errors only, 1 info, 2 debug. */
+        int log_level;
+        FILE *log_file; /* NULL: stderr */
+};
+
+struct um_stack *um_stack_new(const struct um_stack_config *cfg);
+void um_stack_free(struct um_stack *st);
+
+/* Adds an interface driven by `link` (the stack does not own the link). Returns the
+ * interface index (>= 0) or a negative errno. The first interface is the default route. */
+int um_stack_add_iface(struct um_stack *st, struct um_link *link);
+/* Adds "ADDR/PREFIX" (IPv4 or IPv6) to an interface. Returns 0 or a negative errno. */
+int um_stack_add_addr(struct um_stack *st, int ifindex, const char *addr_prefix);
+
+/* Runs everything due at `now_us` (microseconds, any epoch, never decreasing):
+ * reads the links, processes timers, sends what is ready. */
+void um_stack_poll(struct um_stack *st, uint64_t now_us);
+/* When the stack next needs um_stack_poll() without new input; UINT64_MAX if never. */
+uint64_t um_stack_next_deadline(const struct um_stack *st);
+/* The time of the last poll. */
+uint64_t um_stack_now(const struct um_stack *st);
+
+/* Counters: named like the MIB they follow. um_counter_get returns 0 for unknown names. */
+uint64_t um_counter_get(const struct um_stack *st, const char *name);
+void um_counters_print(const struct um_stack *st, FILE *out, int include_zero);
+
+/* Monotonic wall clock in microseconds, for event loops that run in real time. */
+uint64_t um_clock_now_us(void);
+
+#endif

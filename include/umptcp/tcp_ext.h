@@ -1,0 +1,110 @@
+/* Generic TCP extension points: an option registry and an upper-layer-protocol (ULP) hook.
+ * Any TCP extension can use them; nothing here is specific to one protocol. */
+#ifndef UMPTCP_TCP_EXT_H
+#define UMPTCP_TCP_EXT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct um_stack;
+struct um_tcp_conn;
+struct um_pkt;
+
+enum {
+        UM_TH_FIN = 0x01,
+        UM_TH_SYN = 0x02,
+        UM_TH_RST = 0x04,
+        UM_TH_PSH = 0x08,
+        UM_TH_ACK = 0x10,
+        UM_TH_URG = 0x20,
+};
+
+/* A segment being parsed or built, as option handlers and ULPs see it. */
+struct um_tcp_seg_info {
+        uint8_t flags;
+        uint32_t seq, ack;
+        uint32_t len; /* payload bytes */
+        const uint8_t *payload;
+        struct um_pkt *pkt; /* attach or read per-segment metadata via um_tcp_pkt_ext_* */
+};
+
+/* ---- Option registry ----
+ * Built-in options (MSS, window scale, SACK-permitted, timestamps) are written first; then
+ * registered handlers in decreasing priority, each told the room left of the 40 bytes;
+ * SACK blocks fill whatever room remains last. A handler that does not fit is skipped. */
+struct um_tcp_option_ops {
+        uint8_t kind;
+        int priority;
+        /* Input: one option of this kind (opt[0] = kind, opt[1] = len, len >= 2 and fits).
+         * Called with the connection the segment belongs to (for a SYN to a listener: the new
+         * child). Return 0 to accept, negative to drop the segment (counted). */
+        int (*parse)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                     const uint8_t *opt, uint8_t len);
+        /* Output: bytes this option needs on this segment (0: none), given the room left. */
+        unsigned (*size)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                         unsigned room);
+        /* Writes the option (exactly as many bytes as size() returned). */
+        void (*write)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                      uint8_t *out, unsigned n);
+};
+
+/* Registers a handler for ops->kind (not one of the built-in kinds 0-5, 8). The ops and arg
+ * must outlive the stack. Returns 0, -EEXIST or -EINVAL. */
+int um_tcp_option_register(struct um_stack *st, const struct um_tcp_option_ops *ops, void *arg);
+
+/* ---- Upper-layer protocol hook ---- */
+enum um_tcp_hs_step {
+        UM_TCP_HS_SYN_SENT,     /* active open sent its SYN */
+        UM_TCP_HS_SYN_RECEIVED, /* a listener's child got the SYN, before the SYN/ACK */
+        UM_TCP_HS_SYNACK_RECEIVED,
+        UM_TCP_HS_ESTABLISHED,
+};
+
+struct um_tcp_ulp_ops {
+        const char *name;
+        /* A listener with this ULP made a child: set the child's context (um_tcp_ulp_set). */
+        int (*clone)(struct um_tcp_conn *listener, struct um_tcp_conn *child);
+        void (*handshake)(struct um_tcp_conn *c, enum um_tcp_hs_step step);
+        /* Every accepted segment, after its options were parsed, before its data is queued. */
+        void (*segment_in)(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg);
+        /* In-order bytes [seq, seq+len) are now readable with um_tcp_read(). */
+        void (*data_ready)(struct um_tcp_conn *c, uint32_t seq, uint32_t len);
+        /* snd_una advanced by `bytes` to snd_una. */
+        void (*acked)(struct um_tcp_conn *c, uint32_t snd_una, uint32_t bytes);
+        void (*state_change)(struct um_tcp_conn *c, int old_state, int new_state);
+        void (*write_space)(struct um_tcp_conn *c);
+        /* May cap how many bytes a segment starting at seq carries (return len unchanged
+         * for no cap, never 0). */
+        uint32_t (*tx_limit)(struct um_tcp_conn *c, uint32_t seq, uint32_t len);
+        /* A segment is being built: attach metadata before options are written. */
+        void (*segment_out)(struct um_tcp_conn *c, struct um_tcp_seg_info *seg);
+        /* The connection is being freed. */
+        void (*release)(struct um_tcp_conn *c);
+};
+
+int um_tcp_ulp_set(struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops, void *ctx);
+void *um_tcp_ulp_ctx(const struct um_tcp_conn *c);
+
+/* ---- What extensions may ask of a connection ---- */
+struct um_stack *um_tcp_stack(const struct um_tcp_conn *c);
+int um_tcp_state(const struct um_tcp_conn *c);
+uint32_t um_tcp_snd_una(const struct um_tcp_conn *c);
+uint32_t um_tcp_snd_nxt(const struct um_tcp_conn *c);
+uint32_t um_tcp_rcv_nxt(const struct um_tcp_conn *c);
+uint32_t um_tcp_iss(const struct um_tcp_conn *c);
+uint32_t um_tcp_irs(const struct um_tcp_conn *c);
+/* Reads (and consumes) in-order data, like recv(). Returns bytes or a negative errno. */
+long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);
+/* Queues data to send, like send(). Returns bytes taken or a negative errno. */
+long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);
+/* Sends a reset and frees the connection's protocol state. */
+void um_tcp_abort(struct um_tcp_conn *c);
+/* Asks for an ACK to be sent now (for example to carry an option). */
+void um_tcp_send_ack(struct um_tcp_conn *c);
+
+/* Per-segment metadata: register an id per stack once, then attach/read. */
+int um_tcp_pkt_ext_register(struct um_stack *st, size_t size);
+void *um_tcp_pkt_ext_add(struct um_stack *st, struct um_pkt *pkt, int id);
+void *um_tcp_pkt_ext_get(const struct um_pkt *pkt, int id);
+
+#endif

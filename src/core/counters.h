@@ -1,0 +1,71 @@
+/* Per-stack counters, named like the Linux MIB entries they follow (nstat names). */
+#ifndef UM_CORE_COUNTERS_H
+#define UM_CORE_COUNTERS_H
+
+#include <stdint.h>
+
+#define UM_COUNTER_LIST(X)                                                                         \
+        X(IpInReceives)                                                                            \
+        X(IpInHdrErrors)                                                                           \
+        X(IpInAddrErrors)                                                                          \
+        X(IpInUnknownProtos)                                                                       \
+        X(IpInFragDropped)                                                                         \
+        X(IpInDelivers)                                                                            \
+        X(IpOutRequests)                                                                           \
+        X(IpOutNoRoutes)                                                                           \
+        X(IpOutDiscards)                                                                           \
+        X(IcmpInMsgs)                                                                              \
+        X(IcmpInErrors)                                                                            \
+        X(IcmpInEchos)                                                                             \
+        X(IcmpInDestUnreachs)                                                                      \
+        X(IcmpOutEchoReps)                                                                         \
+        X(TcpActiveOpens)                                                                          \
+        X(TcpPassiveOpens)                                                                         \
+        X(TcpAttemptFails)                                                                         \
+        X(TcpEstabResets)                                                                          \
+        X(TcpInSegs)                                                                               \
+        X(TcpOutSegs)                                                                              \
+        X(TcpRetransSegs)                                                                          \
+        X(TcpInErrs)                                                                               \
+        X(TcpInCsumErrors)                                                                         \
+        X(TcpOutRsts)                                                                              \
+        X(TcpExtBadOptions)                                                                        \
+        X(TcpExtNoSocket)                                                                          \
+        X(TcpExtChallengeACK)                                                                      \
+        X(TcpExtSYNChallenge)                                                                      \
+        X(TcpExtRSTChallenge)                                                                      \
+        X(TcpExtChallengeACKLimited)                                                               \
+        X(TcpExtPAWSEstab)                                                                         \
+        X(TcpExtOutOfWindow)                                                                       \
+        X(TcpExtAckTooNew)                                                                         \
+        X(TcpExtAckTooOld)                                                                         \
+        X(TcpExtListenOverflows)                                                                   \
+        X(TcpExtListenDrops)                                                                       \
+        X(TcpExtTCPTimeouts)                                                                       \
+        X(TcpExtTCPLossProbes)                                                                     \
+        X(TcpExtTCPSackRecovery)                                                                   \
+        X(TcpExtTCPRenoRecovery)                                                                   \
+        X(TcpExtTCPRACKLost)                                                                       \
+        X(TcpExtTCPOFOQueue)                                                                       \
+        X(TcpExtTCPOFODrop)                                                                        \
+        X(TcpExtTCPRcvQDrop)                                                                       \
+        X(TcpExtTCPDupData)                                                                        \
+        X(TcpExtTCPWinProbe)                                                                       \
+        X(TcpExtTCPKeepAlive)                                                                      \
+        X(TcpExtTCPAbortOnTimeout)                                                                 \
+        X(TcpExtTCPAbortOnData)                                                                    \
+        X(TcpExtTCPAbortOnClose)                                                                   \
+        X(TcpExtTCPDelayedAcks)                                                                    \
+        X(TcpExtTCPSpuriousRTOs)                                                                   \
+        X(TcpExtTCPRcvAutotune)                                                                    \
+        X(TcpExtTW)                                                                                \
+        X(LinkOutDrops)                                                                            \
+        X(PktPoolExhausted)
+
+struct um_counters {
+#define UM_COUNTER_FIELD(name) uint64_t name;
+        UM_COUNTER_LIST(UM_COUNTER_FIELD)
+#undef UM_COUNTER_FIELD
+};
+
+#endif

@@ -1,0 +1,18 @@
+#include "core/log.h"
+#include "core/stack.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void um_log(const struct um_stack *st, int level, const char *fmt, ...)
+{
+        if (level > st->log_level)
+                return;
+        FILE *out = st->log_file ? st->log_file : stderr;
+        fprintf(out, "[%10.6f %s] ", (double)st->now / 1e6, st->name);
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(out, fmt, ap);
+        va_end(ap);
+        fputc('\n', out);
+}

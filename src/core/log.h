@@ -1,0 +1,17 @@
+#ifndef UM_CORE_LOG_H
+#define UM_CORE_LOG_H
+
+struct um_stack;
+
+enum { UM_LOG_ERR = 0, UM_LOG_INFO = 1, UM_LOG_DEBUG = 2 };
+
+void um_log(const struct um_stack *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define um_dbg(st, ...)                                                                            \
+        do {                                                                                       \
+                if ((st)->log_level >= UM_LOG_DEBUG)                                               \
+                        um_log((st), UM_LOG_DEBUG, __VA_ARGS__);                                   \
+        } while (0)
+
+#endif

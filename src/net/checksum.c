@@ -1,0 +1,60 @@
+#include "net/checksum.h"
+#include "net/addr.h"
+
+#include <string.h>
+
+uint64_t um_csum_add(uint64_t sum, const void *data, size_t len)
+{
+        const uint8_t *p = data;
+        /* Sum 32-bit big-endian-agnostic words: one's-complement addition is byte-order
+         * independent as long as the final fold is done in the same order (RFC 1071 §2(B)). */
+        while (len >= 8) {
+                uint32_t a, b;
+                memcpy(&a, p, 4);
+                memcpy(&b, p + 4, 4);
+                sum += (uint64_t)a + b;
+                p += 8;
+                len -= 8;
+        }
+        while (len >= 2) {
+                uint16_t w;
+                memcpy(&w, p, 2);
+                sum += w;
+                p += 2;
+                len -= 2;
+        }
+        if (len) {
+                uint16_t w = 0;
+                memcpy(&w, p, 1);
+                sum += w;
+        }
+        return sum;
+}
+
+uint16_t um_csum_fold(uint64_t sum)
+{
+        while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+        return (uint16_t)~sum;
+}
+
+uint64_t um_csum_pseudo(const struct um_addr *src, const struct um_addr *dst, uint8_t proto,
+                        uint32_t len)
+{
+        uint64_t sum = um_csum_add(0, src->b, um_addr_len(src));
+        sum = um_csum_add(sum, dst->b, um_addr_len(dst));
+        uint8_t tail[8] = {0};
+        if (src->family == AF_INET) {
+                tail[0] = 0;
+                tail[1] = proto;
+                tail[2] = (uint8_t)(len >> 8);
+                tail[3] = (uint8_t)len;
+                return um_csum_add(sum, tail, 4);
+        }
+        tail[0] = (uint8_t)(len >> 24);
+        tail[1] = (uint8_t)(len >> 16);
+        tail[2] = (uint8_t)(len >> 8);
+        tail[3] = (uint8_t)len;
+        tail[7] = proto;
+        return um_csum_add(sum, tail, 8);
+}

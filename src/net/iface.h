@@ -1,0 +1,37 @@
+/* Interfaces, their addresses, and source-address routing. */
+#ifndef UM_NET_IFACE_H
+#define UM_NET_IFACE_H
+
+#include "core/pkt.h"
+#include "net/addr.h"
+
+struct um_link;
+struct um_stack;
+
+enum { UM_MAX_IFACES = 16, UM_MAX_ADDRS = 8, UM_TX_BATCH = 64 };
+
+struct um_ifaddr {
+        struct um_addr addr;
+        int prefix;
+};
+
+struct um_iface {
+        struct um_link *link;
+        struct um_ifaddr addrs[UM_MAX_ADDRS];
+        int n_addrs;
+        struct um_pkt *txq[UM_TX_BATCH]; /* flushed in one batch at the end of a poll */
+        int n_txq;
+};
+
+/* Index of the interface owning `a`, or -1 when `a` is not a local address. */
+int um_iface_of_addr(const struct um_stack *st, const struct um_addr *a);
+/* Chooses the egress interface and, when *src is unspecified, the source address.
+ * A bound source address leaves through its own interface (source-address routing);
+ * otherwise an on-link prefix wins, then the first interface with that family.
+ * Returns the interface index or -ENETUNREACH. */
+int um_route(const struct um_stack *st, struct um_addr *src, const struct um_addr *dst);
+/* Queues an IP packet for transmission on an interface (takes the packet). */
+void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt);
+void um_iface_flush(struct um_stack *st, int ifindex);
+
+#endif

@@ -1,0 +1,310 @@
+/* A verified bulk transfer between two stacks over one emulated path, in virtual time.
+ * Each direction's bytes come from a seeded generator and are hashed on both ends. */
+#include <umptcp/sim.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CHUNK = 64 * 1024 };
+
+struct gen {
+        uint64_t state;
+};
+
+static void gen_fill(struct gen *g, uint8_t *buf, size_t n)
+{
+        for (size_t i = 0; i < n; i += 8) {
+                g->state ^= g->state << 13;
+                g->state ^= g->state >> 7;
+                g->state ^= g->state << 17;
+                size_t k = n - i < 8 ? n - i : 8;
+                memcpy(buf + i, &g->state, k);
+        }
+}
+
+/* One direction of the transfer: a writer on one socket, a reader on the other. */
+struct flow {
+        uint64_t total, sent, received;
+        struct gen gen;
+        EVP_MD_CTX *tx_hash, *rx_hash;
+        uint8_t pending[CHUNK];
+        size_t pending_len, pending_off;
+        int wr_closed, eof;
+};
+
+struct xfer {
+        const struct um_sim_transfer_cfg *cfg;
+        struct um_stack *cli, *srv;
+        int cfd, lfd, sfd;
+        struct flow up, down; /* up: client -> server */
+        uint8_t *rbuf;
+        uint64_t *now;
+        int failed;
+        uint64_t sec_mark, sec_bytes;
+};
+
+static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
+{
+        memset(f, 0, sizeof(*f));
+        f->total = total;
+        f->gen.state = seed ? seed : 0x9e3779b97f4a7c15ULL;
+        f->tx_hash = EVP_MD_CTX_new();
+        f->rx_hash = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(f->tx_hash, EVP_sha256(), NULL);
+        EVP_DigestInit_ex(f->rx_hash, EVP_sha256(), NULL);
+}
+
+static void hex(const uint8_t *d, char *out)
+{
+        for (int i = 0; i < 32; i++)
+                sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void flow_finish(struct flow *f, char *sent_hex, char *recv_hex, int *same)
+{
+        uint8_t a[32], b[32];
+        unsigned n;
+        EVP_DigestFinal_ex(f->tx_hash, a, &n);
+        EVP_DigestFinal_ex(f->rx_hash, b, &n);
+        EVP_MD_CTX_free(f->tx_hash);
+        EVP_MD_CTX_free(f->rx_hash);
+        *same = memcmp(a, b, 32) == 0;
+        if (sent_hex) {
+                hex(a, sent_hex);
+                hex(b, recv_hex);
+        }
+}
+
+static void pump_write(struct xfer *x, struct um_stack *st, int fd, struct flow *f)
+{
+        while (!f->wr_closed) {
+                if (f->pending_off == f->pending_len) {
+                        uint64_t left = f->total - f->sent;
+                        if (!left) {
+                                if (um_shutdown(st, fd, SHUT_WR) < 0 && errno != ENOTCONN)
+                                        x->failed = 1;
+                                f->wr_closed = 1;
+                                return;
+                        }
+                        f->pending_len = left < CHUNK ? (size_t)left : CHUNK;
+                        f->pending_off = 0;
+                        gen_fill(&f->gen, f->pending, f->pending_len);
+                        EVP_DigestUpdate(f->tx_hash, f->pending, f->pending_len);
+                        f->sent += f->pending_len;
+                }
+                ssize_t n = um_send(st, fd, f->pending + f->pending_off,
+                                    f->pending_len - f->pending_off, 0);
+                if (n < 0) {
+                        if (errno != EAGAIN)
+                                x->failed = 1;
+                        return;
+                }
+                f->pending_off += (size_t)n;
+        }
+}
+
+static void pump_read(struct xfer *x, struct um_stack *st, int fd, struct flow *f, int count)
+{
+        if (*x->now < x->cfg->read_pause_until_us)
+                return;
+        size_t chunk = x->cfg->app_read_chunk ? x->cfg->app_read_chunk : CHUNK;
+        if (chunk > CHUNK)
+                chunk = CHUNK;
+        while (!f->eof) {
+                ssize_t n = um_recv(st, fd, x->rbuf, chunk, 0);
+                if (n == 0) {
+                        f->eof = 1;
+                        return;
+                }
+                if (n < 0) {
+                        if (errno != EAGAIN)
+                                x->failed = 1;
+                        return;
+                }
+                EVP_DigestUpdate(f->rx_hash, x->rbuf, (size_t)n);
+                f->received += (uint64_t)n;
+                if (count)
+                        x->sec_bytes += (uint64_t)n;
+                if (x->cfg->app_read_chunk)
+                        return; /* a slow reader: one chunk per wake-up */
+        }
+}
+
+static void timeline(struct xfer *x)
+{
+        FILE *out = x->cfg->timeline;
+        if (!out)
+                return;
+        while (*x->now >= x->sec_mark + 1000000) {
+                struct tcp_info ti;
+                socklen_t len = sizeof(ti);
+                memset(&ti, 0, sizeof(ti));
+                um_getsockopt(x->cli, x->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len);
+                x->sec_mark += 1000000;
+                fprintf(out,
+                        "t=%4.0fs  goodput %9.3f Mbit/s  cwnd %6u seg  srtt %8.3f ms  retrans %u\n",
+                        (double)x->sec_mark / 1e6, (double)x->sec_bytes * 8 / 1e6, ti.tcpi_snd_cwnd,
+                        ti.tcpi_rtt / 1000.0, ti.tcpi_total_retrans);
+                x->sec_bytes = 0;
+        }
+}
+
+static int step(void *arg)
+{
+        struct xfer *x = arg;
+        if (x->sfd < 0) {
+                x->sfd = um_accept(x->srv, x->lfd, NULL, NULL);
+                if (x->sfd < 0 && errno != EAGAIN)
+                        x->failed = 1;
+        }
+        short cev = um_sock_events(x->cli, x->cfd);
+        if (cev & POLLERR)
+                x->failed = 1;
+        if (cev & POLLOUT)
+                pump_write(x, x->cli, x->cfd, &x->up);
+        pump_read(x, x->cli, x->cfd, &x->down, 0);
+        if (x->sfd >= 0) {
+                pump_read(x, x->srv, x->sfd, &x->up, 1);
+                if (um_sock_events(x->srv, x->sfd) & POLLOUT)
+                        pump_write(x, x->srv, x->sfd, &x->down);
+                if (um_sock_events(x->srv, x->sfd) & POLLERR)
+                        x->failed = 1;
+        }
+        timeline(x);
+        return x->failed || (x->up.eof && x->down.eof && x->up.wr_closed && x->down.wr_closed);
+}
+
+static int make_stack(struct um_stack **st, const char *name, uint64_t seed, int log_level,
+                      struct um_link *link, const char *addr)
+{
+        struct um_stack_config sc = {.seed = seed, .name = name, .log_level = log_level};
+        *st = um_stack_new(&sc);
+        if (!*st)
+                return -1;
+        int ifi = um_stack_add_iface(*st, link);
+        return ifi < 0 || um_stack_add_addr(*st, ifi, addr) < 0 ? -1 : 0;
+}
+
+static int set_opts(struct um_stack *st, int fd, const struct um_sim_transfer_cfg *cfg)
+{
+        int rc = 0;
+        if (cfg->cc)
+                rc |= um_setsockopt(st, fd, IPPROTO_TCP, TCP_CONGESTION, cfg->cc,
+                                    (socklen_t)strlen(cfg->cc));
+        if (cfg->sndbuf)
+                rc |= um_setsockopt(st, fd, SOL_SOCKET, SO_SNDBUF, &cfg->sndbuf, sizeof(int));
+        if (cfg->rcvbuf)
+                rc |= um_setsockopt(st, fd, SOL_SOCKET, SO_RCVBUF, &cfg->rcvbuf, sizeof(int));
+        return rc;
+}
+
+int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfer_result *res)
+{
+        memset(res, 0, sizeof(*res));
+        uint32_t mtu = cfg->path.mtu ? cfg->path.mtu : 1500;
+        struct um_link *la = NULL, *lb = NULL, *lcli = NULL;
+        if (um_link_emu_pair(&cfg->path.fwd, &cfg->path.rev, mtu, cfg->seed * 7 + 1, &la, &lb))
+                return -1;
+        if (cfg->middlebox)
+                um_link_emu_set_middlebox(la, cfg->middlebox, cfg->middlebox_arg);
+        lcli = la;
+        if (cfg->pcap && um_link_pcap_wrap(la, cfg->pcap, &lcli) < 0)
+                lcli = la;
+        struct xfer x = {.cfg = cfg, .cfd = -1, .lfd = -1, .sfd = -1};
+        uint64_t now = 0;
+        x.now = &now;
+        x.rbuf = malloc(CHUNK);
+        int ok = x.rbuf &&
+                 !make_stack(&x.cli, "client", cfg->seed * 2 + 1, cfg->log_level, lcli,
+                             cfg->ipv6 ? "fd00::1/64" : "10.0.0.1/24") &&
+                 !make_stack(&x.srv, "server", cfg->seed * 2 + 2, cfg->log_level, lb,
+                             cfg->ipv6 ? "fd00::2/64" : "10.0.0.2/24");
+        int proto = cfg->protocol ? cfg->protocol : IPPROTO_TCP;
+        int family = cfg->ipv6 ? AF_INET6 : AF_INET;
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        memset(&ss, 0, sizeof(ss));
+        if (cfg->ipv6) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons(5001);
+                inet_pton(AF_INET6, "fd00::2", &s6->sin6_addr);
+                sl = sizeof(*s6);
+        } else {
+                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons(5001);
+                inet_pton(AF_INET, "10.0.0.2", &s4->sin_addr);
+                sl = sizeof(*s4);
+        }
+        if (ok) {
+                x.lfd = um_socket(x.srv, family, SOCK_STREAM, proto);
+                ok = x.lfd >= 0 && !set_opts(x.srv, x.lfd, cfg) &&
+                     !um_bind(x.srv, x.lfd, (struct sockaddr *)&ss, sl) &&
+                     !um_listen(x.srv, x.lfd, 16);
+        }
+        if (ok) {
+                x.cfd = um_socket(x.cli, family, SOCK_STREAM, proto);
+                ok = x.cfd >= 0 && !set_opts(x.cli, x.cfd, cfg) &&
+                     um_connect(x.cli, x.cfd, (struct sockaddr *)&ss, sl) < 0 &&
+                     errno == EINPROGRESS;
+        }
+        flow_init(&x.up, cfg->bytes, cfg->seed ^ 0x5555);
+        flow_init(&x.down, cfg->reverse_bytes, cfg->seed ^ 0xaaaa);
+        int rc = -1;
+        if (ok) {
+                struct um_stack *stacks[2] = {x.cli, x.srv};
+                uint64_t limit = cfg->time_limit_us ? cfg->time_limit_us : 600ULL * 1000000;
+                int r = um_sim_run(stacks, 2, &now, limit, step, &x);
+                res->completed = r == 1 && !x.failed;
+                res->seconds = (double)now / 1e6;
+                res->received = x.up.received;
+                res->reverse_received = x.down.received;
+                res->retrans_segs = um_counter_get(x.cli, "TcpRetransSegs") +
+                                    um_counter_get(x.srv, "TcpRetransSegs");
+                res->timeouts = um_counter_get(x.cli, "TcpExtTCPTimeouts") +
+                                um_counter_get(x.srv, "TcpExtTCPTimeouts");
+                int e = 0;
+                socklen_t el = sizeof(e);
+                um_getsockopt(x.cli, x.cfd, SOL_SOCKET, SO_ERROR, &e, &el);
+                res->client_error = e;
+                if (x.sfd >= 0) {
+                        el = sizeof(e);
+                        e = 0;
+                        um_getsockopt(x.srv, x.sfd, SOL_SOCKET, SO_ERROR, &e, &el);
+                        res->server_error = e;
+                }
+        }
+        int same_up, same_down;
+        flow_finish(&x.up, res->digest_sent, res->digest_received, &same_up);
+        flow_finish(&x.down, NULL, NULL, &same_down);
+        res->verified = res->completed && same_up && same_down && x.up.received == cfg->bytes &&
+                        x.down.received == cfg->reverse_bytes;
+        if (res->seconds > 0)
+                res->goodput_bps = (double)res->received * 8 / res->seconds;
+        if (res->verified)
+                rc = 0;
+        if (x.cli) {
+                if (x.cfd >= 0)
+                        um_close(x.cli, x.cfd);
+                um_stack_free(x.cli);
+        }
+        if (x.srv) {
+                if (x.sfd >= 0)
+                        um_close(x.srv, x.sfd);
+                if (x.lfd >= 0)
+                        um_close(x.srv, x.lfd);
+                um_stack_free(x.srv);
+        }
+        if (lcli != la)
+                um_link_destroy(lcli);
+        um_link_destroy(la);
+        um_link_destroy(lb);
+        free(x.rbuf);
+        return rc;
+}

@@ -1,0 +1,282 @@
+/* TCP (RFC 9293) internal view: the connection block and the per-stack TCP state.
+ * This module is generic: extensions plug in through tcp_ext.h only. */
+#ifndef UM_TCP_TCP_H
+#define UM_TCP_TCP_H
+
+#include <umptcp/tcp_ext.h>
+
+#include "core/stack.h"
+#include "core/timer.h"
+#include "net/addr.h"
+#include "tcp/tcp_reass.h"
+#include "tcp/tcp_ring.h"
+#include "tcp/tcp_seq.h"
+
+enum tcp_state {
+        TCPS_CLOSED,
+        TCPS_LISTEN,
+        TCPS_SYN_SENT,
+        TCPS_SYN_RECEIVED,
+        TCPS_ESTABLISHED,
+        TCPS_FIN_WAIT_1,
+        TCPS_FIN_WAIT_2,
+        TCPS_CLOSE_WAIT,
+        TCPS_CLOSING,
+        TCPS_LAST_ACK,
+        TCPS_TIME_WAIT,
+};
+
+enum tcp_timer_kind {
+        TCP_T_RTO,       /* retransmission, also SYN and SYN/ACK retransmission */
+        TCP_T_DELACK,    /* delayed ACK */
+        TCP_T_PERSIST,   /* zero-window probe */
+        TCP_T_KEEPALIVE, /* keepalive idle/interval */
+        TCP_T_LINGER,    /* TIME_WAIT 2*MSL, orphaned FIN_WAIT_2 timeout */
+        TCP_T_REORDER,   /* RACK reordering window (RFC 8985 §6.2) */
+        TCP_T_TLP,       /* tail loss probe (RFC 8985 §7) */
+        TCP_T_COUNT,
+};
+
+enum {
+        TCP_MSS_DEFAULT_V4 = 536, /* RFC 9293 §3.7.1 when the peer sends no MSS */
+        TCP_MSS_DEFAULT_V6 = 1220,
+        TCP_HDR = 20,
+        TCP_MAX_OPT = 40,
+        TCP_INIT_RTO_US = 1000000,
+        TCP_MIN_RTO_US = 200000, /* Linux's floor; RFC 6298 §2.4 allows 1 s */
+        TCP_MAX_RTO_US = 60000000,
+        TCP_DELACK_US = 40000,
+        TCP_SYN_RETRIES = 6,
+        TCP_DATA_RETRIES = 15,
+        TCP_INIT_CWND_SEGS = 10, /* RFC 6928 */
+        TCP_DEFAULT_SNDBUF = 256 * 1024,
+        TCP_DEFAULT_RCVBUF = 128 * 1024,
+        TCP_MAX_BUF = 16 * 1024 * 1024,
+        TCP_RCV_WSCALE_MAX = 14,
+};
+
+/* Send-side record of one transmitted segment, for SACK, RACK and RTT sampling. */
+struct tcp_txseg {
+        uint32_t seq;
+        uint32_t len; /* sequence space, including a FIN */
+        uint64_t xmit_us;
+        uint8_t flags;
+};
+enum {
+        TXS_SACKED = 1,
+        TXS_LOST = 2,    /* marked lost, not yet retransmitted */
+        TXS_RETRANS = 4, /* a retransmission is outstanding */
+        TXS_EVER_RETRANS = 8,
+        TXS_FIN = 16,
+};
+
+struct tcp_txq {
+        struct tcp_txseg *segs;
+        uint32_t cap, head, n;
+};
+
+struct tcp_cc_ops;
+
+struct um_tcp_conn {
+        struct um_stack *st;
+        enum tcp_state state;
+        struct um_addr laddr, raddr;
+        uint16_t lport, rport;
+        int ifindex;
+        struct um_tcp_conn *hnext; /* hash chain or listener list */
+        struct um_tcp_conn *all_next, *all_prev;
+
+        /* Listener and its children. */
+        struct um_tcp_conn *parent;  /* listener that made this child, until accepted */
+        struct um_tcp_conn *aq_next; /* accept queue chain */
+        struct um_tcp_conn *aq_head, *aq_tail;
+        int backlog, n_embryonic, n_acceptq;
+
+        /* Send sequence space (RFC 9293 §3.3.1). */
+        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+        uint8_t snd_wscale, rcv_wscale;
+        uint16_t mss;           /* effective send MSS (payload bytes) */
+        uint16_t adv_mss;       /* the MSS we announced */
+        uint16_t opt_reserve;   /* option bytes an extension needs on data segments */
+        struct tcp_ring sndbuf; /* bytes from snd_una */
+        uint32_t sndbuf_max;
+        struct tcp_txq txq;
+
+        /* Receive sequence space. */
+        uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we announced */
+        struct tcp_ring rcvbuf;         /* in-order unread bytes, then out-of-order room */
+        uint32_t rcvbuf_max;
+        struct tcp_reass reass;
+        uint32_t rcv_unacked_segs; /* full segments received since our last ACK */
+        uint32_t rcv_space;        /* bytes per RTT seen by autotuning */
+        uint32_t rcv_space_seq;
+        uint64_t rcv_space_time;
+        uint64_t rcv_rtt_us;
+        uint32_t rcv_rtt_seq;
+        uint64_t rcv_rtt_time;
+
+        /* FIN handling. */
+        uint8_t fin_queued : 1; /* the application shut down its sending side */
+        uint8_t fin_rcvd : 1;
+        uint8_t rd_shut : 1;
+        uint8_t orphan : 1; /* no socket holds it any more */
+        uint8_t dead : 1;   /* waiting to be freed at the end of the poll */
+        uint8_t ack_now : 1;
+        uint8_t nodelay : 1;
+        uint8_t fin_sent : 1;
+        uint32_t fin_seq;        /* sequence number our FIN occupies, valid once sent */
+        uint8_t rcv_fin_pending; /* a FIN arrived beyond a hole */
+        uint32_t rcv_fin_seq;
+        uint64_t syn_xmit_us; /* first SYN (or SYN/ACK) transmission, for an RTT sample */
+        int soft_error;       /* last ICMP soft error, reported if the connection times out */
+
+        /* Negotiated options. */
+        uint8_t ws_ok : 1, sack_ok : 1, ts_ok : 1, syn_ts : 1, syn_sack : 1, syn_ws : 1;
+        uint8_t peer_wscale;
+        uint32_t ts_recent, ts_offset;
+        uint64_t ts_recent_time;
+
+        /* RTT and RTO (RFC 6298). */
+        uint64_t srtt_us, rttvar_us, rto_us, min_rtt_us, latest_rtt_us;
+        uint32_t backoff; /* consecutive RTOs */
+        uint32_t retries; /* retransmissions of the same data without progress */
+
+        /* Congestion control and loss recovery. */
+        const struct tcp_cc_ops *cc;
+        uint64_t cc_priv[8];
+        uint32_t cwnd, ssthresh;
+        uint32_t sacked_out, lost_out, retrans_out; /* bytes */
+        uint8_t in_recovery : 1, rto_recovery : 1;
+        uint32_t recovery_point;
+        uint32_t prr_delivered, prr_out, recover_fs;
+        uint32_t dupacks;
+        uint64_t rack_xmit_us; /* RFC 8985: most recently sent segment delivered */
+        uint32_t rack_end_seq;
+        uint64_t rack_rtt_us;
+        uint32_t tlp_end_seq;
+        uint8_t tlp_outstanding;
+        uint64_t last_send_us, last_recv_us;
+
+        /* Timers. */
+        struct um_timer timer;
+        uint64_t deadline[TCP_T_COUNT];
+        uint32_t probes; /* persist or keepalive probes without answer */
+
+        /* Socket options. */
+        uint8_t keepalive : 1, user_sndbuf : 1, user_rcvbuf : 1;
+        uint32_t keep_idle_s, keep_intvl_s, keep_cnt;
+        int linger_zero;
+        int error; /* pending SO_ERROR (positive errno) */
+
+        /* Extension hook. */
+        const struct um_tcp_ulp_ops *ulp;
+        void *ulp_ctx;
+
+        /* Socket glue: told when readiness may have changed. */
+        void (*notify)(struct um_tcp_conn *c, void *arg);
+        void *notify_arg;
+
+        /* Statistics for TCP_INFO. */
+        uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+        uint32_t segs_out, segs_in, data_segs_out, data_segs_in, total_retrans;
+        uint64_t start_us;
+};
+
+enum { TCP_MAX_OPTION_HANDLERS = 16 };
+
+struct tcp_option_entry {
+        const struct um_tcp_option_ops *ops;
+        void *arg;
+};
+
+struct um_tcp_stack {
+        struct um_tcp_conn **hash;
+        uint32_t hash_mask;
+        struct um_tcp_conn *listeners;
+        struct um_tcp_conn *all;
+        struct um_tcp_conn *graveyard;
+        uint8_t secret[32];
+        uint16_t next_port;
+        struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */
+        int n_opts;
+        uint64_t challenge_window_start;
+        uint32_t challenge_count;
+        uint64_t msl_us;
+        uint64_t fin_timeout_us;
+        const struct tcp_cc_ops *default_cc;
+};
+
+/* tcp_stack.c */
+int tcp_stack_init(struct um_stack *st);
+void tcp_stack_destroy(struct um_stack *st);
+void tcp_reap(struct um_stack *st);
+void tcp_free_all(struct um_stack *st);
+
+/* tcp_conn.c: lifetime, tables, state changes */
+struct um_tcp_conn *tcp_conn_new(struct um_stack *st);
+int tcp_conn_alloc_buffers(struct um_tcp_conn *c);
+void tcp_hash_insert(struct um_tcp_conn *c);
+void tcp_hash_remove(struct um_tcp_conn *c);
+struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
+                               const struct um_addr *raddr, uint16_t rport);
+struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_addr *laddr,
+                                        uint16_t lport);
+void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s);
+/* Ends the connection: reports err (0 for a normal close) and frees it once orphaned. */
+void tcp_done(struct um_tcp_conn *c, int err);
+void tcp_notify(struct um_tcp_conn *c);
+uint32_t tcp_isn(struct um_tcp_conn *c);
+int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c);
+
+/* tcp_timer.c */
+void tcp_timer_set(struct um_tcp_conn *c, enum tcp_timer_kind k, uint64_t at);
+void tcp_timer_clear(struct um_tcp_conn *c, enum tcp_timer_kind k);
+void tcp_timer_init(struct um_tcp_conn *c);
+void tcp_rearm_rto(struct um_tcp_conn *c);
+void tcp_arm_keepalive(struct um_tcp_conn *c);
+
+/* tcp_rtt.c */
+void tcp_rtt_sample(struct um_tcp_conn *c, uint64_t rtt_us);
+
+/* tcp_output.c */
+void tcp_output(struct um_tcp_conn *c);
+int tcp_send_syn(struct um_tcp_conn *c);
+void tcp_send_ack(struct um_tcp_conn *c);
+void tcp_send_probe(struct um_tcp_conn *c);
+void tcp_send_rst(struct um_tcp_conn *c);
+int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s);
+uint32_t tcp_rcv_window(const struct um_tcp_conn *c);
+uint32_t tcp_seg_size(const struct um_tcp_conn *c);
+void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
+                     const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
+                     uint32_t ack, uint8_t flags);
+void tcp_maybe_window_update(struct um_tcp_conn *c);
+
+/* tcp_txq.c: the record of transmitted segments */
+struct tcp_txseg *tcp_txq_at(struct tcp_txq *q, uint32_t i);
+int tcp_txq_push(struct tcp_txq *q, const struct tcp_txseg *s);
+void tcp_txq_pop(struct tcp_txq *q);
+void tcp_txq_free(struct tcp_txq *q);
+
+/* tcp_recovery.c: SACK scoreboard, RACK-TLP, PRR */
+/* Processes an ACK's cumulative part and SACK blocks; returns bytes newly delivered. */
+uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack,
+                        int dsack_ok);
+void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack);
+void tcp_rack_detect(struct um_tcp_conn *c);
+void tcp_on_rto(struct um_tcp_conn *c);
+void tcp_on_tlp(struct um_tcp_conn *c);
+void tcp_arm_tlp(struct um_tcp_conn *c);
+uint32_t tcp_pipe(const struct um_tcp_conn *c);
+
+static inline uint32_t tcp_flight_size(const struct um_tcp_conn *c)
+{
+        return c->snd_nxt - c->snd_una;
+}
+
+static inline struct um_tcp_stack *tcp_of(const struct um_tcp_conn *c)
+{
+        return c->st->tcp;
+}
+
+#endif

@@ -1,0 +1,263 @@
+/* Connection lifetime: allocation, the 4-tuple table, state changes, ISNs, ports. */
+#include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
+{
+        struct um_tcp_conn *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        struct um_tcp_stack *t = st->tcp;
+        c->st = st;
+        c->state = TCPS_CLOSED;
+        c->ifindex = -1;
+        c->rto_us = TCP_INIT_RTO_US;
+        c->sndbuf_max = TCP_DEFAULT_SNDBUF;
+        c->rcvbuf_max = TCP_MAX_BUF;
+        c->keep_idle_s = 7200;
+        c->keep_intvl_s = 75;
+        c->keep_cnt = 9;
+        c->cc = t->default_cc;
+        c->ssthresh = UINT32_MAX;
+        c->start_us = st->now;
+        tcp_timer_init(c);
+        c->all_next = t->all;
+        if (t->all)
+                t->all->all_prev = c;
+        t->all = c;
+        return c;
+}
+
+int tcp_conn_alloc_buffers(struct um_tcp_conn *c)
+{
+        if (!c->sndbuf.buf && tcp_ring_init(&c->sndbuf, c->sndbuf_max) < 0)
+                return -ENOMEM;
+        if (!c->rcvbuf.buf) {
+                uint32_t cap = c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
+                if (tcp_ring_init(&c->rcvbuf, cap) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr,
+                           uint16_t lport, const struct um_addr *raddr, uint16_t rport)
+{
+        /* FNV-1a over the tuple, seeded with the stack's secret so that remote peers cannot
+         * aim for one bucket. */
+        uint32_t h = 2166136261u ^ (uint32_t)t->secret[0] << 8 ^ t->secret[1];
+        const uint8_t *parts[2] = {laddr->b, raddr->b};
+        for (int p = 0; p < 2; p++)
+                for (size_t i = 0; i < um_addr_len(laddr); i++)
+                        h = (h ^ parts[p][i]) * 16777619u;
+        h = (h ^ lport) * 16777619u;
+        h = (h ^ rport) * 16777619u;
+        return h & t->hash_mask;
+}
+
+void tcp_hash_insert(struct um_tcp_conn *c)
+{
+        struct um_tcp_stack *t = tcp_of(c);
+        uint32_t b = tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport);
+        c->hnext = t->hash[b];
+        t->hash[b] = c;
+}
+
+static void unlink_from(struct um_tcp_conn **head, struct um_tcp_conn *c)
+{
+        for (struct um_tcp_conn **pp = head; *pp; pp = &(*pp)->hnext)
+                if (*pp == c) {
+                        *pp = c->hnext;
+                        c->hnext = NULL;
+                        return;
+                }
+}
+
+void tcp_hash_remove(struct um_tcp_conn *c)
+{
+        struct um_tcp_stack *t = tcp_of(c);
+        if (c->state == TCPS_LISTEN)
+                unlink_from(&t->listeners, c);
+        else
+                unlink_from(&t->hash[tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport)], c);
+}
+
+struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
+                               const struct um_addr *raddr, uint16_t rport)
+{
+        struct um_tcp_stack *t = st->tcp;
+        for (struct um_tcp_conn *c = t->hash[tuple_hash(t, laddr, lport, raddr, rport)]; c;
+             c = c->hnext)
+                if (c->lport == lport && c->rport == rport && um_addr_eq(&c->laddr, laddr) &&
+                    um_addr_eq(&c->raddr, raddr))
+                        return c;
+        return NULL;
+}
+
+struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_addr *laddr,
+                                        uint16_t lport)
+{
+        struct um_tcp_conn *wild = NULL;
+        for (struct um_tcp_conn *c = st->tcp->listeners; c; c = c->hnext) {
+                if (c->lport != lport)
+                        continue;
+                if (um_addr_eq(&c->laddr, laddr))
+                        return c;
+                /* A wildcard listener of the family, or an AF_INET6 wildcard for both. */
+                if (um_addr_is_any(&c->laddr) &&
+                    (c->laddr.family == laddr->family || c->laddr.family == AF_INET6 ||
+                     c->laddr.family == 0))
+                        wild = c;
+        }
+        return wild;
+}
+
+void tcp_notify(struct um_tcp_conn *c)
+{
+        if (c->notify)
+                c->notify(c, c->notify_arg);
+}
+
+void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
+{
+        enum tcp_state old = c->state;
+        if (old == s)
+                return;
+        c->state = s;
+        if (s == TCPS_TIME_WAIT)
+                c->st->ctr.TcpExtTW++;
+        if (c->ulp && c->ulp->state_change)
+                c->ulp->state_change(c, (int)old, (int)s);
+        tcp_notify(c);
+}
+
+static void free_conn(struct um_tcp_conn *c)
+{
+        struct um_tcp_stack *t = tcp_of(c);
+        if (c->ulp && c->ulp->release)
+                c->ulp->release(c);
+        if (c->all_prev)
+                c->all_prev->all_next = c->all_next;
+        else
+                t->all = c->all_next;
+        if (c->all_next)
+                c->all_next->all_prev = c->all_prev;
+        tcp_ring_free(&c->sndbuf);
+        tcp_ring_free(&c->rcvbuf);
+        tcp_txq_free(&c->txq);
+        free(c);
+}
+
+/* Moves a connection to CLOSED. Its memory goes when no socket holds it, at the end of
+ * the poll (so that code up the call stack may still look at it). */
+void tcp_done(struct um_tcp_conn *c, int err)
+{
+        if (c->dead)
+                return;
+        if (err && !c->error)
+                c->error = err;
+        if (c->state != TCPS_CLOSED) {
+                tcp_hash_remove(c);
+                if (c->state == TCPS_LISTEN) {
+                        /* Children not yet accepted go with their listener. */
+                        while (c->aq_head) {
+                                struct um_tcp_conn *child = c->aq_head;
+                                c->aq_head = child->aq_next;
+                                child->parent = NULL;
+                                child->orphan = 1;
+                                tcp_send_rst(child);
+                                tcp_done(child, ECONNABORTED);
+                        }
+                        for (struct um_tcp_conn *x = tcp_of(c)->all; x; x = x->all_next)
+                                if (x->parent == c) {
+                                        x->parent = NULL;
+                                        x->orphan = 1;
+                                        tcp_done(x, ECONNABORTED);
+                                }
+                }
+                if (c->parent) {
+                        struct um_tcp_conn *l = c->parent;
+                        if (c->state == TCPS_SYN_RECEIVED)
+                                l->n_embryonic--;
+                        c->parent = NULL;
+                        c->orphan = 1;
+                }
+                tcp_set_state(c, TCPS_CLOSED);
+        }
+        for (int k = 0; k < TCP_T_COUNT; k++)
+                c->deadline[k] = 0;
+        um_timer_cancel(&c->st->timers, &c->timer);
+        if (c->orphan) {
+                c->dead = 1;
+                c->hnext = tcp_of(c)->graveyard;
+                tcp_of(c)->graveyard = c;
+        }
+        tcp_notify(c);
+}
+
+void tcp_reap(struct um_stack *st)
+{
+        struct um_tcp_stack *t = st->tcp;
+        while (t->graveyard) {
+                struct um_tcp_conn *c = t->graveyard;
+                t->graveyard = c->hnext;
+                free_conn(c);
+        }
+}
+
+void tcp_free_all(struct um_stack *st)
+{
+        struct um_tcp_stack *t = st->tcp;
+        tcp_reap(st);
+        while (t->all) {
+                struct um_tcp_conn *c = t->all;
+                um_timer_cancel(&st->timers, &c->timer);
+                free_conn(c);
+        }
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), with M a
+ * 4-microsecond clock and F a keyed hash (HMAC-SHA256 here). */
+uint32_t tcp_isn(struct um_tcp_conn *c)
+{
+        struct um_tcp_stack *t = tcp_of(c);
+        uint8_t msg[36];
+        size_t n = 0;
+        memcpy(msg + n, c->laddr.b, um_addr_len(&c->laddr));
+        n += um_addr_len(&c->laddr);
+        memcpy(msg + n, c->raddr.b, um_addr_len(&c->raddr));
+        n += um_addr_len(&c->raddr);
+        msg[n++] = (uint8_t)(c->lport >> 8);
+        msg[n++] = (uint8_t)c->lport;
+        msg[n++] = (uint8_t)(c->rport >> 8);
+        msg[n++] = (uint8_t)c->rport;
+        uint8_t md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        HMAC(EVP_sha256(), t->secret, sizeof(t->secret), msg, n, md, &mdlen);
+        uint32_t f;
+        memcpy(&f, md, sizeof(f));
+        return (uint32_t)(c->st->now / 4) + f;
+}
+
+int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c)
+{
+        struct um_tcp_stack *t = st->tcp;
+        /* The ephemeral range Linux uses (32768-60999), walked from a random start. */
+        enum { LO = 32768, HI = 60999 };
+        for (int tries = 0; tries < HI - LO + 1; tries++) {
+                uint16_t p = t->next_port;
+                t->next_port = (uint16_t)(p >= HI ? LO : p + 1);
+                if (!tcp_lookup(st, &c->laddr, p, &c->raddr, c->rport) &&
+                    !tcp_lookup_listener(st, &c->laddr, p)) {
+                        c->lport = p;
+                        return 0;
+                }
+        }
+        return -EADDRNOTAVAIL;
+}

@@ -1,0 +1,345 @@
+/* Segment construction and the decision of what to send next: retransmissions first,
+ * then new data within the peer's window and the congestion window, then a bare ACK. */
+#include "tcp/tcp.h"
+#include "tcp/tcp_options.h"
+#include "net/checksum.h"
+#include "net/ip.h"
+
+#include <errno.h>
+#include <umptcp/link.h>
+
+static void put16(uint8_t *p, uint16_t v)
+{
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
+}
+
+uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
+{
+        if (!c->rcvbuf.buf)
+                return c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
+        return c->rcvbuf.cap - c->rcvbuf.len;
+}
+
+uint32_t tcp_seg_size(const struct um_tcp_conn *c)
+{
+        uint32_t n = c->mss;
+        if (c->ts_ok)
+                n -= 12;
+        n -= c->opt_reserve;
+        return n < 64 ? 64 : n;
+}
+
+static void fill_header(uint8_t *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                        unsigned hdrlen, uint8_t flags, uint16_t wnd)
+{
+        put16(h, sport);
+        put16(h + 2, dport);
+        put32(h + 4, seq);
+        put32(h + 8, ack);
+        h[12] = (uint8_t)((hdrlen / 4) << 4);
+        h[13] = flags;
+        put16(h + 14, wnd);
+        h[16] = h[17] = 0;
+        h[18] = h[19] = 0;
+}
+
+static void finish_checksum(const struct um_addr *src, const struct um_addr *dst, uint8_t *h,
+                            uint32_t len)
+{
+        uint64_t sum = um_csum_pseudo(src, dst, UM_IPPROTO_TCP, len);
+        uint16_t c = um_csum_fold(um_csum_add(sum, h, len));
+        memcpy(h + 16, &c, 2);
+}
+
+/* Builds and sends one segment of `len` payload bytes taken from the send buffer at seq. */
+static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+        struct um_stack *st = c->st;
+        struct um_pkt *pkt = um_pkt_alloc(&st->pool);
+        if (!pkt) {
+                st->ctr.PktPoolExhausted++;
+                return -ENOBUFS;
+        }
+        if (c->state != TCPS_SYN_SENT || (flags & UM_TH_ACK))
+                flags |= UM_TH_ACK;
+        struct um_tcp_seg_info seg = {
+            .flags = flags, .seq = seq, .ack = c->rcv_nxt, .len = len, .pkt = pkt};
+        if (c->ulp && c->ulp->segment_out)
+                c->ulp->segment_out(c, &seg);
+        uint8_t opts[TCP_MAX_OPT];
+        unsigned optlen = tcp_options_write(c, &seg, opts);
+        unsigned hdrlen = TCP_HDR + optlen;
+        uint32_t ip_hdr = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
+        uint32_t mtu = st->ifaces[c->ifindex].link->mtu;
+        if (ip_hdr + hdrlen + len > mtu) /* an extension's options outgrew its reserve */
+                len = mtu > ip_hdr + hdrlen ? mtu - ip_hdr - hdrlen : 0;
+        if (hdrlen + len > um_pkt_tailroom(pkt)) {
+                um_pkt_free(&st->pool, pkt);
+                return -EMSGSIZE;
+        }
+        uint8_t *h = um_pkt_data(pkt);
+        uint32_t wnd = tcp_rcv_window(c);
+        uint16_t wfield;
+        if (flags & UM_TH_SYN) {
+                wfield = wnd > 65535 ? 65535 : (uint16_t)wnd; /* RFC 7323 §2.2: never scaled */
+        } else {
+                uint32_t scaled = wnd >> c->rcv_wscale;
+                wfield = scaled > 65535 ? 65535 : (uint16_t)scaled;
+        }
+        uint32_t edge =
+            c->rcv_nxt + ((uint32_t)wfield << ((flags & UM_TH_SYN) ? 0 : c->rcv_wscale));
+        if (seq_gt(edge, c->rcv_adv) || !(c->state >= TCPS_ESTABLISHED))
+                c->rcv_adv = edge;
+        fill_header(h, c->lport, c->rport, seq, (flags & UM_TH_ACK) ? c->rcv_nxt : 0, hdrlen, flags,
+                    wfield);
+        memcpy(h + TCP_HDR, opts, optlen);
+        if (len)
+                tcp_ring_copy_out(&c->sndbuf, seq - c->snd_una, h + hdrlen, len);
+        pkt->len = (uint16_t)(hdrlen + len);
+        finish_checksum(&c->laddr, &c->raddr, h, pkt->len);
+
+        c->segs_out++;
+        st->ctr.TcpOutSegs++;
+        if (len)
+                c->data_segs_out++;
+        if (flags & UM_TH_RST)
+                st->ctr.TcpOutRsts++;
+        if (flags & UM_TH_ACK) {
+                c->ack_now = 0;
+                c->rcv_unacked_segs = 0;
+                tcp_timer_clear(c, TCP_T_DELACK);
+        }
+        c->last_send_us = st->now;
+        return um_ip_output(st, c->ifindex, &c->laddr, &c->raddr, UM_IPPROTO_TCP, pkt);
+}
+
+void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
+                     const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
+                     uint32_t ack, uint8_t flags)
+{
+        struct um_pkt *pkt = um_pkt_alloc(&st->pool);
+        if (!pkt) {
+                st->ctr.PktPoolExhausted++;
+                return;
+        }
+        uint8_t *h = um_pkt_data(pkt);
+        fill_header(h, lport, rport, seq, ack, TCP_HDR, flags | UM_TH_RST, 0);
+        pkt->len = TCP_HDR;
+        finish_checksum(local, remote, h, TCP_HDR);
+        st->ctr.TcpOutSegs++;
+        st->ctr.TcpOutRsts++;
+        struct um_addr src = *local;
+        int out = um_route(st, &src, remote);
+        um_ip_output(st, out >= 0 ? out : ifindex, &src, remote, UM_IPPROTO_TCP, pkt);
+}
+
+int tcp_send_syn(struct um_tcp_conn *c)
+{
+        uint8_t flags = UM_TH_SYN | (c->state == TCPS_SYN_RECEIVED ? UM_TH_ACK : 0);
+        return tcp_xmit(c, c->iss, 0, flags);
+}
+
+void tcp_send_ack(struct um_tcp_conn *c)
+{
+        if (c->state == TCPS_CLOSED || c->state == TCPS_LISTEN || c->state == TCPS_SYN_SENT)
+                return;
+        if (c->state == TCPS_SYN_RECEIVED) {
+                tcp_send_syn(c);
+                return;
+        }
+        tcp_xmit(c, c->snd_nxt, 0, UM_TH_ACK);
+}
+
+void tcp_send_probe(struct um_tcp_conn *c)
+{
+        /* A segment one below snd_una is old news to the peer, which must ACK it. */
+        tcp_xmit(c, c->snd_una - 1, 0, UM_TH_ACK);
+}
+
+void tcp_send_rst(struct um_tcp_conn *c)
+{
+        if (c->state == TCPS_CLOSED || c->state == TCPS_LISTEN || c->state == TCPS_SYN_SENT ||
+            c->ifindex < 0)
+                return;
+        tcp_xmit(c, c->snd_nxt, 0, UM_TH_RST | UM_TH_ACK);
+}
+
+int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s)
+{
+        uint32_t payload = s->len - ((s->flags & TXS_FIN) ? 1 : 0);
+        uint8_t flags = UM_TH_ACK | ((s->flags & TXS_FIN) ? UM_TH_FIN : 0);
+        if (payload)
+                flags |= UM_TH_PSH;
+        int rc = tcp_xmit(c, s->seq, payload, flags);
+        if (rc < 0 && rc != -ENETUNREACH)
+                return rc;
+        s->xmit_us = c->st->now;
+        if (!(s->flags & TXS_RETRANS))
+                c->retrans_out += s->len;
+        s->flags |= TXS_RETRANS | TXS_EVER_RETRANS;
+        c->total_retrans++;
+        c->bytes_retrans += payload;
+        c->st->ctr.TcpRetransSegs++;
+        return 0;
+}
+
+static int can_send_data(const struct um_tcp_conn *c)
+{
+        switch (c->state) {
+        case TCPS_ESTABLISHED:
+        case TCPS_CLOSE_WAIT:
+        case TCPS_FIN_WAIT_1:
+        case TCPS_CLOSING:
+        case TCPS_LAST_ACK:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+static int retransmit_lost(struct um_tcp_conn *c)
+{
+        int sent = 0;
+        for (uint32_t i = 0; i < c->txq.n && c->lost_out > 0; i++) {
+                struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
+                if ((s->flags & (TXS_LOST | TXS_RETRANS | TXS_SACKED)) != TXS_LOST)
+                        continue;
+                if (tcp_pipe(c) + s->len > c->cwnd)
+                        break;
+                if (tcp_retransmit_seg(c, s) < 0)
+                        break;
+                if (c->in_recovery)
+                        c->prr_out += s->len;
+                sent = 1;
+        }
+        return sent;
+}
+
+/* Decides the length of the next new-data segment, 0 when nothing should go now. */
+static uint32_t next_data_len(struct um_tcp_conn *c, uint32_t avail, int *fin)
+{
+        uint32_t smss = tcp_seg_size(c);
+        uint32_t edge = c->snd_una + c->snd_wnd;
+        uint32_t usable = seq_gt(edge, c->snd_nxt) ? edge - c->snd_nxt : 0;
+        uint32_t pipe = tcp_pipe(c);
+        uint32_t cwnd_room = c->cwnd > pipe ? c->cwnd - pipe : 0;
+        uint32_t len = avail;
+        if (len > smss)
+                len = smss;
+        if (len > usable)
+                len = usable;
+        if (len > cwnd_room)
+                len = cwnd_room;
+        if (len && c->ulp && c->ulp->tx_limit)
+                len = c->ulp->tx_limit(c, c->snd_nxt, len);
+        *fin = c->fin_queued && len == avail;
+        if (*fin && !cwnd_room && tcp_flight_size(c))
+                *fin = 0;
+        if (len == smss || (*fin && len == avail))
+                return len;
+        if (!len)
+                return 0;
+        if (len < avail) {
+                /* Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a partial segment only for a
+                 * window that is at least half the largest the peer offered. */
+                if (len < usable || len < c->max_snd_wnd / 2)
+                        return 0;
+                return len;
+        }
+        /* All that is queued fits in a small segment: Nagle (RFC 9293 §3.7.4). */
+        if (!c->nodelay && tcp_flight_size(c))
+                return 0;
+        return len;
+}
+
+void tcp_output(struct um_tcp_conn *c)
+{
+        if (c->dead || c->state == TCPS_CLOSED)
+                return;
+        if (!can_send_data(c)) {
+                if (c->ack_now)
+                        tcp_send_ack(c);
+                return;
+        }
+        struct um_stack *st = c->st;
+        int sent = 0;
+        /* RFC 5681 §4.1: restart from the initial window after an idle period. */
+        if (!tcp_flight_size(c) && c->last_send_us && st->now - c->last_send_us > c->rto_us) {
+                uint32_t iw = TCP_INIT_CWND_SEGS * (uint32_t)c->mss;
+                if (c->cwnd > iw)
+                        c->cwnd = iw;
+        }
+        if (c->lost_out)
+                sent |= retransmit_lost(c);
+
+        while (!c->fin_sent) {
+                uint32_t avail = c->sndbuf.len - (c->snd_nxt - c->snd_una);
+                int fin;
+                uint32_t len = next_data_len(c, avail, &fin);
+                if (!len && !fin)
+                        break;
+                uint8_t flags = UM_TH_ACK | (fin ? UM_TH_FIN : 0);
+                if (len == avail && len)
+                        flags |= UM_TH_PSH;
+                struct tcp_txseg rec = {.seq = c->snd_nxt,
+                                        .len = len + (fin ? 1 : 0),
+                                        .xmit_us = st->now,
+                                        .flags = fin ? TXS_FIN : 0};
+                if (tcp_txq_push(&c->txq, &rec) < 0)
+                        break;
+                int rc = tcp_xmit(c, c->snd_nxt, len, flags);
+                if (rc == -ENOBUFS || rc == -EMSGSIZE) {
+                        c->txq.n--;
+                        break;
+                }
+                c->snd_nxt += rec.len;
+                c->bytes_sent += len;
+                if (c->in_recovery)
+                        c->prr_out += rec.len;
+                sent = 1;
+                if (fin) {
+                        c->fin_sent = 1;
+                        c->fin_seq = c->snd_nxt - 1;
+                        if (c->state == TCPS_ESTABLISHED)
+                                tcp_set_state(c, TCPS_FIN_WAIT_1);
+                        else if (c->state == TCPS_CLOSE_WAIT)
+                                tcp_set_state(c, TCPS_LAST_ACK);
+                }
+        }
+        if (!sent && c->ack_now)
+                tcp_send_ack(c);
+
+        if (tcp_flight_size(c)) {
+                if (!c->deadline[TCP_T_RTO])
+                        tcp_rearm_rto(c);
+                if (sent)
+                        tcp_arm_tlp(c);
+                tcp_timer_clear(c, TCP_T_PERSIST);
+        } else if (!c->snd_wnd && c->sndbuf.len && !c->deadline[TCP_T_PERSIST]) {
+                c->probes = 0;
+                tcp_timer_set(c, TCP_T_PERSIST, st->now + c->rto_us);
+        }
+}
+
+void tcp_maybe_window_update(struct um_tcp_conn *c)
+{
+        if (c->state < TCPS_ESTABLISHED || c->fin_rcvd)
+                return;
+        uint32_t wnd = tcp_rcv_window(c);
+        uint32_t announced = c->rcv_adv - c->rcv_nxt;
+        uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
+        /* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2). */
+        if (wnd >= announced + step || (announced < c->mss && wnd >= 2u * c->mss)) {
+                c->ack_now = 1;
+                tcp_output(c);
+        }
+}

@@ -1,0 +1,85 @@
+#include "tcp/tcp_reass.h"
+#include "tcp/tcp_seq.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void remove_at(struct tcp_reass *r, int i, int count)
+{
+        memmove(&r->start[i], &r->start[i + count], (size_t)(r->n - i - count) * sizeof(uint32_t));
+        memmove(&r->end[i], &r->end[i + count], (size_t)(r->n - i - count) * sizeof(uint32_t));
+        r->n -= count;
+}
+
+int tcp_reass_add(struct tcp_reass *r, uint32_t start, uint32_t end)
+{
+        if (!seq_lt(start, end))
+                return 0;
+        /* First range that ends at or after start: everything before it stays. */
+        int i = 0;
+        while (i < r->n && seq_lt(r->end[i], start))
+                i++;
+        /* Ranges from i that begin at or before end overlap or touch: merge them. */
+        int j = i;
+        while (j < r->n && seq_leq(r->start[j], end))
+                j++;
+        if (j > i) {
+                uint32_t s = seq_min(start, r->start[i]);
+                uint32_t e = seq_max(end, r->end[j - 1]);
+                r->start[i] = s;
+                r->end[i] = e;
+                remove_at(r, i + 1, j - i - 1);
+        } else {
+                if (r->n == TCP_REASS_MAX)
+                        return -ENOSPC;
+                memmove(&r->start[i + 1], &r->start[i], (size_t)(r->n - i) * sizeof(uint32_t));
+                memmove(&r->end[i + 1], &r->end[i], (size_t)(r->n - i) * sizeof(uint32_t));
+                r->start[i] = start;
+                r->end[i] = end;
+                r->n++;
+        }
+        r->recent = start;
+        return 0;
+}
+
+uint32_t tcp_reass_advance(struct tcp_reass *r, uint32_t rcv_nxt)
+{
+        int k = 0;
+        while (k < r->n && seq_leq(r->start[k], rcv_nxt)) {
+                rcv_nxt = seq_max(rcv_nxt, r->end[k]);
+                k++;
+        }
+        if (k)
+                remove_at(r, 0, k);
+        return rcv_nxt;
+}
+
+uint32_t tcp_reass_bytes(const struct tcp_reass *r)
+{
+        uint32_t total = 0;
+        for (int i = 0; i < r->n; i++)
+                total += r->end[i] - r->start[i];
+        return total;
+}
+
+int tcp_reass_sack_blocks(const struct tcp_reass *r, uint32_t (*blocks)[2], int max)
+{
+        int count = 0, first = -1;
+        for (int i = 0; i < r->n; i++)
+                if (seq_in(r->recent, r->start[i], r->end[i]))
+                        first = i;
+        if (first >= 0 && count < max) {
+                blocks[count][0] = r->start[first];
+                blocks[count][1] = r->end[first];
+                count++;
+        }
+        /* Then the highest ranges: they carry the most information for the sender. */
+        for (int i = r->n - 1; i >= 0 && count < max; i--) {
+                if (i == first)
+                        continue;
+                blocks[count][0] = r->start[i];
+                blocks[count][1] = r->end[i];
+                count++;
+        }
+        return count;
+}

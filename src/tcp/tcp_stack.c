@@ -1,0 +1,138 @@
+/* Per-stack TCP state, the option registry and the ULP hook's public entry points. */
+#include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+enum { HASH_BUCKETS = 4096 };
+
+int tcp_stack_init(struct um_stack *st)
+{
+        struct um_tcp_stack *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->hash = calloc(HASH_BUCKETS, sizeof(*t->hash));
+        if (!t->hash) {
+                free(t);
+                return -ENOMEM;
+        }
+        t->hash_mask = HASH_BUCKETS - 1;
+        um_rng_bytes(&st->rng, t->secret, sizeof(t->secret));
+        t->next_port = (uint16_t)(32768 + um_rng_u64(&st->rng) % (60999 - 32768 + 1));
+        t->msl_us = 30ULL * 1000000; /* TIME_WAIT lasts 2*MSL = 60 s, as on Linux */
+        t->fin_timeout_us = 60ULL * 1000000;
+        t->default_cc = &tcp_cc_cubic;
+        st->tcp = t;
+        return 0;
+}
+
+void tcp_stack_destroy(struct um_stack *st)
+{
+        if (!st->tcp)
+                return;
+        tcp_free_all(st);
+        free(st->tcp->hash);
+        free(st->tcp);
+        st->tcp = NULL;
+}
+
+int um_tcp_option_register(struct um_stack *st, const struct um_tcp_option_ops *ops, void *arg)
+{
+        struct um_tcp_stack *t = st->tcp;
+        switch (ops->kind) {
+        case TCPOPT_EOL:
+        case TCPOPT_NOP:
+        case TCPOPT_MSS:
+        case TCPOPT_WSCALE:
+        case TCPOPT_SACK_PERM:
+        case TCPOPT_SACK:
+        case TCPOPT_TIMESTAMP:
+                return -EINVAL;
+        }
+        if (t->n_opts == TCP_MAX_OPTION_HANDLERS)
+                return -ENOSPC;
+        for (int i = 0; i < t->n_opts; i++)
+                if (t->opts[i].ops == ops ||
+                    (t->opts[i].ops->kind == ops->kind && t->opts[i].arg == arg))
+                        return -EEXIST;
+        int pos = t->n_opts;
+        while (pos > 0 && t->opts[pos - 1].ops->priority < ops->priority) {
+                t->opts[pos] = t->opts[pos - 1];
+                pos--;
+        }
+        t->opts[pos] = (struct tcp_option_entry){.ops = ops, .arg = arg};
+        t->n_opts++;
+        return 0;
+}
+
+int um_tcp_ulp_set(struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops, void *ctx)
+{
+        if (c->ulp && ops && c->ulp != ops)
+                return -EBUSY;
+        c->ulp = ops;
+        c->ulp_ctx = ctx;
+        return 0;
+}
+
+void *um_tcp_ulp_ctx(const struct um_tcp_conn *c)
+{
+        return c->ulp_ctx;
+}
+
+struct um_stack *um_tcp_stack(const struct um_tcp_conn *c)
+{
+        return c->st;
+}
+
+int um_tcp_state(const struct um_tcp_conn *c)
+{
+        return (int)c->state;
+}
+
+uint32_t um_tcp_snd_una(const struct um_tcp_conn *c)
+{
+        return c->snd_una;
+}
+
+uint32_t um_tcp_snd_nxt(const struct um_tcp_conn *c)
+{
+        return c->snd_nxt;
+}
+
+uint32_t um_tcp_rcv_nxt(const struct um_tcp_conn *c)
+{
+        return c->rcv_nxt;
+}
+
+uint32_t um_tcp_iss(const struct um_tcp_conn *c)
+{
+        return c->iss;
+}
+
+uint32_t um_tcp_irs(const struct um_tcp_conn *c)
+{
+        return c->irs;
+}
+
+void um_tcp_send_ack(struct um_tcp_conn *c)
+{
+        c->ack_now = 1;
+        tcp_output(c);
+}
+
+int um_tcp_pkt_ext_register(struct um_stack *st, size_t size)
+{
+        return um_pkt_ext_register(&st->pool, size);
+}
+
+void *um_tcp_pkt_ext_add(struct um_stack *st, struct um_pkt *pkt, int id)
+{
+        return um_pkt_ext_add(&st->pool, pkt, id);
+}
+
+void *um_tcp_pkt_ext_get(const struct um_pkt *pkt, int id)
+{
+        return um_pkt_ext_get(pkt, id);
+}

@@ -1,0 +1,304 @@
+/* umptcp-sim: two stacks over an emulated path in virtual time; transfers N bytes,
+ * verifies them by SHA-256, prints goodput, retransmissions and a per-second timeline. */
+#include <umptcp/sim.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "usage: umptcp-sim [options]\n"
+                "  --bytes N          bytes client->server (K/M/G suffixes; default 10M)\n"
+                "  --reverse-bytes N  bytes server->client at the same time (default 0)\n"
+                "  --rate MBIT        bottleneck rate both ways, Mbit/s (default 100; 0 = none)\n"
+                "  --delay MS         one-way delay, ms (default 10)\n"
+                "  --jitter MS        extra uniform delay, ms, order kept\n"
+                "  --loss P           random loss probability, both ways (0..1)\n"
+                "  --burst P,R,L      Gilbert-Elliott: p(good->bad), p(bad->good), loss in bad\n"
+                "  --reorder P        probability a packet is held back by a delay/2\n"
+                "  --duplicate P      duplication probability\n"
+                "  --mtu N            link MTU (576..1500, default 1500)\n"
+                "  --outage A-B       the path drops everything from A to B seconds\n"
+                "  --cc NAME          congestion control: cubic (default) or reno\n"
+                "  --ipv6             use IPv6 addresses\n"
+                "  --seed N           random seed (printed; default 1)\n"
+                "  --pcap FILE        capture of the client's link\n"
+                "  --scenario FILE    read options from FILE (one 'option value' per line)\n"
+                "  --quiet            no per-second timeline\n"
+                "  --demo             a short, telling scenario\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -1;
+        double mult = 1;
+        if (*end == 'K' || *end == 'k')
+                mult = 1024, end++;
+        else if (*end == 'M' || *end == 'm')
+                mult = 1024 * 1024, end++;
+        else if (*end == 'G' || *end == 'g')
+                mult = 1024.0 * 1024 * 1024, end++;
+        if (*end)
+                return -1;
+        *out = (uint64_t)(v * mult);
+        return 0;
+}
+
+static int parse_double(const char *s, double *out, double lo, double hi)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+struct opts {
+        struct um_sim_transfer_cfg cfg;
+        double rate, delay, jitter;
+        int quiet;
+};
+
+enum {
+        O_BYTES = 1,
+        O_REV,
+        O_RATE,
+        O_DELAY,
+        O_JITTER,
+        O_LOSS,
+        O_BURST,
+        O_REORDER,
+        O_DUP,
+        O_MTU,
+        O_OUTAGE,
+        O_CC,
+        O_IPV6,
+        O_SEED,
+        O_PCAP,
+        O_SCENARIO,
+        O_QUIET,
+        O_DEMO,
+        O_HELP,
+        O_VERBOSE
+};
+
+static const struct option longopts[] = {
+    {"bytes", required_argument, 0, O_BYTES},
+    {"reverse-bytes", required_argument, 0, O_REV},
+    {"rate", required_argument, 0, O_RATE},
+    {"delay", required_argument, 0, O_DELAY},
+    {"jitter", required_argument, 0, O_JITTER},
+    {"loss", required_argument, 0, O_LOSS},
+    {"burst", required_argument, 0, O_BURST},
+    {"reorder", required_argument, 0, O_REORDER},
+    {"duplicate", required_argument, 0, O_DUP},
+    {"mtu", required_argument, 0, O_MTU},
+    {"outage", required_argument, 0, O_OUTAGE},
+    {"cc", required_argument, 0, O_CC},
+    {"ipv6", no_argument, 0, O_IPV6},
+    {"seed", required_argument, 0, O_SEED},
+    {"pcap", required_argument, 0, O_PCAP},
+    {"scenario", required_argument, 0, O_SCENARIO},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"demo", no_argument, 0, O_DEMO},
+    {"help", no_argument, 0, O_HELP},
+    {"verbose", no_argument, 0, O_VERBOSE},
+    {0, 0, 0, 0},
+};
+
+static int apply(struct opts *o, int id, const char *arg);
+
+static int load_scenario(struct opts *o, const char *path)
+{
+        FILE *f = fopen(path, "r");
+        if (!f) {
+                fprintf(stderr, "umptcp-sim: cannot open scenario %s: %s\n", path, strerror(errno));
+                return -1;
+        }
+        char line[256];
+        int lineno = 0, rc = 0;
+        while (!rc && fgets(line, sizeof(line), f)) {
+                lineno++;
+                char *p = line + strspn(line, " \t");
+                if (*p == '#' || *p == '\n' || !*p)
+                        continue;
+                p[strcspn(p, "\r\n")] = '\0';
+                char *val = p + strcspn(p, " \t");
+                if (*val)
+                        *val++ = '\0';
+                val += strspn(val, " \t");
+                int id = 0;
+                for (const struct option *lo = longopts; lo->name; lo++)
+                        if (!strcmp(lo->name, p))
+                                id = lo->val;
+                if (!id || id == O_SCENARIO || id == O_DEMO) {
+                        fprintf(stderr, "umptcp-sim: %s:%d: unknown option '%s'\n", path, lineno,
+                                p);
+                        rc = -1;
+                } else if (apply(o, id, val) < 0) {
+                        fprintf(stderr, "umptcp-sim: %s:%d: bad value for %s\n", path, lineno, p);
+                        rc = -1;
+                }
+        }
+        fclose(f);
+        return rc;
+}
+
+static int apply(struct opts *o, int id, const char *arg)
+{
+        struct um_sim_transfer_cfg *c = &o->cfg;
+        double v;
+        uint64_t n;
+        switch (id) {
+        case O_BYTES:
+                return parse_size(arg, &c->bytes);
+        case O_REV:
+                return parse_size(arg, &c->reverse_bytes);
+        case O_RATE:
+                return parse_double(arg, &o->rate, 0, 100000);
+        case O_DELAY:
+                return parse_double(arg, &o->delay, 0, 10000);
+        case O_JITTER:
+                return parse_double(arg, &o->jitter, 0, 10000);
+        case O_LOSS:
+                if (parse_double(arg, &v, 0, 1))
+                        return -1;
+                c->path.fwd.loss = c->path.rev.loss = v;
+                return 0;
+        case O_BURST: {
+                double p, r, l;
+                if (sscanf(arg, "%lf,%lf,%lf", &p, &r, &l) != 3 || p < 0 || p > 1 || r < 0 ||
+                    r > 1 || l < 0 || l > 1)
+                        return -1;
+                c->path.fwd.ge_p = c->path.rev.ge_p = p;
+                c->path.fwd.ge_r = c->path.rev.ge_r = r;
+                c->path.fwd.ge_loss_bad = c->path.rev.ge_loss_bad = l;
+                return 0;
+        }
+        case O_REORDER:
+                if (parse_double(arg, &v, 0, 1))
+                        return -1;
+                c->path.fwd.reorder = c->path.rev.reorder = v;
+                return 0;
+        case O_DUP:
+                if (parse_double(arg, &v, 0, 1))
+                        return -1;
+                c->path.fwd.duplicate = c->path.rev.duplicate = v;
+                return 0;
+        case O_MTU:
+                if (parse_double(arg, &v, 576, 1500))
+                        return -1;
+                c->path.mtu = (uint32_t)v;
+                return 0;
+        case O_OUTAGE: {
+                double a, b;
+                if (sscanf(arg, "%lf-%lf", &a, &b) != 2 || a < 0 || b <= a ||
+                    c->path.fwd.n_outages == UM_EMU_MAX_OUTAGES)
+                        return -1;
+                struct um_emu_outage out = {(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
+                c->path.fwd.outages[c->path.fwd.n_outages++] = out;
+                c->path.rev.outages[c->path.rev.n_outages++] = out;
+                return 0;
+        }
+        case O_CC:
+                if (strcmp(arg, "cubic") && strcmp(arg, "reno"))
+                        return -1;
+                c->cc = arg;
+                return 0;
+        case O_IPV6:
+                c->ipv6 = 1;
+                return 0;
+        case O_SEED:
+                if (parse_size(arg, &n) || !n)
+                        return -1;
+                c->seed = n;
+                return 0;
+        case O_PCAP:
+                c->pcap = arg;
+                return 0;
+        case O_QUIET:
+                o->quiet = 1;
+                return 0;
+        case O_VERBOSE:
+                c->log_level++;
+                return 0;
+        }
+        return -1;
+}
+
+int main(int argc, char **argv)
+{
+        struct opts o = {.rate = 100, .delay = 10};
+        o.cfg.bytes = 10 * 1024 * 1024;
+        o.cfg.seed = 1;
+        int id;
+        while ((id = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                if (id == O_HELP) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (id == '?') {
+                        usage(stderr);
+                        return 2;
+                }
+                if (id == O_SCENARIO) {
+                        if (load_scenario(&o, optarg))
+                                return 2;
+                        continue;
+                }
+                if (id == O_DEMO) {
+                        printf("demo: 20 MB over 50 Mbit/s, 20 ms each way, 1%% random loss,\n"
+                               "      the path cut from t=3 s to t=5 s, CUBIC\n");
+                        apply(&o, O_BYTES, "20M");
+                        apply(&o, O_RATE, "50");
+                        apply(&o, O_DELAY, "20");
+                        apply(&o, O_LOSS, "0.01");
+                        apply(&o, O_OUTAGE, "3-5");
+                        continue;
+                }
+                if (apply(&o, id, optarg) < 0) {
+                        fprintf(stderr, "umptcp-sim: bad value for --%s: '%s'\n",
+                                longopts[id - 1].name, optarg ? optarg : "");
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "umptcp-sim: unexpected argument '%s'\n", argv[optind]);
+                usage(stderr);
+                return 2;
+        }
+        struct um_sim_transfer_cfg *c = &o.cfg;
+        c->path.fwd.rate_bps = c->path.rev.rate_bps = (uint64_t)(o.rate * 1e6);
+        c->path.fwd.delay_us = c->path.rev.delay_us = (uint64_t)(o.delay * 1000);
+        c->path.fwd.jitter_us = c->path.rev.jitter_us = (uint64_t)(o.jitter * 1000);
+        c->timeline = o.quiet ? NULL : stdout;
+        printf("seed %llu: %llu bytes%s over %.1f Mbit/s, %.1f ms one way, loss %.3f, %s\n",
+               (unsigned long long)c->seed, (unsigned long long)c->bytes,
+               c->reverse_bytes ? " (and reverse)" : "", o.rate, o.delay, c->path.fwd.loss,
+               c->cc ? c->cc : "cubic");
+        struct um_sim_transfer_result r;
+        int rc = um_sim_transfer(c, &r);
+        printf("%s: %llu bytes in %.3f s of virtual time, goodput %.3f Mbit/s, "
+               "%llu retransmitted segments, %llu timeouts\n",
+               r.verified ? "verified" : "FAILED", (unsigned long long)r.received, r.seconds,
+               r.goodput_bps / 1e6, (unsigned long long)r.retrans_segs,
+               (unsigned long long)r.timeouts);
+        printf("sha256 sent     %s\nsha256 received %s\n", r.digest_sent, r.digest_received);
+        if (rc) {
+                fprintf(stderr, "umptcp-sim: transfer %s (client error %d, server error %d)\n",
+                        r.completed ? "did not verify" : "did not complete", r.client_error,
+                        r.server_error);
+                return 1;
+        }
+        return 0;
+}
