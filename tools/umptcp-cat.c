@@ -1,4 +1,373 @@
-int main(void)
+/* umptcp-cat: netcat over umptcp. Copies stdin to the connection (half-closing at EOF)
+ * and the connection to stdout; exits 0 when both directions are done. */
+#include <umptcp/link.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_LINKS = 8, BUF = 256 * 1024 };
+
+struct link_spec {
+        char ifname[32];
+        char addr[64];
+};
+
+static void usage(FILE *out)
 {
+        fprintf(out, "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
+                     "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
+                     "  -l            accept one connection on HOST:PORT instead of connecting\n"
+                     "  --tcp         plain TCP (the default until MPTCP is built)\n"
+                     "  --mptcp       Multipath TCP (not available yet)\n"
+                     "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
+                     "                the first one is the default route\n"
+                     "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
+                     "  --stats       print the stack's counters to stderr at exit\n"
+                     "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
+}
+
+static int die(const char *what, const char *detail)
+{
+        fprintf(stderr, "umptcp-cat: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+        return 1;
+}
+
+/* "tun:IFNAME:ADDR/PREFIX": split at the first two colons (IPv6 addresses keep theirs). */
+static int parse_link(const char *spec, struct link_spec *out)
+{
+        const char *c1 = strchr(spec, ':');
+        if (!c1 || (size_t)(c1 - spec) != 3 || strncmp(spec, "tun", 3) != 0)
+                return -1;
+        const char *c2 = strchr(c1 + 1, ':');
+        if (!c2 || c2 == c1 + 1 || (size_t)(c2 - c1 - 1) >= sizeof(out->ifname) || !c2[1] ||
+            strlen(c2 + 1) >= sizeof(out->addr))
+                return -1;
+        memcpy(out->ifname, c1 + 1, (size_t)(c2 - c1 - 1));
+        out->ifname[c2 - c1 - 1] = '\0';
+        strcpy(out->addr, c2 + 1);
+        if (!strchr(out->addr, '/'))
+                return -1;
         return 0;
+}
+
+static int parse_host_port(const char *host, const char *port, struct sockaddr_storage *ss,
+                           socklen_t *len)
+{
+        char *end;
+        long p = strtol(port, &end, 10);
+        if (*end || end == port || p < 1 || p > 65535)
+                return -1;
+        memset(ss, 0, sizeof(*ss));
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons((uint16_t)p);
+                *len = sizeof(*s4);
+                return 0;
+        }
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons((uint16_t)p);
+                *len = sizeof(*s6);
+                return 0;
+        }
+        return -2;
+}
+
+/* The two copies, run from the main loop and from the socket's readiness callback. */
+struct copier {
+        struct um_stack *st;
+        int fd;
+        uint8_t inbuf[BUF], outbuf[BUF];
+        size_t in_len, in_off;
+        int stdin_eof, shut, peer_eof, failed, progress;
+};
+
+static int pump(struct copier *cp)
+{
+        int progress = 0;
+        for (;;) {
+                ssize_t n = um_recv(cp->st, cp->fd, cp->outbuf, sizeof(cp->outbuf), 0);
+                if (n > 0) {
+                        if (fwrite(cp->outbuf, 1, (size_t)n, stdout) != (size_t)n) {
+                                die("write to stdout failed", strerror(errno));
+                                cp->failed = 1;
+                                return progress;
+                        }
+                        progress = 1;
+                        continue;
+                }
+                if (n == 0) {
+                        if (!cp->peer_eof)
+                                fflush(stdout);
+                        cp->peer_eof = 1;
+                } else if (errno != EAGAIN) {
+                        die("connection failed", strerror(errno));
+                        cp->failed = 1;
+                        return progress;
+                }
+                break;
+        }
+        while (cp->in_off < cp->in_len) {
+                ssize_t n =
+                    um_send(cp->st, cp->fd, cp->inbuf + cp->in_off, cp->in_len - cp->in_off, 0);
+                if (n < 0) {
+                        if (errno == EAGAIN)
+                                break;
+                        die("send failed", strerror(errno));
+                        cp->failed = 1;
+                        return progress;
+                }
+                cp->in_off += (size_t)n;
+                progress = 1;
+        }
+        if (cp->in_off == cp->in_len && cp->stdin_eof && !cp->shut) {
+                um_shutdown(cp->st, cp->fd, SHUT_WR);
+                cp->shut = 1;
+        }
+        return progress;
+}
+
+static void on_ready(struct um_stack *st, int fd, short revents, void *arg)
+{
+        struct copier *cp = arg;
+        (void)st;
+        (void)fd;
+        (void)revents;
+        if (!cp->failed && pump(cp))
+                cp->progress = 1;
+}
+
+int main(int argc, char **argv)
+{
+        int listen_mode = 0, stats = 0, verbose = 0, mptcp = 0;
+        double idle_timeout = 60;
+        const char *pcap = NULL;
+        struct link_spec links[MAX_LINKS];
+        int n_links = 0;
+        enum { O_TCP = 256, O_MPTCP, O_LINK, O_PCAP, O_STATS, O_TIMEOUT, O_HELP };
+        static const struct option lo[] = {
+            {"tcp", no_argument, 0, O_TCP},         {"mptcp", no_argument, 0, O_MPTCP},
+            {"link", required_argument, 0, O_LINK}, {"pcap", required_argument, 0, O_PCAP},
+            {"stats", no_argument, 0, O_STATS},     {"timeout", required_argument, 0, O_TIMEOUT},
+            {"help", no_argument, 0, O_HELP},       {0, 0, 0, 0},
+        };
+        int o;
+        while ((o = getopt_long(argc, argv, "lvh", lo, NULL)) != -1) {
+                switch (o) {
+                case 'l':
+                        listen_mode = 1;
+                        break;
+                case 'v':
+                        verbose++;
+                        break;
+                case O_TCP:
+                        mptcp = 0;
+                        break;
+                case O_MPTCP:
+                        mptcp = 1;
+                        break;
+                case O_LINK:
+                        if (n_links == MAX_LINKS)
+                                return die("too many --link options", NULL);
+                        if (parse_link(optarg, &links[n_links]) < 0) {
+                                fprintf(
+                                    stderr,
+                                    "umptcp-cat: bad --link '%s' (want tun:IFNAME:ADDR/PREFIX)\n",
+                                    optarg);
+                                return 2;
+                        }
+                        n_links++;
+                        break;
+                case O_PCAP:
+                        pcap = optarg;
+                        break;
+                case O_STATS:
+                        stats = 1;
+                        break;
+                case O_TIMEOUT: {
+                        char *end;
+                        idle_timeout = strtod(optarg, &end);
+                        if (*end || idle_timeout <= 0) {
+                                fprintf(stderr, "umptcp-cat: bad --timeout '%s'\n", optarg);
+                                return 2;
+                        }
+                        break;
+                }
+                case 'h':
+                case O_HELP:
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (argc - optind != 2) {
+                usage(stderr);
+                return 2;
+        }
+        if (mptcp) {
+                fprintf(stderr, "umptcp-cat: --mptcp is not available yet; use --tcp\n");
+                return 2;
+        }
+        if (!n_links) {
+                fprintf(stderr, "umptcp-cat: need at least one --link tun:IFNAME:ADDR/PREFIX\n");
+                return 2;
+        }
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        int prc = parse_host_port(argv[optind], argv[optind + 1], &ss, &sl);
+        if (prc == -1) {
+                fprintf(stderr, "umptcp-cat: bad port '%s'\n", argv[optind + 1]);
+                return 2;
+        }
+        if (prc == -2) {
+                fprintf(stderr, "umptcp-cat: HOST must be a numeric IPv4 or IPv6 address: '%s'\n",
+                        argv[optind]);
+                return 2;
+        }
+        signal(SIGPIPE, SIG_IGN);
+
+        struct um_stack_config sc = {.name = listen_mode ? "cat-l" : "cat", .log_level = verbose};
+        struct um_stack *st = um_stack_new(&sc);
+        if (!st)
+                return die("cannot create the stack", strerror(ENOMEM));
+        struct um_link *opened[MAX_LINKS * 2];
+        int n_opened = 0, rc = 1;
+        for (int i = 0; i < n_links; i++) {
+                struct um_link *l;
+                int e = um_link_tun_open(links[i].ifname, &l);
+                if (e < 0) {
+                        fprintf(stderr, "umptcp-cat: cannot attach to TUN device %s: %s\n",
+                                links[i].ifname, strerror(-e));
+                        goto out;
+                }
+                opened[n_opened++] = l;
+                if (pcap) {
+                        char path[512];
+                        if (i == 0)
+                                snprintf(path, sizeof(path), "%s", pcap);
+                        else
+                                snprintf(path, sizeof(path), "%s.%d", pcap, i);
+                        struct um_link *w;
+                        if (um_link_pcap_wrap(l, path, &w) < 0) {
+                                fprintf(stderr, "umptcp-cat: cannot write capture %s\n", path);
+                                goto out;
+                        }
+                        opened[n_opened++] = w;
+                        l = w;
+                }
+                int ifi = um_stack_add_iface(st, l);
+                int e2 = ifi < 0 ? ifi : um_stack_add_addr(st, ifi, links[i].addr);
+                if (e2 < 0) {
+                        fprintf(stderr, "umptcp-cat: bad address %s on %s: %s\n", links[i].addr,
+                                links[i].ifname, strerror(-e2));
+                        goto out;
+                }
+        }
+        um_stack_poll(st, um_clock_now_us());
+
+        int fd = um_socket(st, ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
+        if (fd < 0) {
+                die("socket", strerror(errno));
+                goto out;
+        }
+        if (listen_mode) {
+                int one = 1;
+                um_setsockopt(st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                if (um_bind(st, fd, (struct sockaddr *)&ss, sl) < 0 || um_listen(st, fd, 1) < 0) {
+                        fprintf(stderr, "umptcp-cat: cannot listen on %s port %s: %s\n",
+                                argv[optind], argv[optind + 1], strerror(errno));
+                        goto out;
+                }
+                if (!(um_wait(st, fd, POLLIN, -1) & POLLIN)) {
+                        die("listen failed", NULL);
+                        goto out;
+                }
+                int c = um_accept(st, fd, NULL, NULL);
+                if (c < 0) {
+                        die("accept", strerror(errno));
+                        goto out;
+                }
+                um_close(st, fd);
+                fd = c;
+        } else {
+                if (um_connect(st, fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+                        fprintf(stderr, "umptcp-cat: connect to %s port %s: %s\n", argv[optind],
+                                argv[optind + 1], strerror(errno));
+                        goto out;
+                }
+                short ev = um_wait(st, fd, POLLOUT, (int)(idle_timeout * 1000));
+                if (!(ev & POLLOUT) || (ev & POLLERR)) {
+                        int e = 0;
+                        socklen_t el = sizeof(e);
+                        um_getsockopt(st, fd, SOL_SOCKET, SO_ERROR, &e, &el);
+                        fprintf(stderr, "umptcp-cat: connect to %s port %s: %s\n", argv[optind],
+                                argv[optind + 1], strerror(e ? e : ETIMEDOUT));
+                        goto out;
+                }
+        }
+
+        struct copier cp = {.st = st, .fd = fd};
+        um_sock_set_callback(st, fd, on_ready, &cp);
+        uint64_t last_progress = um_clock_now_us();
+        for (;;) {
+                int progress = pump(&cp);
+                if (cp.failed)
+                        goto out;
+                short ev = um_sock_events(st, fd);
+                if (cp.shut && cp.peer_eof && (ev & POLLHUP))
+                        break;
+                if (ev & POLLERR) {
+                        int e = 0;
+                        socklen_t el = sizeof(e);
+                        um_getsockopt(st, fd, SOL_SOCKET, SO_ERROR, &e, &el);
+                        die("connection failed", strerror(e ? e : EIO));
+                        goto out;
+                }
+                int want_stdin = !cp.stdin_eof && cp.in_off == cp.in_len;
+                if (progress || cp.progress) {
+                        cp.progress = 0;
+                        last_progress = um_clock_now_us();
+                } else if (um_clock_now_us() - last_progress > (uint64_t)(idle_timeout * 1e6)) {
+                        die("timed out", cp.shut && cp.peer_eof
+                                             ? "waiting for the peer to acknowledge our FIN"
+                                             : NULL);
+                        goto out;
+                }
+                if (um_run_once(st, want_stdin ? STDIN_FILENO : -1, 100) && want_stdin) {
+                        ssize_t n = read(STDIN_FILENO, cp.inbuf, sizeof(cp.inbuf));
+                        if (n > 0) {
+                                cp.in_len = (size_t)n;
+                                cp.in_off = 0;
+                        } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                                cp.stdin_eof = 1;
+                                cp.in_len = cp.in_off = 0;
+                        }
+                        last_progress = um_clock_now_us();
+                }
+        }
+        fflush(stdout);
+        um_close(st, fd);
+        /* Let the last ACKs leave. */
+        for (int i = 0; i < 5; i++)
+                um_run_once(st, -1, 10);
+        rc = 0;
+out:
+        if (stats)
+                um_counters_print(st, stderr, 0);
+        um_stack_free(st);
+        for (int i = n_opened - 1; i >= 0; i--)
+                um_link_destroy(opened[i]);
+        return rc;
 }

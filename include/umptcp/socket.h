@@ -30,7 +30,9 @@ int um_getpeername(struct um_stack *st, int fd, struct sockaddr *addr, socklen_t
 short um_sock_events(struct um_stack *st, int fd);
 /* Fills revents for each entry; returns how many are ready. Never blocks. */
 int um_poll(struct um_stack *st, struct pollfd *fds, int n);
-/* Called from within um_stack_poll() whenever the socket's readiness may have changed. */
+/* Called from within um_stack_poll() when the socket's readiness may have changed: between
+ * receive batches and at the end of the poll, never inside protocol processing, so the
+ * callback may call any socket function (reading there keeps windows open). */
 typedef void (*um_sock_cb)(struct um_stack *st, int fd, short revents, void *arg);
 int um_sock_set_callback(struct um_stack *st, int fd, um_sock_cb cb, void *arg);
 

@@ -110,6 +110,8 @@ static void read_link(struct um_stack *st, int ifindex)
                         pkts[i]->time_us = st->now;
                         um_ip_input(st, ifindex, pkts[i]);
                 }
+                /* Let applications read (and windows reopen) between batches. */
+                um_sock_dispatch(st);
                 if (got < n || !n)
                         break;
         }
@@ -122,6 +124,7 @@ void um_stack_poll(struct um_stack *st, uint64_t now_us)
         for (int i = 0; i < st->n_ifaces; i++)
                 read_link(st, i);
         um_timer_run(&st->timers, st->now);
+        um_sock_dispatch(st);
         for (int i = 0; i < st->n_ifaces; i++)
                 um_iface_flush(st, i);
         tcp_reap(st);

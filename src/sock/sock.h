@@ -38,6 +38,8 @@ struct um_sock {
         void *pcb;
         um_sock_cb cb;
         void *cb_arg;
+        int wake_pending;
+        struct um_sock *wake_next;
 };
 
 struct um_sock_table {
@@ -45,14 +47,18 @@ struct um_sock_table {
         int n;
         const struct um_sock_ops *protos[4];
         int n_protos;
+        struct um_sock *wake_head;
 };
 
 int um_sock_table_init(struct um_stack *st);
 void um_sock_table_destroy(struct um_stack *st);
 /* Lets a protocol module serve socket(..., protocol). */
 int um_sock_register_proto(struct um_stack *st, const struct um_sock_ops *ops);
-/* Tells the socket's owner that readiness may have changed. */
+/* Notes that readiness may have changed; the callback runs at the next dispatch. */
 void um_sock_wake(struct um_sock *s);
+/* Runs pending callbacks. The stack calls it between receive batches and at the end of a
+ * poll, outside protocol processing, so a callback may call any socket function. */
+void um_sock_dispatch(struct um_stack *st);
 
 extern const struct um_sock_ops um_sock_tcp_ops;
 

@@ -75,8 +75,23 @@ static struct um_sock *alloc_sock(struct um_stack *st)
 
 void um_sock_wake(struct um_sock *s)
 {
-        if (s && s->used && s->cb)
-                s->cb(s->st, s->fd, s->ops->events(s), s->cb_arg);
+        if (!s || !s->used || !s->cb || s->wake_pending)
+                return;
+        s->wake_pending = 1;
+        s->wake_next = s->st->socks->wake_head;
+        s->st->socks->wake_head = s;
+}
+
+void um_sock_dispatch(struct um_stack *st)
+{
+        struct um_sock_table *t = st->socks;
+        while (t->wake_head) {
+                struct um_sock *s = t->wake_head;
+                t->wake_head = s->wake_next;
+                s->wake_pending = 0;
+                if (s->used && s->cb)
+                        s->cb(st, s->fd, s->ops->events(s), s->cb_arg);
+        }
 }
 
 int um_socket(struct um_stack *st, int domain, int type, int protocol)
@@ -241,6 +256,12 @@ int um_close(struct um_stack *st, int fd)
         s->ops->close(s);
         s->used = 0;
         s->cb = NULL;
+        for (struct um_sock **pp = &st->socks->wake_head; *pp; pp = &(*pp)->wake_next)
+                if (*pp == s) {
+                        *pp = s->wake_next;
+                        break;
+                }
+        s->wake_pending = 0;
         return 0;
 }
 

@@ -46,6 +46,8 @@ enum {
         TCP_MIN_RTO_US = 200000, /* Linux's floor; RFC 6298 §2.4 allows 1 s */
         TCP_MAX_RTO_US = 60000000,
         TCP_DELACK_US = 40000,
+        TCP_MAX_BURST = 64,     /* segments per output call; ACKs clock out the rest */
+        TCP_TLP_MIN_US = 10000, /* a probe floor, as Linux keeps, for µs-RTT paths */
         TCP_SYN_RETRIES = 6,
         TCP_DATA_RETRIES = 15,
         TCP_INIT_CWND_SEGS = 10, /* RFC 6928 */

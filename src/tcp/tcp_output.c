@@ -281,7 +281,8 @@ void tcp_output(struct um_tcp_conn *c)
         if (c->lost_out)
                 sent |= retransmit_lost(c);
 
-        while (!c->fin_sent) {
+        int budget = TCP_MAX_BURST;
+        while (!c->fin_sent && budget-- > 0) {
                 uint32_t avail = c->sndbuf.len - (c->snd_nxt - c->snd_una);
                 int fin;
                 uint32_t len = next_data_len(c, avail, &fin);

@@ -271,6 +271,8 @@ void tcp_arm_tlp(struct um_tcp_conn *c)
         uint64_t pto = c->srtt_us ? 2 * c->srtt_us : TCP_INIT_RTO_US;
         if (c->txq.n == 1)
                 pto += TCP_DELACK_US * 5; /* WCDelAckT = 200 ms */
+        if (pto < TCP_TLP_MIN_US)
+                pto = TCP_TLP_MIN_US;
         if (pto > c->rto_us)
                 pto = c->rto_us;
         tcp_timer_set(c, TCP_T_TLP, c->st->now + pto);
