@@ -1,0 +1,97 @@
+# Shared set-up for interop tests: a private network namespace with a TUN device whose
+# kernel side is 10.N.1.1/24 and fd00:N::1/64; umptcp owns .2 / ::2. Everything is removed
+# on exit, also on failure. Usage: source lib.sh; interop_setup NAME
+set -euo pipefail
+
+BIN=${1:?usage: $0 BUILD_BIN_DIR}
+SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+WORK=$(mktemp -d /tmp/umptcp-interop.XXXXXX)
+NS=""
+PIDS=()
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
+  if [ $rc -eq 0 ]; then rm -rf "$WORK"; else echo "artifacts kept in $WORK (seed $SEED)" >&2; fi
+}
+trap cleanup EXIT
+
+require_interop() {
+  # These tests need root, TUN and network namespaces. CI machines have them: when they are
+  # missing the test fails loudly instead of pretending to pass.
+  [ "$(id -u)" -eq 0 ] || fail "interop tests need root (CI runs as root)"
+  [ -c /dev/net/tun ] || fail "interop tests need /dev/net/tun"
+  command -v tshark >/dev/null || fail "tshark is missing (make deps installs it)"
+  command -v socat >/dev/null || fail "socat is missing (make deps installs it)"
+}
+
+interop_setup() {
+  require_interop
+  NS="umt-$1-$$"
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  ip -n "$NS" tuntap add dev um0 mode tun
+  ip -n "$NS" addr add 10.1.1.1/24 dev um0
+  ip -n "$NS" addr add fd00:1::1/64 dev um0 nodad
+  ip -n "$NS" link set um0 up
+}
+
+in_ns() {
+  ip netns exec "$NS" "$@"
+}
+
+make_payload() { # FILE BYTES: deterministic bytes from the seed
+  local file=$1 bytes=$2
+  python3 - "$file" "$bytes" "$SEED" <<'PY'
+import random, sys
+path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(seed)
+with open(path, "wb") as f:
+    left = n
+    while left:
+        k = min(left, 1 << 20)
+        f.write(r.randbytes(k))
+        left -= k
+PY
+}
+
+same_hash() { # A B
+  local a b
+  a=$(sha256sum "$1" | cut -d' ' -f1)
+  b=$(sha256sum "$2" | cut -d' ' -f1)
+  echo "sha256 sent $a"
+  echo "sha256 recv $b"
+  [ "$a" = "$b" ] || fail "data differs between $1 and $2"
+}
+
+wait_port() { # PORT: until the kernel listens on it inside the namespace
+  for _ in $(seq 1 50); do
+    in_ns ss -ltnH "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on port $1"
+}
+
+check_capture() { # PCAP PORT: no malformed packet, no TCP expert warning or error
+  local pcap=$1 port=$2 bad
+  [ -s "$pcap" ] || fail "capture $pcap is empty"
+  # The payload is random bytes: decode it as data so that heuristic dissectors (Thrift, ...)
+  # do not mistake it for their protocol. Severity 6291456 is "Warning".
+  bad=$(tshark -r "$pcap" -d "tcp.port==$port,data" -Y '_ws.malformed || _ws.expert.severity >= 6291456' \
+          -T fields -e frame.number -e _ws.expert.message 2>/dev/null || true)
+  if [ -n "$bad" ]; then
+    echo "$bad" | head -20 >&2
+    fail "tshark reports malformed packets or expert warnings/errors in $pcap"
+  fi
+  local n
+  n=$(tshark -r "$pcap" -d "tcp.port==$port,data" 2>/dev/null | wc -l)
+  echo "capture $pcap: $n packets, no malformed packet, no expert warning or error"
+}
