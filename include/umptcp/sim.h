@@ -34,7 +34,11 @@ struct um_sim_transfer_cfg {
         uint64_t time_limit_us;       /* 0: 600 s of virtual time */
         um_emu_middlebox_fn middlebox;
         void *middlebox_arg;
-        FILE *timeline;   /* per-second lines, or NULL */
+        FILE *timeline; /* per-second lines, or NULL */
+        /* Called after every step with both stacks and sockets (sfd is -1 until accepted). */
+        void (*on_step)(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                        uint64_t now);
+        void *step_arg;
         const char *pcap; /* capture of the client's link, or NULL */
         int log_level;
 };

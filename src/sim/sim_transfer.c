@@ -176,6 +176,8 @@ static int step(void *arg)
                         x->failed = 1;
         }
         timeline(x);
+        if (x->cfg->on_step)
+                x->cfg->on_step(x->cfg->step_arg, x->cli, x->cfd, x->srv, x->sfd, *x->now);
         return x->failed || (x->up.eof && x->down.eof && x->up.wr_closed && x->down.wr_closed);
 }
 

@@ -153,8 +153,10 @@ static unsigned write_syn_options(struct um_tcp_conn *c, uint8_t *out)
         return n;
 }
 
-unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg, uint8_t *out)
+unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg, uint8_t *out,
+                           unsigned room)
 {
+        unsigned limit = room < TCP_MAX_OPT ? room & ~3u : TCP_MAX_OPT;
         unsigned n;
         if (seg->flags & UM_TH_SYN) {
                 n = write_syn_options(c, out);
@@ -176,9 +178,9 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                 const struct um_tcp_option_ops *ops = t->opts[h].ops;
                 if (!ops->size || !ops->write)
                         continue;
-                unsigned room = TCP_MAX_OPT - n;
-                unsigned need = ops->size(t->opts[h].arg, c, seg, room);
-                if (!need || need > room)
+                unsigned left = limit > n ? limit - n : 0;
+                unsigned need = ops->size(t->opts[h].arg, c, seg, left);
+                if (!need || need > left)
                         continue;
                 ops->write(t->opts[h].arg, c, seg, out + n, need);
                 n += need;
@@ -186,11 +188,11 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
         /* SACK blocks take what is left (RFC 2018 §3). */
         if (c->sack_ok && c->reass.n && !(seg->flags & (UM_TH_SYN | UM_TH_RST))) {
                 unsigned pad = (4 - n % 4) % 4;
-                if (n + pad + 4 + 8 <= TCP_MAX_OPT) {
+                if (n + pad + 4 + 8 <= limit) {
                         while (pad--)
                                 out[n++] = TCPOPT_NOP;
                         /* NOP NOP SACK keeps the blocks 4-byte aligned. */
-                        int max = (int)((TCP_MAX_OPT - n - 4) / 8);
+                        int max = (int)((limit - n - 4) / 8);
                         uint32_t blocks[4][2];
                         int k = tcp_reass_sack_blocks(&c->reass, blocks, max > 4 ? 4 : max);
                         if (k > 0) {

@@ -40,7 +40,8 @@ int tcp_options_dispatch(struct um_tcp_conn *c, const struct um_tcp_seg_info *se
 
 /* Writes the options of an outgoing segment into out (room for 40 bytes); returns the
  * length, a multiple of 4. */
-unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg, uint8_t *out);
+unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg, uint8_t *out,
+                           unsigned room);
 
 /* Our timestamp clock: 1 ms per tick (RFC 7323 §5.4), offset per connection. */
 uint32_t tcp_ts_now(const struct um_tcp_conn *c);

@@ -75,13 +75,12 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
             .flags = flags, .seq = seq, .ack = c->rcv_nxt, .len = len, .pkt = pkt};
         if (c->ulp && c->ulp->segment_out)
                 c->ulp->segment_out(c, &seg);
-        uint8_t opts[TCP_MAX_OPT];
-        unsigned optlen = tcp_options_write(c, &seg, opts);
-        unsigned hdrlen = TCP_HDR + optlen;
         uint32_t ip_hdr = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
         uint32_t mtu = st->ifaces[c->ifindex].link->mtu;
-        if (ip_hdr + hdrlen + len > mtu) /* an extension's options outgrew its reserve */
-                len = mtu > ip_hdr + hdrlen ? mtu - ip_hdr - hdrlen : 0;
+        uint32_t room = mtu > ip_hdr + TCP_HDR + len ? mtu - ip_hdr - TCP_HDR - len : 0;
+        uint8_t opts[TCP_MAX_OPT];
+        unsigned optlen = tcp_options_write(c, &seg, opts, room);
+        unsigned hdrlen = TCP_HDR + optlen;
         if (hdrlen + len > um_pkt_tailroom(pkt)) {
                 um_pkt_free(&st->pool, pkt);
                 return -EMSGSIZE;

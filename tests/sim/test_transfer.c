@@ -1,0 +1,155 @@
+/* Bulk transfers of 10 MB under the impairments a serious stack must survive, each
+ * verified end to end by SHA-256. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "simtest.h"
+
+#define MB (1024 * 1024)
+
+static void run(const char *name, struct um_sim_transfer_cfg *cfg)
+{
+        struct um_sim_transfer_result r;
+        assert_true(simtest_transfer(name, cfg, &r));
+        assert_int_equal(r.client_error, 0);
+        assert_int_equal(r.server_error, 0);
+}
+
+static void test_clean_path(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        run("clean 100M/10ms", &c);
+}
+
+static void test_random_loss_1pct(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.loss = c.path.rev.loss = 0.01;
+        struct um_sim_transfer_result r;
+        assert_true(simtest_transfer("loss 1%", &c, &r));
+        assert_true(r.retrans_segs > 0);
+}
+
+static void test_random_loss_5pct(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.loss = c.path.rev.loss = 0.05;
+        run("loss 5%", &c);
+}
+
+static void test_burst_loss(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(50, 20)};
+        c.path.fwd.ge_p = c.path.rev.ge_p = 0.01;
+        c.path.fwd.ge_r = c.path.rev.ge_r = 0.25;
+        c.path.fwd.ge_loss_bad = c.path.rev.ge_loss_bad = 0.6;
+        run("Gilbert-Elliott bursts", &c);
+}
+
+static void test_reordering(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.reorder = c.path.rev.reorder = 0.03;
+        c.path.fwd.reorder_delay_us = c.path.rev.reorder_delay_us = 3000;
+        run("reordering 3%", &c);
+}
+
+static void test_duplication(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.duplicate = c.path.rev.duplicate = 0.05;
+        run("duplication 5%", &c);
+}
+
+static void test_jitter(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.jitter_us = c.path.rev.jitter_us = 5000;
+        run("jitter 5ms", &c);
+}
+
+static void test_small_bdp(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(1000, 0.05)};
+        run("small BDP 1G/50us", &c);
+}
+
+static void test_large_bdp(void **state)
+{
+        (void)state;
+        /* 500 Mbit/s with a 200 ms RTT: a 12.5 MB bandwidth-delay product needs window
+         * scaling and receive-buffer growth. */
+        struct um_sim_transfer_cfg c = {.bytes = 40 * MB, .path = simtest_path(500, 100)};
+        struct um_sim_transfer_result r;
+        assert_true(simtest_transfer("large BDP 500M/200ms", &c, &r));
+        /* Slow start alone would take ~10 RTTs to fill it; 40 MB must not take minutes. */
+        assert_true(r.seconds < 20);
+}
+
+static void test_unlimited_rate(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(0, 0)};
+        run("unlimited, no delay", &c);
+}
+
+static void test_bidirectional(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {
+            .bytes = 10 * MB, .reverse_bytes = 10 * MB, .path = simtest_path(100, 10)};
+        c.path.fwd.loss = c.path.rev.loss = 0.005;
+        run("both ways, loss 0.5%", &c);
+}
+
+static void test_ipv6_reno(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {
+            .bytes = 10 * MB, .ipv6 = 1, .cc = "reno", .path = simtest_path(100, 10)};
+        c.path.fwd.loss = c.path.rev.loss = 0.01;
+        run("IPv6, Reno, loss 1%", &c);
+}
+
+static void test_small_mtu(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 10 * MB, .path = simtest_path(100, 5)};
+        c.path.mtu = 576;
+        run("MTU 576", &c);
+}
+
+static void test_small_buffers(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {
+            .bytes = 10 * MB, .sndbuf = 8192, .rcvbuf = 8192, .path = simtest_path(100, 10)};
+        run("8 KB socket buffers", &c);
+}
+
+int main(void)
+{
+        simtest_seed();
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_clean_path),       cmocka_unit_test(test_random_loss_1pct),
+            cmocka_unit_test(test_random_loss_5pct), cmocka_unit_test(test_burst_loss),
+            cmocka_unit_test(test_reordering),       cmocka_unit_test(test_duplication),
+            cmocka_unit_test(test_jitter),           cmocka_unit_test(test_small_bdp),
+            cmocka_unit_test(test_large_bdp),        cmocka_unit_test(test_unlimited_rate),
+            cmocka_unit_test(test_bidirectional),    cmocka_unit_test(test_ipv6_reno),
+            cmocka_unit_test(test_small_mtu),        cmocka_unit_test(test_small_buffers),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
