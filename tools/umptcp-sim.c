@@ -24,6 +24,9 @@ static void usage(FILE *out)
                 "  --mtu N            link MTU (576..1500, default 1500)\n"
                 "  --outage A-B       the path drops everything from A to B seconds\n"
                 "  --cc NAME          congestion control: cubic (default) or reno\n"
+                "  --sndbuf N         send buffer bytes (default: auto-tuned)\n"
+                "  --rcvbuf N         receive buffer bytes (default: auto-tuned)\n"
+                "  --read-pause S     the receiver reads nothing for the first S seconds\n"
                 "  --ipv6             use IPv6 addresses\n"
                 "  --seed N           random seed (printed; default 1)\n"
                 "  --pcap FILE        capture of the client's link\n"
@@ -89,7 +92,10 @@ enum {
         O_QUIET,
         O_DEMO,
         O_HELP,
-        O_VERBOSE
+        O_VERBOSE,
+        O_SNDBUF,
+        O_RCVBUF,
+        O_PAUSE,
 };
 
 static const struct option longopts[] = {
@@ -105,6 +111,9 @@ static const struct option longopts[] = {
     {"mtu", required_argument, 0, O_MTU},
     {"outage", required_argument, 0, O_OUTAGE},
     {"cc", required_argument, 0, O_CC},
+    {"sndbuf", required_argument, 0, O_SNDBUF},
+    {"rcvbuf", required_argument, 0, O_RCVBUF},
+    {"read-pause", required_argument, 0, O_PAUSE},
     {"ipv6", no_argument, 0, O_IPV6},
     {"seed", required_argument, 0, O_SEED},
     {"pcap", required_argument, 0, O_PCAP},
@@ -218,6 +227,20 @@ static int apply(struct opts *o, int id, const char *arg)
         case O_IPV6:
                 c->ipv6 = 1;
                 return 0;
+        case O_SNDBUF:
+        case O_RCVBUF:
+                if (parse_size(arg, &n) || n < 1024 || n > (1u << 30))
+                        return -1;
+                if (id == O_SNDBUF)
+                        c->sndbuf = (uint32_t)n;
+                else
+                        c->rcvbuf = (uint32_t)n;
+                return 0;
+        case O_PAUSE:
+                if (parse_double(arg, &v, 0, 3600))
+                        return -1;
+                c->read_pause_until_us = (uint64_t)(v * 1e6);
+                return 0;
         case O_SEED:
                 if (parse_size(arg, &n) || !n)
                         return -1;
@@ -267,8 +290,12 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if (apply(&o, id, optarg) < 0) {
-                        fprintf(stderr, "umptcp-sim: bad value for --%s: '%s'\n",
-                                longopts[id - 1].name, optarg ? optarg : "");
+                        const char *name = "?";
+                        for (const struct option *lp = longopts; lp->name; lp++)
+                                if (lp->val == id)
+                                        name = lp->name;
+                        fprintf(stderr, "umptcp-sim: bad value for --%s: '%s'\n", name,
+                                optarg ? optarg : "");
                         return 2;
                 }
         }

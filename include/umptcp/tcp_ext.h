@@ -85,6 +85,9 @@ struct um_tcp_ulp_ops {
 int um_tcp_ulp_set(struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops, void *ctx);
 void *um_tcp_ulp_ctx(const struct um_tcp_conn *c);
 
+/* The TCP connection behind a plain TCP socket (NULL for other sockets). */
+struct um_tcp_conn *um_tcp_conn_of(struct um_stack *st, int fd);
+
 /* ---- What extensions may ask of a connection ---- */
 struct um_stack *um_tcp_stack(const struct um_tcp_conn *c);
 int um_tcp_state(const struct um_tcp_conn *c);

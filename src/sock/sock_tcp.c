@@ -1,6 +1,9 @@
 /* Plain TCP sockets (IPPROTO_TCP): the socket operations mapped onto tcp_api. */
 #include "sock/sock.h"
+#include "core/stack.h"
 #include "tcp/tcp_api.h"
+
+#include <umptcp/tcp_ext.h>
 
 #include <errno.h>
 
@@ -100,3 +103,12 @@ const struct um_sock_ops um_sock_tcp_ops = {
     .getopt = tcp_sock_getopt,
     .names = tcp_sock_names,
 };
+
+struct um_tcp_conn *um_tcp_conn_of(struct um_stack *st, int fd)
+{
+        struct um_sock_table *t = st ? st->socks : NULL;
+        if (!t || fd < 0 || fd >= t->n || !t->socks[fd] || !t->socks[fd]->used ||
+            t->socks[fd]->ops != &um_sock_tcp_ops)
+                return NULL;
+        return t->socks[fd]->pcb;
+}

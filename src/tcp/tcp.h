@@ -126,6 +126,7 @@ struct um_tcp_conn {
         uint8_t ack_now : 1;
         uint8_t nodelay : 1;
         uint8_t fin_sent : 1;
+        uint8_t force_send : 1;  /* the persist timer overrides SWS avoidance */
         uint32_t fin_seq;        /* sequence number our FIN occupies, valid once sent */
         uint8_t rcv_fin_pending; /* a FIN arrived beyond a hole */
         uint32_t rcv_fin_seq;
@@ -249,6 +250,7 @@ void tcp_send_rst(struct um_tcp_conn *c);
 int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s);
 uint32_t tcp_rcv_window(const struct um_tcp_conn *c);
 uint32_t tcp_seg_size(const struct um_tcp_conn *c);
+uint32_t tcp_adv_window(const struct um_tcp_conn *c);
 void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
                      const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags);

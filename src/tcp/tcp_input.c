@@ -172,6 +172,7 @@ static void listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
         c->ts_offset = (uint32_t)um_rng_u64(&st->rng);
         c->irs = s->info.seq;
         c->rcv_nxt = s->info.seq + 1;
+        c->rcv_adv = c->rcv_nxt;
         c->iss = tcp_isn(c);
         c->snd_una = c->iss;
         c->snd_nxt = c->iss + 1;
@@ -224,6 +225,7 @@ static void synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)
                 return;
         c->irs = s->info.seq;
         c->rcv_nxt = s->info.seq + 1;
+        c->rcv_adv = c->rcv_nxt;
         negotiate(c, s, 0);
         if (dispatch_options(c, s) < 0) {
                 tcp_send_rst(c);

@@ -29,6 +29,18 @@ uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
         return c->rcvbuf.cap - c->rcvbuf.len;
 }
 
+/* The window to announce: receiver SWS avoidance (RFC 9293 §3.8.6.2.2) keeps a small
+ * opening shut until it reaches min(buffer/2, MSS), but never pulls back the right edge. */
+uint32_t tcp_adv_window(const struct um_tcp_conn *c)
+{
+        uint32_t free = tcp_rcv_window(c);
+        uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
+        uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        if (c->rcvbuf.buf && free < step)
+                free = 0;
+        return free > promised ? free : promised;
+}
+
 uint32_t tcp_seg_size(const struct um_tcp_conn *c)
 {
         uint32_t n = c->mss;
@@ -86,7 +98,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
                 return -EMSGSIZE;
         }
         uint8_t *h = um_pkt_data(pkt);
-        uint32_t wnd = tcp_rcv_window(c);
+        uint32_t wnd = tcp_adv_window(c);
         uint16_t wfield;
         if (flags & UM_TH_SYN) {
                 wfield = wnd > 65535 ? 65535 : (uint16_t)wnd; /* RFC 7323 §2.2: never scaled */
@@ -247,6 +259,8 @@ static uint32_t next_data_len(struct um_tcp_conn *c, uint32_t avail, int *fin)
                 return len;
         if (!len)
                 return 0;
+        if (c->force_send)
+                return len;
         if (len < avail) {
                 /* Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a partial segment only for a
                  * window that is at least half the largest the peer offered. */
@@ -324,7 +338,9 @@ void tcp_output(struct um_tcp_conn *c)
                 if (sent)
                         tcp_arm_tlp(c);
                 tcp_timer_clear(c, TCP_T_PERSIST);
-        } else if (!c->snd_wnd && c->sndbuf.len && !c->deadline[TCP_T_PERSIST]) {
+        } else if (c->sndbuf.len > tcp_flight_size(c) && !c->deadline[TCP_T_PERSIST]) {
+                /* Data waits with nothing in flight: a zero window, or a window too small
+                 * to use (sender SWS avoidance). The persist timer probes or overrides. */
                 c->probes = 0;
                 tcp_timer_set(c, TCP_T_PERSIST, st->now + c->rto_us);
         }
@@ -334,7 +350,7 @@ void tcp_maybe_window_update(struct um_tcp_conn *c)
 {
         if (c->state < TCPS_ESTABLISHED || c->fin_rcvd)
                 return;
-        uint32_t wnd = tcp_rcv_window(c);
+        uint32_t wnd = tcp_adv_window(c);
         uint32_t announced = c->rcv_adv - c->rcv_nxt;
         uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
         /* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2). */

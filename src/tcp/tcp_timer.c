@@ -99,9 +99,17 @@ static void on_rto(struct um_tcp_conn *c)
 
 static void on_persist(struct um_tcp_conn *c)
 {
-        /* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer answers. */
-        if (c->snd_wnd || !c->sndbuf.len)
+        if (c->sndbuf.len <= tcp_flight_size(c))
                 return;
+        if (c->snd_wnd && !tcp_flight_size(c)) {
+                /* A small window the SWS rule would not use: send what fits (§3.8.6.2.1). */
+                c->force_send = 1;
+                tcp_output(c);
+                c->force_send = 0;
+                if (tcp_flight_size(c))
+                        return;
+        }
+        /* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer answers. */
         c->st->ctr.TcpExtTCPWinProbe++;
         tcp_send_probe(c);
         uint64_t rto = c->rto_us << (c->probes < 6 ? c->probes : 6);

@@ -1,0 +1,59 @@
+#include "pair.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <umptcp/sim.h>
+
+static struct um_stack *make(const char *name, uint64_t seed, struct um_link *l, const char *a)
+{
+        struct um_stack_config c = {.seed = seed, .name = name};
+        struct um_stack *st = um_stack_new(&c);
+        if (st) {
+                int i = um_stack_add_iface(st, l);
+                um_stack_add_addr(st, i, a);
+        }
+        return st;
+}
+
+void pair_run(struct pair *p, uint64_t us)
+{
+        struct um_stack *s[2] = {p->cli, p->srv};
+        um_sim_run(s, 2, &p->now, p->now + us, NULL, NULL);
+}
+
+int pair_open(struct pair *p, const struct um_emu_dir_config *fwd,
+              const struct um_emu_dir_config *rev, uint64_t seed)
+{
+        memset(p, 0, sizeof(*p));
+        p->lfd = p->cfd = p->sfd = -1;
+        if (um_link_emu_pair(fwd, rev, 1500, seed, &p->lc, &p->ls))
+                return -1;
+        p->cli = make("client", seed + 1, p->lc, "10.0.0.1/24");
+        p->srv = make("server", seed + 2, p->ls, "10.0.0.2/24");
+        if (!p->cli || !p->srv)
+                return -1;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
+        inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
+        p->lfd = um_socket(p->srv, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        if (um_bind(p->srv, p->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+            um_listen(p->srv, p->lfd, 8))
+                return -1;
+        p->cfd = um_socket(p->cli, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        if (um_connect(p->cli, p->cfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+            errno != EINPROGRESS)
+                return -1;
+        for (int i = 0; i < 100 && p->sfd < 0; i++) {
+                pair_run(p, 10000);
+                p->sfd = um_accept(p->srv, p->lfd, NULL, NULL);
+        }
+        return p->sfd >= 0 && (um_sock_events(p->cli, p->cfd) & POLLOUT) ? 0 : -1;
+}
+
+void pair_close(struct pair *p)
+{
+        um_stack_free(p->cli);
+        um_stack_free(p->srv);
+        um_link_destroy(p->lc);
+        um_link_destroy(p->ls);
+}

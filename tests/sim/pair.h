@@ -1,0 +1,25 @@
+/* Two stacks joined by one emulated path with an established connection, for tests
+ * that act on a connection step by step (inject segments, pause, cut the link). */
+#ifndef UMPTCP_TEST_PAIR_H
+#define UMPTCP_TEST_PAIR_H
+
+#include <stdint.h>
+#include <umptcp/link.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+struct pair {
+        struct um_stack *cli, *srv;
+        struct um_link *lc, *ls;
+        int lfd, cfd, sfd;
+        uint64_t now;
+};
+
+/* Builds the pair (client 10.0.0.1, server 10.0.0.2:5001) and connects; returns 0. */
+int pair_open(struct pair *p, const struct um_emu_dir_config *fwd,
+              const struct um_emu_dir_config *rev, uint64_t seed);
+/* Runs virtual time forward by `us`. */
+void pair_run(struct pair *p, uint64_t us);
+void pair_close(struct pair *p);
+
+#endif
