@@ -163,10 +163,6 @@ void tcp_send_ack(struct um_tcp_conn *c)
 {
         if (c->state == TCPS_CLOSED || c->state == TCPS_LISTEN || c->state == TCPS_SYN_SENT)
                 return;
-        if (c->state == TCPS_SYN_RECEIVED) {
-                tcp_send_syn(c);
-                return;
-        }
         tcp_xmit(c, c->snd_nxt, 0, UM_TH_ACK);
 }
 
