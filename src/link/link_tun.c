@@ -86,6 +86,9 @@ int um_link_tun_open(const char *ifname, struct um_link **out)
 {
         if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !out)
                 return -EINVAL;
+        /* TUNSETIFF would create a missing device; we only attach to one the user made. */
+        if (!if_nametoindex(ifname))
+                return -ENODEV;
         int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return -errno;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Command-line tools: bad flags give a one-line reason and a non-zero exit, never a crash;
+# good flags work.
+set -uo pipefail
+BIN=${1:?usage: $0 BUILD_BIN_DIR}
+pass=0 failed=0
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+expect() { # WANT_RC DESCRIPTION PATTERN -- CMD...
+  local want=$1 desc=$2 pat=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1 </dev/null)
+  rc=$?
+  if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $desc: exit $rc (want $want), output:"
+    echo "$out" | head -5
+  fi
+}
+
+cat > "$WORK/bad.scn" <<'SCN'
+bytes 1M
+flavour strawberry
+SCN
+cat > "$WORK/good.scn" <<'SCN'
+# a small lossy path
+bytes 256K
+rate 20
+delay 5
+loss 0.01
+quiet
+SCN
+
+expect 2 "sim: unknown flag" "unrecognized option" -- "$BIN/umptcp-sim" --frobnicate
+expect 2 "sim: bad loss" "bad value for --loss" -- "$BIN/umptcp-sim" --loss 1.5
+expect 2 "sim: bad size" "bad value for --bytes" -- "$BIN/umptcp-sim" --bytes 12Q
+expect 2 "sim: bad mtu" "bad value for --mtu" -- "$BIN/umptcp-sim" --mtu 99999
+expect 2 "sim: bad outage" "bad value for --outage" -- "$BIN/umptcp-sim" --outage 5-2
+expect 2 "sim: bad cc" "bad value for --cc" -- "$BIN/umptcp-sim" --cc vegas
+expect 2 "sim: stray argument" "unexpected argument" -- "$BIN/umptcp-sim" extra
+expect 2 "sim: missing scenario" "cannot open scenario" -- "$BIN/umptcp-sim" --scenario "$WORK/none"
+expect 2 "sim: bad scenario line" "bad.scn:2: unknown option 'flavour'" -- "$BIN/umptcp-sim" --scenario "$WORK/bad.scn"
+expect 0 "sim: scenario file" "^verified" -- "$BIN/umptcp-sim" --scenario "$WORK/good.scn"
+expect 0 "sim: help" "usage: umptcp-sim" -- "$BIN/umptcp-sim" --help
+
+expect 2 "cat: no arguments" "usage: umptcp-cat" -- "$BIN/umptcp-cat"
+expect 2 "cat: bad link" "bad --link 'eth0'" -- "$BIN/umptcp-cat" --link eth0 10.0.0.1 80
+expect 2 "cat: link without prefix" "bad --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.1 10.0.0.1 80
+expect 2 "cat: bad port" "bad port '99999'" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 10.0.0.1 99999
+expect 2 "cat: host name" "HOST must be a numeric" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 example.org 80
+expect 2 "cat: no link" "need at least one --link" -- "$BIN/umptcp-cat" 10.0.0.1 80
+expect 2 "cat: mptcp not yet" "--mptcp is not available yet" -- "$BIN/umptcp-cat" --mptcp --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad timeout" "bad --timeout" -- "$BIN/umptcp-cat" --timeout -3 --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 1 "cat: missing TUN device" "cannot attach to TUN device nosuchtun0" -- "$BIN/umptcp-cat" --link tun:nosuchtun0:10.0.0.2/24 10.0.0.1 80
+expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]
