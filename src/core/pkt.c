@@ -85,6 +85,7 @@ void um_pkt_free(struct um_pkt_pool *p, struct um_pkt *pkt)
 
 int um_pkt_ext_register(struct um_pkt_pool *p, size_t size)
 {
+        size = (size + 7) & ~(size_t)7;
         size_t total = size;
         for (int i = 0; i < p->n_ext_ids; i++)
                 total += p->ext_sizes[i];

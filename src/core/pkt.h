@@ -16,9 +16,11 @@ enum {
 
 struct um_pkt_ext {
         struct um_pkt_ext *next_free;
-        uint8_t offset[UM_PKT_EXT_IDS]; /* 0 = absent, else byte offset into data */
+        uint8_t offset[UM_PKT_EXT_IDS]; /* 0 = absent, else byte offset into data + 1 */
         uint8_t used;
-        uint8_t data[UM_PKT_EXT_SIZE - sizeof(void *) - UM_PKT_EXT_IDS - 1];
+        uint8_t pad[3];
+        /* 8-byte aligned: each id's area is a multiple of 8 long. */
+        _Alignas(8) uint8_t data[UM_PKT_EXT_SIZE - 16];
 };
 
 struct um_pkt {
