@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints its figures next to a baseline measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/bin}
+echo "== in-process bulk TCP, one core (baseline: kernel TCP over loopback, same run)"
+"$BIN/bench_inproc" 2048
+echo
+echo "== instructions per byte (callgrind, 64 MB, including the receiver's byte check)"
+out=$(mktemp)
+valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN/bench_inproc" 64 0 2>&1 | grep -E "Collected" |
+  awk '{printf "%.2f instructions per byte (%s instructions for 64 MB)\n", $4/(64*1048576), $4}'
+rm -f "$out"
+echo
+echo "== umptcp-cat over TUN vs kernel over veth (root)"
+bench/tun_vs_veth.sh "$BIN" 512 3

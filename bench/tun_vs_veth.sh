@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# umptcp-cat --tcp -> kernel TCP server over a TUN device, against kernel -> kernel over a
+# veth pair, in the same run. Needs root. Usage: tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
+set -euo pipefail
+BIN=${1:?usage: $0 BIN_DIR [MBYTES] [ROUNDS]}
+MB=${2:-512}
+ROUNDS=${3:-3}
+NS1=umb-tun-$$ NS2=umb-va-$$ NS3=umb-vb-$$
+cleanup() { for n in $NS1 $NS2 $NS3; do ip netns del "$n" 2>/dev/null || true; done; }
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] || { echo "tun_vs_veth: needs root" >&2; exit 1; }
+
+ip netns add $NS1
+ip -n $NS1 link set lo up
+ip -n $NS1 tuntap add dev um0 mode tun
+ip -n $NS1 addr add 10.9.1.1/24 dev um0
+ip -n $NS1 link set um0 up
+ip netns add $NS2
+ip netns add $NS3
+ip link add vb0 netns $NS2 type veth peer name vb1 netns $NS3
+ip -n $NS2 addr add 10.9.2.1/24 dev vb0
+ip -n $NS3 addr add 10.9.2.2/24 dev vb1
+ip -n $NS2 link set vb0 up
+ip -n $NS3 link set vb1 up
+ip -n $NS2 link set lo up
+ip -n $NS3 link set lo up
+
+secs() { date +%s.%N; }
+rate() { python3 -c "import sys; print(f'{$MB*8*1048576/($2-$1)/1e9:.2f}')" ; }
+ratio_of() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+wait_listen() { # NS PORT
+  for _ in $(seq 1 50); do ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q . && return 0; sleep 0.1; done
+  return 1
+}
+
+best_tun=0 best_veth=0
+for r in $(seq 1 "$ROUNDS"); do
+  port=$((6000 + r))
+  ip netns exec $NS1 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.1.1,reuseaddr - > /dev/null &
+  wait_listen $NS1 $port
+  t0=$(secs)
+  head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS1 "$BIN/umptcp-cat" --tcp --link tun:um0:10.9.1.2/24 10.9.1.1 $port
+  t1=$(secs)
+  wait
+  tun=$(python3 -c "print(f'{$MB*8*1048576/($t1-$t0)/1e9:.3f}')")
+
+  ip netns exec $NS2 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.2.1,reuseaddr - > /dev/null &
+  wait_listen $NS2 $port
+  t0=$(secs)
+  head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS3 socat -b 262144 -u - TCP4:10.9.2.1:$port
+  t1=$(secs)
+  wait
+  veth=$(python3 -c "print(f'{$MB*8*1048576/($t1-$t0)/1e9:.3f}')")
+  echo "round $r: umptcp-cat over TUN -> kernel $tun Gbit/s; kernel -> kernel over veth $veth Gbit/s; ratio $(python3 -c "print(f'{$tun/$veth:.2f}')")"
+done
