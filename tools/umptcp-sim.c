@@ -316,10 +316,10 @@ int main(int argc, char **argv)
         struct um_sim_transfer_result r;
         int rc = um_sim_transfer(c, &r);
         printf("%s: %llu bytes in %.3f s of virtual time, goodput %.3f Mbit/s, "
-               "%llu retransmitted segments, %llu timeouts\n",
+               "%llu retransmitted segments, %llu timeouts, %llu packets dropped by the path\n",
                r.verified ? "verified" : "FAILED", (unsigned long long)r.received, r.seconds,
                r.goodput_bps / 1e6, (unsigned long long)r.retrans_segs,
-               (unsigned long long)r.timeouts);
+               (unsigned long long)r.timeouts, (unsigned long long)r.link_drops);
         printf("sha256 sent     %s\nsha256 received %s\n", r.digest_sent, r.digest_received);
         if (rc) {
                 fprintf(stderr, "umptcp-sim: transfer %s (client error %d, server error %d)\n",

@@ -50,6 +50,7 @@ struct um_sim_transfer_result {
         double seconds;     /* virtual time from connect to completion */
         double goodput_bps; /* client -> server payload rate */
         uint64_t retrans_segs, timeouts;
+        uint64_t link_drops; /* packets the emulated path dropped, both directions */
         int client_error, server_error;
         char digest_sent[65], digest_received[65];
 };

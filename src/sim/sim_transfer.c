@@ -275,6 +275,11 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                                     um_counter_get(x.srv, "TcpRetransSegs");
                 res->timeouts = um_counter_get(x.cli, "TcpExtTCPTimeouts") +
                                 um_counter_get(x.srv, "TcpExtTCPTimeouts");
+                for (int d = 0; d < 2; d++) {
+                        const struct um_emu_stats *es = um_link_emu_stats(d ? lb : la);
+                        res->link_drops += es->lost_random + es->lost_burst + es->lost_outage +
+                                           es->lost_queue + es->lost_mtu + es->dropped_middlebox;
+                }
                 int e = 0;
                 socklen_t el = sizeof(e);
                 um_getsockopt(x.cli, x.cfd, SOL_SOCKET, SO_ERROR, &e, &el);

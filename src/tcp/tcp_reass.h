@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-enum { TCP_REASS_MAX = 32 };
+/* Enough for the holes a burst of drops leaves in a large window (8 KB a connection). */
+enum { TCP_REASS_MAX = 1024 };
 
 struct tcp_reass {
         uint32_t start[TCP_REASS_MAX], end[TCP_REASS_MAX]; /* sorted, disjoint, not adjacent */
