@@ -280,12 +280,14 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if (id == O_DEMO) {
-                        printf("demo: 20 MB over 50 Mbit/s, 20 ms each way, 1%% random loss,\n"
-                               "      the path cut from t=3 s to t=5 s, CUBIC\n");
+                        printf("demo: 20 MB over 50 Mbit/s, 20 ms each way, 0.2%% random loss both "
+                               "ways,\n"
+                               "      the path cut from t=3 s to t=5 s, CUBIC; watch slow start,\n"
+                               "      loss recovery, RTO backoff during the cut and the return\n");
                         apply(&o, O_BYTES, "20M");
                         apply(&o, O_RATE, "50");
                         apply(&o, O_DELAY, "20");
-                        apply(&o, O_LOSS, "0.01");
+                        apply(&o, O_LOSS, "0.002");
                         apply(&o, O_OUTAGE, "3-5");
                         continue;
                 }
