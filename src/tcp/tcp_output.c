@@ -348,9 +348,10 @@ void tcp_maybe_window_update(struct um_tcp_conn *c)
                 return;
         uint32_t wnd = tcp_adv_window(c);
         uint32_t announced = c->rcv_adv - c->rcv_nxt;
-        uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
-        /* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2). */
-        if (wnd >= announced + step || (announced < c->mss && wnd >= 2u * c->mss)) {
+        /* Worth a segment of its own only when the window at least doubles from what the
+         * peer sees (as Linux does) and by at least an MSS: ACKs of arriving data carry the
+         * smaller updates, and SWS avoidance (RFC 9293 §3.8.6.2.2) holds below that. */
+        if (wnd >= 2 * announced && wnd - announced >= c->mss) {
                 c->ack_now = 1;
                 tcp_output(c);
         }
