@@ -56,6 +56,7 @@
         X(TcpExtTCPAbortOnData)                                                                    \
         X(TcpExtTCPAbortOnClose)                                                                   \
         X(TcpExtTCPDelayedAcks)                                                                    \
+        X(TcpExtTCPHystartExits)                                                                   \
         X(TcpExtTCPSpuriousRTOs)                                                                   \
         X(TcpExtTCPRcvAutotune)                                                                    \
         X(TcpExtTW)                                                                                \

@@ -159,6 +159,13 @@ struct um_tcp_conn {
         uint32_t tlp_end_seq;
         uint8_t tlp_outstanding;
         uint64_t last_send_us, last_recv_us;
+        uint64_t ack_rtt_us; /* the RTT sample the ACK being processed gave, or 0 */
+
+        /* HyStart++ (RFC 9406). */
+        uint32_t hs_window_end;
+        uint64_t hs_last_round_min, hs_round_min, hs_css_baseline;
+        uint32_t hs_samples;
+        uint8_t hs_css_rounds, hs_in_css;
 
         /* Timers. */
         struct um_timer timer;
@@ -240,6 +247,10 @@ void tcp_arm_keepalive(struct um_tcp_conn *c);
 
 /* tcp_rtt.c */
 void tcp_rtt_sample(struct um_tcp_conn *c, uint64_t rtt_us);
+
+/* tcp_hystart.c */
+void tcp_hystart_reset(struct um_tcp_conn *c);
+void tcp_hystart_on_ack(struct um_tcp_conn *c, uint64_t rtt_us);
 
 /* tcp_output.c */
 void tcp_output(struct um_tcp_conn *c);

@@ -15,7 +15,8 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
 
 uint32_t tcp_cc_slow_start(struct um_tcp_conn *c, uint32_t acked)
 {
-        uint64_t cwnd = (uint64_t)c->cwnd + acked;
+        /* RFC 9406 §4.2: Conservative Slow Start grows a quarter as fast. */
+        uint64_t cwnd = (uint64_t)c->cwnd + (c->hs_in_css ? acked / 4 : acked);
         uint32_t rest = 0;
         if (cwnd > c->ssthresh) {
                 rest = (uint32_t)(cwnd - c->ssthresh);

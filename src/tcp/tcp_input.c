@@ -106,6 +106,7 @@ static void become_established(struct um_tcp_conn *c)
         }
         c->cwnd = TCP_INIT_CWND_SEGS * (uint32_t)c->mss;
         c->cc->init(c);
+        tcp_hystart_reset(c);
         c->last_recv_us = c->st->now;
         tcp_set_state(c, TCPS_ESTABLISHED);
         tcp_arm_keepalive(c);

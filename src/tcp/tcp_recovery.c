@@ -75,6 +75,7 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
 {
         uint32_t delivered = 0;
         uint64_t rtt_from = 0;
+        c->ack_rtt_us = 0;
         (void)dsack_ok;
         if (seq_gt(ack, c->snd_una)) {
                 while (c->txq.n) {
@@ -101,8 +102,10 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                                 break;
                         }
                 }
-                if (rtt_from) /* Karn: never from a retransmitted segment */
-                        tcp_rtt_sample(c, c->st->now - rtt_from);
+                if (rtt_from) { /* Karn: never from a retransmitted segment */
+                        c->ack_rtt_us = c->st->now - rtt_from;
+                        tcp_rtt_sample(c, c->ack_rtt_us);
+                }
         }
         for (int i = 0; i < n_sack; i++)
                 delivered += apply_sack(c, sack[i][0], sack[i][1]);
@@ -111,6 +114,7 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
 
 static void enter_recovery(struct um_tcp_conn *c)
 {
+        c->hs_in_css = 0;
         c->in_recovery = 1;
         c->recovery_point = c->snd_nxt;
         c->ssthresh = c->cc->ssthresh(c);
@@ -231,6 +235,8 @@ void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack)
                 if (c->cwnd < c->mss)
                         c->cwnd = c->mss;
         } else if (delivered && 2 * (uint64_t)pipe_before >= c->cwnd) {
+                if (c->cwnd < c->ssthresh && !c->rto_recovery)
+                        tcp_hystart_on_ack(c, c->ack_rtt_us);
                 /* Grow only while the window was in use (RFC 7661 in spirit). */
                 c->cc->on_ack(c, delivered);
         }
