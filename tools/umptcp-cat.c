@@ -322,6 +322,7 @@ int main(int argc, char **argv)
         um_sock_set_callback(st, fd, on_ready, &cp);
         uint64_t last_progress = um_clock_now_us();
         for (;;) {
+                um_stack_advance(st, um_clock_now_us());
                 int progress = pump(&cp);
                 if (cp.failed)
                         goto out;

@@ -31,6 +31,10 @@ int um_stack_add_addr(struct um_stack *st, int ifindex, const char *addr_prefix)
 /* Runs everything due at `now_us` (microseconds, any epoch, never decreasing):
  * reads the links, processes timers, sends what is ready. */
 void um_stack_poll(struct um_stack *st, uint64_t now_us);
+/* Moves the clock to now_us without doing any work. Real-time applications call it before
+ * socket calls made some time after the last poll, so that what those calls send carries
+ * the right time (timestamps, RTT and loss-detection clocks). */
+void um_stack_advance(struct um_stack *st, uint64_t now_us);
 /* When the stack next needs um_stack_poll() without new input; UINT64_MAX if never. */
 uint64_t um_stack_next_deadline(const struct um_stack *st);
 /* The time of the last poll. */

@@ -110,8 +110,11 @@ static void read_link(struct um_stack *st, int ifindex)
                         pkts[i]->time_us = st->now;
                         um_ip_input(st, ifindex, pkts[i]);
                 }
-                /* Let applications read (and windows reopen) between batches. */
+                /* Let applications read (and windows reopen) between batches, and let the
+                 * ACKs and window updates this batch produced leave now. */
                 um_sock_dispatch(st);
+                for (int i = 0; i < st->n_ifaces; i++)
+                        um_iface_flush(st, i);
                 if (got < n || !n)
                         break;
         }
@@ -144,6 +147,12 @@ uint64_t um_stack_next_deadline(const struct um_stack *st)
                 }
         }
         return next;
+}
+
+void um_stack_advance(struct um_stack *st, uint64_t now_us)
+{
+        if (now_us > st->now)
+                st->now = now_us;
 }
 
 uint64_t um_stack_now(const struct um_stack *st)

@@ -37,6 +37,7 @@ short um_wait(struct um_stack *st, int fd, short events, int timeout_ms)
 {
         uint64_t start = um_clock_now_us();
         for (;;) {
+                um_stack_advance(st, um_clock_now_us());
                 short ev = um_sock_events(st, fd) & (short)(events | POLLERR | POLLHUP | POLLNVAL);
                 if (ev)
                         return ev;

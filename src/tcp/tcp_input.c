@@ -450,11 +450,11 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
 static void rcv_autotune(struct um_tcp_conn *c)
 {
         uint64_t now = c->st->now;
-        /* The peer has most of the window in flight while the application keeps up: the
+        /* The peer has half the window in flight while the application keeps up: the
          * window, not the reader, limits it. Grow before it fills (the RTT-based rule below
          * needs a whole window to arrive before its first sample). */
         uint32_t cap = c->rcvbuf.cap, remaining = c->rcv_adv - c->rcv_nxt;
-        if (!c->user_rcvbuf && cap < c->rcvbuf_max && remaining < cap / 4 &&
+        if (!c->user_rcvbuf && cap < c->rcvbuf_max && remaining < cap / 2 &&
             c->rcvbuf.len < cap / 4) {
                 uint32_t target = cap * 2 > c->rcvbuf_max ? c->rcvbuf_max : cap * 2;
                 if (tcp_ring_grow(&c->rcvbuf, target) == 0)
