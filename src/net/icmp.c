@@ -1,5 +1,6 @@
 /* Minimal ICMP and ICMPv6: echo replies, and destination-unreachable errors reported to
  * the TCP connection they concern (RFC 1122 §4.2.3.9, RFC 5927 §4.1 validation by seq). */
+#include "core/bytes.h"
 #include "core/stack.h"
 #include "net/checksum.h"
 #include "net/ip.h"
@@ -41,10 +42,8 @@ static void report_to_tcp(struct um_stack *st, const struct um_addr *quoted_src,
 {
         if (l4len < 8)
                 return;
-        uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
-        uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
-        uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
-        um_tcp_icmp_error(st, quoted_src, quoted_dst, sport, dport, seq, err, hard);
+        um_tcp_icmp_error(st, quoted_src, quoted_dst, um_get_be16(l4), um_get_be16(l4 + 2),
+                          um_get_be32(l4 + 4), err, hard);
 }
 
 void um_icmp_input(struct um_stack *st, int ifindex, const struct um_addr *src,

@@ -1,6 +1,7 @@
 /* Segment arrival (RFC 9293 §3.10.7), with the RFC 5961 defences, PAWS (RFC 7323 §5),
  * and receive-side flow control: reassembly, delayed ACKs, receive-buffer auto-tuning. */
 #include "tcp/tcp_input.h"
+#include "core/bytes.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_options.h"
@@ -19,11 +20,6 @@ struct tcp_seg {
         int ifindex;
         const struct um_addr *src, *dst;
 };
-
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static uint32_t seg_seqlen(const struct tcp_seg *s)
 {
@@ -702,12 +698,12 @@ void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
                 st->ctr.TcpInErrs++;
                 goto out;
         }
-        s.sport = (uint16_t)(h[0] << 8 | h[1]);
-        s.dport = (uint16_t)(h[2] << 8 | h[3]);
-        s.info.seq = get32(h + 4);
-        s.info.ack = get32(h + 8);
+        s.sport = um_get_be16(h);
+        s.dport = um_get_be16(h + 2);
+        s.info.seq = um_get_be32(h + 4);
+        s.info.ack = um_get_be32(h + 8);
         s.info.flags = h[13] & 0x3f;
-        s.wnd = (uint16_t)(h[14] << 8 | h[15]);
+        s.wnd = um_get_be16(h + 14);
         s.opt = h + TCP_HDR;
         s.optlen = doff - TCP_HDR;
         s.info.payload = h + doff;

@@ -1,21 +1,9 @@
 #include "tcp/tcp_options.h"
+#include "core/bytes.h"
 #include "tcp/tcp.h"
 
 #include <errno.h>
 #include <string.h>
-
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)(v >> 24);
-        p[1] = (uint8_t)(v >> 16);
-        p[2] = (uint8_t)(v >> 8);
-        p[3] = (uint8_t)v;
-}
 
 int tcp_options_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
 {
@@ -56,16 +44,16 @@ int tcp_options_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
                 case TCPOPT_TIMESTAMP:
                         if (olen == 10) {
                                 o->has_ts = 1;
-                                o->tsval = get32(v);
-                                o->tsecr = get32(v + 4);
+                                o->tsval = um_get_be32(v);
+                                o->tsecr = um_get_be32(v + 4);
                         }
                         break;
                 case TCPOPT_SACK:
                         if (olen >= 10 && (olen - 2) % 8 == 0) {
                                 int n = (olen - 2) / 8;
                                 for (int k = 0; k < n && o->n_sack < 4; k++) {
-                                        o->sack[o->n_sack][0] = get32(v + 8 * k);
-                                        o->sack[o->n_sack][1] = get32(v + 8 * k + 4);
+                                        o->sack[o->n_sack][0] = um_get_be32(v + 8 * k);
+                                        o->sack[o->n_sack][1] = um_get_be32(v + 8 * k + 4);
                                         o->n_sack++;
                                 }
                         }
@@ -140,8 +128,8 @@ static unsigned write_syn_options(struct um_tcp_conn *c, uint8_t *out)
         if (ts) {
                 out[n++] = TCPOPT_TIMESTAMP;
                 out[n++] = 10;
-                put32(out + n, tcp_ts_now(c));
-                put32(out + n + 4, passive ? c->ts_recent : 0);
+                um_put_be32(out + n, tcp_ts_now(c));
+                um_put_be32(out + n + 4, passive ? c->ts_recent : 0);
                 n += 8;
         }
         if (ws) {
@@ -167,8 +155,8 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                         out[n++] = TCPOPT_NOP;
                         out[n++] = TCPOPT_TIMESTAMP;
                         out[n++] = 10;
-                        put32(out + n, tcp_ts_now(c));
-                        put32(out + n + 4, c->ts_recent);
+                        um_put_be32(out + n, tcp_ts_now(c));
+                        um_put_be32(out + n + 4, c->ts_recent);
                         n += 8;
                 }
         }
@@ -201,8 +189,8 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                                 out[n++] = TCPOPT_SACK;
                                 out[n++] = (uint8_t)(2 + 8 * k);
                                 for (int b = 0; b < k; b++) {
-                                        put32(out + n, blocks[b][0]);
-                                        put32(out + n + 4, blocks[b][1]);
+                                        um_put_be32(out + n, blocks[b][0]);
+                                        um_put_be32(out + n + 4, blocks[b][1]);
                                         n += 8;
                                 }
                         }

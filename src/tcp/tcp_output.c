@@ -1,5 +1,6 @@
 /* Segment construction and the decision of what to send next: retransmissions first,
  * then new data within the peer's window and the congestion window, then a bare ACK. */
+#include "core/bytes.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_options.h"
 #include "net/checksum.h"
@@ -7,20 +8,6 @@
 
 #include <errno.h>
 #include <umptcp/link.h>
-
-static void put16(uint8_t *p, uint16_t v)
-{
-        p[0] = (uint8_t)(v >> 8);
-        p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)(v >> 24);
-        p[1] = (uint8_t)(v >> 16);
-        p[2] = (uint8_t)(v >> 8);
-        p[3] = (uint8_t)v;
-}
 
 uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
 {
@@ -53,13 +40,13 @@ uint32_t tcp_seg_size(const struct um_tcp_conn *c)
 static void fill_header(uint8_t *h, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                         unsigned hdrlen, uint8_t flags, uint16_t wnd)
 {
-        put16(h, sport);
-        put16(h + 2, dport);
-        put32(h + 4, seq);
-        put32(h + 8, ack);
+        um_put_be16(h, sport);
+        um_put_be16(h + 2, dport);
+        um_put_be32(h + 4, seq);
+        um_put_be32(h + 8, ack);
         h[12] = (uint8_t)((hdrlen / 4) << 4);
         h[13] = flags;
-        put16(h + 14, wnd);
+        um_put_be16(h + 14, wnd);
         h[16] = h[17] = 0;
         h[18] = h[19] = 0;
 }
