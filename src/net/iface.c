@@ -81,3 +81,8 @@ void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt)
                 um_iface_flush(st, ifindex);
         ifc->txq[ifc->n_txq++] = pkt;
 }
+
+uint32_t um_iface_mtu(const struct um_stack *st, int ifindex)
+{
+        return st->ifaces[ifindex].link->mtu;
+}

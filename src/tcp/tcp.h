@@ -3,7 +3,7 @@
 #ifndef UM_TCP_TCP_H
 #define UM_TCP_TCP_H
 
-#include <umptcp/tcp_ext.h>
+#include "tcp_ext.h" /* the public extension API */
 
 #include "core/stack.h"
 #include "core/timer.h"

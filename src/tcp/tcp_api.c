@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <umptcp/link.h>
 
 struct um_tcp_conn *tcp_api_open(struct um_stack *st,
                                  void (*notify)(struct um_tcp_conn *c, void *arg), void *arg)
@@ -120,7 +119,7 @@ int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t por
         } else if (tcp_lookup(st, &c->laddr, c->lport, a, port)) {
                 return -EADDRINUSE;
         }
-        uint32_t mtu = st->ifaces[ifindex].link->mtu;
+        uint32_t mtu = um_iface_mtu(st, ifindex);
         c->adv_mss = (uint16_t)(mtu - (a->family == AF_INET ? 20 : 40) - TCP_HDR);
         c->mss = c->adv_mss;
         c->rcv_wscale = 0;

@@ -9,7 +9,6 @@
 #include "net/ip.h"
 
 #include <errno.h>
-#include <umptcp/link.h>
 
 struct tcp_seg {
         struct um_tcp_seg_info info;
@@ -58,7 +57,7 @@ static void challenge_ack(struct um_tcp_conn *c)
 
 static uint16_t mss_for_route(const struct um_tcp_conn *c)
 {
-        uint32_t mtu = c->st->ifaces[c->ifindex].link->mtu;
+        uint32_t mtu = um_iface_mtu(c->st, c->ifindex);
         uint32_t ip = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
         return (uint16_t)(mtu - ip - TCP_HDR);
 }

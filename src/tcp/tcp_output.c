@@ -7,7 +7,6 @@
 #include "net/ip.h"
 
 #include <errno.h>
-#include <umptcp/link.h>
 
 uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
 {
@@ -75,7 +74,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
         if (c->ulp && c->ulp->segment_out)
                 c->ulp->segment_out(c, &seg);
         uint32_t ip_hdr = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
-        uint32_t mtu = st->ifaces[c->ifindex].link->mtu;
+        uint32_t mtu = um_iface_mtu(st, c->ifindex);
         uint32_t room = mtu > ip_hdr + TCP_HDR + len ? mtu - ip_hdr - TCP_HDR - len : 0;
         uint8_t opts[TCP_MAX_OPT];
         unsigned optlen = tcp_options_write(c, &seg, opts, room);

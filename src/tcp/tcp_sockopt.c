@@ -7,7 +7,6 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <umptcp/link.h>
 
 static int get_int(const void *val, size_t len, int *out)
 {
@@ -204,7 +203,7 @@ void tcp_api_info(const struct um_tcp_conn *c, struct tcp_info *i)
         i->tcpi_retrans = c->retrans_out / mss;
         i->tcpi_last_data_sent = (uint32_t)((c->st->now - c->last_send_us) / 1000);
         i->tcpi_last_data_recv = (uint32_t)((c->st->now - c->last_recv_us) / 1000);
-        i->tcpi_pmtu = c->ifindex >= 0 ? c->st->ifaces[c->ifindex].link->mtu : 0;
+        i->tcpi_pmtu = c->ifindex >= 0 ? um_iface_mtu(c->st, c->ifindex) : 0;
         i->tcpi_rcv_ssthresh = tcp_rcv_window(c);
         i->tcpi_rtt = (uint32_t)c->srtt_us;
         i->tcpi_rttvar = (uint32_t)c->rttvar_us;
