@@ -275,8 +275,7 @@ void tcp_txq_free(struct tcp_txq *q);
 
 /* tcp_recovery.c: SACK scoreboard, RACK-TLP, PRR */
 /* Processes an ACK's cumulative part and SACK blocks; returns bytes newly delivered. */
-uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack,
-                        int dsack_ok);
+uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack);
 void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack);
 void tcp_rack_detect(struct um_tcp_conn *c);
 void tcp_on_rto(struct um_tcp_conn *c);

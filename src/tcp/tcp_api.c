@@ -211,8 +211,11 @@ long tcp_api_recv(struct um_tcp_conn *c, void *buf, size_t len, int peek)
 
 int tcp_api_shutdown(struct um_tcp_conn *c, int how)
 {
-        if (c->state == TCPS_LISTEN || c->state == TCPS_CLOSED || c->state == TCPS_SYN_SENT)
-                return c->state == TCPS_CLOSED && c->error == 0 && c->rcv_nxt ? 0 : -ENOTCONN;
+        int never_connected = c->state == TCPS_CLOSED && !c->rcv_nxt;
+        if (c->state == TCPS_LISTEN || c->state == TCPS_SYN_SENT || never_connected)
+                return -ENOTCONN;
+        if (c->state == TCPS_CLOSED)
+                return 0; /* the connection is over: nothing left to shut */
         if (how == SHUT_RD || how == SHUT_RDWR)
                 c->rd_shut = 1;
         if (how == SHUT_WR || how == SHUT_RDWR) {

@@ -1,4 +1,5 @@
 /* Connection lifetime: allocation, the 4-tuple table, state changes, ISNs, ports. */
+#include "core/bytes.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 
@@ -51,7 +52,7 @@ static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *l
 {
         /* FNV-1a over the tuple, seeded with the stack's secret so that remote peers cannot
          * aim for one bucket. */
-        uint32_t h = 2166136261u ^ (uint32_t)t->secret[0] << 8 ^ t->secret[1];
+        uint32_t h = 2166136261u ^ um_get_be32(t->secret);
         const uint8_t *parts[2] = {laddr->b, raddr->b};
         for (int p = 0; p < 2; p++)
                 for (size_t i = 0; i < um_addr_len(laddr); i++)

@@ -381,7 +381,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
         int dupack = ack == old_una && !s->info.len && !(s->info.flags & (UM_TH_SYN | UM_TH_FIN)) &&
                      new_wnd == c->snd_wnd && tcp_flight_size(c);
         const uint32_t(*sack)[2] = c->sack_ok ? (const uint32_t(*)[2])s->o.sack : NULL;
-        uint32_t delivered = tcp_ack_update(c, ack, sack, c->sack_ok ? s->o.n_sack : 0, 0);
+        uint32_t delivered = tcp_ack_update(c, ack, sack, c->sack_ok ? s->o.n_sack : 0);
 
         if (seq_gt(ack, old_una)) {
                 uint32_t acked = ack - old_una;

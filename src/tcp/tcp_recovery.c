@@ -70,13 +70,11 @@ static uint32_t apply_sack(struct um_tcp_conn *c, uint32_t start, uint32_t end)
         return delivered;
 }
 
-uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack,
-                        int dsack_ok)
+uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack)
 {
         uint32_t delivered = 0;
         uint64_t rtt_from = 0;
         c->ack_rtt_us = 0;
-        (void)dsack_ok;
         if (seq_gt(ack, c->snd_una)) {
                 while (c->txq.n) {
                         struct tcp_txseg *s = tcp_txq_at(&c->txq, 0);

@@ -134,6 +134,64 @@ static void test_icmp_echo_and_unreachable(void **state)
         pair_close(&p);
 }
 
+struct v6_reply {
+        int replies, csum_ok;
+};
+
+static int watch_v6(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        struct v6_reply *r = arg;
+        (void)dir;
+        (void)cap;
+        if ((pkt[0] >> 4) == 6 && pkt[6] == 58 && *len >= 48 && pkt[40] == 129) {
+                struct um_addr s6 = {.family = AF_INET6}, d6 = {.family = AF_INET6};
+                memcpy(s6.b, pkt + 8, 16);
+                memcpy(d6.b, pkt + 24, 16);
+                r->replies++;
+                r->csum_ok = um_csum_fold(um_csum_add(um_csum_pseudo(&s6, &d6, 58, *len - 40),
+                                                      pkt + 40, *len - 40)) == 0;
+        }
+        return 1;
+}
+
+static void test_icmpv6_echo(void **state)
+{
+        (void)state;
+        struct um_link *a, *b;
+        assert_int_equal(um_link_emu_pair(NULL, NULL, 1500, simtest_seed(), &a, &b), 0);
+        struct v6_reply r = {0};
+        um_link_emu_set_middlebox(a, watch_v6, &r);
+        struct um_stack_config c = {.seed = 3, .name = "v6"};
+        struct um_stack *st = um_stack_new(&c);
+        um_stack_add_addr(st, um_stack_add_iface(st, b), "fd00::2/64");
+        struct um_addr src, dst;
+        um_addr_parse("fd00::1", &src);
+        um_addr_parse("fd00::2", &dst);
+        struct um_pkt *p = um_pkt_alloc(&st->pool);
+        uint8_t *h = um_pkt_data(p);
+        memset(h, 0, 56);
+        h[0] = 0x60;
+        h[5] = 16; /* payload length */
+        h[6] = 58;
+        h[7] = 64;
+        memcpy(h + 8, src.b, 16);
+        memcpy(h + 24, dst.b, 16);
+        uint8_t *icmp = h + 40;
+        icmp[0] = 128;
+        memcpy(icmp + 8, "ping-six", 8);
+        uint16_t sum = um_csum_fold(um_csum_add(um_csum_pseudo(&src, &dst, 58, 16), icmp, 16));
+        memcpy(icmp + 2, &sum, 2);
+        p->len = 56;
+        um_ip_input(st, 0, p);
+        um_stack_poll(st, 1000);
+        assert_int_equal(um_counter_get(st, "IcmpOutEchoReps"), 1);
+        assert_int_equal(r.replies, 1);
+        assert_true(r.csum_ok);
+        um_stack_free(st);
+        um_link_destroy(a);
+        um_link_destroy(b);
+}
+
 static void test_source_address_routing(void **state)
 {
         (void)state;
@@ -338,6 +396,7 @@ int main(void)
         simtest_seed();
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_icmp_echo_and_unreachable),
+            cmocka_unit_test(test_icmpv6_echo),
             cmocka_unit_test(test_source_address_routing),
             cmocka_unit_test(test_nagle_and_nodelay),
             cmocka_unit_test(test_delayed_acks),
