@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 struct um_stack;
 struct um_tcp_conn;
@@ -96,6 +97,12 @@ uint32_t um_tcp_snd_nxt(const struct um_tcp_conn *c);
 uint32_t um_tcp_rcv_nxt(const struct um_tcp_conn *c);
 uint32_t um_tcp_iss(const struct um_tcp_conn *c);
 uint32_t um_tcp_irs(const struct um_tcp_conn *c);
+/* The connection's addresses and ports (sockaddr_in or sockaddr_in6 in each). */
+void um_tcp_endpoints(const struct um_tcp_conn *c, struct sockaddr_storage *local,
+                      struct sockaddr_storage *remote);
+/* Option bytes an extension needs on every data segment: the payload size allows for them,
+ * so its options always fit beside a full-size segment (at most 40 - 12 with timestamps). */
+int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes);
 /* Reads (and consumes) in-order data, like recv(). Returns bytes or a negative errno. */
 long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);
 /* Queues data to send, like send(). Returns bytes taken or a negative errno. */

@@ -136,3 +136,21 @@ void *um_tcp_pkt_ext_get(const struct um_pkt *pkt, int id)
 {
         return um_pkt_ext_get(pkt, id);
 }
+
+void um_tcp_endpoints(const struct um_tcp_conn *c, struct sockaddr_storage *local,
+                      struct sockaddr_storage *remote)
+{
+        if (local)
+                um_addr_to_sockaddr(&c->laddr, c->lport, (struct sockaddr *)local, sizeof(*local));
+        if (remote)
+                um_addr_to_sockaddr(&c->raddr, c->rport, (struct sockaddr *)remote,
+                                    sizeof(*remote));
+}
+
+int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes)
+{
+        if (bytes > TCP_MAX_OPT - 12)
+                return -EINVAL;
+        c->opt_reserve = (uint16_t)bytes;
+        return 0;
+}

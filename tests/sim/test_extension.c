@@ -262,6 +262,11 @@ static void test_segment_tags_through_extension_points(void **state)
         assert_int_equal(um_listen(b, lfd, 4), 0);
         int cfd = um_socket(a, AF_INET, SOCK_STREAM, IPPROTO_TCP);
         assert_int_equal(um_tcp_ulp_set(um_tcp_conn_of(a, cfd), &tagger_ulp, &ta.ctxs[ta.n++]), 0);
+        assert_int_equal(um_tcp_set_option_reserve(um_tcp_conn_of(a, cfd), TAG_OPT_LEN), 0);
+        assert_int_equal(um_tcp_set_option_reserve(um_tcp_conn_of(a, cfd), 39), -EINVAL);
+        struct sockaddr_storage ls, rs;
+        um_tcp_endpoints(um_tcp_conn_of(a, cfd), &ls, &rs);
+        assert_int_equal(ls.ss_family, AF_INET);
         assert_int_equal(um_connect(a, cfd, (struct sockaddr *)&sb, sizeof(sb)), -1);
         assert_int_equal(errno, EINPROGRESS);
 
