@@ -46,6 +46,7 @@
         X(TcpExtTCPSackRecovery)                                                                   \
         X(TcpExtTCPRenoRecovery)                                                                   \
         X(TcpExtTCPRACKLost)                                                                       \
+        X(TcpExtTCPDSACKRecv)                                                                      \
         X(TcpExtTCPOFOQueue)                                                                       \
         X(TcpExtTCPOFODrop)                                                                        \
         X(TcpExtTCPRcvQDrop)                                                                       \

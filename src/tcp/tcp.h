@@ -157,6 +157,12 @@ struct um_tcp_conn {
         uint32_t rack_end_seq;
         uint64_t rack_rtt_us;
         uint32_t tlp_end_seq;
+        uint8_t reo_wnd_mult; /* RFC 8985 §6.2: grows when D-SACKs show reordering */
+        uint8_t reo_wnd_persist;
+        uint8_t rexmit_hist_next;
+        uint32_t rexmit_hist[16][2]; /* recently retransmitted ranges, to read D-SACKs */
+        uint8_t dsack_pending;       /* RFC 2883: report a duplicate in the next ACK */
+        uint32_t dsack_start, dsack_end;
         uint8_t tlp_outstanding;
         uint64_t last_send_us, last_recv_us;
         uint64_t ack_rtt_us; /* the RTT sample the ACK being processed gave, or 0 */

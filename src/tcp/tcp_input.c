@@ -520,6 +520,18 @@ static void process_fin(struct um_tcp_conn *c)
         tcp_notify(c);
 }
 
+/* RFC 2883: a segment we already had is reported as the first SACK block of the next ACK,
+ * which lets the sender tell reordering (or a spurious retransmission) from loss. */
+static void note_duplicate(struct um_tcp_conn *c, uint32_t start, uint32_t end)
+{
+        if (!c->sack_ok)
+                return;
+        c->dsack_pending = 1;
+        c->dsack_start = start;
+        c->dsack_end = end;
+        c->ack_now = 1;
+}
+
 /* RFC 9293 §3.10.7.4 "seventh, process the segment text" and "eighth, check the FIN". */
 static void process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_all)
 {
@@ -547,6 +559,8 @@ static void process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int tri
                 tcp_done(c, 0);
                 return;
         }
+        if (len && seq_lt(seq, c->rcv_nxt))
+                note_duplicate(c, seq, seq_min(seq + len, c->rcv_nxt));
         if (seq_lt(seq, c->rcv_nxt)) {
                 uint32_t cut = c->rcv_nxt - seq;
                 if (cut >= len) {
@@ -596,6 +610,8 @@ static void process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int tri
                                 c->ulp->data_ready(c, old, c->rcv_nxt - old);
                         tcp_notify(c);
                 } else {
+                        if (tcp_reass_covers(&c->reass, seq, seq + len))
+                                note_duplicate(c, seq, seq + len);
                         if (tcp_reass_add(&c->reass, seq, seq + len) < 0) {
                                 st->ctr.TcpExtTCPOFODrop++;
                         } else {
@@ -631,6 +647,9 @@ static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
         int trim_all;
         if (!seq_acceptable(c, s, &trim_all)) {
                 st->ctr.TcpExtOutOfWindow++;
+                if (s->info.len && seq_lt(s->info.seq, c->rcv_nxt) && !(f & UM_TH_RST))
+                        note_duplicate(c, s->info.seq,
+                                       seq_min(s->info.seq + s->info.len, c->rcv_nxt));
                 if (!(f & UM_TH_RST)) {
                         c->ack_now = 1;
                         tcp_output(c);

@@ -174,7 +174,8 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                 n += need;
         }
         /* SACK blocks take what is left (RFC 2018 §3). */
-        if (c->sack_ok && c->reass.n && !(seg->flags & (UM_TH_SYN | UM_TH_RST))) {
+        if (c->sack_ok && (c->reass.n || c->dsack_pending) &&
+            !(seg->flags & (UM_TH_SYN | UM_TH_RST))) {
                 unsigned pad = (4 - n % 4) % 4;
                 if (n + pad + 4 + 8 <= limit) {
                         while (pad--)
@@ -182,7 +183,16 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                         /* NOP NOP SACK keeps the blocks 4-byte aligned. */
                         int max = (int)((limit - n - 4) / 8);
                         uint32_t blocks[4][2];
-                        int k = tcp_reass_sack_blocks(&c->reass, blocks, max > 4 ? 4 : max);
+                        int k = 0;
+                        if (max > 4)
+                                max = 4;
+                        if (c->dsack_pending && max > 0) {
+                                blocks[0][0] = c->dsack_start;
+                                blocks[0][1] = c->dsack_end;
+                                c->dsack_pending = 0;
+                                k = 1;
+                        }
+                        k += tcp_reass_sack_blocks(&c->reass, blocks + k, max - k);
                         if (k > 0) {
                                 out[n++] = TCPOPT_NOP;
                                 out[n++] = TCPOPT_NOP;

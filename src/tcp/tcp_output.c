@@ -176,6 +176,9 @@ int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s)
         if (rc < 0 && rc != -ENETUNREACH)
                 return rc;
         s->xmit_us = c->st->now;
+        uint32_t *h = c->rexmit_hist[c->rexmit_hist_next++ % 16];
+        h[0] = s->seq;
+        h[1] = s->seq + s->len;
         if (!(s->flags & TXS_RETRANS))
                 c->retrans_out += s->len;
         s->flags |= TXS_RETRANS | TXS_EVER_RETRANS;

@@ -83,3 +83,11 @@ int tcp_reass_sack_blocks(const struct tcp_reass *r, uint32_t (*blocks)[2], int 
         }
         return count;
 }
+
+int tcp_reass_covers(const struct tcp_reass *r, uint32_t start, uint32_t end)
+{
+        for (int i = 0; i < r->n; i++)
+                if (seq_geq(start, r->start[i]) && seq_leq(end, r->end[i]))
+                        return 1;
+        return 0;
+}

@@ -17,6 +17,8 @@ struct tcp_reass {
 /* Records [start, end) (above rcv_nxt). Returns 0, or -ENOSPC when the range would need
  * a new entry and the table is full (the caller drops the segment). */
 int tcp_reass_add(struct tcp_reass *r, uint32_t start, uint32_t end);
+/* Whether [start, end) is already held. */
+int tcp_reass_covers(const struct tcp_reass *r, uint32_t start, uint32_t end);
 /* Removes every range that starts at or below rcv_nxt and returns the new rcv_nxt. */
 uint32_t tcp_reass_advance(struct tcp_reass *r, uint32_t rcv_nxt);
 /* Bytes held out of order. */

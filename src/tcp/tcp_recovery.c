@@ -70,6 +70,16 @@ static uint32_t apply_sack(struct um_tcp_conn *c, uint32_t start, uint32_t end)
         return delivered;
 }
 
+static int was_retransmitted(const struct um_tcp_conn *c, uint32_t start, uint32_t end)
+{
+        for (int i = 0; i < 16; i++) {
+                const uint32_t *h = c->rexmit_hist[i];
+                if (h[0] != h[1] && seq_lt(start, h[1]) && seq_gt(end, h[0]))
+                        return 1;
+        }
+        return 0;
+}
+
 uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sack)[2], int n_sack)
 {
         uint32_t delivered = 0;
@@ -103,6 +113,20 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                 if (rtt_from) { /* Karn: never from a retransmitted segment */
                         c->ack_rtt_us = c->st->now - rtt_from;
                         tcp_rtt_sample(c, c->ack_rtt_us);
+                }
+        }
+        /* RFC 2883 §4: a first block below the cumulative ACK, or inside the second block,
+         * reports a duplicate. */
+        if (n_sack && (seq_leq(sack[0][1], ack) || (n_sack > 1 && seq_geq(sack[0][0], sack[1][0]) &&
+                                                    seq_leq(sack[0][1], sack[1][1])))) {
+                c->st->ctr.TcpExtTCPDSACKRecv++;
+                /* RFC 8985 §6.2 step 4: a duplicate of something we retransmitted means the
+                 * original was only late: widen the reordering window for 16 recoveries. A
+                 * duplicate the network made tells nothing about reordering. */
+                if (was_retransmitted(c, sack[0][0], sack[0][1])) {
+                        if (c->reo_wnd_mult < 64)
+                                c->reo_wnd_mult++;
+                        c->reo_wnd_persist = 16;
                 }
         }
         for (int i = 0; i < n_sack; i++)
@@ -141,7 +165,7 @@ static void mark_lost(struct um_tcp_conn *c, struct tcp_txseg *s)
 void tcp_rack_detect(struct um_tcp_conn *c)
 {
         uint64_t now = c->st->now;
-        uint64_t reo_wnd = c->min_rtt_us / 4;
+        uint64_t reo_wnd = (c->reo_wnd_mult ? c->reo_wnd_mult : 1) * c->min_rtt_us / 4;
         if (c->srtt_us && reo_wnd > c->srtt_us)
                 reo_wnd = c->srtt_us;
         uint64_t wait = 0;
@@ -183,6 +207,8 @@ void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack)
                 c->tlp_outstanding = 0;
         if (c->in_recovery && seq_geq(c->snd_una, c->recovery_point)) {
                 c->in_recovery = 0;
+                if (c->reo_wnd_persist && !--c->reo_wnd_persist)
+                        c->reo_wnd_mult = 1;
                 if (c->cwnd > c->ssthresh || !c->rto_recovery)
                         c->cwnd = c->ssthresh;
                 c->cc->on_recovery_exit(c);

@@ -158,6 +158,33 @@ static void test_write_sack_within_room(void **state)
         um_stack_free(st);
 }
 
+static void test_dsack_block_first(void **state)
+{
+        (void)state;
+        struct um_stack *st;
+        struct um_tcp_conn *c = bare_conn(&st);
+        c->state = TCPS_ESTABLISHED;
+        c->sack_ok = 1;
+        tcp_reass_add(&c->reass, 5000, 6000);
+        c->dsack_pending = 1;
+        c->dsack_start = 1000;
+        c->dsack_end = 1448;
+        struct um_tcp_seg_info seg = {.flags = UM_TH_ACK};
+        uint8_t out[40];
+        struct tcp_opts o;
+        unsigned n = tcp_options_write(c, &seg, out, 40);
+        assert_int_equal(tcp_options_parse(out, n, &o), 0);
+        assert_int_equal(o.n_sack, 2);
+        assert_int_equal(o.sack[0][0], 1000); /* RFC 2883 §4: the duplicate comes first */
+        assert_int_equal(o.sack[0][1], 1448);
+        assert_int_equal(o.sack[1][0], 5000);
+        assert_false(c->dsack_pending); /* reported once */
+        n = tcp_options_write(c, &seg, out, 40);
+        assert_int_equal(tcp_options_parse(out, n, &o), 0);
+        assert_int_equal(o.n_sack, 1);
+        um_stack_free(st);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -170,6 +197,7 @@ int main(void)
             cmocka_unit_test(test_empty_option_area),
             cmocka_unit_test(test_write_syn_options),
             cmocka_unit_test(test_write_sack_within_room),
+            cmocka_unit_test(test_dsack_block_first),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
