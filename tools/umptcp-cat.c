@@ -360,9 +360,7 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
         um_close(st, fd);
-        /* Let the last ACKs leave. */
-        for (int i = 0; i < 5; i++)
-                um_run_once(st, -1, 10);
+        um_stack_poll(st, um_clock_now_us()); /* send anything the close queued */
         rc = 0;
 out:
         if (stats)
