@@ -27,6 +27,7 @@ static void usage(FILE *out)
                 "  --sndbuf N         send buffer bytes (default: auto-tuned)\n"
                 "  --rcvbuf N         receive buffer bytes (default: auto-tuned)\n"
                 "  --read-pause S     the receiver reads nothing for the first S seconds\n"
+                "  --time-limit S     give up after S seconds of virtual time (default 600)\n"
                 "  --ipv6             use IPv6 addresses\n"
                 "  --seed N           random seed (printed; default 1)\n"
                 "  --pcap FILE        capture of the client's link\n"
@@ -96,6 +97,7 @@ enum {
         O_SNDBUF,
         O_RCVBUF,
         O_PAUSE,
+        O_LIMIT,
 };
 
 static const struct option longopts[] = {
@@ -114,6 +116,7 @@ static const struct option longopts[] = {
     {"sndbuf", required_argument, 0, O_SNDBUF},
     {"rcvbuf", required_argument, 0, O_RCVBUF},
     {"read-pause", required_argument, 0, O_PAUSE},
+    {"time-limit", required_argument, 0, O_LIMIT},
     {"ipv6", no_argument, 0, O_IPV6},
     {"seed", required_argument, 0, O_SEED},
     {"pcap", required_argument, 0, O_PCAP},
@@ -235,6 +238,11 @@ static int apply(struct opts *o, int id, const char *arg)
                         c->sndbuf = (uint32_t)n;
                 else
                         c->rcvbuf = (uint32_t)n;
+                return 0;
+        case O_LIMIT:
+                if (parse_double(arg, &v, 1, 1e6))
+                        return -1;
+                c->time_limit_us = (uint64_t)(v * 1e6);
                 return 0;
         case O_PAUSE:
                 if (parse_double(arg, &v, 0, 3600))

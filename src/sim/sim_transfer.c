@@ -263,8 +263,11 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 struct um_stack *stacks[2] = {x.cli, x.srv};
                 uint64_t limit = cfg->time_limit_us ? cfg->time_limit_us : 600ULL * 1000000;
                 int r = 0;
-                if (cfg->read_pause_until_us && cfg->read_pause_until_us < limit)
+                if (cfg->read_pause_until_us && cfg->read_pause_until_us < limit) {
                         r = um_sim_run(stacks, 2, &now, cfg->read_pause_until_us, step, &x);
+                        if (now < cfg->read_pause_until_us)
+                                now = cfg->read_pause_until_us; /* idle until the reader wakes */
+                }
                 if (r != 1 && !x.failed)
                         r = um_sim_run(stacks, 2, &now, limit, step, &x);
                 res->completed = r == 1 && !x.failed;

@@ -397,6 +397,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
                 c->backoff = 0;
                 c->probes = 0;
                 tcp_rearm_rto(c);
+                tcp_arm_tlp(c); /* RFC 8985 §7.2: restart the probe timer on new ACKs */
                 if (c->ulp && c->ulp->acked)
                         c->ulp->acked(c, ack, data);
                 grow_sndbuf(c);

@@ -49,7 +49,7 @@ static uint32_t txq_lower_bound(struct um_tcp_conn *c, uint32_t seq)
         return lo;
 }
 
-static uint32_t apply_sack(struct um_tcp_conn *c, uint32_t start, uint32_t end)
+static uint32_t apply_sack(struct um_tcp_conn *c, uint32_t start, uint32_t end, uint64_t *rtt_from)
 {
         /* Ignore blocks below snd_una (D-SACK or stale) or beyond what was sent. */
         if (!seq_lt(start, end) || seq_lt(start, c->snd_una) || seq_gt(end, c->snd_nxt))
@@ -62,6 +62,8 @@ static uint32_t apply_sack(struct um_tcp_conn *c, uint32_t start, uint32_t end)
                 if (s->flags & TXS_SACKED)
                         continue;
                 clear_flags(c, s, s->len);
+                if (!(s->flags & TXS_EVER_RETRANS) && s->xmit_us > *rtt_from)
+                        *rtt_from = s->xmit_us;
                 s->flags = (uint8_t)((s->flags & ~(TXS_LOST | TXS_RETRANS)) | TXS_SACKED);
                 c->sacked_out += s->len;
                 delivered += s->len;
@@ -93,9 +95,13 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                                 if (!(s->flags & TXS_SACKED)) {
                                         delivered += s->len;
                                         rack_update(c, s);
+                                        /* Karn (RFC 6298 §3): no sample from a retransmitted
+                                         * segment; nor from one SACKed earlier, whose
+                                         * cumulative ACK waited for a hole. The most recently
+                                         * sent one gives the truest sample. */
+                                        if (!(s->flags & TXS_EVER_RETRANS) && s->xmit_us > rtt_from)
+                                                rtt_from = s->xmit_us;
                                 }
-                                if (!(s->flags & TXS_EVER_RETRANS))
-                                        rtt_from = s->xmit_us;
                                 clear_flags(c, s, s->len);
                                 tcp_txq_pop(&c->txq);
                         } else if (seq_lt(s->seq, ack)) {
@@ -109,10 +115,6 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                         } else {
                                 break;
                         }
-                }
-                if (rtt_from) { /* Karn: never from a retransmitted segment */
-                        c->ack_rtt_us = c->st->now - rtt_from;
-                        tcp_rtt_sample(c, c->ack_rtt_us);
                 }
         }
         /* RFC 2883 §4: a first block below the cumulative ACK, or inside the second block,
@@ -130,7 +132,11 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                 }
         }
         for (int i = 0; i < n_sack; i++)
-                delivered += apply_sack(c, sack[i][0], sack[i][1]);
+                delivered += apply_sack(c, sack[i][0], sack[i][1], &rtt_from);
+        if (rtt_from) {
+                c->ack_rtt_us = c->st->now - rtt_from;
+                tcp_rtt_sample(c, c->ack_rtt_us);
+        }
         return delivered;
 }
 
