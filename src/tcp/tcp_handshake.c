@@ -1,0 +1,213 @@
+/* Opening a connection: passive open from a listener (with a bounded SYN queue), active
+ * open and simultaneous open (RFC 9293 §3.5), option negotiation (MSS, RFC 7323 window
+ * scale and timestamps, RFC 2018 SACK), and the move to ESTABLISHED. */
+#include "tcp/tcp_input_int.h"
+#include "tcp/tcp_cc.h"
+#include "net/ip.h"
+
+#include <errno.h>
+
+static uint16_t mss_for_route(const struct um_tcp_conn *c)
+{
+        uint32_t mtu = um_iface_mtu(c->st, c->ifindex);
+        uint32_t ip = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
+        return (uint16_t)(mtu - ip - TCP_HDR);
+}
+
+static uint8_t wscale_for(uint32_t buf)
+{
+        uint8_t ws = 0;
+        while (ws < TCP_RCV_WSCALE_MAX && ((uint64_t)65535 << ws) < buf)
+                ws++;
+        return ws;
+}
+
+/* Applies the options of a SYN or SYN/ACK: MSS, window scale, SACK, timestamps. */
+static void tcp_negotiate(struct um_tcp_conn *c, const struct tcp_seg *s, int passive)
+{
+        const struct tcp_opts *o = &s->o;
+        uint16_t peer =
+            o->has_mss ? o->mss
+                       : (c->laddr.family == AF_INET ? TCP_MSS_DEFAULT_V4 : TCP_MSS_DEFAULT_V6);
+        c->mss = peer < c->adv_mss ? peer : c->adv_mss;
+        if (c->mss < 88)
+                c->mss = 88; /* keep room for options and progress (Linux's floor) */
+        c->ws_ok = o->has_ws && (passive || c->syn_ws);
+        c->snd_wscale = c->ws_ok ? o->wscale : 0;
+        if (!c->ws_ok)
+                c->rcv_wscale = 0;
+        c->sack_ok = o->sack_perm && (passive || c->syn_sack);
+        c->ts_ok = o->has_ts && (passive || c->syn_ts);
+        if (c->ts_ok) {
+                c->ts_recent = o->tsval;
+                c->ts_recent_time = c->st->now;
+        }
+}
+
+void tcp_become_established(struct um_tcp_conn *c)
+{
+        if (tcp_conn_alloc_buffers(c) < 0) {
+                tcp_send_rst(c);
+                tcp_done(c, ENOMEM);
+                return;
+        }
+        c->cwnd = TCP_INIT_CWND_SEGS * (uint32_t)c->mss;
+        c->cc->init(c);
+        tcp_hystart_reset(c);
+        c->last_recv_us = c->st->now;
+        tcp_set_state(c, TCPS_ESTABLISHED);
+        tcp_arm_keepalive(c);
+        if (c->ulp && c->ulp->handshake)
+                c->ulp->handshake(c, UM_TCP_HS_ESTABLISHED);
+}
+
+void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
+{
+        struct um_stack *st = l->st;
+        uint8_t f = s->info.flags;
+        if (f & UM_TH_RST)
+                return;
+        if (f & UM_TH_ACK) {
+                tcp_reset_for(st, s);
+                return;
+        }
+        if (!(f & UM_TH_SYN) || (f & UM_TH_FIN))
+                return;
+        /* A bounded SYN queue and accept queue: beyond them, SYNs are dropped, which keeps
+         * a flood from exhausting memory while established connections carry on. */
+        if (l->n_embryonic >= l->backlog || l->n_acceptq >= l->backlog) {
+                if (l->n_acceptq >= l->backlog)
+                        st->ctr.TcpExtListenOverflows++;
+                st->ctr.TcpExtListenDrops++;
+                return;
+        }
+        struct um_tcp_conn *c = tcp_conn_new(st);
+        if (!c) {
+                st->ctr.TcpExtListenDrops++;
+                return;
+        }
+        c->laddr = *s->dst;
+        c->raddr = *s->src;
+        c->lport = s->dport;
+        c->rport = s->sport;
+        struct um_addr src = c->laddr;
+        c->ifindex = um_route(st, &src, &c->raddr);
+        if (c->ifindex < 0)
+                c->ifindex = s->ifindex;
+        c->parent = l;
+        l->n_embryonic++;
+        c->nodelay = l->nodelay;
+        c->keepalive = l->keepalive;
+        c->keep_idle_s = l->keep_idle_s;
+        c->keep_intvl_s = l->keep_intvl_s;
+        c->keep_cnt = l->keep_cnt;
+        c->user_sndbuf = l->user_sndbuf;
+        c->user_rcvbuf = l->user_rcvbuf;
+        c->sndbuf_max = l->sndbuf_max;
+        c->rcvbuf_max = l->rcvbuf_max;
+        c->cc = l->cc;
+        c->ts_offset = (uint32_t)um_rng_u64(&st->rng);
+        c->irs = s->info.seq;
+        c->rcv_nxt = s->info.seq + 1;
+        c->rcv_adv = c->rcv_nxt;
+        c->iss = tcp_isn(c);
+        c->snd_una = c->iss;
+        c->snd_nxt = c->iss + 1;
+        c->adv_mss = mss_for_route(c);
+        c->rcv_wscale = wscale_for(c->rcvbuf_max);
+        tcp_negotiate(c, s, 1);
+        c->snd_wnd = s->wnd;
+        c->max_snd_wnd = s->wnd;
+        c->snd_wl1 = s->info.seq;
+        c->state = TCPS_SYN_RECEIVED;
+        tcp_hash_insert(c);
+        if (l->ulp && l->ulp->clone && l->ulp->clone(l, c) < 0) {
+                tcp_done(c, ECONNABORTED);
+                return;
+        }
+        if (tcp_dispatch_options(c, s) < 0) {
+                tcp_done(c, ECONNABORTED);
+                return;
+        }
+        if (c->ulp && c->ulp->handshake)
+                c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
+        if (c->dead)
+                return;
+        st->ctr.TcpPassiveOpens++;
+        c->syn_xmit_us = st->now;
+        tcp_send_syn(c);
+        tcp_rearm_rto(c);
+}
+
+void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)
+{
+        struct um_stack *st = c->st;
+        uint8_t f = s->info.flags;
+        uint32_t ack = s->info.ack;
+        if (f & UM_TH_ACK) {
+                if (seq_leq(ack, c->iss) || seq_gt(ack, c->snd_nxt)) {
+                        if (!(f & UM_TH_RST))
+                                tcp_reset_for(st, s);
+                        return;
+                }
+        }
+        if (f & UM_TH_RST) {
+                if (f & UM_TH_ACK) {
+                        st->ctr.TcpAttemptFails++;
+                        tcp_done(c, ECONNREFUSED);
+                }
+                return;
+        }
+        if (!(f & UM_TH_SYN))
+                return;
+        c->irs = s->info.seq;
+        c->rcv_nxt = s->info.seq + 1;
+        c->rcv_adv = c->rcv_nxt;
+        tcp_negotiate(c, s, 0);
+        if (tcp_dispatch_options(c, s) < 0) {
+                tcp_send_rst(c);
+                tcp_done(c, ECONNABORTED);
+                return;
+        }
+        if (f & UM_TH_ACK) {
+                c->snd_una = ack;
+                c->snd_wnd = s->wnd; /* RFC 7323 §2.2: a SYN's window is not scaled */
+                c->max_snd_wnd = c->snd_wnd;
+                c->snd_wl1 = s->info.seq;
+                c->snd_wl2 = ack;
+                if (!c->retries)
+                        tcp_rtt_sample(c, st->now - c->syn_xmit_us);
+                c->retries = 0;
+                c->backoff = 0;
+                tcp_timer_clear(c, TCP_T_RTO);
+                if (c->ulp && c->ulp->handshake)
+                        c->ulp->handshake(c, UM_TCP_HS_SYNACK_RECEIVED);
+                tcp_become_established(c);
+                if (c->state != TCPS_ESTABLISHED)
+                        return;
+                c->ack_now = 1;
+                tcp_output(c);
+                return;
+        }
+        /* Simultaneous open (RFC 9293 §3.5, figure 8). */
+        c->snd_wnd = s->wnd;
+        c->max_snd_wnd = c->snd_wnd;
+        c->snd_wl1 = s->info.seq;
+        tcp_set_state(c, TCPS_SYN_RECEIVED);
+        tcp_send_syn(c);
+        tcp_rearm_rto(c);
+}
+
+void tcp_accept_child(struct um_tcp_conn *c)
+{
+        struct um_tcp_conn *l = c->parent;
+        l->n_embryonic--;
+        l->n_acceptq++;
+        c->aq_next = NULL;
+        if (l->aq_tail)
+                l->aq_tail->aq_next = c;
+        else
+                l->aq_head = c;
+        l->aq_tail = c;
+        tcp_notify(l);
+}

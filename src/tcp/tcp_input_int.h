@@ -1,0 +1,36 @@
+/* The pieces of segment arrival shared by tcp_input.c (demultiplexing, checks, ACKs),
+ * tcp_handshake.c (opening) and tcp_rcv.c (data and FIN). */
+#ifndef UM_TCP_INPUT_INT_H
+#define UM_TCP_INPUT_INT_H
+
+#include "tcp/tcp.h"
+#include "tcp/tcp_options.h"
+
+/* A parsed arriving segment. */
+struct tcp_seg {
+        struct um_tcp_seg_info info;
+        uint16_t sport, dport, wnd;
+        struct tcp_opts o;
+        const uint8_t *opt;
+        unsigned optlen;
+        int ifindex;
+        const struct um_addr *src, *dst;
+};
+
+uint32_t tcp_seg_seqlen(const struct tcp_seg *s);
+/* RFC 9293 §3.10.7.1: the reply to a segment that belongs to no connection. */
+void tcp_reset_for(struct um_stack *st, const struct tcp_seg *s);
+void tcp_challenge_ack(struct um_tcp_conn *c);
+int tcp_dispatch_options(struct um_tcp_conn *c, const struct tcp_seg *s);
+
+/* tcp_handshake.c */
+void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s);
+void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s);
+void tcp_become_established(struct um_tcp_conn *c);
+void tcp_accept_child(struct um_tcp_conn *c);
+
+/* tcp_rcv.c */
+void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_all);
+void tcp_note_duplicate(struct um_tcp_conn *c, uint32_t start, uint32_t end);
+
+#endif

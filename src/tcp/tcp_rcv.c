@@ -1,0 +1,189 @@
+/* The receive path: in-order and out-of-order data into the receive ring, duplicates
+ * reported with D-SACK (RFC 2883), the FIN, and receive-buffer auto-tuning. */
+#include "tcp/tcp_input_int.h"
+
+#include <errno.h>
+
+/* Receive-buffer auto-tuning in the manner of Linux's DRS: measure how many bytes arrive
+ * per receiver-side RTT and keep the buffer at four times that. */
+static void rcv_autotune(struct um_tcp_conn *c)
+{
+        uint64_t now = c->st->now;
+        /* The peer has half the window in flight while the application keeps up: the
+         * window, not the reader, limits it. Grow before it fills (the RTT-based rule below
+         * needs a whole window to arrive before its first sample). */
+        uint32_t cap = c->rcvbuf.cap, remaining = c->rcv_adv - c->rcv_nxt;
+        if (!c->user_rcvbuf && cap < c->rcvbuf_max && remaining < cap / 2 &&
+            c->rcvbuf.len < cap / 4) {
+                uint32_t target = cap * 2 > c->rcvbuf_max ? c->rcvbuf_max : cap * 2;
+                if (tcp_ring_grow(&c->rcvbuf, target) == 0)
+                        c->st->ctr.TcpExtTCPRcvAutotune++;
+        }
+        if (!c->rcv_rtt_time || seq_geq(c->rcv_nxt, c->rcv_rtt_seq)) {
+                if (c->rcv_rtt_time) {
+                        uint64_t sample = now - c->rcv_rtt_time;
+                        if (!c->rcv_rtt_us || sample < c->rcv_rtt_us)
+                                c->rcv_rtt_us = sample;
+                        else
+                                c->rcv_rtt_us = (7 * c->rcv_rtt_us + sample) / 8;
+                }
+                c->rcv_rtt_seq = c->rcv_nxt + (c->rcv_adv - c->rcv_nxt);
+                c->rcv_rtt_time = now;
+        }
+        uint64_t rtt = c->rcv_rtt_us;
+        if (c->srtt_us && (!rtt || c->srtt_us < rtt))
+                rtt = c->srtt_us;
+        if (!c->rcv_space_time) {
+                c->rcv_space_time = now;
+                c->rcv_space_seq = c->rcv_nxt;
+                return;
+        }
+        if (!rtt || now - c->rcv_space_time < rtt)
+                return;
+        uint32_t got = c->rcv_nxt - c->rcv_space_seq;
+        if (got > c->rcv_space) {
+                c->rcv_space = got;
+                uint64_t target = 4 * (uint64_t)got;
+                if (target > c->rcvbuf_max)
+                        target = c->rcvbuf_max;
+                if (!c->user_rcvbuf && target > c->rcvbuf.cap &&
+                    tcp_ring_grow(&c->rcvbuf, (uint32_t)target) == 0)
+                        c->st->ctr.TcpExtTCPRcvAutotune++;
+        }
+        c->rcv_space_seq = c->rcv_nxt;
+        c->rcv_space_time = now;
+}
+
+static void process_fin(struct um_tcp_conn *c)
+{
+        struct um_stack *st = c->st;
+        c->rcv_fin_pending = 0;
+        c->fin_rcvd = 1;
+        c->rcv_nxt++;
+        c->ack_now = 1;
+        switch (c->state) {
+        case TCPS_SYN_RECEIVED:
+        case TCPS_ESTABLISHED:
+                tcp_set_state(c, TCPS_CLOSE_WAIT);
+                break;
+        case TCPS_FIN_WAIT_1:
+                if (c->fin_sent && seq_gt(c->snd_una, c->fin_seq)) {
+                        tcp_set_state(c, TCPS_TIME_WAIT);
+                        tcp_timer_set(c, TCP_T_LINGER, st->now + 2 * tcp_of(c)->msl_us);
+                } else {
+                        tcp_set_state(c, TCPS_CLOSING);
+                }
+                break;
+        case TCPS_FIN_WAIT_2:
+                tcp_set_state(c, TCPS_TIME_WAIT);
+                tcp_timer_set(c, TCP_T_LINGER, st->now + 2 * tcp_of(c)->msl_us);
+                break;
+        default:
+                break;
+        }
+        tcp_notify(c);
+}
+
+/* RFC 2883: a segment we already had is reported as the first SACK block of the next ACK,
+ * which lets the sender tell reordering (or a spurious retransmission) from loss. */
+void tcp_note_duplicate(struct um_tcp_conn *c, uint32_t start, uint32_t end)
+{
+        if (!c->sack_ok)
+                return;
+        c->dsack_pending = 1;
+        c->dsack_start = start;
+        c->dsack_end = end;
+        c->ack_now = 1;
+}
+
+/* RFC 9293 §3.10.7.4 "seventh, process the segment text" and "eighth, check the FIN". */
+void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_all)
+{
+        struct um_stack *st = c->st;
+        uint32_t seq = s->info.seq;
+        const uint8_t *data = s->info.payload;
+        uint32_t len = trim_all ? 0 : s->info.len;
+        int fin = !trim_all && (s->info.flags & UM_TH_FIN);
+        int can_receive = c->state == TCPS_ESTABLISHED || c->state == TCPS_FIN_WAIT_1 ||
+                          c->state == TCPS_FIN_WAIT_2;
+        if (!can_receive) {
+                if (c->state == TCPS_TIME_WAIT && fin) {
+                        /* A retransmitted FIN: ACK it and restart 2*MSL (RFC 9293). */
+                        c->ack_now = 1;
+                        tcp_timer_set(c, TCP_T_LINGER, st->now + 2 * tcp_of(c)->msl_us);
+                } else if (len || fin) {
+                        c->ack_now = 1;
+                }
+                return;
+        }
+        if (len && c->orphan && c->rd_shut) {
+                /* Nobody will ever read this: abort as Linux does (RFC 9293 §3.10.7.4). */
+                st->ctr.TcpExtTCPAbortOnData++;
+                tcp_send_rst(c);
+                tcp_done(c, 0);
+                return;
+        }
+        if (len && seq_lt(seq, c->rcv_nxt))
+                tcp_note_duplicate(c, seq, seq_min(seq + len, c->rcv_nxt));
+        if (seq_lt(seq, c->rcv_nxt)) {
+                uint32_t cut = c->rcv_nxt - seq;
+                if (cut >= len) {
+                        if (len)
+                                st->ctr.TcpExtTCPDupData++;
+                        c->ack_now = c->ack_now || len || (fin && seq + len + 1 != c->rcv_nxt + 1);
+                        if (fin && seq + len == c->rcv_nxt && !c->fin_rcvd)
+                                process_fin(c);
+                        return;
+                }
+                data += cut;
+                len -= cut;
+                seq = c->rcv_nxt;
+        }
+        uint32_t room = tcp_rcv_window(c);
+        uint32_t off = seq - c->rcv_nxt;
+        if (len && off >= room) {
+                st->ctr.TcpExtTCPRcvQDrop++;
+                c->ack_now = 1;
+                return;
+        }
+        if (off + len > room) {
+                len = room - off;
+                fin = 0;
+        }
+        if (fin) {
+                c->rcv_fin_pending = 1;
+                c->rcv_fin_seq = seq + len;
+        }
+        if (len) {
+                tcp_ring_copy_in(&c->rcvbuf, c->rcvbuf.len + off, data, len);
+                c->bytes_received += len;
+                c->data_segs_in++;
+                if (off == 0) {
+                        uint32_t old = c->rcv_nxt;
+                        int had_holes = c->reass.n;
+                        c->rcv_nxt = tcp_reass_advance(&c->reass, old + len);
+                        c->rcvbuf.len += c->rcv_nxt - old;
+                        if (had_holes)
+                                c->ack_now = 1; /* RFC 5681 §4.2: ACK a filled hole at once */
+                        if (len + 64u >= c->mss || c->reass.n)
+                                c->rcv_unacked_segs++;
+                        else
+                                c->rcv_unacked_segs += 2; /* small segment: no reason to wait */
+                        rcv_autotune(c);
+                        if (c->ulp && c->ulp->data_ready)
+                                c->ulp->data_ready(c, old, c->rcv_nxt - old);
+                        tcp_notify(c);
+                } else {
+                        if (tcp_reass_covers(&c->reass, seq, seq + len))
+                                tcp_note_duplicate(c, seq, seq + len);
+                        if (tcp_reass_add(&c->reass, seq, seq + len) < 0) {
+                                st->ctr.TcpExtTCPOFODrop++;
+                        } else {
+                                st->ctr.TcpExtTCPOFOQueue++;
+                        }
+                        c->ack_now = 1; /* duplicate ACK carrying SACK (RFC 5681 §4.2) */
+                }
+        }
+        if (c->rcv_fin_pending && c->rcv_fin_seq == c->rcv_nxt)
+                process_fin(c);
+}
