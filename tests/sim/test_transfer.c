@@ -144,17 +144,46 @@ static void test_small_buffers(void **state)
         run("8 KB socket buffers", &c);
 }
 
+static void test_same_seed_same_run(void **state)
+{
+        (void)state;
+        /* DESIGN: with a seed, a simulated run repeats exactly: same timing, same losses,
+         * same retransmissions. */
+        struct um_sim_transfer_result r1, r2, r3;
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB, .path = simtest_path(50, 10)};
+        c.path.fwd.loss = c.path.rev.loss = 0.02;
+        c.path.fwd.reorder = 0.01;
+        c.path.fwd.jitter_us = 2000;
+        assert_true(simtest_transfer("repeat A", &c, &r1));
+        assert_true(simtest_transfer("repeat B (same seed)", &c, &r2));
+        assert_true(r1.seconds == r2.seconds);
+        assert_int_equal(r1.retrans_segs, r2.retrans_segs);
+        assert_int_equal(r1.link_drops, r2.link_drops);
+        assert_int_equal(r1.timeouts, r2.timeouts);
+        c.seed ^= 0x5a5a;
+        assert_true(simtest_transfer("repeat C (other seed)", &c, &r3));
+        assert_true(r3.seconds != r1.seconds || r3.link_drops != r1.link_drops);
+}
+
 int main(void)
 {
         simtest_seed();
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_clean_path),       cmocka_unit_test(test_random_loss_1pct),
-            cmocka_unit_test(test_random_loss_5pct), cmocka_unit_test(test_burst_loss),
-            cmocka_unit_test(test_reordering),       cmocka_unit_test(test_duplication),
-            cmocka_unit_test(test_jitter),           cmocka_unit_test(test_small_bdp),
-            cmocka_unit_test(test_large_bdp),        cmocka_unit_test(test_unlimited_rate),
-            cmocka_unit_test(test_bidirectional),    cmocka_unit_test(test_ipv6_reno),
-            cmocka_unit_test(test_small_mtu),        cmocka_unit_test(test_small_buffers),
+            cmocka_unit_test(test_clean_path),
+            cmocka_unit_test(test_random_loss_1pct),
+            cmocka_unit_test(test_random_loss_5pct),
+            cmocka_unit_test(test_burst_loss),
+            cmocka_unit_test(test_reordering),
+            cmocka_unit_test(test_duplication),
+            cmocka_unit_test(test_jitter),
+            cmocka_unit_test(test_small_bdp),
+            cmocka_unit_test(test_large_bdp),
+            cmocka_unit_test(test_unlimited_rate),
+            cmocka_unit_test(test_bidirectional),
+            cmocka_unit_test(test_ipv6_reno),
+            cmocka_unit_test(test_small_mtu),
+            cmocka_unit_test(test_small_buffers),
+            cmocka_unit_test(test_same_seed_same_run),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
