@@ -39,6 +39,9 @@
         X(TcpExtOutOfWindow)                                                                       \
         X(TcpExtAckTooNew)                                                                         \
         X(TcpExtAckTooOld)                                                                         \
+        X(TcpExtSyncookiesSent)                                                                    \
+        X(TcpExtSyncookiesRecv)                                                                    \
+        X(TcpExtSyncookiesFailed)                                                                  \
         X(TcpExtListenOverflows)                                                                   \
         X(TcpExtListenDrops)                                                                       \
         X(TcpExtTCPTimeouts)                                                                       \

@@ -61,31 +61,12 @@ void tcp_become_established(struct um_tcp_conn *c)
                 c->ulp->handshake(c, UM_TCP_HS_ESTABLISHED);
 }
 
-void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
+struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s)
 {
         struct um_stack *st = l->st;
-        uint8_t f = s->info.flags;
-        if (f & UM_TH_RST)
-                return;
-        if (f & UM_TH_ACK) {
-                tcp_reset_for(st, s);
-                return;
-        }
-        if (!(f & UM_TH_SYN) || (f & UM_TH_FIN))
-                return;
-        /* A bounded SYN queue and accept queue: beyond them, SYNs are dropped, which keeps
-         * a flood from exhausting memory while established connections carry on. */
-        if (l->n_embryonic >= l->backlog || l->n_acceptq >= l->backlog) {
-                if (l->n_acceptq >= l->backlog)
-                        st->ctr.TcpExtListenOverflows++;
-                st->ctr.TcpExtListenDrops++;
-                return;
-        }
         struct um_tcp_conn *c = tcp_conn_new(st);
-        if (!c) {
-                st->ctr.TcpExtListenDrops++;
-                return;
-        }
+        if (!c)
+                return NULL;
         c->laddr = *s->dst;
         c->raddr = *s->src;
         c->lport = s->dport;
@@ -95,7 +76,6 @@ void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
         if (c->ifindex < 0)
                 c->ifindex = s->ifindex;
         c->parent = l;
-        l->n_embryonic++;
         c->nodelay = l->nodelay;
         c->keepalive = l->keepalive;
         c->keep_idle_s = l->keep_idle_s;
@@ -106,6 +86,45 @@ void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
         c->sndbuf_max = l->sndbuf_max;
         c->rcvbuf_max = l->rcvbuf_max;
         c->cc = l->cc;
+        c->adv_mss = mss_for_route(c);
+        c->rcv_wscale = wscale_for(c->rcvbuf_max);
+        if (s->info.flags & UM_TH_SYN)
+                tcp_negotiate(c, s, 1);
+        return c;
+}
+
+struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
+{
+        struct um_stack *st = l->st;
+        uint8_t f = s->info.flags;
+        if (f & UM_TH_RST)
+                return NULL;
+        if (f & UM_TH_ACK) {
+                /* Either the answer to a SYN cookie, or nothing we know. */
+                struct um_tcp_conn *c = (f & UM_TH_SYN) ? NULL : tcp_syncookie_ack(l, s);
+                if (!c && !l->dead)
+                        tcp_reset_for(st, s);
+                return c;
+        }
+        if (!(f & UM_TH_SYN) || (f & UM_TH_FIN))
+                return NULL;
+        if (l->n_acceptq >= l->backlog) {
+                st->ctr.TcpExtListenOverflows++;
+                st->ctr.TcpExtListenDrops++;
+                return NULL;
+        }
+        /* A full SYN queue answers with a cookie and keeps nothing: a flood cannot exhaust
+         * memory, and real clients still get through. */
+        if (l->n_embryonic >= l->backlog) {
+                tcp_syncookie_send(l, s);
+                return NULL;
+        }
+        struct um_tcp_conn *c = tcp_child_new(l, s);
+        if (!c) {
+                st->ctr.TcpExtListenDrops++;
+                return NULL;
+        }
+        l->n_embryonic++;
         c->ts_offset = (uint32_t)um_rng_u64(&st->rng);
         c->irs = s->info.seq;
         c->rcv_nxt = s->info.seq + 1;
@@ -113,9 +132,6 @@ void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
         c->iss = tcp_isn(c);
         c->snd_una = c->iss;
         c->snd_nxt = c->iss + 1;
-        c->adv_mss = mss_for_route(c);
-        c->rcv_wscale = wscale_for(c->rcvbuf_max);
-        tcp_negotiate(c, s, 1);
         c->snd_wnd = s->wnd;
         c->max_snd_wnd = s->wnd;
         c->snd_wl1 = s->info.seq;
@@ -123,20 +139,21 @@ void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s)
         tcp_hash_insert(c);
         if (l->ulp && l->ulp->clone && l->ulp->clone(l, c) < 0) {
                 tcp_done(c, ECONNABORTED);
-                return;
+                return NULL;
         }
         if (tcp_dispatch_options(c, s) < 0) {
                 tcp_done(c, ECONNABORTED);
-                return;
+                return NULL;
         }
         if (c->ulp && c->ulp->handshake)
                 c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
         if (c->dead)
-                return;
+                return NULL;
         st->ctr.TcpPassiveOpens++;
         c->syn_xmit_us = st->now;
         tcp_send_syn(c);
         tcp_rearm_rto(c);
+        return NULL;
 }
 
 void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)

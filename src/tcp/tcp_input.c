@@ -345,7 +345,9 @@ void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
         if (!c) {
                 struct um_tcp_conn *l = tcp_lookup_listener(st, dst, s.dport);
                 if (l) {
-                        tcp_listen_input(l, &s);
+                        struct um_tcp_conn *child = tcp_listen_input(l, &s);
+                        if (child)
+                                conn_input(child, &s);
                 } else {
                         st->ctr.TcpExtNoSocket++;
                         tcp_reset_for(st, &s);

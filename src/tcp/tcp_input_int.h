@@ -3,6 +3,7 @@
 #ifndef UM_TCP_INPUT_INT_H
 #define UM_TCP_INPUT_INT_H
 
+#include "core/bytes.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_options.h"
 
@@ -24,7 +25,15 @@ void tcp_challenge_ack(struct um_tcp_conn *c);
 int tcp_dispatch_options(struct um_tcp_conn *c, const struct tcp_seg *s);
 
 /* tcp_handshake.c */
-void tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s);
+/* A segment for a listener. Returns a connection that a SYN-cookie ACK just created, which
+ * the caller processes the segment on, or NULL. */
+struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s);
+/* A child of a listener for the segment's 4-tuple, with the listener's settings. */
+struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s);
+
+/* tcp_syncookie.c */
+void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s);
+struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_seg *s);
 void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s);
 void tcp_become_established(struct um_tcp_conn *c);
 void tcp_accept_child(struct um_tcp_conn *c);

@@ -14,6 +14,7 @@
 #include "net/checksum.h"
 #include "net/ip.h"
 #include "pair.h"
+#include "tcp/tcp.h"
 #include "simtest.h"
 
 #include <umptcp/sim.h>
@@ -305,7 +306,15 @@ static void test_delayed_acks(void **state)
         assert_true(ratio > 0.4 && ratio < 0.75);
 }
 
-static void test_syn_flood_bounded(void **state)
+static int count_conns(struct um_stack *st)
+{
+        int n = 0;
+        for (struct um_tcp_conn *c = st->tcp->all; c; c = c->all_next)
+                n++;
+        return n;
+}
+
+static void test_syn_flood_cookies(void **state)
 {
         (void)state;
         struct pair p;
@@ -331,22 +340,70 @@ static void test_syn_flood_bounded(void **state)
                 memcpy(syn + 16, &c, 2);
                 um_ip_input(p.srv, 0, ipv4_packet(p.srv, src, "10.0.0.2", 6, syn, 20));
         }
-        uint64_t drops = um_counter_get(p.srv, "TcpExtListenDrops");
-        printf("SYN flood: %llu dropped at the bounded queue\n", (unsigned long long)drops);
-        assert_true(drops >= 2000 - 8);
-        /* The established connection is untouched. */
-        assert_int_equal(um_send(p.cli, p.cfd, "still here", 10, 0), 10);
-        pair_run(&p, 50000);
-        char buf[16];
-        assert_int_equal(um_recv(p.srv, p.sfd, buf, sizeof(buf), 0), 10);
-        /* Embryonic connections give up after their SYN/ACK retries; then new clients get in. */
-        pair_run(&p, 200ULL * 1000000);
+        um_stack_poll(p.srv, p.now); /* frees the blocks that only built the cookie SYN/ACKs */
+        uint64_t cookies = um_counter_get(p.srv, "TcpExtSyncookiesSent");
+        printf("SYN flood: %llu answered with cookies, %d connection blocks held\n",
+               (unsigned long long)cookies, count_conns(p.srv));
+        /* The SYN queue (backlog 8) is full; everything beyond it kept no state. */
+        assert_true(cookies >= 2000 - 8);
+        assert_true(count_conns(p.srv) <= 8 + 2);
+
+        /* A real client connects during the flood: through a cookie. */
         int fd = um_socket(p.cli, AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(5001)};
         inet_pton(AF_INET, "10.0.0.2", &s.sin_addr);
         um_connect(p.cli, fd, (struct sockaddr *)&s, sizeof(s));
-        pair_run(&p, 100000);
-        assert_true(um_accept(p.srv, p.lfd, NULL, NULL) >= 0);
+        pair_run(&p, 50000);
+        int sfd = um_accept(p.srv, p.lfd, NULL, NULL);
+        assert_true(sfd >= 0);
+        assert_int_equal(um_counter_get(p.srv, "TcpExtSyncookiesRecv"), 1);
+        /* The cookie kept window scaling, SACK and timestamps. */
+        struct tcp_info ti;
+        socklen_t tl = sizeof(ti);
+        assert_int_equal(um_getsockopt(p.srv, sfd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+        assert_int_equal(ti.tcpi_options & 7, 7);
+        /* And carries data both ways, byte for byte. */
+        static char out[300000], in[300000];
+        for (size_t k = 0; k < sizeof(out); k++)
+                out[k] = (char)(k * 7 + (k >> 11));
+        size_t sent = 0, got = 0;
+        while (got < sizeof(out) && p.now < 30000000) {
+                if (sent < sizeof(out)) {
+                        ssize_t n = um_send(p.cli, fd, out + sent, sizeof(out) - sent, 0);
+                        if (n > 0)
+                                sent += (size_t)n;
+                }
+                pair_run(&p, 1000);
+                ssize_t n = um_recv(p.srv, sfd, in + got, sizeof(in) - got, 0);
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        assert_int_equal(got, sizeof(out));
+        assert_memory_equal(in, out, sizeof(out));
+        assert_int_equal(um_send(p.srv, sfd, "pong", 4, 0), 4);
+        pair_run(&p, 20000);
+        char buf[8];
+        assert_int_equal(um_recv(p.cli, fd, buf, sizeof(buf), 0), 4);
+
+        /* An ACK with a forged cookie is refused with a reset. */
+        uint8_t ack[20] = {0};
+        ack[0] = 0x12;
+        ack[1] = 0x34;
+        ack[2] = 5001 >> 8;
+        ack[3] = 5001 & 0xff;
+        ack[7] = 9;
+        ack[11] = 77;
+        ack[12] = 5 << 4;
+        ack[13] = 0x10;
+        struct um_addr as, ad;
+        um_addr_parse("10.0.9.9", &as);
+        um_addr_parse("10.0.0.2", &ad);
+        uint16_t c = um_csum_fold(um_csum_add(um_csum_pseudo(&as, &ad, 6, 20), ack, 20));
+        memcpy(ack + 16, &c, 2);
+        uint64_t rsts = um_counter_get(p.srv, "TcpOutRsts");
+        um_ip_input(p.srv, 0, ipv4_packet(p.srv, "10.0.9.9", "10.0.0.2", 6, ack, 20));
+        assert_int_equal(um_counter_get(p.srv, "TcpExtSyncookiesFailed"), 1);
+        assert_int_equal(um_counter_get(p.srv, "TcpOutRsts"), rsts + 1);
         pair_close(&p);
 }
 
@@ -400,7 +457,7 @@ int main(void)
             cmocka_unit_test(test_source_address_routing),
             cmocka_unit_test(test_nagle_and_nodelay),
             cmocka_unit_test(test_delayed_acks),
-            cmocka_unit_test(test_syn_flood_bounded),
+            cmocka_unit_test(test_syn_flood_cookies),
             cmocka_unit_test(test_readiness_callbacks),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
