@@ -61,6 +61,38 @@ void tcp_become_established(struct um_tcp_conn *c)
                 c->ulp->handshake(c, UM_TCP_HS_ESTABLISHED);
 }
 
+void tcp_syn_acked(struct um_tcp_conn *c, const struct tcp_seg *s, uint32_t wnd)
+{
+        c->snd_una = s->info.ack;
+        c->snd_wnd = wnd;
+        c->max_snd_wnd = wnd;
+        c->snd_wl1 = s->info.seq;
+        c->snd_wl2 = s->info.ack;
+        if (!c->retries) /* Karn: a retransmitted SYN gives no sample */
+                tcp_rtt_sample(c, c->st->now - c->syn_xmit_us);
+        c->retries = 0;
+        c->backoff = 0;
+        tcp_timer_clear(c, TCP_T_RTO);
+}
+
+int tcp_child_register(struct um_tcp_conn *l, struct um_tcp_conn *c, const struct tcp_seg *syn)
+{
+        c->state = TCPS_SYN_RECEIVED;
+        l->n_embryonic++;
+        tcp_hash_insert(c);
+        if ((l->ulp && l->ulp->clone && l->ulp->clone(l, c) < 0) ||
+            (syn && tcp_dispatch_options(c, syn) < 0)) {
+                tcp_done(c, ECONNABORTED);
+                return -1;
+        }
+        if (c->ulp && c->ulp->handshake)
+                c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
+        if (c->dead)
+                return -1;
+        l->st->ctr.TcpPassiveOpens++;
+        return 0;
+}
+
 struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s)
 {
         struct um_stack *st = l->st;
@@ -124,7 +156,6 @@ struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg
                 st->ctr.TcpExtListenDrops++;
                 return NULL;
         }
-        l->n_embryonic++;
         c->ts_offset = (uint32_t)um_rng_u64(&st->rng);
         c->irs = s->info.seq;
         c->rcv_nxt = s->info.seq + 1;
@@ -135,21 +166,8 @@ struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg
         c->snd_wnd = s->wnd;
         c->max_snd_wnd = s->wnd;
         c->snd_wl1 = s->info.seq;
-        c->state = TCPS_SYN_RECEIVED;
-        tcp_hash_insert(c);
-        if (l->ulp && l->ulp->clone && l->ulp->clone(l, c) < 0) {
-                tcp_done(c, ECONNABORTED);
+        if (tcp_child_register(l, c, s) < 0)
                 return NULL;
-        }
-        if (tcp_dispatch_options(c, s) < 0) {
-                tcp_done(c, ECONNABORTED);
-                return NULL;
-        }
-        if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
-        if (c->dead)
-                return NULL;
-        st->ctr.TcpPassiveOpens++;
         c->syn_xmit_us = st->now;
         tcp_send_syn(c);
         tcp_rearm_rto(c);
@@ -187,16 +205,7 @@ void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)
                 return;
         }
         if (f & UM_TH_ACK) {
-                c->snd_una = ack;
-                c->snd_wnd = s->wnd; /* RFC 7323 §2.2: a SYN's window is not scaled */
-                c->max_snd_wnd = c->snd_wnd;
-                c->snd_wl1 = s->info.seq;
-                c->snd_wl2 = ack;
-                if (!c->retries)
-                        tcp_rtt_sample(c, st->now - c->syn_xmit_us);
-                c->retries = 0;
-                c->backoff = 0;
-                tcp_timer_clear(c, TCP_T_RTO);
+                tcp_syn_acked(c, s, s->wnd); /* RFC 7323 §2.2: a SYN's window is not scaled */
                 if (c->ulp && c->ulp->handshake)
                         c->ulp->handshake(c, UM_TCP_HS_SYNACK_RECEIVED);
                 tcp_become_established(c);

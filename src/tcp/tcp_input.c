@@ -135,16 +135,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
                         st->ctr.TcpExtListenOverflows++;
                         return -1;
                 }
-                c->snd_una = ack;
-                c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
-                c->max_snd_wnd = c->snd_wnd;
-                c->snd_wl1 = s->info.seq;
-                c->snd_wl2 = ack;
-                if (!c->retries)
-                        tcp_rtt_sample(c, st->now - c->syn_xmit_us);
-                c->retries = 0;
-                c->backoff = 0;
-                tcp_timer_clear(c, TCP_T_RTO);
+                tcp_syn_acked(c, s, (uint32_t)s->wnd << c->snd_wscale);
                 tcp_become_established(c);
                 if (c->state != TCPS_ESTABLISHED)
                         return -1;

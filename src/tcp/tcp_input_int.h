@@ -28,6 +28,12 @@ int tcp_dispatch_options(struct um_tcp_conn *c, const struct tcp_seg *s);
 /* A segment for a listener. Returns a connection that a SYN-cookie ACK just created, which
  * the caller processes the segment on, or NULL. */
 struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg *s);
+/* Puts a new child in SYN_RECEIVED: SYN-queue accounting, the 4-tuple table, the
+ * listener's ULP clone, the SYN's registered options (when given), the handshake step.
+ * Returns -1 (child gone) if an extension refused it. */
+int tcp_child_register(struct um_tcp_conn *l, struct um_tcp_conn *c, const struct tcp_seg *syn);
+/* Our SYN was acknowledged by s, which offers window wnd. */
+void tcp_syn_acked(struct um_tcp_conn *c, const struct tcp_seg *s, uint32_t wnd);
 /* A child of a listener for the segment's 4-tuple, with the listener's settings. */
 struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s);
 

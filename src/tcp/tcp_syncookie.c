@@ -139,18 +139,9 @@ struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_se
         c->max_snd_wnd = c->snd_wnd;
         c->snd_wl1 = s->info.seq;
         c->snd_wl2 = s->info.ack;
-        c->state = TCPS_SYN_RECEIVED;
-        l->n_embryonic++;
-        tcp_hash_insert(c);
-        if (l->ulp && l->ulp->clone && l->ulp->clone(l, c) < 0) {
-                tcp_done(c, ECONNABORTED);
+        /* The ACK's own options go to their handlers when it is processed on the child. */
+        if (tcp_child_register(l, c, NULL) < 0)
                 return NULL;
-        }
-        if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
-        if (c->dead)
-                return NULL;
-        st->ctr.TcpPassiveOpens++;
         st->ctr.TcpExtSyncookiesRecv++;
         tcp_become_established(c);
         if (c->state != TCPS_ESTABLISHED)
