@@ -8,9 +8,9 @@
 #include "core/stack.h"
 #include "core/timer.h"
 #include "net/addr.h"
-#include "tcp/tcp_reass.h"
-#include "tcp/tcp_ring.h"
-#include "tcp/tcp_seq.h"
+#include "core/ranges.h"
+#include "core/ring.h"
+#include "core/seq.h"
 
 enum tcp_state {
         TCPS_CLOSED,
@@ -97,18 +97,18 @@ struct um_tcp_conn {
         /* Send sequence space (RFC 9293 §3.3.1). */
         uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
         uint8_t snd_wscale, rcv_wscale;
-        uint16_t mss;           /* effective send MSS (payload bytes) */
-        uint16_t adv_mss;       /* the MSS we announced */
-        uint16_t opt_reserve;   /* option bytes an extension needs on data segments */
-        struct tcp_ring sndbuf; /* bytes from snd_una */
+        uint16_t mss;          /* effective send MSS (payload bytes) */
+        uint16_t adv_mss;      /* the MSS we announced */
+        uint16_t opt_reserve;  /* option bytes an extension needs on data segments */
+        struct um_ring sndbuf; /* bytes from snd_una */
         uint32_t sndbuf_max;
         struct tcp_txq txq;
 
         /* Receive sequence space. */
         uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we announced */
-        struct tcp_ring rcvbuf;         /* in-order unread bytes, then out-of-order room */
+        struct um_ring rcvbuf;          /* in-order unread bytes, then out-of-order room */
         uint32_t rcvbuf_max;
-        struct tcp_reass reass;
+        struct um_ranges reass;
         uint32_t rcv_unacked_segs; /* full segments received since our last ACK */
         uint32_t rcv_space;        /* bytes per RTT seen by autotuning */
         uint32_t rcv_space_seq;

@@ -177,7 +177,7 @@ long tcp_api_send(struct um_tcp_conn *c, const void *buf, size_t len)
                 return -EPIPE;
         if (len > UINT32_MAX)
                 len = UINT32_MAX;
-        uint32_t n = tcp_ring_append(&c->sndbuf, buf, (uint32_t)len);
+        uint32_t n = um_ring_append(&c->sndbuf, buf, (uint32_t)len);
         if (!n)
                 return len ? -EAGAIN : 0;
         tcp_output(c);
@@ -190,9 +190,9 @@ long tcp_api_recv(struct um_tcp_conn *c, void *buf, size_t len, int peek)
                 return -ENOTCONN;
         if (c->rcvbuf.len) {
                 uint32_t n = len < c->rcvbuf.len ? (uint32_t)len : c->rcvbuf.len;
-                tcp_ring_copy_out(&c->rcvbuf, 0, buf, n);
+                um_ring_copy_out(&c->rcvbuf, 0, buf, n);
                 if (!peek) {
-                        tcp_ring_consume(&c->rcvbuf, n);
+                        um_ring_consume(&c->rcvbuf, n);
                         tcp_maybe_window_update(c);
                 }
                 return n;
@@ -273,7 +273,7 @@ short tcp_api_events(const struct um_tcp_conn *c)
         if (c->fin_rcvd)
                 ev |= POLLRDHUP;
         if ((c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT) && !c->fin_queued &&
-            tcp_ring_free_space(&c->sndbuf) >= c->sndbuf.cap / 4)
+            um_ring_free_space(&c->sndbuf) >= c->sndbuf.cap / 4)
                 ev |= POLLOUT;
         if (c->error)
                 ev |= POLLERR;

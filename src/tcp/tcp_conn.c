@@ -37,11 +37,11 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
 
 int tcp_conn_alloc_buffers(struct um_tcp_conn *c)
 {
-        if (!c->sndbuf.buf && tcp_ring_init(&c->sndbuf, c->sndbuf_max) < 0)
+        if (!c->sndbuf.buf && um_ring_init(&c->sndbuf, c->sndbuf_max) < 0)
                 return -ENOMEM;
         if (!c->rcvbuf.buf) {
                 uint32_t cap = c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
-                if (tcp_ring_init(&c->rcvbuf, cap) < 0)
+                if (um_ring_init(&c->rcvbuf, cap) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -149,8 +149,8 @@ static void free_conn(struct um_tcp_conn *c)
                 t->all = c->all_next;
         if (c->all_next)
                 c->all_next->all_prev = c->all_prev;
-        tcp_ring_free(&c->sndbuf);
-        tcp_ring_free(&c->rcvbuf);
+        um_ring_free(&c->sndbuf);
+        um_ring_free(&c->rcvbuf);
         tcp_txq_free(&c->txq);
         free(c);
 }

@@ -117,7 +117,7 @@ static void grow_sndbuf(struct um_tcp_conn *c)
         uint32_t cap = c->sndbuf.cap * 2;
         if (cap > TCP_MAX_BUF)
                 cap = TCP_MAX_BUF;
-        if (tcp_ring_grow(&c->sndbuf, cap) == 0)
+        if (um_ring_grow(&c->sndbuf, cap) == 0)
                 c->sndbuf_max = cap;
 }
 
@@ -167,7 +167,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
                         data--;
                 if (data > c->sndbuf.len)
                         data = c->sndbuf.len;
-                tcp_ring_consume(&c->sndbuf, data);
+                um_ring_consume(&c->sndbuf, data);
                 c->snd_una = ack;
                 c->bytes_acked += data;
                 c->retries = 0;

@@ -192,7 +192,7 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                                 c->dsack_pending = 0;
                                 k = 1;
                         }
-                        k += tcp_reass_sack_blocks(&c->reass, blocks + k, max - k);
+                        k += um_ranges_recent_first(&c->reass, blocks + k, max - k);
                         if (k > 0) {
                                 out[n++] = TCPOPT_NOP;
                                 out[n++] = TCPOPT_NOP;

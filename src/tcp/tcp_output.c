@@ -100,7 +100,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
                     wfield);
         memcpy(h + TCP_HDR, opts, optlen);
         if (len)
-                tcp_ring_copy_out(&c->sndbuf, seq - c->snd_una, h + hdrlen, len);
+                um_ring_copy_out(&c->sndbuf, seq - c->snd_una, h + hdrlen, len);
         pkt->len = (uint16_t)(hdrlen + len);
         finish_checksum(&c->laddr, &c->raddr, h, pkt->len);
 

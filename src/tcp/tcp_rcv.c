@@ -16,7 +16,7 @@ static void rcv_autotune(struct um_tcp_conn *c)
         if (!c->user_rcvbuf && cap < c->rcvbuf_max && remaining < cap / 2 &&
             c->rcvbuf.len < cap / 4) {
                 uint32_t target = cap * 2 > c->rcvbuf_max ? c->rcvbuf_max : cap * 2;
-                if (tcp_ring_grow(&c->rcvbuf, target) == 0)
+                if (um_ring_grow(&c->rcvbuf, target) == 0)
                         c->st->ctr.TcpExtTCPRcvAutotune++;
         }
         if (!c->rcv_rtt_time || seq_geq(c->rcv_nxt, c->rcv_rtt_seq)) {
@@ -47,7 +47,7 @@ static void rcv_autotune(struct um_tcp_conn *c)
                 if (target > c->rcvbuf_max)
                         target = c->rcvbuf_max;
                 if (!c->user_rcvbuf && target > c->rcvbuf.cap &&
-                    tcp_ring_grow(&c->rcvbuf, (uint32_t)target) == 0)
+                    um_ring_grow(&c->rcvbuf, (uint32_t)target) == 0)
                         c->st->ctr.TcpExtTCPRcvAutotune++;
         }
         c->rcv_space_seq = c->rcv_nxt;
@@ -155,13 +155,13 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 c->rcv_fin_seq = seq + len;
         }
         if (len) {
-                tcp_ring_copy_in(&c->rcvbuf, c->rcvbuf.len + off, data, len);
+                um_ring_copy_in(&c->rcvbuf, c->rcvbuf.len + off, data, len);
                 c->bytes_received += len;
                 c->data_segs_in++;
                 if (off == 0) {
                         uint32_t old = c->rcv_nxt;
                         int had_holes = c->reass.n;
-                        c->rcv_nxt = tcp_reass_advance(&c->reass, old + len);
+                        c->rcv_nxt = um_ranges_advance(&c->reass, old + len);
                         c->rcvbuf.len += c->rcv_nxt - old;
                         if (had_holes)
                                 c->ack_now = 1; /* RFC 5681 §4.2: ACK a filled hole at once */
@@ -174,9 +174,9 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                                 c->ulp->data_ready(c, old, c->rcv_nxt - old);
                         tcp_notify(c);
                 } else {
-                        if (tcp_reass_covers(&c->reass, seq, seq + len))
+                        if (um_ranges_covers(&c->reass, seq, seq + len))
                                 tcp_note_duplicate(c, seq, seq + len);
-                        if (tcp_reass_add(&c->reass, seq, seq + len) < 0) {
+                        if (um_ranges_add(&c->reass, seq, seq + len) < 0) {
                                 st->ctr.TcpExtTCPOFODrop++;
                         } else {
                                 st->ctr.TcpExtTCPOFOQueue++;

@@ -58,13 +58,13 @@ int tcp_api_setopt(struct um_tcp_conn *c, int level, int name, const void *val, 
                         c->user_sndbuf = 1;
                         c->sndbuf_max = clamp_buf(v);
                         if (c->sndbuf.buf)
-                                return tcp_ring_grow(&c->sndbuf, c->sndbuf_max);
+                                return um_ring_grow(&c->sndbuf, c->sndbuf_max);
                         return 0;
                 case SO_RCVBUF:
                         c->user_rcvbuf = 1;
                         c->rcvbuf_max = clamp_buf(v);
                         if (c->rcvbuf.buf)
-                                return tcp_ring_grow(&c->rcvbuf, c->rcvbuf_max);
+                                return um_ring_grow(&c->rcvbuf, c->rcvbuf_max);
                         return 0;
                 case SO_KEEPALIVE:
                         c->keepalive = !!v;

@@ -138,7 +138,7 @@ static void test_write_sack_within_room(void **state)
         c->state = TCPS_ESTABLISHED;
         c->sack_ok = c->ts_ok = 1;
         for (uint32_t i = 0; i < 6; i++)
-                tcp_reass_add(&c->reass, 1000 + i * 100, 1050 + i * 100);
+                um_ranges_add(&c->reass, 1000 + i * 100, 1050 + i * 100);
         struct um_tcp_seg_info seg = {.flags = UM_TH_ACK};
         uint8_t out[40];
         struct tcp_opts o;
@@ -165,7 +165,7 @@ static void test_dsack_block_first(void **state)
         struct um_tcp_conn *c = bare_conn(&st);
         c->state = TCPS_ESTABLISHED;
         c->sack_ok = 1;
-        tcp_reass_add(&c->reass, 5000, 6000);
+        um_ranges_add(&c->reass, 5000, 6000);
         c->dsack_pending = 1;
         c->dsack_start = 1000;
         c->dsack_end = 1448;

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "tcp/tcp_seq.h"
+#include "core/seq.h"
 
 static void test_compare_without_wrap(void **state)
 {

@@ -1,17 +1,17 @@
-#include "tcp/tcp_reass.h"
-#include "tcp/tcp_seq.h"
+#include "core/ranges.h"
+#include "core/seq.h"
 
 #include <errno.h>
 #include <string.h>
 
-static void remove_at(struct tcp_reass *r, int i, int count)
+static void remove_at(struct um_ranges *r, int i, int count)
 {
         memmove(&r->start[i], &r->start[i + count], (size_t)(r->n - i - count) * sizeof(uint32_t));
         memmove(&r->end[i], &r->end[i + count], (size_t)(r->n - i - count) * sizeof(uint32_t));
         r->n -= count;
 }
 
-int tcp_reass_add(struct tcp_reass *r, uint32_t start, uint32_t end)
+int um_ranges_add(struct um_ranges *r, uint32_t start, uint32_t end)
 {
         if (!seq_lt(start, end))
                 return 0;
@@ -30,7 +30,7 @@ int tcp_reass_add(struct tcp_reass *r, uint32_t start, uint32_t end)
                 r->end[i] = e;
                 remove_at(r, i + 1, j - i - 1);
         } else {
-                if (r->n == TCP_REASS_MAX)
+                if (r->n == UM_RANGES_MAX)
                         return -ENOSPC;
                 memmove(&r->start[i + 1], &r->start[i], (size_t)(r->n - i) * sizeof(uint32_t));
                 memmove(&r->end[i + 1], &r->end[i], (size_t)(r->n - i) * sizeof(uint32_t));
@@ -42,7 +42,7 @@ int tcp_reass_add(struct tcp_reass *r, uint32_t start, uint32_t end)
         return 0;
 }
 
-uint32_t tcp_reass_advance(struct tcp_reass *r, uint32_t rcv_nxt)
+uint32_t um_ranges_advance(struct um_ranges *r, uint32_t rcv_nxt)
 {
         int k = 0;
         while (k < r->n && seq_leq(r->start[k], rcv_nxt)) {
@@ -54,7 +54,7 @@ uint32_t tcp_reass_advance(struct tcp_reass *r, uint32_t rcv_nxt)
         return rcv_nxt;
 }
 
-uint32_t tcp_reass_bytes(const struct tcp_reass *r)
+uint32_t um_ranges_bytes(const struct um_ranges *r)
 {
         uint32_t total = 0;
         for (int i = 0; i < r->n; i++)
@@ -62,7 +62,7 @@ uint32_t tcp_reass_bytes(const struct tcp_reass *r)
         return total;
 }
 
-int tcp_reass_sack_blocks(const struct tcp_reass *r, uint32_t (*blocks)[2], int max)
+int um_ranges_recent_first(const struct um_ranges *r, uint32_t (*blocks)[2], int max)
 {
         int count = 0, first = -1;
         for (int i = 0; i < r->n; i++)
@@ -84,7 +84,7 @@ int tcp_reass_sack_blocks(const struct tcp_reass *r, uint32_t (*blocks)[2], int 
         return count;
 }
 
-int tcp_reass_covers(const struct tcp_reass *r, uint32_t start, uint32_t end)
+int um_ranges_covers(const struct um_ranges *r, uint32_t start, uint32_t end)
 {
         for (int i = 0; i < r->n; i++)
                 if (seq_geq(start, r->start[i]) && seq_leq(end, r->end[i]))

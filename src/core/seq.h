@@ -1,6 +1,6 @@
 /* 32-bit sequence-space arithmetic (RFC 9293 §3.4): comparisons modulo 2^32. */
-#ifndef UM_TCP_SEQ_H
-#define UM_TCP_SEQ_H
+#ifndef UM_CORE_SEQ_H
+#define UM_CORE_SEQ_H
 
 #include <stdint.h>
 

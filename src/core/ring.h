@@ -1,0 +1,31 @@
+/* A byte ring, used as a send buffer (from the oldest unacknowledged byte) and as a
+ * receive buffer (from the first unread byte, out-of-order data written in place). */
+#ifndef UM_CORE_RING_H
+#define UM_CORE_RING_H
+
+#include <stdint.h>
+
+struct um_ring {
+        uint8_t *buf;
+        uint32_t cap;
+        uint32_t head; /* index of the first byte */
+        uint32_t len;  /* bytes held from head */
+};
+
+int um_ring_init(struct um_ring *r, uint32_t cap);
+void um_ring_free(struct um_ring *r);
+/* Grows capacity (never shrinks); keeps the content. Returns 0 or -ENOMEM. */
+int um_ring_grow(struct um_ring *r, uint32_t cap);
+static inline uint32_t um_ring_free_space(const struct um_ring *r)
+{
+        return r->cap - r->len;
+}
+/* Appends up to n bytes; returns how many. */
+uint32_t um_ring_append(struct um_ring *r, const void *src, uint32_t n);
+/* Copies n bytes starting `off` bytes after head (off + n <= cap). */
+void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t n);
+/* Writes n bytes at `off` bytes after head without changing len (off + n <= cap). */
+void um_ring_copy_in(struct um_ring *r, uint32_t off, const void *src, uint32_t n);
+void um_ring_consume(struct um_ring *r, uint32_t n);
+
+#endif
