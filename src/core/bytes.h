@@ -28,4 +28,15 @@ static inline void um_put_be16(uint8_t *p, uint16_t v)
         p[1] = (uint8_t)v;
 }
 
+static inline uint64_t um_get_be64(const uint8_t *p)
+{
+        return (uint64_t)um_get_be32(p) << 32 | um_get_be32(p + 4);
+}
+
+static inline void um_put_be64(uint8_t *p, uint64_t v)
+{
+        um_put_be32(p, (uint32_t)(v >> 32));
+        um_put_be32(p + 4, (uint32_t)v);
+}
+
 #endif

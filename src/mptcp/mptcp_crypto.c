@@ -1,0 +1,49 @@
+#include "mptcp/mptcp_crypto.h"
+#include "core/bytes.h"
+#include "net/checksum.h"
+
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <string.h>
+
+void mptcp_key_derive(uint64_t key, uint32_t *token, uint64_t *idsn)
+{
+        uint8_t k[8], d[SHA256_DIGEST_LENGTH];
+        um_put_be64(k, key);
+        SHA256(k, sizeof(k), d);
+        if (token)
+                *token = um_get_be32(d);
+        if (idsn)
+                *idsn = um_get_be64(d + 24);
+}
+
+void mptcp_hmac(uint64_t key_a, uint64_t key_b, const uint8_t *msg, size_t len, uint8_t out[32])
+{
+        uint8_t k[16];
+        unsigned outlen = 32;
+        um_put_be64(k, key_a);
+        um_put_be64(k + 8, key_b);
+        HMAC(EVP_sha256(), k, sizeof(k), msg, len, out, &outlen);
+}
+
+void mptcp_join_hmac(uint64_t key_a, uint64_t key_b, uint32_t nonce_a, uint32_t nonce_b,
+                     uint8_t out[32])
+{
+        uint8_t m[8];
+        um_put_be32(m, nonce_a);
+        um_put_be32(m + 4, nonce_b);
+        mptcp_hmac(key_a, key_b, m, sizeof(m), out);
+}
+
+uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,
+                        size_t data_len, uint16_t csum_field)
+{
+        uint8_t ph[16];
+        um_put_be64(ph, dsn);
+        um_put_be32(ph + 8, ssn);
+        um_put_be16(ph + 12, len);
+        memcpy(ph + 14, &csum_field, 2);
+        uint64_t sum = um_csum_add(0, ph, sizeof(ph));
+        sum = um_csum_add(sum, data, data_len);
+        return um_csum_fold(sum);
+}
