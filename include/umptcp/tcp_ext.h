@@ -25,6 +25,7 @@ struct um_tcp_seg_info {
         uint8_t flags;
         uint32_t seq, ack;
         uint32_t len; /* payload bytes */
+        uint32_t wnd; /* received segments: the window field, scaled once established */
         const uint8_t *payload;
         struct um_pkt *pkt; /* attach or read per-segment metadata via um_tcp_pkt_ext_* */
 };
@@ -77,6 +78,9 @@ struct um_tcp_ulp_ops {
         /* May cap how many bytes a segment starting at seq carries (return len unchanged
          * for no cap, never 0). */
         uint32_t (*tx_limit)(struct um_tcp_conn *c, uint32_t seq, uint32_t len);
+        /* May shrink the receive window TCP would announce (free bytes in its buffer), for
+         * an upper layer whose own buffer is the real limit. */
+        uint32_t (*rcv_space)(struct um_tcp_conn *c, uint32_t free);
         /* A segment is being built: attach metadata before options are written. */
         void (*segment_out)(struct um_tcp_conn *c, struct um_tcp_seg_info *seg);
         /* The connection is being freed. */
@@ -105,8 +109,30 @@ void um_tcp_endpoints(const struct um_tcp_conn *c, struct sockaddr_storage *loca
 int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes);
 /* Reads (and consumes) in-order data, like recv(). Returns bytes or a negative errno. */
 long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);
-/* Queues data to send, like send(). Returns bytes taken or a negative errno. */
+/* Queues data to send, like send(), but sends nothing yet: inside a hook, TCP sends when it
+ * finishes the segment; elsewhere call um_tcp_output(). Returns bytes taken or -errno. */
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);
+/* Sends what the windows allow now. */
+void um_tcp_output(struct um_tcp_conn *c);
+/* A ULP takes a listener's child (in its clone or SYN_RECEIVED step) for itself: the child
+ * is not queued for accept() nor counted against the backlog, and the ULP releases it with
+ * the socket-level close like any connection it opened. */
+void um_tcp_adopt(struct um_tcp_conn *c);
+
+/* What a scheduler needs to know of a path. */
+struct um_tcp_path_info {
+        uint32_t mss;     /* payload bytes a full segment carries */
+        uint32_t cwnd;    /* bytes */
+        uint64_t srtt_us; /* 0 before the first sample */
+        uint64_t rto_us;
+        uint32_t snd_wnd;     /* the peer's window */
+        uint32_t in_flight;   /* sent, not acknowledged */
+        uint32_t queued;      /* in the send buffer: in flight plus not yet sent */
+        uint32_t sndbuf_free; /* room in the send buffer */
+        uint32_t backoff;     /* consecutive retransmission timeouts */
+        uint32_t retrans_out;
+};
+void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
 /* Asks for an ACK to be sent now (for example to carry an option). */

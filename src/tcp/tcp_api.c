@@ -317,7 +317,43 @@ long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len)
 
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len)
 {
-        return tcp_api_send(c, buf, len);
+        if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
+                return c->state < TCPS_ESTABLISHED ? -EAGAIN : -EPIPE;
+        if (c->fin_queued)
+                return -EPIPE;
+        if (len > UINT32_MAX)
+                len = UINT32_MAX;
+        uint32_t n = um_ring_append(&c->sndbuf, buf, (uint32_t)len);
+        return n ? (long)n : (len ? -EAGAIN : 0);
+}
+
+void um_tcp_output(struct um_tcp_conn *c)
+{
+        if (c->state >= TCPS_ESTABLISHED)
+                tcp_output(c);
+}
+
+void um_tcp_adopt(struct um_tcp_conn *c)
+{
+        struct um_tcp_conn *l = c->parent;
+        if (!l || c->state != TCPS_SYN_RECEIVED)
+                return;
+        l->n_embryonic--;
+        c->parent = NULL;
+}
+
+void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi)
+{
+        pi->mss = tcp_seg_size(c);
+        pi->cwnd = c->cwnd;
+        pi->srtt_us = c->srtt_us;
+        pi->rto_us = c->rto_us;
+        pi->snd_wnd = c->snd_wnd;
+        pi->in_flight = tcp_flight_size(c);
+        pi->queued = c->sndbuf.len;
+        pi->sndbuf_free = um_ring_free_space(&c->sndbuf);
+        pi->backoff = c->backoff;
+        pi->retrans_out = c->retrans_out;
 }
 
 void um_tcp_abort(struct um_tcp_conn *c)

@@ -103,10 +103,9 @@ struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s
         c->raddr = *s->src;
         c->lport = s->dport;
         c->rport = s->sport;
-        struct um_addr src = c->laddr;
-        c->ifindex = um_route(st, &src, &c->raddr);
-        if (c->ifindex < 0)
-                c->ifindex = s->ifindex;
+        /* Answer through the interface the SYN came in on: with several paths between two
+         * hosts, a subflow's packets then stay on the path it was opened on. */
+        c->ifindex = s->ifindex;
         c->parent = l;
         c->nodelay = l->nodelay;
         c->keepalive = l->keepalive;

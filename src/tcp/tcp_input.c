@@ -88,6 +88,8 @@ static void handle_rst(struct um_tcp_conn *c, const struct tcp_seg *s)
                 tcp_challenge_ack(c);
                 return;
         }
+        /* Extensions may carry a reason or a signal on a reset; they see it first. */
+        tcp_dispatch_options(c, s);
         switch (c->state) {
         case TCPS_SYN_RECEIVED:
                 tcp_done(c, c->parent ? 0 : ECONNREFUSED);
@@ -271,6 +273,7 @@ static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
                 c->ts_recent_time = st->now;
         }
         c->last_recv_us = st->now;
+        s->info.wnd = (uint32_t)s->wnd << c->snd_wscale;
         if (c->ulp && c->ulp->segment_in)
                 c->ulp->segment_in(c, &s->info);
         if (c->dead || c->state == TCPS_CLOSED)
@@ -316,6 +319,7 @@ void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
         s.info.ack = um_get_be32(h + 8);
         s.info.flags = h[13] & 0x3f;
         s.wnd = um_get_be16(h + 14);
+        s.info.wnd = s.wnd;
         s.opt = h + TCP_HDR;
         s.optlen = doff - TCP_HDR;
         s.info.payload = h + doff;

@@ -12,7 +12,10 @@ uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
 {
         if (!c->rcvbuf.buf)
                 return c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
-        return c->rcvbuf.cap - c->rcvbuf.len;
+        uint32_t free = c->rcvbuf.cap - c->rcvbuf.len;
+        if (c->ulp && c->ulp->rcv_space)
+                free = c->ulp->rcv_space((struct um_tcp_conn *)c, free);
+        return free;
 }
 
 /* The window to announce: receiver SWS avoidance (RFC 9293 §3.8.6.2.2) keeps a small
