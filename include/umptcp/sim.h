@@ -25,8 +25,15 @@ struct um_sim_transfer_cfg {
         uint64_t bytes;         /* client -> server */
         uint64_t reverse_bytes; /* server -> client, at the same time */
         int ipv6;
-        int protocol; /* IPPROTO_TCP (default) */
+        int protocol; /* IPPROTO_TCP (default) or IPPROTO_MPTCP */
         struct um_sim_path path;
+        /* More paths between the two stacks (path k: 10.0.k.1 - 10.0.k.2, fd00:k::1 -
+         * fd00:k::2). With MPTCP the client's extra addresses are `subflow` endpoints, and
+         * both sides allow that many joins. */
+        struct um_sim_path more_paths[3];
+        int n_more_paths;
+        int server_mptcp_disabled;    /* the server's net.mptcp.enabled = 0 */
+        int checksum;                 /* the client asks for DSS checksums */
         const char *cc;               /* NULL: the default (cubic) */
         uint32_t sndbuf, rcvbuf;      /* 0: auto-tuned */
         uint32_t app_read_chunk;      /* receiver reads at most this much per wake-up (0: 64 KB) */
@@ -50,7 +57,8 @@ struct um_sim_transfer_result {
         double seconds;     /* virtual time from connect to completion */
         double goodput_bps; /* client -> server payload rate */
         uint64_t retrans_segs, timeouts;
-        uint64_t link_drops; /* packets the emulated path dropped, both directions */
+        uint64_t link_drops;         /* packets the emulated path dropped, both directions */
+        uint64_t path_packets[4][2]; /* per path: packets sent client->server, server->client */
         int client_error, server_error;
         char digest_sent[65], digest_received[65];
 };

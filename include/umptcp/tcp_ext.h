@@ -94,8 +94,24 @@ void *um_tcp_ulp_ctx(const struct um_tcp_conn *c);
 struct um_tcp_conn *um_tcp_conn_of(struct um_stack *st, int fd);
 
 /* ---- What extensions may ask of a connection ---- */
+/* RFC 9293 states, as um_tcp_state() reports them. */
+enum um_tcp_state {
+        UM_TCP_CLOSED,
+        UM_TCP_LISTEN,
+        UM_TCP_SYN_SENT,
+        UM_TCP_SYN_RECEIVED,
+        UM_TCP_ESTABLISHED,
+        UM_TCP_FIN_WAIT_1,
+        UM_TCP_FIN_WAIT_2,
+        UM_TCP_CLOSE_WAIT,
+        UM_TCP_CLOSING,
+        UM_TCP_LAST_ACK,
+        UM_TCP_TIME_WAIT,
+};
 struct um_stack *um_tcp_stack(const struct um_tcp_conn *c);
 int um_tcp_state(const struct um_tcp_conn *c);
+/* Whether the connection carries this ULP. */
+int um_tcp_ulp_is(const struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops);
 uint32_t um_tcp_snd_una(const struct um_tcp_conn *c);
 uint32_t um_tcp_snd_nxt(const struct um_tcp_conn *c);
 uint32_t um_tcp_rcv_nxt(const struct um_tcp_conn *c);
@@ -107,8 +123,15 @@ void um_tcp_endpoints(const struct um_tcp_conn *c, struct sockaddr_storage *loca
 /* Option bytes an extension needs on every data segment: the payload size allows for them,
  * so its options always fit beside a full-size segment (at most 40 - 12 with timestamps). */
 int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes);
-/* Reads (and consumes) in-order data, like recv(). Returns bytes or a negative errno. */
+/* Reads (and consumes) in-order data, like recv(), without announcing the window it opens
+ * (inside a hook the next ACK does; elsewhere call um_tcp_window_update()). */
 long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);
+/* In-order bytes waiting to be read. */
+uint32_t um_tcp_readable(const struct um_tcp_conn *c);
+/* Whether the peer's FIN arrived (nothing follows the readable bytes). */
+int um_tcp_fin_received(const struct um_tcp_conn *c);
+/* Announces a window that reading opened, when it opened enough to matter. */
+void um_tcp_window_update(struct um_tcp_conn *c);
 /* Queues data to send, like send(), but sends nothing yet: inside a hook, TCP sends when it
  * finishes the segment; elsewhere call um_tcp_output(). Returns bytes taken or -errno. */
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);

@@ -64,6 +64,42 @@
         X(TcpExtTCPSpuriousRTOs)                                                                   \
         X(TcpExtTCPRcvAutotune)                                                                    \
         X(TcpExtTW)                                                                                \
+        X(MPTcpExtMPCapableSYNRX)                                                                  \
+        X(MPTcpExtMPCapableSYNTX)                                                                  \
+        X(MPTcpExtMPCapableSYNACKRX)                                                               \
+        X(MPTcpExtMPCapableACKRX)                                                                  \
+        X(MPTcpExtMPCapableFallbackACK)                                                            \
+        X(MPTcpExtMPCapableFallbackSYNACK)                                                         \
+        X(MPTcpExtMPCapableDataFallback)                                                           \
+        X(MPTcpExtMPTCPRetrans)                                                                    \
+        X(MPTcpExtMPJoinNoTokenFound)                                                              \
+        X(MPTcpExtMPJoinSynRx)                                                                     \
+        X(MPTcpExtMPJoinSynTx)                                                                     \
+        X(MPTcpExtMPJoinSynAckRx)                                                                  \
+        X(MPTcpExtMPJoinSynAckHMacFailure)                                                         \
+        X(MPTcpExtMPJoinAckRx)                                                                     \
+        X(MPTcpExtMPJoinAckHMacFailure)                                                            \
+        X(MPTcpExtMPJoinRejected)                                                                  \
+        X(MPTcpExtDSSNotMatching)                                                                  \
+        X(MPTcpExtDSSNoMatchTCP)                                                                   \
+        X(MPTcpExtInfiniteMapTx)                                                                   \
+        X(MPTcpExtInfiniteMapRx)                                                                   \
+        X(MPTcpExtDataCsumErr)                                                                     \
+        X(MPTcpExtOFOQueue)                                                                        \
+        X(MPTcpExtDuplicateData)                                                                   \
+        X(MPTcpExtRcvPruned)                                                                       \
+        X(MPTcpExtAddAddr)                                                                         \
+        X(MPTcpExtRmAddr)                                                                          \
+        X(MPTcpExtMPPrioRx)                                                                        \
+        X(MPTcpExtMPFailTx)                                                                        \
+        X(MPTcpExtMPFailRx)                                                                        \
+        X(MPTcpExtMPFastcloseTx)                                                                   \
+        X(MPTcpExtMPFastcloseRx)                                                                   \
+        X(MPTcpExtMPRstTx)                                                                         \
+        X(MPTcpExtMPRstRx)                                                                         \
+        X(MPTcpExtSubflowStale)                                                                    \
+        X(MPTcpExtSubflowRecover)                                                                  \
+        X(MPTcpExtBadOption)                                                                       \
         X(LinkOutDrops)                                                                            \
         X(PktPoolExhausted)
 

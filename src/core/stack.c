@@ -2,6 +2,7 @@
 #include "core/stack.h"
 #include "net/ip.h"
 #include "sock/sock.h"
+#include "mptcp/mptcp_stack.h"
 #include "tcp/tcp.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ struct um_stack *um_stack_new(const struct um_stack_config *cfg)
                 um_rng_init_secure(&st->rng);
         um_pkt_pool_init(&st->pool, PKT_POOL_LIMIT);
         st->ip_id = (uint16_t)um_rng_u64(&st->rng);
-        if (tcp_stack_init(st) < 0 || um_sock_table_init(st) < 0) {
+        if (tcp_stack_init(st) < 0 || um_sock_table_init(st) < 0 || mptcp_stack_init(st) < 0) {
                 um_stack_free(st);
                 return NULL;
         }
@@ -42,6 +43,7 @@ void um_stack_free(struct um_stack *st)
                 return;
         um_sock_table_destroy(st);
         tcp_stack_destroy(st);
+        mptcp_stack_destroy(st);
         for (int i = 0; i < st->n_ifaces; i++)
                 for (int j = 0; j < st->ifaces[i].n_txq; j++)
                         um_pkt_free(&st->pool, st->ifaces[i].txq[j]);

@@ -13,6 +13,7 @@
 
 struct um_tcp_stack;
 struct um_sock_table;
+struct mptcp_stack;
 
 struct um_stack {
         char name[32];
@@ -28,6 +29,7 @@ struct um_stack {
         uint16_t ip_id;
         struct um_tcp_stack *tcp;
         struct um_sock_table *socks;
+        struct mptcp_stack *mptcp;
 };
 
 #endif

@@ -1,5 +1,6 @@
 /* A verified bulk transfer between two stacks over one emulated path, in virtual time.
  * Each direction's bytes come from a seeded generator and are hashed on both ends. */
+#include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
@@ -205,11 +206,52 @@ static int set_opts(struct um_stack *st, int fd, const struct um_sim_transfer_cf
         return rc;
 }
 
+/* Paths beyond the first: a link pair each, an address on each side, and for MPTCP the
+ * client's address as a `subflow` endpoint. */
+static int add_paths(struct xfer *x, struct um_link *more[][2])
+{
+        const struct um_sim_transfer_cfg *cfg = x->cfg;
+        for (int k = 1; k <= cfg->n_more_paths; k++) {
+                const struct um_sim_path *p = &cfg->more_paths[k - 1];
+                char ca[64], sa[64];
+                if (um_link_emu_pair(&p->fwd, &p->rev, p->mtu ? p->mtu : 1500,
+                                     cfg->seed * 7 + 1 + (uint64_t)k * 1000, &more[k - 1][0],
+                                     &more[k - 1][1]))
+                        return -1;
+                if (cfg->ipv6) {
+                        snprintf(ca, sizeof(ca), "fd00:%d::1", k);
+                        snprintf(sa, sizeof(sa), "fd00:%d::2/64", k);
+                } else {
+                        snprintf(ca, sizeof(ca), "10.0.%d.1", k);
+                        snprintf(sa, sizeof(sa), "10.0.%d.2/24", k);
+                }
+                int ci = um_stack_add_iface(x->cli, more[k - 1][0]);
+                int si = um_stack_add_iface(x->srv, more[k - 1][1]);
+                char cp[72];
+                snprintf(cp, sizeof(cp), "%s/%d", ca, cfg->ipv6 ? 64 : 24);
+                if (ci < 0 || si < 0 || um_stack_add_addr(x->cli, ci, cp) < 0 ||
+                    um_stack_add_addr(x->srv, si, sa) < 0 ||
+                    um_mptcp_endpoint_add(x->cli, ca, UM_MPTCP_PM_SUBFLOW, 0) < 0)
+                        return -1;
+        }
+        unsigned n = (unsigned)cfg->n_more_paths;
+        if (um_mptcp_limits_set(x->cli, n, 0) < 0 || um_mptcp_limits_set(x->srv, n, 0) < 0)
+                return -1;
+        if (cfg->server_mptcp_disabled)
+                um_mptcp_sysctl_set(x->srv, "enabled", 0);
+        if (cfg->checksum)
+                um_mptcp_sysctl_set(x->cli, "checksum_enabled", 1);
+        return 0;
+}
+
 int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfer_result *res)
 {
         memset(res, 0, sizeof(*res));
         uint32_t mtu = cfg->path.mtu ? cfg->path.mtu : 1500;
         struct um_link *la = NULL, *lb = NULL, *lcli = NULL;
+        struct um_link *more[3][2] = {{NULL}};
+        if (cfg->n_more_paths < 0 || cfg->n_more_paths > 3)
+                return -1;
         if (um_link_emu_pair(&cfg->path.fwd, &cfg->path.rev, mtu, cfg->seed * 7 + 1, &la, &lb))
                 return -1;
         if (cfg->middlebox)
@@ -225,7 +267,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                  !make_stack(&x.cli, "client", cfg->seed * 2 + 1, cfg->log_level, lcli,
                              cfg->ipv6 ? "fd00::1/64" : "10.0.0.1/24") &&
                  !make_stack(&x.srv, "server", cfg->seed * 2 + 2, cfg->log_level, lb,
-                             cfg->ipv6 ? "fd00::2/64" : "10.0.0.2/24");
+                             cfg->ipv6 ? "fd00::2/64" : "10.0.0.2/24") &&
+                 !add_paths(&x, more);
         int proto = cfg->protocol ? cfg->protocol : IPPROTO_TCP;
         int family = cfg->ipv6 ? AF_INET6 : AF_INET;
         struct sockaddr_storage ss;
@@ -278,11 +321,15 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                                     um_counter_get(x.srv, "TcpRetransSegs");
                 res->timeouts = um_counter_get(x.cli, "TcpExtTCPTimeouts") +
                                 um_counter_get(x.srv, "TcpExtTCPTimeouts");
-                for (int d = 0; d < 2; d++) {
-                        const struct um_emu_stats *es = um_link_emu_stats(d ? lb : la);
-                        res->link_drops += es->lost_random + es->lost_burst + es->lost_outage +
-                                           es->lost_queue + es->lost_mtu + es->dropped_middlebox;
-                }
+                for (int k = 0; k <= cfg->n_more_paths; k++)
+                        for (int d = 0; d < 2; d++) {
+                                struct um_link *end = k ? more[k - 1][d] : (d ? lb : la);
+                                const struct um_emu_stats *es = um_link_emu_stats(end);
+                                res->link_drops += es->lost_random + es->lost_burst +
+                                                   es->lost_outage + es->lost_queue + es->lost_mtu +
+                                                   es->dropped_middlebox;
+                                res->path_packets[k][d] = es->sent;
+                        }
                 int e = 0;
                 socklen_t el = sizeof(e);
                 um_getsockopt(x.cli, x.cfd, SOL_SOCKET, SO_ERROR, &e, &el);
@@ -319,6 +366,10 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 um_link_destroy(lcli);
         um_link_destroy(la);
         um_link_destroy(lb);
+        for (int k = 0; k < 3; k++)
+                for (int d = 0; d < 2; d++)
+                        if (more[k][d])
+                                um_link_destroy(more[k][d]);
         free(x.rbuf);
         return rc;
 }

@@ -312,7 +312,28 @@ int tcp_api_take_error(struct um_tcp_conn *c)
 
 long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len)
 {
-        return tcp_api_recv(c, buf, len, 0);
+        if (!c->rcvbuf.len)
+                return tcp_api_recv(c, buf, len, 0);
+        uint32_t n = len < c->rcvbuf.len ? (uint32_t)len : c->rcvbuf.len;
+        um_ring_copy_out(&c->rcvbuf, 0, buf, n);
+        um_ring_consume(&c->rcvbuf, n);
+        return n;
+}
+
+void um_tcp_window_update(struct um_tcp_conn *c)
+{
+        if (c->state >= TCPS_ESTABLISHED)
+                tcp_maybe_window_update(c);
+}
+
+uint32_t um_tcp_readable(const struct um_tcp_conn *c)
+{
+        return c->rcvbuf.len;
+}
+
+int um_tcp_fin_received(const struct um_tcp_conn *c)
+{
+        return c->fin_rcvd;
 }
 
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len)

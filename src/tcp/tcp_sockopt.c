@@ -23,6 +23,12 @@ static uint32_t clamp_buf(int v)
         return (uint32_t)v > TCP_MAX_BUF ? TCP_MAX_BUF : (uint32_t)v;
 }
 
+const char *tcp_api_cc_name(const char *name)
+{
+        const struct tcp_cc_ops *cc = tcp_cc_find(name);
+        return cc ? cc->name : NULL;
+}
+
 int tcp_api_setopt(struct um_tcp_conn *c, int level, int name, const void *val, size_t len)
 {
         int v = 0;

@@ -81,6 +81,15 @@ void *um_tcp_ulp_ctx(const struct um_tcp_conn *c)
         return c->ulp_ctx;
 }
 
+int um_tcp_ulp_is(const struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops)
+{
+        return c->ulp == ops;
+}
+
+_Static_assert(UM_TCP_CLOSED == (int)TCPS_CLOSED && UM_TCP_ESTABLISHED == (int)TCPS_ESTABLISHED &&
+                   UM_TCP_TIME_WAIT == (int)TCPS_TIME_WAIT,
+               "the public state numbers are TCP's own");
+
 struct um_stack *um_tcp_stack(const struct um_tcp_conn *c)
 {
         return c->st;

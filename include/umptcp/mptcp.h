@@ -1,0 +1,100 @@
+/* Multipath TCP (RFC 8684) for applications: socket options and info structures laid out
+ * like Linux's <linux/mptcp.h>, and the knobs of the built-in path manager (endpoints and
+ * limits, like `ip mptcp endpoint` / `ip mptcp limits`). A socket is MPTCP when created
+ * with um_socket(st, AF_INET[6], SOCK_STREAM, IPPROTO_MPTCP). */
+#ifndef UMPTCP_MPTCP_H
+#define UMPTCP_MPTCP_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <umptcp/socket.h>
+
+struct um_stack;
+
+#ifndef SOL_MPTCP
+#define SOL_MPTCP 284
+#endif
+
+#if !defined(_UAPI_MPTCP_H) && !defined(_MPTCP_H)
+#define MPTCP_INFO          1
+#define MPTCP_TCPINFO       2
+#define MPTCP_SUBFLOW_ADDRS 3
+
+#define MPTCP_INFO_FLAG_FALLBACK            (1u << 0)
+#define MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED (1u << 1)
+
+struct mptcp_info {
+        uint8_t mptcpi_subflows;
+        uint8_t mptcpi_add_addr_signal;
+        uint8_t mptcpi_add_addr_accepted;
+        uint8_t mptcpi_subflows_max;
+        uint8_t mptcpi_add_addr_signal_max;
+        uint8_t mptcpi_add_addr_accepted_max;
+        uint32_t mptcpi_flags;
+        uint32_t mptcpi_token;
+        uint64_t mptcpi_write_seq;
+        uint64_t mptcpi_snd_una;
+        uint64_t mptcpi_rcv_nxt;
+        uint8_t mptcpi_local_addr_used;
+        uint8_t mptcpi_local_addr_max;
+        uint8_t mptcpi_csum_enabled;
+        uint32_t mptcpi_retransmits;
+        uint64_t mptcpi_bytes_retrans;
+        uint64_t mptcpi_bytes_sent;
+        uint64_t mptcpi_bytes_received;
+        uint64_t mptcpi_bytes_acked;
+        uint8_t mptcpi_subflows_total;
+        uint8_t reserved[3];
+        uint32_t mptcpi_last_data_sent;
+        uint32_t mptcpi_last_data_recv;
+        uint32_t mptcpi_last_ack_recv;
+};
+
+/* Header of MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS: the caller sets size_subflow_data and
+ * size_user; the stack fills num_subflows and size_kernel, then as many elements as fit. */
+struct mptcp_subflow_data {
+        uint32_t size_subflow_data;
+        uint32_t num_subflows;
+        uint32_t size_kernel;
+        uint32_t size_user;
+} __attribute__((aligned(8)));
+
+struct mptcp_subflow_addrs {
+        union {
+                sa_family_t sa_family;
+                struct sockaddr sa_local;
+                struct sockaddr_in sin_local;
+                struct sockaddr_in6 sin6_local;
+                struct sockaddr_storage ss_local;
+        };
+        union {
+                struct sockaddr sa_remote;
+                struct sockaddr_in sin_remote;
+                struct sockaddr_in6 sin6_remote;
+                struct sockaddr_storage ss_remote;
+        };
+};
+#endif
+
+/* Endpoint flags, as Linux's MPTCP_PM_ADDR_FLAG_*. */
+enum {
+        UM_MPTCP_PM_SIGNAL = 1 << 0,
+        UM_MPTCP_PM_SUBFLOW = 1 << 1,
+        UM_MPTCP_PM_BACKUP = 1 << 2,
+        UM_MPTCP_PM_FULLMESH = 1 << 3,
+};
+
+/* Adds a local address as an endpoint of the built-in path manager. With
+ * UM_MPTCP_PM_SUBFLOW, a client opens a subflow from it to the server of every connection
+ * (within the subflow limit). id 0 picks the next free ID. Returns the ID or -errno. */
+int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags, int id);
+/* Subflows beyond the first that a connection may have (Linux default 2, at most 8), and
+ * ADD_ADDRs a connection accepts. Returns 0 or -EINVAL. */
+int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted);
+/* Knobs named like the net.mptcp sysctls: "enabled", "checksum_enabled",
+ * "allow_join_initial_addr_port". Returns 0 or -ENOENT. */
+int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value);
+int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value);
+
+#endif

@@ -1,0 +1,243 @@
+/* MPTCP internals. An MPTCP connection is an upper-layer socket, the msk, that owns all
+ * data-level state (keys, data sequence numbers, the send and receive queues). Each of its
+ * subflows is an ordinary TCP connection whose ULP context is a struct mptcp_subflow
+ * pointing back at the msk. TCP never sees the msk; the msk drives subflows only through
+ * the generic extension points of tcp_ext.h and the TCP socket calls of tcp_api.h. */
+#ifndef UM_MPTCP_MPTCP_H
+#define UM_MPTCP_MPTCP_H
+
+#include <umptcp/mptcp.h>
+#include <umptcp/tcp_ext.h>
+
+#include "core/ranges.h"
+#include "core/ring.h"
+#include "core/stack.h"
+#include "core/timer.h"
+#include "mptcp/mptcp_options.h"
+#include "net/addr.h"
+
+struct um_sock;
+struct mptcp_sock;
+
+enum {
+        MPTCP_MAX_SUBFLOWS = 8,  /* per connection, the first included */
+        MPTCP_MAX_ENDPOINTS = 8, /* built-in path manager */
+        MPTCP_RX_MAPS = 16,      /* mappings a subflow remembers ahead of its reader */
+        MPTCP_MAP_MAX = 64000,   /* bytes one mapping covers (the field is 16 bits) */
+        MPTCP_REINJECT_MAX = 32, /* data ranges waiting to go out again */
+        MPTCP_TOKEN_BUCKETS = 256,
+        MPTCP_DEFAULT_BUF = 4 << 20, /* msk send and receive buffers */
+};
+
+/* A mapping: `len` bytes from data sequence `dsn` ride at subflow sequence `ssn`. Length 0
+ * is the infinite mapping of a connection that fell back (RFC 8684 §3.7). */
+struct mptcp_map {
+        uint64_t dsn;
+        uint32_t ssn; /* absolute subflow sequence number */
+        uint32_t len;
+        uint16_t csum;
+        uint8_t frozen; /* a segment of it was sent: it may no longer grow */
+        uint8_t fin;    /* DATA_FIN rides at its end */
+};
+
+/* The per-segment extension (struct um_pkt's extension block): the mapping a segment
+ * carries on the way out, or the DSS it arrived with. */
+struct mptcp_ext {
+        uint64_t dsn;
+        uint32_t ssn; /* relative, as on the wire */
+        uint16_t data_len;
+        uint16_t csum;
+        uint8_t flags; /* DSS_M, DSS_F */
+        uint8_t with_csum;
+};
+
+struct mptcp_subflow {
+        struct mptcp_sock *msk;
+        struct um_tcp_conn *tcp;
+        struct mptcp_subflow *next;
+        uint8_t local_id, remote_id;
+        uint8_t is_listener : 1, passive : 1, is_join : 1, mp_capable : 1;
+        uint8_t fully_established : 1; /* MPC: the peer showed it has our key */
+        uint8_t join_acked : 1;        /* active join: the peer acknowledged our third ACK */
+        uint8_t backup : 1, peer_backup : 1;
+        uint8_t stale : 1, closing : 1, reinjected : 1, send_data_fin : 1, send_fastclose : 1;
+        uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
+        uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1;
+        /* After fallback: the one mapping that covers everything from here on. */
+        struct mptcp_map fb_rx, fb_tx;
+        int join_tries;
+        uint8_t rst_reason; /* MP_TCPRST on our reset (0xff: none) */
+        uint8_t peer_rst_reason;
+        uint32_t local_nonce, remote_nonce;
+        uint8_t join_hmac[32]; /* passive: what the third ACK must carry */
+        uint64_t fail_dsn;
+        /* Sending: mappings of what was written into this subflow, oldest first. */
+        struct mptcp_map *tx;
+        uint32_t tx_head, tx_n, tx_cap;
+        /* Receiving. */
+        struct mptcp_map rx[MPTCP_RX_MAPS];
+        int rx_n;
+        uint32_t rcv_read; /* subflow sequence of the next byte to read */
+        uint8_t seen_dss;
+        /* Options of the segment being processed (filled by the option parser). */
+        struct mptcp_opts in;
+        const struct um_pkt *in_pkt;
+        uint64_t bytes_sent, bytes_received; /* data level, for introspection */
+        uint64_t join_ack_at;                /* active join: when to repeat the third ACK */
+};
+
+struct mptcp_pm_endpoint {
+        struct um_addr addr;
+        uint8_t id;
+        unsigned flags;
+};
+
+struct mptcp_sched_ops;
+
+/* Per-stack MPTCP state. */
+struct mptcp_stack {
+        struct um_stack *st;
+        int ext_id;
+        struct mptcp_sock *tokens[MPTCP_TOKEN_BUCKETS];
+        struct mptcp_sock *all;
+        int enabled, checksum_enabled, allow_join_initial_addr_port;
+        struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
+        int n_endpoints;
+        unsigned limit_subflows, limit_add_addr_accepted;
+        const struct mptcp_sched_ops *sched;
+        uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
+        unsigned out_len;
+};
+
+enum mptcp_state {
+        MPTCP_CLOSED,
+        MPTCP_LISTEN,
+        MPTCP_SYN_SENT,
+        MPTCP_ESTABLISHED,
+};
+
+struct mptcp_sock {
+        struct mptcp_stack *ms;
+        struct um_stack *st;
+        struct um_sock *sock; /* NULL before accept() and after close() */
+        struct mptcp_sock *all_next, *all_prev, *token_next;
+        enum mptcp_state state;
+        int domain;
+        struct um_addr bind_addr;
+        uint16_t bind_port;
+        struct um_tcp_conn *listener;
+        struct mptcp_subflow *subflows, *first;
+        struct mptcp_subflow *cur; /* the subflow whose segment is being processed */
+        int n_subflows, n_joins_opened;
+        int error;
+        uint8_t fallback : 1, csum : 1, remote_key_known : 1, token_registered : 1;
+        uint8_t orphan : 1, snd_shutdown : 1, rcv_shutdown : 1, data_fin_acked : 1;
+        uint8_t fastclosed : 1, subflows_closing : 1, in_input : 1, nodelay : 1;
+        uint8_t linger_zero : 1, dss_seen : 1, data_fin_sent : 1, rd_shut : 1;
+        uint8_t pm_done : 1, wr_fin_done : 1;
+        struct um_tcp_conn *pending; /* bound, not yet connected or listening */
+        struct um_addr laddr, raddr;
+        uint16_t lport, rport;
+        const char *cc_name;
+        uint64_t orphan_deadline;
+        uint64_t local_key, remote_key;
+        uint32_t local_token, remote_token;
+        uint64_t local_idsn, remote_idsn;
+        /* Send side: bytes [snd_una, write_seq) in snd; [snd_una, snd_nxt) handed to
+         * subflows; the DATA_FIN, once queued, is at write_seq. */
+        struct um_ring snd;
+        uint64_t snd_una, snd_nxt, write_seq, wnd_end;
+        uint64_t reinject[MPTCP_REINJECT_MAX][2];
+        int n_reinject;
+        /* Receive side: rcv holds the unread in-order bytes, out-of-order data beyond. */
+        struct um_ring rcv;
+        uint64_t rcv_nxt, rcv_fin_seq;
+        uint8_t rcv_fin_known;
+        uint32_t rcv_wnd_sent;
+        struct um_ranges ooo;
+        uint8_t *scratch; /* one mapping's bytes, for checksums and copies */
+        /* Data-level retransmission timer (RFC 8684 §3.3.6). */
+        struct um_timer timer;
+        uint64_t rtx_at, rtx_backoff, last_una_move;
+        /* Counters for MPTCP_INFO. */
+        uint64_t bytes_sent, bytes_retrans, bytes_received, bytes_acked;
+        uint32_t retransmits;
+        uint64_t last_data_sent, last_data_recv, last_ack_recv;
+        uint32_t sndbuf, rcvbuf;
+};
+
+static inline struct mptcp_subflow *mptcp_subflow_of(const struct um_tcp_conn *c)
+{
+        return (struct mptcp_subflow *)um_tcp_ulp_ctx(c);
+}
+
+/* mptcp_stack.c */
+struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
+int mptcp_token_new(struct mptcp_sock *msk);
+struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);
+void mptcp_token_remove(struct mptcp_sock *msk);
+
+/* mptcp_subflow.c: the ULP and the option handler */
+extern const struct um_tcp_ulp_ops mptcp_subflow_ulp;
+extern const struct um_tcp_option_ops mptcp_option_ops;
+struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
+/* Resets one subflow, with MP_TCPRST carrying `reason`. */
+void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
+/* The subflow's TCP connection reached CLOSED. */
+void mptcp_subflow_closed(struct mptcp_subflow *sf);
+/* RFC 8684 §3.7: the peer's MP_FAIL, and the infinite mapping that answers ours. */
+void mptcp_fail_received(struct mptcp_subflow *sf);
+void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+
+/* mptcp_msk.c: connection life */
+struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain);
+void mptcp_msk_attach(struct mptcp_sock *msk, struct mptcp_subflow *sf);
+void mptcp_msk_detach(struct mptcp_subflow *sf);
+void mptcp_msk_maybe_free(struct mptcp_sock *msk);
+void mptcp_msk_wake(struct mptcp_sock *msk);
+void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key);
+void mptcp_do_fallback(struct mptcp_sock *msk);
+void mptcp_fastclose(struct mptcp_sock *msk);
+void mptcp_close_subflows(struct mptcp_sock *msk);
+void mptcp_check_close(struct mptcp_sock *msk);
+
+/* mptcp_send.c: data level, sending */
+void mptcp_push(struct mptcp_sock *msk);
+void mptcp_data_acked(struct mptcp_sock *msk, uint64_t data_ack, uint32_t wnd);
+uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len);
+void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg);
+void mptcp_subflow_acked(struct mptcp_subflow *sf);
+void mptcp_reinject_subflow(struct mptcp_subflow *sf);
+void mptcp_rtx_arm(struct mptcp_sock *msk);
+void mptcp_send_data_fin(struct mptcp_sock *msk);
+uint32_t mptcp_subflow_unacked_maps(const struct mptcp_subflow *sf);
+
+/* mptcp_recv.c: data level, receiving */
+int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *m);
+void mptcp_subflow_data_ready(struct mptcp_subflow *sf);
+void mptcp_rcv_pull_all(struct mptcp_sock *msk);
+uint32_t mptcp_rcv_space(const struct mptcp_sock *msk);
+void mptcp_window_update(struct mptcp_sock *msk);
+
+/* mptcp_sched.c */
+struct mptcp_sched_ops {
+        const char *name;
+        /* The subflow the next `len` bytes should go to, or NULL to wait. */
+        struct mptcp_subflow *(*get_subflow)(struct mptcp_sock *msk, uint32_t len,
+                                             const struct mptcp_subflow *avoid);
+};
+extern const struct mptcp_sched_ops mptcp_sched_default;
+int mptcp_subflow_usable(const struct mptcp_subflow *sf);
+uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf);
+
+/* mptcp_pm.c */
+void mptcp_pm_established(struct mptcp_sock *msk);
+int mptcp_pm_accept_join(const struct mptcp_sock *msk);
+uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a);
+
+/* mptcp_sock.c, mptcp_sockopt.c */
+int mptcp_sock_init(struct um_stack *st);
+int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, size_t len);
+int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *len);
+
+#endif

@@ -1,0 +1,379 @@
+/* The data level, sending (RFC 8684 §3.3): the msk's send queue keyed by data sequence
+ * number, pushing chunks to the subflows the scheduler picks, the mappings that describe
+ * them, DATA_ACK processing, reinjection and the DATA_FIN. */
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+#include "tcp/tcp_api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PUSH_CHUNK = 16384 };
+
+static struct mptcp_map *tx_at(const struct mptcp_subflow *sf, uint32_t i)
+{
+        return &sf->tx[(sf->tx_head + i) % sf->tx_cap];
+}
+
+static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint32_t len, int csum,
+                      const uint8_t *data)
+{
+        if (sf->tx_n && !csum) {
+                struct mptcp_map *last = tx_at(sf, sf->tx_n - 1);
+                if (!last->frozen && last->dsn + last->len == dsn && last->ssn + last->len == ssn &&
+                    last->len + len <= MPTCP_MAP_MAX) {
+                        last->len += len;
+                        return 0;
+                }
+        }
+        if (sf->tx_n == sf->tx_cap) {
+                uint32_t cap = sf->tx_cap ? sf->tx_cap * 2 : 64;
+                struct mptcp_map *m = malloc(cap * sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                for (uint32_t i = 0; i < sf->tx_n; i++)
+                        m[i] = *tx_at(sf, i);
+                free(sf->tx);
+                sf->tx = m;
+                sf->tx_cap = cap;
+                sf->tx_head = 0;
+        }
+        struct mptcp_map *m = tx_at(sf, sf->tx_n++);
+        *m = (struct mptcp_map){.dsn = dsn, .ssn = ssn, .len = len};
+        if (csum) {
+                uint32_t rel = ssn - um_tcp_iss(sf->tcp);
+                m->csum = mptcp_dss_csum(dsn, rel, (uint16_t)len, data, len, 0);
+        }
+        return 0;
+}
+
+/* The mapping holding subflow byte seq (binary search: mappings are in subflow order). */
+static struct mptcp_map *tx_find(struct mptcp_subflow *sf, uint32_t seq)
+{
+        uint32_t lo = 0, hi = sf->tx_n;
+        while (lo < hi) {
+                uint32_t mid = (lo + hi) / 2;
+                struct mptcp_map *m = tx_at(sf, mid);
+                if ((int32_t)(seq - m->ssn) < 0)
+                        hi = mid;
+                else if ((int32_t)(seq - (m->ssn + m->len)) >= 0)
+                        lo = mid + 1;
+                else
+                        return m;
+        }
+        return NULL;
+}
+
+uint32_t mptcp_subflow_unacked_maps(const struct mptcp_subflow *sf)
+{
+        return sf->tx_n;
+}
+
+static void tx_prune(struct mptcp_subflow *sf)
+{
+        uint32_t una = um_tcp_snd_una(sf->tcp);
+        while (sf->tx_n) {
+                struct mptcp_map *m = tx_at(sf, 0);
+                if ((int32_t)(una - (m->ssn + m->len)) < 0)
+                        break;
+                sf->tx_head = (sf->tx_head + 1) % sf->tx_cap;
+                sf->tx_n--;
+        }
+}
+
+/* Subflow sequence number of the next byte written into the subflow. */
+static uint32_t next_write_ssn(const struct mptcp_subflow *sf)
+{
+        struct um_tcp_path_info pi;
+        um_tcp_path_info(sf->tcp, &pi);
+        return um_tcp_snd_una(sf->tcp) + pi.queued;
+}
+
+/* Copies data [dsn, dsn + len) from the send queue into the subflow. Returns bytes taken. */
+static uint32_t push_range(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint64_t dsn,
+                           uint32_t len)
+{
+        if (len > PUSH_CHUNK)
+                len = PUSH_CHUNK;
+        um_ring_copy_out(&msk->snd, (uint32_t)(dsn - msk->snd_una), msk->scratch, len);
+        uint32_t ssn = next_write_ssn(sf);
+        long n = um_tcp_write(sf->tcp, msk->scratch, len);
+        if (n <= 0)
+                return 0;
+        if (!msk->fallback && tx_map_add(sf, dsn, ssn, (uint32_t)n, msk->csum, msk->scratch) < 0) {
+                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                return 0;
+        }
+        sf->touched = 1;
+        sf->bytes_sent += (uint64_t)n;
+        msk->bytes_sent += (uint64_t)n;
+        msk->last_data_sent = msk->st->now;
+        return (uint32_t)n;
+}
+
+static void flush_touched(struct mptcp_sock *msk)
+{
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                if (sf->touched) {
+                        sf->touched = 0;
+                        if (sf != msk->cur)
+                                um_tcp_output(sf->tcp);
+                }
+}
+
+static void push_fallback(struct mptcp_sock *msk)
+{
+        struct mptcp_subflow *sf = msk->first;
+        if (!sf || sf->closing)
+                return;
+        while (msk->snd_nxt < msk->write_seq) {
+                uint64_t left = msk->write_seq - msk->snd_nxt;
+                uint32_t n = push_range(msk, sf, msk->snd_nxt,
+                                        left < PUSH_CHUNK ? (uint32_t)left : PUSH_CHUNK);
+                if (!n)
+                        break;
+                msk->snd_nxt += n;
+        }
+        flush_touched(msk);
+        if (msk->snd_shutdown && msk->snd_nxt == msk->write_seq && !msk->wr_fin_done) {
+                msk->wr_fin_done = 1;
+                tcp_api_shutdown(sf->tcp, SHUT_WR);
+        }
+}
+
+static uint32_t take_reinject(struct mptcp_sock *msk)
+{
+        while (msk->n_reinject) {
+                uint64_t *r = msk->reinject[0];
+                if (r[0] < msk->snd_una)
+                        r[0] = msk->snd_una;
+                if (r[0] < r[1])
+                        return (uint32_t)(r[1] - r[0] < PUSH_CHUNK ? r[1] - r[0] : PUSH_CHUNK);
+                memmove(msk->reinject, msk->reinject + 1,
+                        (size_t)(--msk->n_reinject) * sizeof(msk->reinject[0]));
+        }
+        return 0;
+}
+
+void mptcp_push(struct mptcp_sock *msk)
+{
+        if (msk->fallback) {
+                push_fallback(msk);
+                return;
+        }
+        if (!msk->remote_key_known || !msk->snd.buf)
+                goto fin;
+        for (int guard = 0; guard < 4096; guard++) {
+                uint32_t len = take_reinject(msk);
+                if (len) {
+                        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len, NULL);
+                        if (!sf)
+                                break;
+                        uint32_t n = push_range(msk, sf, msk->reinject[0][0], len);
+                        if (!n)
+                                break;
+                        msk->reinject[0][0] += n;
+                        msk->bytes_retrans += n;
+                        msk->retransmits++;
+                        msk->st->ctr.MPTcpExtMPTCPRetrans++;
+                        continue;
+                }
+                uint64_t avail = msk->write_seq - msk->snd_nxt;
+                uint64_t wnd = msk->wnd_end > msk->snd_nxt ? msk->wnd_end - msk->snd_nxt : 0;
+                if (wnd < avail)
+                        avail = wnd;
+                if (!avail)
+                        break;
+                len = avail < PUSH_CHUNK ? (uint32_t)avail : PUSH_CHUNK;
+                struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len, NULL);
+                if (!sf)
+                        break;
+                uint32_t room = mptcp_subflow_room(sf);
+                uint32_t n = push_range(msk, sf, msk->snd_nxt, len < room ? len : room);
+                if (!n)
+                        break;
+                msk->snd_nxt += n;
+        }
+        flush_touched(msk);
+fin:
+        if (msk->snd_shutdown && !msk->data_fin_sent && msk->snd_nxt == msk->write_seq &&
+            msk->remote_key_known) {
+                msk->data_fin_sent = 1;
+                msk->last_una_move = msk->st->now;
+                mptcp_send_data_fin(msk);
+        }
+        mptcp_rtx_arm(msk);
+}
+
+void mptcp_send_data_fin(struct mptcp_sock *msk)
+{
+        /* Like Linux: a mapping of length 1 at subflow sequence 0 on a bare ACK. */
+        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, 0, NULL);
+        if (!sf)
+                for (sf = msk->subflows; sf; sf = sf->next)
+                        if (um_tcp_state(sf->tcp) == UM_TCP_ESTABLISHED ||
+                            um_tcp_state(sf->tcp) == UM_TCP_CLOSE_WAIT)
+                                break;
+        if (!sf)
+                return;
+        sf->send_data_fin = 1;
+        um_tcp_send_ack(sf->tcp);
+        sf->send_data_fin = 0;
+}
+
+void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
+{
+        uint64_t top = msk->snd_nxt + (msk->data_fin_sent ? 1 : 0);
+        if (ack > top || ack < msk->snd_una)
+                return; /* not something we sent, or older than what we know */
+        msk->last_ack_recv = msk->st->now;
+        if (ack + wnd > msk->wnd_end)
+                msk->wnd_end = ack + wnd;
+        uint64_t data_ack = ack > msk->write_seq ? msk->write_seq : ack;
+        if (data_ack > msk->snd_una) {
+                uint64_t n = data_ack - msk->snd_una;
+                um_ring_consume(&msk->snd, (uint32_t)n);
+                msk->snd_una = data_ack;
+                msk->bytes_acked += n;
+                msk->last_una_move = msk->st->now;
+                msk->rtx_backoff = 0;
+                mptcp_msk_wake(msk);
+        }
+        if (msk->data_fin_sent && ack == msk->write_seq + 1 && !msk->data_fin_acked) {
+                msk->data_fin_acked = 1;
+                mptcp_msk_wake(msk);
+                mptcp_check_close(msk);
+        }
+}
+
+uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
+{
+        if (sf->msk->fallback) {
+                /* The infinite mapping starts a segment of its own. */
+                if (sf->send_infinite && (int32_t)(seq - sf->fb_tx.ssn) < 0 &&
+                    (int32_t)(seq + len - sf->fb_tx.ssn) > 0)
+                        return sf->fb_tx.ssn - seq;
+                return len;
+        }
+        struct mptcp_map *m = tx_find(sf, seq);
+        if (!m)
+                return len;
+        uint32_t left = m->ssn + m->len - seq;
+        return left < len ? left : len;
+}
+
+void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg)
+{
+        struct mptcp_sock *msk = sf->msk;
+        struct mptcp_stack *ms = msk->ms;
+        uint32_t iss = um_tcp_iss(sf->tcp);
+        if (msk->fallback) {
+                if (sf->send_infinite && seg->len && seg->seq == sf->fb_tx.ssn) {
+                        struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
+                        if (e)
+                                *e = (struct mptcp_ext){
+                                    .dsn = sf->fb_tx.dsn, .ssn = seg->seq - iss, .flags = DSS_M};
+                }
+                return;
+        }
+        if (!seg->len) {
+                if (!sf->send_data_fin)
+                        return;
+                struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
+                if (!e)
+                        return;
+                *e = (struct mptcp_ext){
+                    .dsn = msk->write_seq, .ssn = 0, .data_len = 1, .flags = DSS_M | DSS_F};
+                if (msk->csum)
+                        e->csum = mptcp_dss_csum(e->dsn, 0, 1, NULL, 0, 0);
+                return;
+        }
+        struct mptcp_map *m = tx_find(sf, seg->seq);
+        if (!m)
+                return;
+        m->frozen = 1;
+        struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
+        if (!e)
+                return;
+        *e = (struct mptcp_ext){.dsn = m->dsn,
+                                .ssn = m->ssn - iss,
+                                .data_len = (uint16_t)m->len,
+                                .csum = m->csum,
+                                .flags = DSS_M};
+}
+
+void mptcp_subflow_acked(struct mptcp_subflow *sf)
+{
+        struct mptcp_sock *msk = sf->msk;
+        tx_prune(sf);
+        if (sf->stale) {
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                if (!pi.backoff) {
+                        sf->stale = 0;
+                        msk->st->ctr.MPTcpExtSubflowRecover++;
+                }
+        }
+        if (msk->fallback && sf->has_fb_tx) {
+                uint32_t una = um_tcp_snd_una(sf->tcp);
+                if ((int32_t)(una - sf->fb_tx.ssn) > 0) {
+                        uint64_t ack = sf->fb_tx.dsn + (uint32_t)(una - sf->fb_tx.ssn);
+                        if (sf->send_infinite)
+                                sf->send_infinite = 0;
+                        if (ack > msk->snd_nxt)
+                                ack = msk->snd_nxt;
+                        mptcp_data_acked(msk, ack, 0);
+                }
+        }
+        mptcp_push(msk);
+}
+
+void mptcp_reinject_subflow(struct mptcp_subflow *sf)
+{
+        struct mptcp_sock *msk = sf->msk;
+        for (uint32_t i = 0; i < sf->tx_n; i++) {
+                struct mptcp_map *m = tx_at(sf, i);
+                uint64_t s = m->dsn, e = m->dsn + m->len;
+                if (e <= msk->snd_una)
+                        continue;
+                if (s < msk->snd_una)
+                        s = msk->snd_una;
+                if (msk->n_reinject && msk->reinject[msk->n_reinject - 1][1] == s) {
+                        msk->reinject[msk->n_reinject - 1][1] = e;
+                        continue;
+                }
+                if (msk->n_reinject == MPTCP_REINJECT_MAX) {
+                        /* Out of slots: resend everything outstanding from the oldest. */
+                        msk->reinject[0][0] = msk->snd_una;
+                        msk->reinject[0][1] = msk->snd_nxt;
+                        msk->n_reinject = 1;
+                        break;
+                }
+                msk->reinject[msk->n_reinject][0] = s;
+                msk->reinject[msk->n_reinject][1] = e;
+                msk->n_reinject++;
+        }
+        sf->reinjected = 1;
+}
+
+/* RFC 8684 §3.7: the peer saw a checksum fail on our data. With one subflow the connection
+ * falls back: data from the failed mapping on goes again behind an infinite mapping. */
+void mptcp_fail_received(struct mptcp_subflow *sf)
+{
+        struct mptcp_sock *msk = sf->msk;
+        if (msk->n_subflows > 1) {
+                mptcp_subflow_reset(sf, MPTCP_RST_EMIDDLEBOX);
+                return;
+        }
+        uint64_t from = sf->fail_dsn;
+        if (from < msk->snd_una || from > msk->snd_nxt)
+                from = msk->snd_una;
+        msk->fallback = 1;
+        msk->n_reinject = 0;
+        msk->snd_nxt = from;
+        sf->fb_tx = (struct mptcp_map){.dsn = from, .ssn = next_write_ssn(sf)};
+        sf->has_fb_tx = 1;
+        sf->send_infinite = 1;
+        push_fallback(msk);
+}

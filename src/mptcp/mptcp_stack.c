@@ -1,0 +1,140 @@
+/* A stack's MPTCP state: registration with TCP and the socket layer, the token table
+ * (RFC 8684 §3.1: a token names a connection locally, so it must be unique), the knobs. */
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+#include "mptcp/mptcp_stack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mptcp_stack_init(struct um_stack *st)
+{
+        struct mptcp_stack *ms = calloc(1, sizeof(*ms));
+        if (!ms)
+                return -ENOMEM;
+        ms->st = st;
+        ms->enabled = 1;
+        ms->allow_join_initial_addr_port = 1;
+        ms->limit_subflows = 2; /* Linux's defaults */
+        ms->limit_add_addr_accepted = 0;
+        ms->sched = &mptcp_sched_default;
+        st->mptcp = ms;
+        ms->ext_id = um_tcp_pkt_ext_register(st, sizeof(struct mptcp_ext));
+        if (ms->ext_id < 0)
+                return ms->ext_id;
+        int rc = um_tcp_option_register(st, &mptcp_option_ops, ms);
+        return rc < 0 ? rc : mptcp_sock_init(st);
+}
+
+void mptcp_stack_destroy(struct um_stack *st)
+{
+        struct mptcp_stack *ms = st->mptcp;
+        if (!ms)
+                return;
+        while (ms->all) {
+                struct mptcp_sock *msk = ms->all;
+                while (msk->subflows)
+                        mptcp_msk_detach(msk->subflows);
+                msk->orphan = 1;
+                msk->sock = NULL;
+                mptcp_msk_maybe_free(msk);
+        }
+        free(ms);
+        st->mptcp = NULL;
+}
+
+struct mptcp_stack *mptcp_stack_of(struct um_stack *st)
+{
+        return st->mptcp;
+}
+
+static struct mptcp_sock **bucket(struct mptcp_stack *ms, uint32_t token)
+{
+        return &ms->tokens[(token ^ token >> 16) % MPTCP_TOKEN_BUCKETS];
+}
+
+struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token)
+{
+        for (struct mptcp_sock *m = *bucket(ms, token); m; m = m->token_next)
+                if (m->local_token == token)
+                        return m;
+        return NULL;
+}
+
+int mptcp_token_new(struct mptcp_sock *msk)
+{
+        /* A fresh key until its token is unused here (Linux retries the same way). */
+        for (int tries = 0; tries < 16; tries++) {
+                uint64_t key;
+                um_rng_bytes(&msk->st->rng, &key, sizeof(key));
+                uint32_t token;
+                uint64_t idsn;
+                mptcp_key_derive(key, &token, &idsn);
+                if (!key || mptcp_token_lookup(msk->ms, token))
+                        continue;
+                msk->local_key = key;
+                msk->local_token = token;
+                msk->local_idsn = idsn;
+                /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
+                msk->snd_una = msk->snd_nxt = msk->write_seq = idsn + 1;
+                msk->last_una_move = msk->st->now;
+                struct mptcp_sock **b = bucket(msk->ms, token);
+                msk->token_next = *b;
+                *b = msk;
+                msk->token_registered = 1;
+                return 0;
+        }
+        return -EADDRINUSE;
+}
+
+void mptcp_token_remove(struct mptcp_sock *msk)
+{
+        if (!msk->token_registered)
+                return;
+        for (struct mptcp_sock **pp = bucket(msk->ms, msk->local_token); *pp;
+             pp = &(*pp)->token_next)
+                if (*pp == msk) {
+                        *pp = msk->token_next;
+                        break;
+                }
+        msk->token_registered = 0;
+}
+
+static int *knob(struct mptcp_stack *ms, const char *name)
+{
+        if (!strcmp(name, "enabled"))
+                return &ms->enabled;
+        if (!strcmp(name, "checksum_enabled"))
+                return &ms->checksum_enabled;
+        if (!strcmp(name, "allow_join_initial_addr_port"))
+                return &ms->allow_join_initial_addr_port;
+        return NULL;
+}
+
+int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value)
+{
+        int *k = st && name ? knob(st->mptcp, name) : NULL;
+        if (!k)
+                return -ENOENT;
+        *k = value != 0;
+        return 0;
+}
+
+int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value)
+{
+        int *k = st && name ? knob(st->mptcp, name) : NULL;
+        if (!k || !value)
+                return -ENOENT;
+        *value = *k;
+        return 0;
+}
+
+int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted)
+{
+        if (!st || subflows > MPTCP_MAX_SUBFLOWS || add_addr_accepted > MPTCP_MAX_SUBFLOWS)
+                return -EINVAL;
+        st->mptcp->limit_subflows = subflows;
+        st->mptcp->limit_add_addr_accepted = add_addr_accepted;
+        return 0;
+}

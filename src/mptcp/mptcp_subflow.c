@@ -1,0 +1,611 @@
+/* Subflows: the ULP that TCP calls on each subflow, and the kind-30 option handler. Here
+ * live the handshakes (RFC 8684 §3.1 MP_CAPABLE, §3.2 MP_JOIN), the fallback decisions of
+ * §3.7, and the signals that ride on subflow segments (MP_FASTCLOSE, MP_TCPRST, MP_PRIO). */
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+#include "tcp/tcp_api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RST_NONE = 0xff };
+
+struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c)
+{
+        struct mptcp_subflow *sf = calloc(1, sizeof(*sf));
+        if (!sf)
+                return NULL;
+        sf->tcp = c;
+        sf->rst_reason = RST_NONE;
+        sf->peer_rst_reason = RST_NONE;
+        if (um_tcp_ulp_set(c, &mptcp_subflow_ulp, sf) < 0) {
+                free(sf);
+                return NULL;
+        }
+        /* Room for the largest DSS beside timestamps on every full-size segment. */
+        um_tcp_set_option_reserve(c, DSS_LEN_MAX);
+        if (msk)
+                mptcp_msk_attach(msk, sf);
+        return sf;
+}
+
+void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason)
+{
+        if (sf->closing && um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
+                return;
+        sf->rst_reason = reason;
+        if (sf->msk)
+                sf->msk->st->ctr.MPTcpExtMPRstTx++;
+        um_tcp_abort(sf->tcp);
+}
+
+/* The options of the segment being processed, or NULL when it carried none. */
+static const struct mptcp_opts *opts_of(struct mptcp_subflow *sf, const struct um_tcp_seg_info *s)
+{
+        return sf->in_pkt == s->pkt && sf->in.present ? &sf->in : NULL;
+}
+
+static void opts_done(struct mptcp_subflow *sf)
+{
+        memset(&sf->in, 0, sizeof(sf->in));
+        sf->in_pkt = NULL;
+}
+
+/* ---- handshakes ---- */
+
+static void join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                             int we_listen, uint8_t out[32])
+{
+        /* RFC 8684 §3.2: the SYN/ACK's HMAC is keyed by KeyB‖KeyA over R_B‖R_A (B listens). */
+        if (we_listen)
+                mptcp_join_hmac(msk->local_key, msk->remote_key, sf->local_nonce, sf->remote_nonce,
+                                out);
+        else
+                mptcp_join_hmac(msk->remote_key, msk->local_key, sf->remote_nonce, sf->local_nonce,
+                                out);
+}
+
+static void join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                          int we_listen, uint8_t out[32])
+{
+        /* ... and the third ACK's by KeyA‖KeyB over R_A‖R_B. */
+        join_synack_hmac(msk, sf, !we_listen, out);
+}
+
+static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct um_tcp_conn *c = sf->tcp;
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(c));
+        struct um_stack *st = ms->st;
+        if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_SYN) {
+                st->ctr.MPTcpExtMPJoinSynRx++;
+                struct mptcp_sock *msk = mptcp_token_lookup(ms, o->join_token);
+                if (!msk) {
+                        st->ctr.MPTcpExtMPJoinNoTokenFound++;
+                        mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
+                        return;
+                }
+                if (msk->fallback || !msk->remote_key_known || !mptcp_pm_accept_join(msk)) {
+                        st->ctr.MPTcpExtMPJoinRejected++;
+                        mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
+                        return;
+                }
+                sf->is_join = 1;
+                sf->passive = 1;
+                sf->remote_nonce = o->join_nonce;
+                sf->remote_id = o->join_addr_id;
+                sf->peer_backup = o->join_backup;
+                um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
+                struct sockaddr_storage la;
+                um_tcp_endpoints(c, &la, NULL);
+                struct um_addr a;
+                uint16_t port;
+                um_addr_from_sockaddr((struct sockaddr *)&la, sizeof(la), &a, &port);
+                sf->local_id = mptcp_pm_local_id(ms, &a);
+                mptcp_msk_attach(msk, sf);
+                um_tcp_adopt(c);
+                return;
+        }
+        struct sockaddr_storage la;
+        um_tcp_endpoints(c, &la, NULL);
+        struct mptcp_sock *msk = mptcp_msk_new(ms, la.ss_family);
+        if (!msk) {
+                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                return;
+        }
+        msk->state = MPTCP_ESTABLISHED;
+        msk->orphan = 1; /* until accept() gives it a socket */
+        sf->passive = 1;
+        mptcp_msk_attach(msk, sf);
+        if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
+            mptcp_token_new(msk) < 0) {
+                mptcp_do_fallback(msk);
+                return;
+        }
+        st->ctr.MPTcpExtMPCapableSYNRX++;
+        sf->mp_capable = 1;
+        /* RFC 8684 §3.1: checksums are used when either side asks. */
+        msk->csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+}
+
+/* The listener's side of the third ACK (or of the first data, which carries the keys too). */
+static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
+                            const struct um_tcp_seg_info *seg)
+{
+        struct mptcp_sock *msk = sf->msk;
+        if (o && mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len >= MPC_LEN_ACK) {
+                if (o->mpc_rcvr_key != msk->local_key) {
+                        mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
+                        return;
+                }
+                msk->st->ctr.MPTcpExtMPCapableACKRX++;
+                mptcp_set_keys(msk, o->mpc_sndr_key);
+                msk->wnd_end = msk->snd_una + seg->wnd;
+                sf->fully_established = 1;
+                /* Tell the initiator at once that we have its key: it may then join. */
+                um_tcp_send_ack(sf->tcp);
+                return;
+        }
+        if (!msk->remote_key_known && !(o && mptcp_has(o, MPTCPOPT_DSS))) {
+                /* RFC 8684 §3.1: MP_CAPABLE missing from the third ACK means fallback. */
+                msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
+                mptcp_do_fallback(msk);
+        }
+}
+
+static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_sock *msk = sf->msk;
+        struct um_stack *st = msk->st;
+        if (sf->is_join) {
+                if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_SYNACK) {
+                        sf->rst_reason = MPTCP_RST_EMPTCP;
+                        return;
+                }
+                st->ctr.MPTcpExtMPJoinSynAckRx++;
+                sf->remote_nonce = o->join_nonce;
+                sf->remote_id = o->join_addr_id;
+                sf->peer_backup = o->join_backup;
+                uint8_t mac[32];
+                join_synack_hmac(msk, sf, 0, mac);
+                if (memcmp(mac, o->join_hmac, 8) != 0) {
+                        st->ctr.MPTcpExtMPJoinSynAckHMacFailure++;
+                        sf->rst_reason = MPTCP_RST_EPROHIBIT;
+                        return;
+                }
+                join_ack_hmac(msk, sf, 0, sf->join_hmac);
+                return;
+        }
+        if (o && mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len == MPC_LEN_SYNACK) {
+                st->ctr.MPTcpExtMPCapableSYNACKRX++;
+                sf->mp_capable = 1;
+                msk->csum = msk->ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+                mptcp_set_keys(msk, o->mpc_sndr_key);
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                msk->wnd_end = msk->snd_una + pi.snd_wnd;
+                return;
+        }
+        st->ctr.MPTcpExtMPCapableFallbackSYNACK++;
+        mptcp_do_fallback(msk);
+}
+
+static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        struct mptcp_sock *msk = sf->msk;
+        switch (step) {
+        case UM_TCP_HS_SYN_SENT:
+                if (msk && !msk->fallback && !sf->is_join)
+                        msk->st->ctr.MPTcpExtMPCapableSYNTX++;
+                break;
+        case UM_TCP_HS_SYN_RECEIVED:
+                passive_syn(sf, sf->in_pkt ? &sf->in : NULL);
+                opts_done(sf);
+                break;
+        case UM_TCP_HS_SYNACK_RECEIVED:
+                if (msk)
+                        active_synack(sf, sf->in_pkt ? &sf->in : NULL);
+                opts_done(sf);
+                break;
+        case UM_TCP_HS_ESTABLISHED:
+                if (!msk)
+                        break;
+                if (sf->rst_reason != RST_NONE) {
+                        mptcp_subflow_reset(sf, sf->rst_reason);
+                        break;
+                }
+                if (sf->is_join && sf->passive) {
+                        /* RFC 8684 §3.2: the fourth ACK, which lets the joiner send. */
+                        msk->st->ctr.MPTcpExtMPJoinAckRx++;
+                        um_tcp_send_ack(c);
+                } else if (sf->is_join) {
+                        sf->join_ack_at = msk->st->now;
+                        mptcp_rtx_arm(msk);
+                } else if (!sf->passive) {
+                        msk->state = MPTCP_ESTABLISHED;
+                        if (msk->fallback)
+                                mptcp_pm_established(msk);
+                }
+                mptcp_msk_wake(msk);
+                break;
+        }
+}
+
+static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
+{
+        (void)listener;
+        return mptcp_subflow_new(NULL, child) ? 0 : -ENOMEM;
+}
+
+/* An initiator whose MP_CAPABLE handshake is not confirmed yet watches for the listener's
+ * first DSS; data or an acknowledgement of data without one means a middlebox ate the
+ * option and the connection falls back (RFC 8684 §3.1, §3.7). */
+static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp_opts *o,
+                                    const struct um_tcp_seg_info *seg)
+{
+        struct mptcp_sock *msk = sf->msk;
+        if (o && mptcp_has(o, MPTCPOPT_DSS)) {
+                sf->fully_established = 1;
+                mptcp_pm_established(msk);
+                return;
+        }
+        int acks_data = seg->ack != um_tcp_iss(sf->tcp) + 1;
+        if (seg->len || acks_data) {
+                msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
+                mptcp_do_fallback(msk);
+        }
+}
+
+static void handle_signals(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_sock *msk = sf->msk;
+        struct um_stack *st = msk->st;
+        if (mptcp_has(o, MPTCPOPT_MP_PRIO)) {
+                st->ctr.MPTcpExtMPPrioRx++;
+                sf->peer_backup = o->prio_backup;
+        }
+        if (mptcp_has(o, MPTCPOPT_ADD_ADDR))
+                st->ctr.MPTcpExtAddAddr++;
+        if (mptcp_has(o, MPTCPOPT_RM_ADDR))
+                st->ctr.MPTcpExtRmAddr++;
+}
+
+static int fastclose_for_us(const struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+        return o && mptcp_has(o, MPTCPOPT_MP_FASTCLOSE) && msk->token_registered &&
+               o->fastclose_key == msk->local_key;
+}
+
+static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        struct mptcp_sock *msk = sf->msk;
+        const struct mptcp_opts *o = opts_of(sf, seg);
+        if (!msk) {
+                opts_done(sf);
+                return;
+        }
+        struct mptcp_subflow *outer = msk->cur;
+        msk->cur = sf;
+        if (fastclose_for_us(msk, o)) {
+                /* RFC 8684 §3.5: the peer abandoned the connection. */
+                msk->st->ctr.MPTcpExtMPFastcloseRx++;
+                msk->error = ECONNRESET;
+                mptcp_fastclose(msk);
+                goto out;
+        }
+        if (sf->passive && !sf->is_join && !sf->fully_established && !msk->fallback) {
+                passive_mpc_ack(sf, o, seg);
+                if (um_tcp_state(c) == UM_TCP_CLOSED || msk->fallback)
+                        goto out;
+        }
+        if (sf->is_join && sf->passive && !sf->fully_established) {
+                uint8_t mac[32];
+                join_ack_hmac(msk, sf, 1, mac);
+                if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_ACK ||
+                    memcmp(mac, o->join_hmac, 20) != 0) {
+                        msk->st->ctr.MPTcpExtMPJoinAckHMacFailure++;
+                        mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
+                        goto out;
+                }
+                sf->fully_established = 1;
+        }
+        if (sf->is_join && !sf->passive && !sf->join_acked) {
+                sf->join_acked = 1;
+                sf->fully_established = 1;
+        }
+        if (!sf->passive && sf->mp_capable && !sf->fully_established && !msk->fallback)
+                check_fully_established(sf, o, seg);
+        if (o && !msk->fallback) {
+                handle_signals(sf, o);
+                if (mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len >= MPC_LEN_DATA && seg->len &&
+                    msk->remote_key_known) {
+                        /* RFC 8684 §3.1: the first data carries its mapping implicitly. */
+                        struct mptcp_ext m = {.dsn = msk->remote_idsn + 1,
+                                              .ssn = 1,
+                                              .data_len = o->mpc_data_len,
+                                              .csum = o->mpc_csum,
+                                              .flags = DSS_M,
+                                              .with_csum = o->mpc_len == MPC_LEN_DATA_CSUM};
+                        msk->dss_seen = 1;
+                        sf->seen_dss = 1;
+                        if (mptcp_map_add(sf, &m) < 0)
+                                goto out;
+                }
+                if (mptcp_has(o, MPTCPOPT_MP_FAIL)) {
+                        msk->st->ctr.MPTcpExtMPFailRx++;
+                        sf->fail_dsn = o->fail_dsn;
+                        mptcp_fail_received(sf);
+                }
+                if (mptcp_has(o, MPTCPOPT_DSS)) {
+                        msk->dss_seen = 1;
+                        sf->seen_dss = 1;
+                        if ((o->dss_flags & DSS_A) && msk->remote_key_known) {
+                                uint64_t ack =
+                                    (o->dss_flags & DSS_a)
+                                        ? o->data_ack
+                                        : mptcp_expand_seq(msk->snd_una, (uint32_t)o->data_ack);
+                                mptcp_data_acked(msk, ack, seg->wnd);
+                        }
+                        if (o->dss_flags & DSS_M) {
+                                struct mptcp_ext m = {
+                                    .dsn = (o->dss_flags & DSS_m)
+                                               ? o->dsn
+                                               : mptcp_expand_seq(msk->rcv_nxt, (uint32_t)o->dsn),
+                                    .ssn = o->ssn,
+                                    .data_len = o->data_len,
+                                    .csum = o->dss_csum,
+                                    .flags = (uint8_t)(o->dss_flags & (DSS_M | DSS_F)),
+                                    .with_csum = o->dss_has_csum};
+                                if (mptcp_map_add(sf, &m) < 0)
+                                        goto out;
+                        }
+                }
+        } else if (o && msk->fallback && mptcp_has(o, MPTCPOPT_DSS) && (o->dss_flags & DSS_M) &&
+                   !o->data_len) {
+                /* The infinite mapping that answers our MP_FAIL (RFC 8684 §3.7). */
+                mptcp_infinite_received(sf, o);
+        }
+        if (!msk->fallback && um_tcp_state(c) != UM_TCP_CLOSED)
+                mptcp_push(msk);
+out:
+        msk->cur = outer;
+        opts_done(sf);
+}
+
+static void ulp_data_ready(struct um_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+        (void)seq;
+        (void)len;
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        if (!sf->msk)
+                return;
+        struct mptcp_subflow *outer = sf->msk->cur;
+        sf->msk->cur = sf;
+        mptcp_subflow_data_ready(sf);
+        sf->msk->cur = outer;
+}
+
+static void ulp_acked(struct um_tcp_conn *c, uint32_t snd_una, uint32_t bytes)
+{
+        (void)snd_una;
+        (void)bytes;
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        if (!sf->msk)
+                return;
+        struct mptcp_subflow *outer = sf->msk->cur;
+        sf->msk->cur = sf;
+        mptcp_subflow_acked(sf);
+        sf->msk->cur = outer;
+}
+
+static void ulp_write_space(struct um_tcp_conn *c)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        if (sf->msk && !sf->msk->fallback)
+                mptcp_push(sf->msk);
+}
+
+static void ulp_state_change(struct um_tcp_conn *c, int old_state, int new_state)
+{
+        (void)old_state;
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        struct mptcp_sock *msk = sf->msk;
+        if (!msk)
+                return;
+        if (new_state == UM_TCP_CLOSED) {
+                const struct mptcp_opts *o = sf->in_pkt ? &sf->in : NULL;
+                if (o && mptcp_has(o, MPTCPOPT_MP_TCPRST)) {
+                        msk->st->ctr.MPTcpExtMPRstRx++;
+                        sf->peer_rst_reason = o->rst_reason;
+                }
+                if (fastclose_for_us(msk, o)) {
+                        msk->st->ctr.MPTcpExtMPFastcloseRx++;
+                        msk->error = ECONNRESET;
+                        msk->fastclosed = 1;
+                }
+                opts_done(sf);
+                mptcp_subflow_closed(sf);
+        }
+        mptcp_msk_wake(msk);
+}
+
+static uint32_t ulp_tx_limit(struct um_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        return sf->msk ? mptcp_tx_limit(sf, seq, len) : len;
+}
+
+static void ulp_segment_out(struct um_tcp_conn *c, struct um_tcp_seg_info *seg)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        if (sf->msk && !(seg->flags & (UM_TH_SYN | UM_TH_RST)))
+                mptcp_segment_out(sf, seg);
+}
+
+static uint32_t ulp_rcv_space(struct um_tcp_conn *c, uint32_t free)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        if (!sf->msk || sf->msk->fallback)
+                return free;
+        uint32_t room = mptcp_rcv_space(sf->msk);
+        return room < free ? room : free;
+}
+
+static void ulp_release(struct um_tcp_conn *c)
+{
+        struct mptcp_subflow *sf = mptcp_subflow_of(c);
+        struct mptcp_sock *msk = sf->msk;
+        if (msk) {
+                mptcp_msk_detach(sf);
+                mptcp_msk_maybe_free(msk);
+        }
+        free(sf->tx);
+        free(sf);
+}
+
+const struct um_tcp_ulp_ops mptcp_subflow_ulp = {
+    .name = "mptcp",
+    .clone = ulp_clone,
+    .handshake = ulp_handshake,
+    .segment_in = ulp_segment_in,
+    .data_ready = ulp_data_ready,
+    .acked = ulp_acked,
+    .state_change = ulp_state_change,
+    .write_space = ulp_write_space,
+    .tx_limit = ulp_tx_limit,
+    .rcv_space = ulp_rcv_space,
+    .segment_out = ulp_segment_out,
+    .release = ulp_release,
+};
+
+/* ---- the option handler ---- */
+
+static struct mptcp_subflow *subflow_or_null(const struct um_tcp_conn *c)
+{
+        return um_tcp_ulp_is(c, &mptcp_subflow_ulp) ? mptcp_subflow_of(c) : NULL;
+}
+
+static int opt_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                     const uint8_t *opt, uint8_t len)
+{
+        struct mptcp_stack *ms = arg;
+        struct mptcp_subflow *sf = subflow_or_null(c);
+        if (!sf || sf->is_listener)
+                return 0; /* plain TCP ignores kind 30 */
+        if (sf->in_pkt != seg->pkt) {
+                memset(&sf->in, 0, sizeof(sf->in));
+                sf->in_pkt = seg->pkt;
+        }
+        if (mptcp_opt_parse(opt, len, &sf->in) < 0)
+                ms->st->ctr.MPTcpExtBadOption++;
+        return 0;
+}
+
+/* Builds this segment's MPTCP options into out[] (at most `room` bytes). */
+static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
+                      const struct um_tcp_seg_info *seg, unsigned room, uint8_t *out)
+{
+        struct mptcp_sock *msk = sf->msk;
+        unsigned n = 0;
+        if (seg->flags & UM_TH_RST) {
+                if (msk && sf->send_fastclose && msk->remote_key_known && room >= 16) {
+                        n += mptcp_write_fastclose(out, msk->remote_key);
+                        ms->st->ctr.MPTcpExtMPFastcloseTx++;
+                }
+                if (sf->rst_reason != RST_NONE && room - n >= MP_TCPRST_LEN)
+                        n += mptcp_write_tcprst(out + n, 0, sf->rst_reason);
+                return n;
+        }
+        if (!msk)
+                return 0;
+        if (seg->flags & UM_TH_SYN) {
+                int synack = seg->flags & UM_TH_ACK;
+                if (sf->is_join)
+                        return synack ? mptcp_write_join_synack(out, sf->backup, sf->local_id,
+                                                                sf->join_hmac, sf->local_nonce)
+                                      : mptcp_write_join_syn(out, sf->backup, sf->local_id,
+                                                             msk->remote_token, sf->local_nonce);
+                if (msk->fallback)
+                        return 0;
+                uint8_t flags = MPC_FLAG_H | (msk->csum ? MPC_FLAG_A : 0);
+                return mptcp_write_mpc(out, synack ? MPC_LEN_SYNACK : MPC_LEN_SYN, flags,
+                                       msk->local_key, 0, 0, 0);
+        }
+        const struct mptcp_ext *ext = um_tcp_pkt_ext_get(seg->pkt, ms->ext_id);
+        if (msk->fallback) {
+                /* After MP_FAIL: one infinite mapping, then plain TCP (RFC 8684 §3.7). */
+                if (ext && sf->send_infinite) {
+                        struct mptcp_dss_out d = {.flags = DSS_M | DSS_m,
+                                                  .dsn = ext->dsn,
+                                                  .ssn = ext->ssn,
+                                                  .with_csum = msk->csum};
+                        sf->send_infinite = 0;
+                        ms->st->ctr.MPTcpExtInfiniteMapTx++;
+                        return mptcp_write_dss(out, &d);
+                }
+                return 0;
+        }
+        if (sf->is_join && !sf->passive && !sf->join_acked)
+                return mptcp_write_join_ack(out, sf->join_hmac);
+        if (sf->mp_capable && !sf->passive && !sf->fully_established) {
+                uint8_t flags = MPC_FLAG_H | (msk->csum ? MPC_FLAG_A : 0);
+                if (ext && (ext->flags & DSS_M) && ext->ssn == 1 && seg->len)
+                        return mptcp_write_mpc(out, msk->csum ? MPC_LEN_DATA_CSUM : MPC_LEN_DATA,
+                                               flags, msk->local_key, msk->remote_key,
+                                               ext->data_len, ext->csum);
+                if (!seg->len)
+                        return mptcp_write_mpc(out, MPC_LEN_ACK, flags, msk->local_key,
+                                               msk->remote_key, 0, 0);
+        }
+        struct mptcp_dss_out d = {0};
+        if (msk->remote_key_known) {
+                d.flags |= DSS_A | DSS_a;
+                d.data_ack = msk->rcv_nxt;
+        }
+        if (ext && (ext->flags & DSS_M)) {
+                d.flags |= DSS_M | DSS_m | (ext->flags & DSS_F);
+                d.dsn = ext->dsn;
+                d.ssn = ext->ssn;
+                d.data_len = ext->data_len;
+                d.csum = ext->csum;
+                d.with_csum = msk->csum;
+        }
+        if (d.flags && mptcp_dss_len(&d) <= room)
+                n = mptcp_write_dss(out, &d);
+        if (sf->send_mp_fail && !seg->len && room - n >= MP_FAIL_LEN) {
+                n += mptcp_write_mp_fail(out + n, sf->fail_dsn);
+                ms->st->ctr.MPTcpExtMPFailTx++;
+        }
+        return n;
+}
+
+static unsigned opt_size(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                         unsigned room)
+{
+        struct mptcp_stack *ms = arg;
+        struct mptcp_subflow *sf = subflow_or_null(c);
+        if (!sf || sf->is_listener)
+                return 0;
+        ms->out_len = build(ms, sf, seg, room, ms->out);
+        return ms->out_len;
+}
+
+static void opt_write(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                      uint8_t *out, unsigned n)
+{
+        (void)c;
+        (void)seg;
+        struct mptcp_stack *ms = arg;
+        memcpy(out, ms->out, n);
+}
+
+const struct um_tcp_option_ops mptcp_option_ops = {
+    .kind = TCPOPT_MPTCP,
+    .priority = 10,
+    .parse = opt_parse,
+    .size = opt_size,
+    .write = opt_write,
+};
