@@ -22,8 +22,8 @@ struct mptcp_sock;
 enum {
         MPTCP_MAX_SUBFLOWS = 8,  /* per connection, the first included */
         MPTCP_MAX_ENDPOINTS = 8, /* built-in path manager */
-        MPTCP_RX_MAPS = 16,      /* mappings a subflow remembers ahead of its reader */
-        MPTCP_MAP_MAX = 64000,   /* bytes one mapping covers (the field is 16 bits) */
+        MPTCP_RX_MAPS = 256,     /* mappings a subflow remembers ahead of its reader */
+        MPTCP_MAP_MAX = 65000,   /* bytes one mapping covers (the field is 16 bits) */
         MPTCP_REINJECT_MAX = 32, /* data ranges waiting to go out again */
         MPTCP_TOKEN_BUCKETS = 256,
         MPTCP_DEFAULT_BUF = 4 << 20, /* msk send and receive buffers */

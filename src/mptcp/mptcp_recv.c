@@ -6,6 +6,8 @@
 #include "mptcp/mptcp_crypto.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { PULL_CHUNK = 65536 };
@@ -94,8 +96,12 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
                 if (at == sf->rx_n && (int32_t)(m.ssn - o->ssn) < 0)
                         at = i;
         }
-        if (sf->rx_n == MPTCP_RX_MAPS)
-                return 0; /* it comes again with the segments it covers */
+        if (sf->rx_n == MPTCP_RX_MAPS) {
+                /* Full: keep the mappings needed soonest. */
+                if (at == sf->rx_n)
+                        return 0;
+                sf->rx_n--;
+        }
         memmove(&sf->rx[at + 1], &sf->rx[at], (size_t)(sf->rx_n - at) * sizeof(sf->rx[0]));
         sf->rx[at] = m;
         sf->rx_n++;

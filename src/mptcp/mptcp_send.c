@@ -6,10 +6,11 @@
 #include "tcp/tcp_api.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { PUSH_CHUNK = 16384 };
+enum { PUSH_CHUNK = MPTCP_MAP_MAX };
 
 static struct mptcp_map *tx_at(const struct mptcp_subflow *sf, uint32_t i)
 {
@@ -190,7 +191,14 @@ void mptcp_push(struct mptcp_sock *msk)
                 if (!sf)
                         break;
                 uint32_t room = mptcp_subflow_room(sf);
-                uint32_t n = push_range(msk, sf, msk->snd_nxt, len < room ? len : room);
+                if (len > room)
+                        len = room;
+                /* Whole segments per mapping, so mapping ends do not make short segments. */
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                if (len > pi.mss)
+                        len -= len % pi.mss;
+                uint32_t n = push_range(msk, sf, msk->snd_nxt, len);
                 if (!n)
                         break;
                 msk->snd_nxt += n;

@@ -103,6 +103,7 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 uint16_t port;
                 um_addr_from_sockaddr((struct sockaddr *)&la, sizeof(la), &a, &port);
                 sf->local_id = mptcp_pm_local_id(ms, &a);
+                join_synack_hmac(msk, sf, 1, sf->join_hmac);
                 mptcp_msk_attach(msk, sf);
                 um_tcp_adopt(c);
                 return;

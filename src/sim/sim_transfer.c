@@ -350,6 +350,12 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 res->goodput_bps = (double)res->received * 8 / res->seconds;
         if (res->verified)
                 rc = 0;
+        if (getenv("MPDBG") && x.cli && x.srv) {
+                fprintf(stderr, "--- client\n");
+                um_counters_print(x.cli, stderr, 0);
+                fprintf(stderr, "--- server\n");
+                um_counters_print(x.srv, stderr, 0);
+        }
         if (x.cli) {
                 if (x.cfd >= 0)
                         um_close(x.cli, x.cfd);

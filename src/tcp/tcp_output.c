@@ -238,8 +238,14 @@ static uint32_t next_data_len(struct um_tcp_conn *c, uint32_t avail, int *fin)
                 len = usable;
         if (len > cwnd_room)
                 len = cwnd_room;
-        if (len && c->ulp && c->ulp->tx_limit)
+        if (len && c->ulp && c->ulp->tx_limit) {
+                uint32_t wanted = len;
                 len = c->ulp->tx_limit(c, c->snd_nxt, len);
+                if (len < wanted) {
+                        *fin = 0;
+                        return len; /* a boundary the upper layer needs, not a small write */
+                }
+        }
         *fin = c->fin_queued && len == avail;
         if (*fin && !cwnd_room && tcp_flight_size(c))
                 *fin = 0;
