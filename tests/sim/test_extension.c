@@ -305,11 +305,14 @@ static void test_segment_tags_through_extension_points(void **state)
                "%llu data segments, largest %d bytes\n",
                cli->tagged_out, srv->tags_in, srv->max_tag_in, (unsigned long long)k.kind253,
                (unsigned long long)k.data_segs, cli->max_seg_seen);
-        /* Every data segment carried its tag, and the peer's handler read each one. */
+        /* Every data segment carried its tag, and the peer's handler read each one that the
+         * path did not drop (slow start overruns the link's queue). */
+        const struct um_emu_stats *es = um_link_emu_stats(la);
+        uint64_t lost = es->lost_random + es->lost_burst + es->lost_queue + es->lost_outage;
         assert_true(cli->tagged_out >= N / SEG_CAP);
         assert_int_equal(k.kind253, cli->tagged_out);
-        assert_int_equal(srv->tags_in, cli->tagged_out);
-        assert_int_equal(srv->max_tag_in, cli->tagged_out);
+        assert_int_equal(srv->tags_in + lost, cli->tagged_out);
+        assert_true(srv->max_tag_in <= cli->tagged_out);
         /* tx_limit capped every segment. */
         assert_int_equal(k.oversize, 0);
         assert_true(cli->max_seg_seen <= SEG_CAP);
