@@ -32,14 +32,14 @@ struct um_sim_transfer_cfg {
          * both sides allow that many joins. */
         struct um_sim_path more_paths[3];
         int n_more_paths;
-        int server_mptcp_disabled;    /* the server's net.mptcp.enabled = 0 */
-        int checksum;                 /* the client asks for DSS checksums */
-        const char *cc;               /* NULL: the default (cubic) */
-        uint32_t sndbuf, rcvbuf;      /* 0: auto-tuned */
-        uint32_t app_read_chunk;      /* receiver reads at most this much per wake-up (0: 64 KB) */
-        uint64_t read_pause_until_us; /* receiver reads nothing before this virtual time */
-        uint64_t time_limit_us;       /* 0: 600 s of virtual time */
-        um_emu_middlebox_fn middlebox;
+        int server_mptcp_disabled;     /* the server's net.mptcp.enabled = 0 */
+        int checksum;                  /* the client asks for DSS checksums */
+        const char *cc;                /* NULL: the default (cubic) */
+        uint32_t sndbuf, rcvbuf;       /* 0: auto-tuned */
+        uint32_t app_read_chunk;       /* receiver reads at most this much per wake-up (0: 64 KB) */
+        uint64_t read_pause_until_us;  /* receiver reads nothing before this virtual time */
+        uint64_t time_limit_us;        /* 0: 600 s of virtual time */
+        um_emu_middlebox_fn middlebox; /* on every path */
         void *middlebox_arg;
         FILE *timeline; /* per-second lines, or NULL */
         /* Called after every step with both stacks and sockets (sfd is -1 until accepted). */

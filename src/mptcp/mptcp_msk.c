@@ -217,6 +217,13 @@ static uint64_t data_rto(const struct mptcp_sock *msk)
         return r < 60000000 ? r : 60000000;
 }
 
+/* A fallen-back connection closes its one subflow only after handing TCP all its data. */
+static int waits_for_data(const struct mptcp_sock *msk, const struct mptcp_subflow *sf)
+{
+        return msk->fallback && !msk->wr_fin_done && !msk->error &&
+               um_tcp_state(sf->tcp) != UM_TCP_CLOSED && msk->snd_nxt < msk->write_seq;
+}
+
 static int data_outstanding(const struct mptcp_sock *msk)
 {
         return msk->snd_una < msk->snd_nxt || (msk->data_fin_sent && !msk->data_fin_acked);
@@ -225,10 +232,9 @@ static int data_outstanding(const struct mptcp_sock *msk)
 void mptcp_rtx_arm(struct mptcp_sock *msk)
 {
         uint64_t now = msk->st->now, at = UINT64_MAX;
-        if (msk->subflows_closing)
-                at = now;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (sf->closing && !sf->released)
+                if ((sf->closing || msk->subflows_closing) && !sf->released &&
+                    !waits_for_data(msk, sf))
                         at = now;
                 if (sf->is_join && !sf->passive && !sf->join_acked && sf->join_ack_at) {
                         struct um_tcp_path_info pi;
@@ -257,14 +263,9 @@ static void reap_subflows(struct mptcp_sock *msk)
         struct mptcp_subflow *sf = msk->subflows;
         while (sf) {
                 struct mptcp_subflow *next = sf->next;
-                if (sf->closing && !sf->released) {
+                if (sf->closing && !sf->released && !waits_for_data(msk, sf)) {
                         sf->released = 1;
-                        if (um_tcp_state(sf->tcp) != UM_TCP_CLOSED && msk->fallback &&
-                            msk->snd_nxt < msk->write_seq) {
-                                sf->released = 0; /* data still to hand to TCP first */
-                        } else {
-                                tcp_api_close(sf->tcp); /* may free sf: detaches it */
-                        }
+                        tcp_api_close(sf->tcp); /* freed at the end of the poll */
                 }
                 sf = next;
         }

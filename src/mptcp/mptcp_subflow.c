@@ -531,7 +531,8 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                                                              msk->remote_token, sf->local_nonce);
                 if (msk->fallback)
                         return 0;
-                uint8_t flags = MPC_FLAG_H | (msk->csum ? MPC_FLAG_A : 0);
+                int csum = synack ? msk->csum : ms->checksum_enabled;
+                uint8_t flags = MPC_FLAG_H | (csum ? MPC_FLAG_A : 0);
                 return mptcp_write_mpc(out, synack ? MPC_LEN_SYNACK : MPC_LEN_SYN, flags,
                                        msk->local_key, 0, 0, 0);
         }
@@ -546,6 +547,10 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                         sf->send_infinite = 0;
                         ms->st->ctr.MPTcpExtInfiniteMapTx++;
                         return mptcp_write_dss(out, &d);
+                }
+                if (sf->send_mp_fail && !seg->len && room >= MP_FAIL_LEN) {
+                        ms->st->ctr.MPTcpExtMPFailTx++;
+                        return mptcp_write_mp_fail(out, sf->fail_dsn);
                 }
                 return 0;
         }
@@ -576,10 +581,6 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
         }
         if (d.flags && mptcp_dss_len(&d) <= room)
                 n = mptcp_write_dss(out, &d);
-        if (sf->send_mp_fail && !seg->len && room - n >= MP_FAIL_LEN) {
-                n += mptcp_write_mp_fail(out + n, sf->fail_dsn);
-                ms->st->ctr.MPTcpExtMPFailTx++;
-        }
         return n;
 }
 

@@ -225,6 +225,9 @@ static int add_paths(struct xfer *x, struct um_link *more[][2])
                         snprintf(ca, sizeof(ca), "10.0.%d.1", k);
                         snprintf(sa, sizeof(sa), "10.0.%d.2/24", k);
                 }
+                if (cfg->middlebox)
+                        um_link_emu_set_middlebox(more[k - 1][0], cfg->middlebox,
+                                                  cfg->middlebox_arg);
                 int ci = um_stack_add_iface(x->cli, more[k - 1][0]);
                 int si = um_stack_add_iface(x->srv, more[k - 1][1]);
                 char cp[72];
@@ -350,7 +353,7 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 res->goodput_bps = (double)res->received * 8 / res->seconds;
         if (res->verified)
                 rc = 0;
-        if (getenv("MPDBG") && x.cli && x.srv) {
+        if (getenv("UMPTCP_SIM_COUNTERS") && x.cli && x.srv) {
                 fprintf(stderr, "--- client\n");
                 um_counters_print(x.cli, stderr, 0);
                 fprintf(stderr, "--- server\n");

@@ -1,18 +1,60 @@
-/* MPTCP between two umptcp stacks over emulated paths: transfers over one to four
- * subflows, verified end to end by SHA-256, with the seed printed for replay. */
+/* MPTCP between two umptcp stacks over emulated paths: one to four subflows, path failure
+ * and return, loss on one path, fallback (a peer without MPTCP, options stripped by a
+ * middlebox), DSS checksums against a payload-rewriting middlebox, MP_FASTCLOSE, and a join
+ * with a bad HMAC. Every transfer is verified end to end by SHA-256; the seed is printed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <umptcp/mptcp.h>
 #include <umptcp/socket.h>
+#include <umptcp/stack.h>
 
+#include "net/addr.h"
+#include "net/checksum.h"
 #include "simtest.h"
 
 #define MB (1024 * 1024)
+
+/* What the client's socket said along the way. */
+struct watch {
+        uint32_t flags_seen;
+        int max_subflows;
+        uint64_t cli_ctr_fastclose_tx, srv_ctr_fastclose_rx;
+        int close_at_us; /* the client aborts at this virtual time (0: never) */
+        int closed;
+        int srv_err;
+};
+
+static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                    uint64_t now)
+{
+        struct watch *w = arg;
+        w->cli_ctr_fastclose_tx = um_counter_get(cli, "MPTcpExtMPFastcloseTx");
+        w->srv_ctr_fastclose_rx = um_counter_get(srv, "MPTcpExtMPFastcloseRx");
+        if (w->closed)
+                return;
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        if (um_getsockopt(cli, cfd, SOL_MPTCP, MPTCP_INFO, &mi, &l) == 0) {
+                w->flags_seen |= mi.mptcpi_flags;
+                if (mi.mptcpi_subflows_total > w->max_subflows)
+                        w->max_subflows = mi.mptcpi_subflows_total;
+        }
+        if (w->close_at_us && now >= (uint64_t)w->close_at_us && sfd >= 0) {
+                struct linger lg = {.l_onoff = 1, .l_linger = 0};
+                um_setsockopt(cli, cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+                um_shutdown(cli, cfd, SHUT_RD); /* keep the harness from reading an error */
+                w->closed = 1;
+                um_close(cli, cfd);
+        }
+}
 
 static void print_paths(const struct um_sim_transfer_cfg *c, const struct um_sim_transfer_result *r)
 {
@@ -22,42 +64,373 @@ static void print_paths(const struct um_sim_transfer_cfg *c, const struct um_sim
                        (unsigned long long)r->path_packets[k][1]);
 }
 
-static void test_one_subflow(void **state)
+static void run_ok(const char *name, struct um_sim_transfer_cfg *c,
+                   struct um_sim_transfer_result *r)
 {
-        (void)state;
-        struct um_sim_transfer_cfg c = {.bytes = 8 * MB,
-                                        .reverse_bytes = 2 * MB,
-                                        .protocol = IPPROTO_MPTCP,
-                                        .path = simtest_path(100, 10)};
-        struct um_sim_transfer_result r;
-        c.pcap = getenv("PCAP");
-        int ok = simtest_transfer("mptcp one subflow", &c, &r);
-        printf("errors %d %d\n", r.client_error, r.server_error);
+        int ok = simtest_transfer(name, c, r);
+        if (c->n_more_paths)
+                print_paths(c, r);
         assert_true(ok);
-        assert_int_equal(r.client_error, 0);
-        assert_int_equal(r.server_error, 0);
+        assert_int_equal(r->client_error, 0);
+        assert_int_equal(r->server_error, 0);
 }
 
-static void test_two_subflows(void **state)
+static void test_one_subflow_both_ways(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 8 * MB,
+                                        .reverse_bytes = 4 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(100, 10),
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        struct um_sim_transfer_result r;
+        run_ok("mptcp 1 subflow, both ways", &c, &r);
+        assert_true(w.flags_seen & MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED);
+        assert_false(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+static void test_two_equal_paths(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 50 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(100, 10),
+                                        .n_more_paths = 1,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        c.more_paths[0] = simtest_path(100, 10);
+        struct um_sim_transfer_result r;
+        run_ok("mptcp 2x100M/10ms, 50 MB", &c, &r);
+        assert_int_equal(w.max_subflows, 2);
+        /* Both paths carried a real share of the data. */
+        assert_true(r.path_packets[0][0] > 50 * MB / 1500 / 4);
+        assert_true(r.path_packets[1][0] > 50 * MB / 1500 / 4);
+        printf("    aggregate goodput %.1f Mbit/s of 200\n", r.goodput_bps / 1e6);
+}
+
+static void test_four_different_paths(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 50 * MB,
+                                        .reverse_bytes = 2 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(40, 5),
+                                        .n_more_paths = 3,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        c.more_paths[0] = simtest_path(20, 30);
+        c.more_paths[1] = simtest_path(10, 50);
+        c.more_paths[2] = simtest_path(30, 15);
+        struct um_sim_transfer_result r;
+        run_ok("mptcp 4 paths 40/20/10/30M", &c, &r);
+        assert_int_equal(w.max_subflows, 4);
+        for (int k = 0; k < 4; k++)
+                assert_true(r.path_packets[k][0] > 1000);
+}
+
+static void test_path_down_and_back(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 40 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(50, 10),
+                                        .n_more_paths = 1};
+        c.more_paths[0] = simtest_path(50, 20);
+        /* The first path dies for 2 s in both directions, then returns. */
+        struct um_emu_outage o = {.start_us = 1000000, .end_us = 3000000};
+        c.path.fwd.outages[0] = c.path.rev.outages[0] = o;
+        c.path.fwd.n_outages = c.path.rev.n_outages = 1;
+        struct um_sim_transfer_result r;
+        run_ok("mptcp path 0 down 1-3 s", &c, &r);
+        /* The data kept flowing on the other path: 40 MB at 50 Mbit/s alone takes 6.7 s. */
+        assert_true(r.seconds < 12.0);
+}
+
+static void test_loss_on_one_path(void **state)
 {
         (void)state;
         struct um_sim_transfer_cfg c = {.bytes = 20 * MB,
+                                        .reverse_bytes = 1 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(50, 10),
+                                        .n_more_paths = 1};
+        c.more_paths[0] = simtest_path(50, 10);
+        c.more_paths[0].fwd.loss = c.more_paths[0].rev.loss = 0.02;
+        struct um_sim_transfer_result r;
+        run_ok("mptcp 2% loss on path 1", &c, &r);
+        assert_true(r.link_drops > 0);
+}
+
+static void test_peer_without_mptcp(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .reverse_bytes = 1 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .server_mptcp_disabled = 1,
+                                        .path = simtest_path(100, 10),
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        struct um_sim_transfer_result r;
+        run_ok("mptcp -> server without", &c, &r);
+        assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* ---- middleboxes ---- */
+
+struct tcp_view {
+        uint8_t *ip, *tcp, *opt, *payload;
+        unsigned iphl, optlen, plen, total;
+        uint8_t flags;
+};
+
+static int view(uint8_t *pkt, uint32_t len, struct tcp_view *v)
+{
+        if (len < 40 || (pkt[0] >> 4) != 4 || pkt[9] != 6)
+                return -1;
+        v->ip = pkt;
+        v->iphl = (pkt[0] & 15u) * 4;
+        v->tcp = pkt + v->iphl;
+        unsigned doff = (v->tcp[12] >> 4) * 4u;
+        v->opt = v->tcp + 20;
+        v->optlen = doff - 20;
+        v->payload = v->tcp + doff;
+        v->total = len;
+        v->plen = len - v->iphl - doff;
+        v->flags = v->tcp[13];
+        return 0;
+}
+
+static void fix_tcp_checksum(struct tcp_view *v)
+{
+        struct um_addr s = {.family = AF_INET}, d = {.family = AF_INET};
+        memcpy(s.b, v->ip + 12, 4);
+        memcpy(d.b, v->ip + 16, 4);
+        uint32_t tl = v->total - v->iphl;
+        v->tcp[16] = v->tcp[17] = 0;
+        uint16_t c = um_csum_fold(um_csum_add(um_csum_pseudo(&s, &d, 6, tl), v->tcp, tl));
+        memcpy(v->tcp + 16, &c, 2);
+}
+
+/* Overwrites every kind-30 option with NOPs. Returns how many were removed. */
+static int strip_mptcp(struct tcp_view *v)
+{
+        int n = 0;
+        for (unsigned i = 0; i < v->optlen;) {
+                uint8_t k = v->opt[i];
+                if (k == 0)
+                        break;
+                if (k == 1) {
+                        i++;
+                        continue;
+                }
+                if (i + 1 >= v->optlen || v->opt[i + 1] < 2)
+                        break;
+                unsigned l = v->opt[i + 1];
+                if (k == 30) {
+                        memset(v->opt + i, 1, l);
+                        n++;
+                }
+                i += l;
+        }
+        if (n)
+                fix_tcp_checksum(v);
+        return n;
+}
+
+struct strip_cfg {
+        int dir;      /* direction to act on */
+        int syn_only; /* only SYN segments (the SYN/ACK) */
+        int skip_syn; /* everything but SYN segments (third ACK and data) */
+        int stripped;
+};
+
+static int strip_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        struct strip_cfg *s = arg;
+        struct tcp_view v;
+        if (dir != s->dir || view(pkt, *len, &v) < 0)
+                return 1;
+        int syn = v.flags & 0x02;
+        if ((s->syn_only && !syn) || (s->skip_syn && syn))
+                return 1;
+        s->stripped += strip_mptcp(&v);
+        return 1;
+}
+
+static void test_mp_capable_stripped_from_synack(void **state)
+{
+        (void)state;
+        struct strip_cfg s = {.dir = 1, .syn_only = 1};
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .reverse_bytes = 1 * MB,
                                         .protocol = IPPROTO_MPTCP,
                                         .path = simtest_path(100, 10),
-                                        .n_more_paths = 1};
-        c.more_paths[0] = simtest_path(100, 10);
+                                        .middlebox = strip_box,
+                                        .middlebox_arg = &s,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
         struct um_sim_transfer_result r;
-        assert_true(simtest_transfer("mptcp two subflows", &c, &r));
-        print_paths(&c, &r);
-        assert_true(r.path_packets[1][0] > 1000);
-        assert_true(r.path_packets[0][0] > 1000);
+        run_ok("MP_CAPABLE stripped: SYN/ACK", &c, &r);
+        assert_true(s.stripped >= 1);
+        assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+static void test_mp_capable_stripped_from_third_ack_and_data(void **state)
+{
+        (void)state;
+        struct strip_cfg s = {.dir = 0, .skip_syn = 1};
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .reverse_bytes = 1 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(100, 10),
+                                        .middlebox = strip_box,
+                                        .middlebox_arg = &s,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        struct um_sim_transfer_result r;
+        run_ok("MP_CAPABLE stripped: ACK+data", &c, &r);
+        assert_true(s.stripped >= 1);
+        assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* Flips one payload byte of the n-th data segment client->server, fixing the TCP checksum
+ * as a rewriting middlebox would: only the DSS checksum can notice. */
+struct rewrite_cfg {
+        int countdown, done;
+};
+
+static int rewrite_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        struct rewrite_cfg *rw = arg;
+        struct tcp_view v;
+        if (dir != 0 || rw->done || view(pkt, *len, &v) < 0 || v.plen < 100)
+                return 1;
+        if (--rw->countdown > 0)
+                return 1;
+        v.payload[50] ^= 0x5a;
+        fix_tcp_checksum(&v);
+        rw->done = 1;
+        return 1;
+}
+
+static void test_payload_rewritten_with_checksums(void **state)
+{
+        (void)state;
+        struct rewrite_cfg rw = {.countdown = 300};
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .checksum = 1,
+                                        .path = simtest_path(50, 10),
+                                        .middlebox = rewrite_box,
+                                        .middlebox_arg = &rw,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        struct um_sim_transfer_result r;
+        /* One subflow: MP_FAIL, the infinite mapping, and plain TCP from there on. */
+        run_ok("payload rewritten, checksums", &c, &r);
+        assert_true(rw.done);
+        assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* Corrupts the HMAC of every MP_JOIN third ACK (the 24-byte form). */
+static int bad_join_hmac_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        int *hits = arg;
+        struct tcp_view v;
+        if (dir != 0 || view(pkt, *len, &v) < 0)
+                return 1;
+        for (unsigned i = 0; i + 1 < v.optlen;) {
+                uint8_t k = v.opt[i];
+                if (k == 0)
+                        break;
+                if (k == 1) {
+                        i++;
+                        continue;
+                }
+                unsigned l = v.opt[i + 1];
+                if (l < 2)
+                        break;
+                if (k == 30 && l == 24 && (v.opt[i + 2] >> 4) == 1) {
+                        v.opt[i + 10] ^= 0xff;
+                        fix_tcp_checksum(&v);
+                        (*hits)++;
+                }
+                i += l;
+        }
+        return 1;
+}
+
+static void test_join_with_bad_hmac_refused(void **state)
+{
+        (void)state;
+        int hits = 0;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(50, 10),
+                                        .n_more_paths = 1,
+                                        .middlebox = bad_join_hmac_box,
+                                        .middlebox_arg = &hits,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        c.more_paths[0] = simtest_path(50, 10);
+        struct um_sim_transfer_result r;
+        run_ok("join with a bad HMAC", &c, &r);
+        assert_true(hits >= 1);
+        /* The join was refused by a reset; the data all went over the first path. */
+        assert_true(r.path_packets[1][0] < 20);
+        assert_true(r.path_packets[0][0] > 4 * MB / 1500);
+}
+
+static void test_fastclose(void **state)
+{
+        (void)state;
+        struct watch w = {.close_at_us = 500000};
+        struct um_sim_transfer_cfg c = {.bytes = 20 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(50, 10),
+                                        .on_step = on_step,
+                                        .step_arg = &w,
+                                        .time_limit_us = 5000000};
+        struct um_sim_transfer_result r;
+        simtest_transfer("client aborts (fastclose)", &c, &r);
+        assert_true(w.closed);
+        /* The server learnt of the abort at once, from MP_FASTCLOSE. */
+        printf("    fastclose: %llu sent, %llu received\n",
+               (unsigned long long)w.cli_ctr_fastclose_tx,
+               (unsigned long long)w.srv_ctr_fastclose_rx);
+        assert_true(w.cli_ctr_fastclose_tx >= 1);
+        assert_true(w.srv_ctr_fastclose_rx >= 1);
+        assert_false(r.completed);
+        assert_true(r.seconds < 1.0);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_one_subflow),
-            cmocka_unit_test(test_two_subflows),
+            cmocka_unit_test(test_one_subflow_both_ways),
+            cmocka_unit_test(test_two_equal_paths),
+            cmocka_unit_test(test_four_different_paths),
+            cmocka_unit_test(test_path_down_and_back),
+            cmocka_unit_test(test_loss_on_one_path),
+            cmocka_unit_test(test_peer_without_mptcp),
+            cmocka_unit_test(test_mp_capable_stripped_from_synack),
+            cmocka_unit_test(test_mp_capable_stripped_from_third_ack_and_data),
+            cmocka_unit_test(test_payload_rewritten_with_checksums),
+            cmocka_unit_test(test_join_with_bad_hmac_refused),
+            cmocka_unit_test(test_fastclose),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
