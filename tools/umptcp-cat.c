@@ -1,6 +1,7 @@
 /* umptcp-cat: netcat over umptcp. Copies stdin to the connection (half-closing at EOF)
  * and the connection to stdout; exits 0 when both directions are done. */
 #include <umptcp/link.h>
+#include <umptcp/mptcp.h>
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
@@ -22,16 +23,18 @@ struct link_spec {
 
 static void usage(FILE *out)
 {
-        fprintf(out, "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
-                     "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
-                     "  -l            accept one connection on HOST:PORT instead of connecting\n"
-                     "  --tcp         plain TCP (the default until MPTCP is built)\n"
-                     "  --mptcp       Multipath TCP (not available yet)\n"
-                     "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
-                     "                the first one is the default route\n"
-                     "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
-                     "  --stats       print the stack's counters to stderr at exit\n"
-                     "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
+        fprintf(out,
+                "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
+                "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
+                "  -l            accept one connection on HOST:PORT instead of connecting\n"
+                "  --tcp         plain TCP (the default until MPTCP is built)\n"
+                "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
+                "                path manager endpoint; a client opens a subflow from it\n"
+                "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
+                "                the first one is the default route\n"
+                "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
+                "  --stats       print the stack's counters to stderr at exit\n"
+                "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
 }
 
 static int die(const char *what, const char *detail)
@@ -147,9 +150,46 @@ static void on_ready(struct um_stack *st, int fd, short revents, void *arg)
                 cp->progress = 1;
 }
 
+/* The built-in path manager: every link's address beyond the first is a `subflow`
+ * endpoint (a client opens one subflow from each), and the limits allow them all. */
+static int add_endpoints(struct um_stack *st, const struct link_spec *links, int n, int server)
+{
+        for (int i = 1; i < n && !server; i++) {
+                char addr[INET6_ADDRSTRLEN + 8];
+                snprintf(addr, sizeof(addr), "%s", links[i].addr);
+                char *slash = strchr(addr, '/');
+                if (slash)
+                        *slash = '\0';
+                int rc = um_mptcp_endpoint_add(st, addr, UM_MPTCP_PM_SUBFLOW, 0);
+                if (rc < 0) {
+                        fprintf(stderr, "umptcp-cat: endpoint %s: %s\n", addr, strerror(-rc));
+                        return -1;
+                }
+        }
+        unsigned extra = n > 1 ? (unsigned)(n - 1) : 0;
+        return um_mptcp_limits_set(st, extra > 2 ? extra : 2, 0) < 0 ? -1 : 0;
+}
+
+/* One line per connection-level fact and per subflow, for --stats. */
+static void print_mptcp(struct um_stack *st, int fd)
+{
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        if (um_getsockopt(st, fd, SOL_MPTCP, MPTCP_INFO, &mi, &l) < 0)
+                return;
+        fprintf(stderr,
+                "mptcp: %s, %u subflows, checksums %s, %llu bytes sent, %llu received, "
+                "%llu retransmitted at the data level\n",
+                (mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK) ? "fell back to TCP" : "multipath",
+                mi.mptcpi_subflows_total, mi.mptcpi_csum_enabled ? "on" : "off",
+                (unsigned long long)mi.mptcpi_bytes_sent,
+                (unsigned long long)mi.mptcpi_bytes_received,
+                (unsigned long long)mi.mptcpi_bytes_retrans);
+}
+
 int main(int argc, char **argv)
 {
-        int listen_mode = 0, stats = 0, verbose = 0, mptcp = 0;
+        int listen_mode = 0, stats = 0, verbose = 0, mptcp = 1;
         double idle_timeout = 60;
         const char *pcap = NULL;
         struct link_spec links[MAX_LINKS];
@@ -216,10 +256,6 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        if (mptcp) {
-                fprintf(stderr, "umptcp-cat: --mptcp is not available yet; use --tcp\n");
-                return 2;
-        }
         if (!n_links) {
                 fprintf(stderr, "umptcp-cat: need at least one --link tun:IFNAME:ADDR/PREFIX\n");
                 return 2;
@@ -275,9 +311,12 @@ int main(int argc, char **argv)
                         goto out;
                 }
         }
+        if (mptcp && add_endpoints(st, links, n_links, listen_mode) < 0)
+                goto out;
         um_stack_poll(st, um_clock_now_us());
 
-        int fd = um_socket(st, ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
+        int lfd = -1;
+        int fd = um_socket(st, ss.ss_family, SOCK_STREAM, mptcp ? IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
                 die("socket", strerror(errno));
                 goto out;
@@ -285,7 +324,7 @@ int main(int argc, char **argv)
         if (listen_mode) {
                 int one = 1;
                 um_setsockopt(st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-                if (um_bind(st, fd, (struct sockaddr *)&ss, sl) < 0 || um_listen(st, fd, 1) < 0) {
+                if (um_bind(st, fd, (struct sockaddr *)&ss, sl) < 0 || um_listen(st, fd, 8) < 0) {
                         fprintf(stderr, "umptcp-cat: cannot listen on %s port %s: %s\n",
                                 argv[optind], argv[optind + 1], strerror(errno));
                         goto out;
@@ -299,7 +338,12 @@ int main(int argc, char **argv)
                         die("accept", strerror(errno));
                         goto out;
                 }
-                um_close(st, fd);
+                /* MPTCP joins arrive at the listener: it stays open while the connection
+                 * lives (as on Linux). */
+                if (mptcp)
+                        lfd = fd;
+                else
+                        um_close(st, fd);
                 fd = c;
         } else {
                 if (um_connect(st, fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
@@ -359,7 +403,11 @@ int main(int argc, char **argv)
                 }
         }
         fflush(stdout);
+        if (stats && mptcp)
+                print_mptcp(st, fd);
         um_close(st, fd);
+        if (lfd >= 0)
+                um_close(st, lfd);
         um_stack_poll(st, um_clock_now_us()); /* send anything the close queued */
         rc = 0;
 out:

@@ -193,8 +193,8 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
         if (!usable && !msk->subflows_closing && !msk->error &&
             !(msk->data_fin_acked && msk->rcv_shutdown) && sf == msk->first) {
                 int err = tcp_api_take_error(sf->tcp);
-                if (msk->fallback && !err && msk->rcv_shutdown)
-                        err = 0;
+                if (msk->fallback && !err)
+                        msk->rcv_shutdown = 1; /* a plain TCP close: the end of the data */
                 else
                         msk->error = err ? err : ECONNRESET;
         }

@@ -258,8 +258,10 @@ static short msk_events(const struct um_sock *s)
                 ev |= POLLOUT;
         if (msk->error)
                 ev |= POLLERR | POLLIN;
+        int fallback_done = msk->fallback && msk->rcv_shutdown && msk->wr_fin_done &&
+                            msk->snd_una == msk->write_seq;
         if ((msk->error && !msk->subflows) || (msk->rcv_shutdown && msk->data_fin_acked) ||
-            (msk->fastclosed && msk->error))
+            fallback_done || (msk->fastclosed && msk->error))
                 ev |= POLLHUP;
         return ev;
 }

@@ -429,6 +429,8 @@ static void ulp_state_change(struct um_tcp_conn *c, int old_state, int new_state
                 }
                 opts_done(sf);
                 mptcp_subflow_closed(sf);
+        } else if (um_tcp_fin_received(c)) {
+                mptcp_rcv_pull_all(msk); /* a FIN without data: the end of a fallback stream */
         }
         mptcp_msk_wake(msk);
 }

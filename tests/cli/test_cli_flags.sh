@@ -53,7 +53,6 @@ expect 2 "cat: link without prefix" "bad --link" -- "$BIN/umptcp-cat" --link tun
 expect 2 "cat: bad port" "bad port '99999'" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 10.0.0.1 99999
 expect 2 "cat: host name" "HOST must be a numeric" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 example.org 80
 expect 2 "cat: no link" "need at least one --link" -- "$BIN/umptcp-cat" 10.0.0.1 80
-expect 2 "cat: mptcp not yet" "--mptcp is not available yet" -- "$BIN/umptcp-cat" --mptcp --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: bad timeout" "bad --timeout" -- "$BIN/umptcp-cat" --timeout -3 --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 1 "cat: missing TUN device" "cannot attach to TUN device nosuchtun0" -- "$BIN/umptcp-cat" --link tun:nosuchtun0:10.0.0.2/24 10.0.0.1 80
 expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# umptcp MPTCP <-> the Linux kernel's MPTCP over two TUN paths, in a private namespace:
+#   1. umptcp client -> kernel server (umptcp opens a subflow from its second address);
+#   2. kernel client -> umptcp server (an `ip mptcp endpoint ... subflow` on the second path);
+#   3. case 1 again with net.mptcp.checksum_enabled=1;
+#   4. umptcp MPTCP client -> kernel plain-TCP server (fallback);
+#   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE.
+# Transfers are verified by SHA-256; captures of both paths must show data on both subflows
+# and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
+source "$(dirname "$0")/lib.sh"
+interop_setup mptcp
+BYTES=${BYTES:-20971520}
+echo "seed $SEED, $BYTES bytes per transfer"
+make_payload "$WORK/send.bin" "$BYTES"
+
+# The second path: um1, kernel 10.1.2.1, umptcp 10.1.2.2.
+in_ns ip tuntap add dev um1 mode tun
+in_ns ip addr add 10.1.2.1/24 dev um1
+in_ns ip link set um1 up
+in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
+# The kernel's own subflow from 10.1.2.1 leaves through um1 even towards 10.1.1.2.
+in_ns ip rule add from 10.1.2.1 table 102
+in_ns ip route add 10.1.1.0/24 dev um1 table 102
+LINKS=(--link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24)
+
+kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort): a kernel listener writing what it gets
+  in_ns python3 - "$1" "$2" "$3" <<'PY' &
+import socket, struct, sys
+port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+proto = 0 if mode == "tcp" else 262
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.1.1.1", port))
+s.listen(1)
+c, _ = s.accept()
+got = 0
+with open(out, "wb") as f:
+    while True:
+        d = c.recv(1 << 16)
+        if not d:
+            break
+        f.write(d)
+        got += len(d)
+        if mode == "abort" and got > (4 << 20):
+            # Close with unread data and SO_LINGER 0: the kernel sends MP_FASTCLOSE.
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+            sys.exit(0)
+c.close()
+PY
+  PIDS+=($!)
+}
+
+capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints data packets
+  local pcap=$1 bad
+  [ -s "$pcap" ] || fail "capture $pcap is empty"
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission)' \
+          -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
+  if [ -n "$bad" ]; then
+    echo "$bad" | head -20 >&2
+    fail "tshark's MPTCP analysis reports problems in $pcap"
+  fi
+  tshark -r "$pcap" -Y "tcp.len > 0 && mptcp" 2>/dev/null | wc -l
+}
+
+both_paths_carried() { # PREFIX MIN: the two captures each hold at least MIN data packets
+  local n0 n1
+  n0=$(capture_check "$1")
+  n1=$(capture_check "$1.1")
+  echo "data packets: path 1 $n0, path 2 $n1"
+  [ "$n0" -ge "$2" ] || fail "path 1 carried only $n0 data packets"
+  [ "$n1" -ge "$2" ] || fail "path 2 carried only $n1 data packets"
+}
+
+case_client() { # TAG PORT
+  local tag=$1 port=$2
+  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp
+  wait_port "$port"
+  in_ns timeout 120 "$BIN/umptcp-cat" --stats "${LINKS[@]}" --pcap "$WORK/$tag.pcap" \
+    10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $?"; }
+  wait "${PIDS[-1]}" || fail "kernel server ($tag) failed"
+  grep '^mptcp:' "$WORK/$tag.stats"
+  grep -q '^mptcp: multipath, 2 subflows' "$WORK/$tag.stats" || fail "$tag: not two MPTCP subflows"
+  same_hash "$WORK/send.bin" "$WORK/recv-$tag.bin"
+  both_paths_carried "$WORK/$tag.pcap" 100
+}
+
+echo "== 1. umptcp client -> kernel MPTCP server, two paths"
+case_client client 6001
+
+echo "== 2. kernel MPTCP client -> umptcp server, two paths"
+in_ns ip mptcp endpoint add 10.1.2.1 dev um1 subflow
+in_ns timeout 120 "$BIN/umptcp-cat" -l --stats "${LINKS[@]}" --pcap "$WORK/server.pcap" \
+  10.1.1.2 6002 > "$WORK/srecv.bin" < /dev/null 2> "$WORK/server.stats" &
+UPID=$!
+PIDS+=($UPID)
+sleep 0.5
+in_ns timeout 120 python3 - "$WORK/send.bin" <<'PY' || fail "kernel MPTCP client failed"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect(("10.1.1.2", 6002))
+with open(sys.argv[1], "rb") as f:
+    while True:
+        d = f.read(1 << 16)
+        if not d:
+            break
+        s.sendall(d)
+s.shutdown(socket.SHUT_WR)
+while s.recv(1 << 16):
+    pass
+s.close()
+PY
+wait "$UPID" || { cat "$WORK/server.stats"; fail "umptcp-cat server exited with an error"; }
+grep '^mptcp:' "$WORK/server.stats"
+grep -q '^mptcp: multipath' "$WORK/server.stats" || fail "server: not MPTCP"
+same_hash "$WORK/send.bin" "$WORK/srecv.bin"
+capture_check "$WORK/server.pcap" >/dev/null
+# Known gap (issue 3 stays open): the kernel resets its join after umptcp's SYN/ACK
+# (MP_TCPRST "MPTCP-specific error"); the kernel's counters are printed for the record.
+joins=$(grep -c . < <(tshark -r "$WORK/server.pcap.1" -Y 'tcp.len > 0' 2>/dev/null) || true)
+echo "NOTE: data packets on the kernel's joined subflow: $joins"
+in_ns nstat -az | grep -E "MPTcpExtMPJoin.*[1-9]|MPTcpExtMPRst.*[1-9]" || true
+in_ns ip mptcp endpoint flush
+
+echo "== 3. as 1, with net.mptcp.checksum_enabled=1"
+in_ns sysctl -q net.mptcp.checksum_enabled=1
+case_client csum 6003
+grep -q 'checksums on' "$WORK/csum.stats" || fail "checksums were not negotiated"
+in_ns sysctl -q net.mptcp.checksum_enabled=0
+
+echo "== 4. umptcp MPTCP client -> kernel plain TCP server (fallback)"
+kernel_server 6004 "$WORK/recv-tcp.bin" tcp
+wait_port 6004
+in_ns timeout 120 "$BIN/umptcp-cat" --stats "${LINKS[@]}" 10.1.1.1 6004 < "$WORK/send.bin" \
+  2> "$WORK/fallback.stats" || { cat "$WORK/fallback.stats"; fail "umptcp-cat (fallback) exited $?"; }
+wait "${PIDS[-1]}" || fail "kernel TCP server failed"
+grep '^mptcp:' "$WORK/fallback.stats"
+grep -q 'fell back to TCP' "$WORK/fallback.stats" || fail "no fallback reported"
+same_hash "$WORK/send.bin" "$WORK/recv-tcp.bin"
+
+echo "== 5. the kernel aborts: MP_FASTCLOSE"
+kernel_server 6005 "$WORK/recv-abort.bin" abort
+wait_port 6005
+set +e
+in_ns timeout 60 "$BIN/umptcp-cat" --stats "${LINKS[@]}" 10.1.1.1 6005 < "$WORK/send.bin" 2> "$WORK/abort.stats"
+rc=$?
+set -e
+wait "${PIDS[-1]}" || true
+grep -E 'MPTcpExtMPFastcloseRx|Connection reset' "$WORK/abort.stats" || true
+[ "$rc" -ne 0 ] || fail "umptcp-cat did not see the abort"
+grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort.stats" || fail "no MP_FASTCLOSE received"
+echo "5 passed, 0 failed"
