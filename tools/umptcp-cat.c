@@ -155,7 +155,7 @@ static void on_ready(struct um_stack *st, int fd, short revents, void *arg)
 static int add_endpoints(struct um_stack *st, const struct link_spec *links, int n, int server)
 {
         for (int i = 1; i < n && !server; i++) {
-                char addr[INET6_ADDRSTRLEN + 8];
+                char addr[sizeof(links[i].addr)];
                 snprintf(addr, sizeof(addr), "%s", links[i].addr);
                 char *slash = strchr(addr, '/');
                 if (slash)
