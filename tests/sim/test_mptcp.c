@@ -217,11 +217,10 @@ static void fix_tcp_checksum(struct tcp_view *v)
         memcpy(v->tcp + 16, &c, 2);
 }
 
-/* Overwrites every kind-30 option with NOPs. Returns how many were removed. */
-static int strip_mptcp(struct tcp_view *v)
+/* The next kind-30 option at or after *at (its offset), or -1. */
+static int next_mptcp_option(const struct tcp_view *v, unsigned *at)
 {
-        int n = 0;
-        for (unsigned i = 0; i < v->optlen;) {
+        for (unsigned i = *at; i < v->optlen;) {
                 uint8_t k = v->opt[i];
                 if (k == 0)
                         break;
@@ -231,12 +230,22 @@ static int strip_mptcp(struct tcp_view *v)
                 }
                 if (i + 1 >= v->optlen || v->opt[i + 1] < 2)
                         break;
-                unsigned l = v->opt[i + 1];
-                if (k == 30) {
-                        memset(v->opt + i, 1, l);
-                        n++;
-                }
-                i += l;
+                *at = i + v->opt[i + 1];
+                if (k == 30)
+                        return (int)i;
+                i = *at;
+        }
+        return -1;
+}
+
+/* Overwrites every kind-30 option with NOPs. Returns how many were removed. */
+static int strip_mptcp(struct tcp_view *v)
+{
+        int n = 0, i;
+        unsigned at = 0;
+        while ((i = next_mptcp_option(v, &at)) >= 0) {
+                memset(v->opt + i, 1, v->opt[i + 1]);
+                n++;
         }
         if (n)
                 fix_tcp_checksum(v);
@@ -351,24 +360,14 @@ static int bad_join_hmac_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, ui
         struct tcp_view v;
         if (dir != 0 || view(pkt, *len, &v) < 0)
                 return 1;
-        for (unsigned i = 0; i + 1 < v.optlen;) {
-                uint8_t k = v.opt[i];
-                if (k == 0)
-                        break;
-                if (k == 1) {
-                        i++;
-                        continue;
-                }
-                unsigned l = v.opt[i + 1];
-                if (l < 2)
-                        break;
-                if (k == 30 && l == 24 && (v.opt[i + 2] >> 4) == 1) {
+        int i;
+        unsigned at = 0;
+        while ((i = next_mptcp_option(&v, &at)) >= 0)
+                if (v.opt[i + 1] == 24 && (v.opt[i + 2] >> 4) == 1) {
                         v.opt[i + 10] ^= 0xff;
                         fix_tcp_checksum(&v);
                         (*hits)++;
                 }
-                i += l;
-        }
         return 1;
 }
 
