@@ -18,6 +18,7 @@ in_ns ip tuntap add dev um1 mode tun
 in_ns ip addr add 10.1.2.1/24 dev um1
 in_ns ip link set um1 up
 in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
+sleep 0.5 # let the new device settle (IPv6 router solicitations and the like)
 # The kernel's own subflow from 10.1.2.1 leaves through um1 even towards 10.1.1.2.
 in_ns ip rule add from 10.1.2.1 table 102
 in_ns ip route add 10.1.1.0/24 dev um1 table 102
@@ -33,6 +34,11 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.1.1.1", port))
 s.listen(1)
 c, _ = s.accept()
+if mode == "mptcp":
+    # Read nothing for a while: the connection then outlives a join whose first SYN is
+    # lost while a fresh TUN device settles, so both subflows get to carry data.
+    import time
+    time.sleep(1.5)
 got = 0
 with open(out, "wb") as f:
     while True:
