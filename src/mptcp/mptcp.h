@@ -60,7 +60,7 @@ struct mptcp_subflow {
         uint8_t fully_established : 1; /* MPC: the peer showed it has our key */
         uint8_t join_acked : 1;        /* active join: the peer acknowledged our third ACK */
         uint8_t backup : 1, peer_backup : 1;
-        uint8_t stale : 1, closing : 1, reinjected : 1, send_data_fin : 1, send_fastclose : 1;
+        uint8_t stale : 1, closing : 1, send_data_fin : 1, send_fastclose : 1;
         uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
         uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1;
         /* After fallback: the one mapping that covers everything from here on. */
@@ -132,7 +132,7 @@ struct mptcp_sock {
         int error;
         uint8_t fallback : 1, csum : 1, remote_key_known : 1, token_registered : 1;
         uint8_t orphan : 1, snd_shutdown : 1, rcv_shutdown : 1, data_fin_acked : 1;
-        uint8_t fastclosed : 1, subflows_closing : 1, in_input : 1, nodelay : 1;
+        uint8_t fastclosed : 1, subflows_closing : 1, nodelay : 1;
         uint8_t linger_zero : 1, dss_seen : 1, data_fin_sent : 1, rd_shut : 1;
         uint8_t pm_done : 1, wr_fin_done : 1;
         struct um_tcp_conn *pending; /* bound, not yet connected or listening */
@@ -153,7 +153,6 @@ struct mptcp_sock {
         struct um_ring rcv;
         uint64_t rcv_nxt, rcv_fin_seq;
         uint8_t rcv_fin_known;
-        uint32_t rcv_wnd_sent;
         struct um_ranges ooo;
         uint8_t *scratch; /* one mapping's bytes, for checksums and copies */
         /* Data-level retransmission timer (RFC 8684 §3.3.6). */
@@ -210,7 +209,6 @@ void mptcp_subflow_acked(struct mptcp_subflow *sf);
 void mptcp_reinject_subflow(struct mptcp_subflow *sf);
 void mptcp_rtx_arm(struct mptcp_sock *msk);
 void mptcp_send_data_fin(struct mptcp_sock *msk);
-uint32_t mptcp_subflow_unacked_maps(const struct mptcp_subflow *sf);
 
 /* mptcp_recv.c: data level, receiving */
 int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *m);

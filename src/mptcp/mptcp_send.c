@@ -66,11 +66,6 @@ static struct mptcp_map *tx_find(struct mptcp_subflow *sf, uint32_t seq)
         return NULL;
 }
 
-uint32_t mptcp_subflow_unacked_maps(const struct mptcp_subflow *sf)
-{
-        return sf->tx_n;
-}
-
 static void tx_prune(struct mptcp_subflow *sf)
 {
         uint32_t una = um_tcp_snd_una(sf->tcp);
@@ -362,7 +357,6 @@ void mptcp_reinject_subflow(struct mptcp_subflow *sf)
                 msk->reinject[msk->n_reinject][1] = e;
                 msk->n_reinject++;
         }
-        sf->reinjected = 1;
 }
 
 /* RFC 8684 §3.7: the peer saw a checksum fail on our data. With one subflow the connection

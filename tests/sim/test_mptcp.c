@@ -273,10 +273,9 @@ static int strip_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t c
         return 1;
 }
 
-static void test_mp_capable_stripped_from_synack(void **state)
+/* A transfer through a middlebox that strips MP_CAPABLE: it must fall back and verify. */
+static void run_stripped(const char *name, struct strip_cfg s)
 {
-        (void)state;
-        struct strip_cfg s = {.dir = 1, .syn_only = 1};
         struct watch w = {0};
         struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
                                         .reverse_bytes = 1 * MB,
@@ -287,28 +286,21 @@ static void test_mp_capable_stripped_from_synack(void **state)
                                         .on_step = on_step,
                                         .step_arg = &w};
         struct um_sim_transfer_result r;
-        run_ok("MP_CAPABLE stripped: SYN/ACK", &c, &r);
+        run_ok(name, &c, &r);
         assert_true(s.stripped >= 1);
         assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+static void test_mp_capable_stripped_from_synack(void **state)
+{
+        (void)state;
+        run_stripped("MP_CAPABLE stripped: SYN/ACK", (struct strip_cfg){.dir = 1, .syn_only = 1});
 }
 
 static void test_mp_capable_stripped_from_third_ack_and_data(void **state)
 {
         (void)state;
-        struct strip_cfg s = {.dir = 0, .skip_syn = 1};
-        struct watch w = {0};
-        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
-                                        .reverse_bytes = 1 * MB,
-                                        .protocol = IPPROTO_MPTCP,
-                                        .path = simtest_path(100, 10),
-                                        .middlebox = strip_box,
-                                        .middlebox_arg = &s,
-                                        .on_step = on_step,
-                                        .step_arg = &w};
-        struct um_sim_transfer_result r;
-        run_ok("MP_CAPABLE stripped: ACK+data", &c, &r);
-        assert_true(s.stripped >= 1);
-        assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+        run_stripped("MP_CAPABLE stripped: ACK+data", (struct strip_cfg){.dir = 0, .skip_syn = 1});
 }
 
 /* Flips one payload byte of the n-th data segment client->server, fixing the TCP checksum
