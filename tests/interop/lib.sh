@@ -48,9 +48,9 @@ in_ns() {
   ip netns exec "$NS" "$@"
 }
 
-make_payload() { # FILE BYTES: deterministic bytes from the seed
+make_payload() { # FILE BYTES [SALT]: deterministic bytes from the seed (plus SALT)
   local file=$1 bytes=$2
-  python3 - "$file" "$bytes" "$SEED" <<'PY'
+  python3 - "$file" "$bytes" "$((SEED + ${3:-0}))" <<'PY'
 import random, sys
 path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 r = random.Random(seed)
