@@ -1,5 +1,7 @@
-/* umptcp-sim: two stacks over an emulated path in virtual time; transfers N bytes,
- * verifies them by SHA-256, prints goodput, retransmissions and a per-second timeline. */
+/* umptcp-sim: two stacks over emulated paths in virtual time; transfers N bytes over TCP
+ * or MPTCP, verifies them by SHA-256, prints goodput, retransmissions and a per-second
+ * timeline (per path with MPTCP). */
+#include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 
 #include <errno.h>
@@ -29,6 +31,10 @@ static void usage(FILE *out)
                 "  --read-pause S     the receiver reads nothing for the first S seconds\n"
                 "  --time-limit S     give up after S seconds of virtual time (default 600)\n"
                 "  --ipv6             use IPv6 addresses\n"
+                "  --mptcp            Multipath TCP (IPPROTO_MPTCP) instead of TCP\n"
+                "  --path M,D[,L[,A-B]]  with --mptcp: one more path (up to 3) of M Mbit/s,\n"
+                "                     D ms one way, loss L, cut from A to B seconds; the options\n"
+                "                     above describe the first path\n"
                 "  --seed N           random seed (printed; default 1)\n"
                 "  --pcap FILE        capture of the client's link\n"
                 "  --scenario FILE    read options from FILE (one 'option value' per line)\n"
@@ -67,6 +73,28 @@ static int parse_double(const char *s, double *out, double lo, double hi)
         return 0;
 }
 
+/* --path M,D[,L[,A-B]] */
+static int parse_path(struct um_sim_transfer_cfg *c, const char *arg)
+{
+        double mbit, ms, loss = 0, a = 0, b = 0;
+        char tail;
+        int n = sscanf(arg, "%lf,%lf,%lf,%lf-%lf%c", &mbit, &ms, &loss, &a, &b, &tail);
+        if ((n != 2 && n != 3 && n != 5) || c->n_more_paths == 3 || mbit < 0 || mbit > 100000 ||
+            ms < 0 || ms > 10000 || loss < 0 || loss > 1 || (n == 5 && b <= a) || a < 0)
+                return -1;
+        struct um_sim_path *p = &c->more_paths[c->n_more_paths++];
+        memset(p, 0, sizeof(*p));
+        p->fwd.rate_bps = p->rev.rate_bps = (uint64_t)(mbit * 1e6);
+        p->fwd.delay_us = p->rev.delay_us = (uint64_t)(ms * 1000);
+        p->fwd.loss = p->rev.loss = loss;
+        if (n == 5) {
+                struct um_emu_outage out = {(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
+                p->fwd.outages[p->fwd.n_outages++] = out;
+                p->rev.outages[p->rev.n_outages++] = out;
+        }
+        return 0;
+}
+
 struct opts {
         struct um_sim_transfer_cfg cfg;
         double rate, delay, jitter;
@@ -97,6 +125,8 @@ enum {
         O_SNDBUF,
         O_RCVBUF,
         O_PAUSE,
+        O_MPTCP,
+        O_PATH,
         O_LIMIT,
 };
 
@@ -118,6 +148,8 @@ static const struct option longopts[] = {
     {"read-pause", required_argument, 0, O_PAUSE},
     {"time-limit", required_argument, 0, O_LIMIT},
     {"ipv6", no_argument, 0, O_IPV6},
+    {"mptcp", no_argument, 0, O_MPTCP},
+    {"path", required_argument, 0, O_PATH},
     {"seed", required_argument, 0, O_SEED},
     {"pcap", required_argument, 0, O_PCAP},
     {"scenario", required_argument, 0, O_SCENARIO},
@@ -230,6 +262,11 @@ static int apply(struct opts *o, int id, const char *arg)
         case O_IPV6:
                 c->ipv6 = 1;
                 return 0;
+        case O_MPTCP:
+                c->protocol = IPPROTO_MPTCP;
+                return 0;
+        case O_PATH:
+                return parse_path(c, arg);
         case O_SNDBUF:
         case O_RCVBUF:
                 if (parse_size(arg, &n) || n < 1024 || n > (1u << 30))
@@ -288,15 +325,17 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if (id == O_DEMO) {
-                        printf("demo: 20 MB over 50 Mbit/s, 20 ms each way, 0.2%% random loss both "
-                               "ways,\n"
-                               "      the path cut from t=3 s to t=5 s, CUBIC; watch slow start,\n"
-                               "      loss recovery, RTO backoff during the cut and the return\n");
-                        apply(&o, O_BYTES, "20M");
+                        printf("demo: MPTCP, 60 MB over two paths: 50 Mbit/s 10 ms one way, and\n"
+                               "      20 Mbit/s 30 ms with 0.1%% loss. The first path is cut from\n"
+                               "      t=3 s to t=5 s: its data goes again on the second, which\n"
+                               "      carries everything until a retransmission probe finds the\n"
+                               "      first path back; then both share again. Every byte verified\n");
+                        apply(&o, O_MPTCP, NULL);
+                        apply(&o, O_BYTES, "60M");
                         apply(&o, O_RATE, "50");
-                        apply(&o, O_DELAY, "20");
-                        apply(&o, O_LOSS, "0.002");
+                        apply(&o, O_DELAY, "10");
                         apply(&o, O_OUTAGE, "3-5");
+                        apply(&o, O_PATH, "20,30,0.001");
                         continue;
                 }
                 if (apply(&o, id, optarg) < 0) {
@@ -308,6 +347,10 @@ int main(int argc, char **argv)
                                 optarg ? optarg : "");
                         return 2;
                 }
+        }
+        if (o.cfg.n_more_paths && o.cfg.protocol != IPPROTO_MPTCP) {
+                fprintf(stderr, "umptcp-sim: --path needs --mptcp\n");
+                return 2;
         }
         if (optind < argc) {
                 fprintf(stderr, "umptcp-sim: unexpected argument '%s'\n", argv[optind]);
@@ -323,6 +366,18 @@ int main(int argc, char **argv)
                (unsigned long long)c->seed, (unsigned long long)c->bytes,
                c->reverse_bytes ? " (and reverse)" : "", o.rate, o.delay, c->path.fwd.loss,
                c->cc ? c->cc : "cubic");
+        if (c->protocol == IPPROTO_MPTCP) {
+                printf("MPTCP; path 0 as above");
+                for (int k = 0; k < c->n_more_paths; k++) {
+                        const struct um_emu_dir_config *d = &c->more_paths[k].fwd;
+                        printf("; path %d: %.1f Mbit/s, %.1f ms, loss %.3f", k + 1,
+                               (double)d->rate_bps / 1e6, (double)d->delay_us / 1000, d->loss);
+                        if (d->n_outages)
+                                printf(", cut %.1f-%.1f s", (double)d->outages[0].start_us / 1e6,
+                                       (double)d->outages[0].end_us / 1e6);
+                }
+                printf("\n");
+        }
         struct um_sim_transfer_result r;
         int rc = um_sim_transfer(c, &r);
         printf("%s: %llu bytes in %.3f s of virtual time, goodput %.3f Mbit/s, "

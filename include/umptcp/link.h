@@ -64,6 +64,7 @@ typedef int (*um_emu_middlebox_fn)(void *arg, int dir, uint8_t *pkt, uint32_t *l
 struct um_emu_stats {
         uint64_t sent, delivered, lost_random, lost_burst, lost_outage, lost_queue, lost_mtu,
             dropped_middlebox, reordered, duplicated;
+        uint64_t delivered_bytes; /* IP bytes handed to the far end */
 };
 
 /* Creates two linked endpoints. ab configures A->B, ba B->A. mtu applies to both. */

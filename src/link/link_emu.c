@@ -200,6 +200,7 @@ static int emu_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t 
                         frames[got].len = p->len;
                         got++;
                         d->stats.delivered++;
+                        d->stats.delivered_bytes += p->len;
                 } else {
                         d->stats.lost_mtu++;
                 }

@@ -2,7 +2,7 @@
  * (struct mptcp_sched_ops); the default follows Linux's: among the active subflows that
  * have room, the one with the lowest estimated time to deliver what it already holds plus
  * the chunk (bytes queued ÷ rate, rate = cwnd ÷ srtt); backup subflows only when no other
- * subflow is usable; stale subflows (in retransmission timeout) skipped. */
+ * subflow is usable; stale subflows (see mptcp_check_stale) skipped. */
 #include "mptcp/mptcp.h"
 
 int mptcp_subflow_usable(const struct mptcp_subflow *sf)
@@ -34,15 +34,10 @@ static struct mptcp_subflow *default_get_subflow(struct mptcp_sock *msk, uint32_
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
                 if (sf == avoid || !mptcp_subflow_usable(sf))
                         continue;
+                if (sf->stale)
+                        continue;
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
-                if (pi.backoff) {
-                        if (!sf->stale) {
-                                sf->stale = 1;
-                                msk->st->ctr.MPTcpExtSubflowStale++;
-                        }
-                        continue;
-                }
                 if (len && mptcp_subflow_room(sf) < (len < pi.mss ? len : pi.mss))
                         continue;
                 uint64_t srtt = pi.srtt_us ? pi.srtt_us : 100000;

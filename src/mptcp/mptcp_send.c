@@ -152,12 +152,36 @@ static uint32_t take_reinject(struct mptcp_sock *msk)
         return 0;
 }
 
+/* A subflow whose retransmission timer fired is stale: the scheduler skips it, and what it
+ * holds goes again on the others at once, so one dead path does not stall the data level
+ * behind its holes (Linux does the same once a subflow has been stale for a while).
+ * It recovers when an ACK arrives without backoff (mptcp_subflow_acked). */
+static void check_stale(struct mptcp_sock *msk)
+{
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                if (sf->stale || !mptcp_subflow_usable(sf))
+                        continue;
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                if (!pi.backoff)
+                        continue;
+                sf->stale = 1;
+                msk->st->ctr.MPTcpExtSubflowStale++;
+                for (struct mptcp_subflow *o = msk->subflows; o; o = o->next)
+                        if (o != sf && !o->stale && mptcp_subflow_usable(o)) {
+                                mptcp_reinject_subflow(sf);
+                                break;
+                        }
+        }
+}
+
 void mptcp_push(struct mptcp_sock *msk)
 {
         if (msk->fallback) {
                 push_fallback(msk);
                 return;
         }
+        check_stale(msk);
         if (!msk->remote_key_known || !msk->snd.buf)
                 goto fin;
         for (int guard = 0; guard < 4096; guard++) {

@@ -47,6 +47,9 @@ struct xfer {
         uint64_t *now;
         int failed;
         uint64_t sec_mark, sec_bytes;
+        /* Client ends of every path, for per-path rates in the timeline. */
+        struct um_link *path_end[4];
+        uint64_t path_mark[4];
 };
 
 static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
@@ -147,10 +150,21 @@ static void timeline(struct xfer *x)
                 memset(&ti, 0, sizeof(ti));
                 um_getsockopt(x->cli, x->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len);
                 x->sec_mark += 1000000;
-                fprintf(out,
-                        "t=%4.0fs  goodput %9.3f Mbit/s  cwnd %6u seg  srtt %8.3f ms  retrans %u\n",
-                        (double)x->sec_mark / 1e6, (double)x->sec_bytes * 8 / 1e6, ti.tcpi_snd_cwnd,
-                        ti.tcpi_rtt / 1000.0, ti.tcpi_total_retrans);
+                fprintf(out, "t=%4.0fs  goodput %9.3f Mbit/s", (double)x->sec_mark / 1e6,
+                        (double)x->sec_bytes * 8 / 1e6);
+                if (x->cfg->n_more_paths) {
+                        /* Per path: the client->server wire rate, headers included. */
+                        fprintf(out, "  paths");
+                        for (int k = 0; k <= x->cfg->n_more_paths; k++) {
+                                uint64_t b = um_link_emu_stats(x->path_end[k])->delivered_bytes;
+                                fprintf(out, " %7.2f", (double)(b - x->path_mark[k]) * 8 / 1e6);
+                                x->path_mark[k] = b;
+                        }
+                        fprintf(out, " Mbit/s\n");
+                } else {
+                        fprintf(out, "  cwnd %6u seg  srtt %8.3f ms  retrans %u\n",
+                                ti.tcpi_snd_cwnd, ti.tcpi_rtt / 1000.0, ti.tcpi_total_retrans);
+                }
                 x->sec_bytes = 0;
         }
 }
@@ -272,6 +286,9 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                  !make_stack(&x.srv, "server", cfg->seed * 2 + 2, cfg->log_level, lb,
                              cfg->ipv6 ? "fd00::2/64" : "10.0.0.2/24") &&
                  !add_paths(&x, more);
+        x.path_end[0] = la;
+        for (int k = 0; k < cfg->n_more_paths; k++)
+                x.path_end[k + 1] = more[k][0];
         int proto = cfg->protocol ? cfg->protocol : IPPROTO_TCP;
         int family = cfg->ipv6 ? AF_INET6 : AF_INET;
         struct sockaddr_storage ss;
