@@ -325,11 +325,12 @@ int main(int argc, char **argv)
                         continue;
                 }
                 if (id == O_DEMO) {
-                        printf("demo: MPTCP, 60 MB over two paths: 50 Mbit/s 10 ms one way, and\n"
-                               "      20 Mbit/s 30 ms with 0.1%% loss. The first path is cut from\n"
-                               "      t=3 s to t=5 s: its data goes again on the second, which\n"
-                               "      carries everything until a retransmission probe finds the\n"
-                               "      first path back; then both share again. Every byte verified\n");
+                        printf(
+                            "demo: MPTCP, 60 MB over two paths: 50 Mbit/s 10 ms one way, and\n"
+                            "      20 Mbit/s 30 ms with 0.1%% loss. The first path is cut from\n"
+                            "      t=3 s to t=5 s: its data goes again on the second, which\n"
+                            "      carries everything until a retransmission probe finds the\n"
+                            "      first path back; then both share again. Every byte verified\n");
                         apply(&o, O_MPTCP, NULL);
                         apply(&o, O_BYTES, "60M");
                         apply(&o, O_RATE, "50");

@@ -22,7 +22,9 @@ struct mptcp_sock;
 enum {
         MPTCP_MAX_SUBFLOWS = 8,  /* per connection, the first included */
         MPTCP_MAX_ENDPOINTS = 8, /* built-in path manager */
-        MPTCP_RX_MAPS = 256,     /* mappings a subflow remembers ahead of its reader */
+        /* Mappings a subflow remembers ahead of its reader. A mapping arrives once, on the
+         * segment that starts it, so the table grows rather than forget one. */
+        MPTCP_RX_MAPS_MAX = 16384,
         MPTCP_MAP_MAX = 65000,   /* bytes one mapping covers (the field is 16 bits) */
         MPTCP_REINJECT_MAX = 32, /* data ranges waiting to go out again */
         MPTCP_TOKEN_BUCKETS = 256,
@@ -75,10 +77,11 @@ struct mptcp_subflow {
         struct mptcp_map *tx;
         uint32_t tx_head, tx_n, tx_cap;
         /* Receiving. */
-        struct mptcp_map rx[MPTCP_RX_MAPS];
-        int rx_n;
+        struct mptcp_map *rx; /* in subflow order */
+        int rx_n, rx_cap;
         uint32_t rcv_read; /* subflow sequence of the next byte to read */
         uint8_t seen_dss;
+        uint64_t data_ack_sent; /* the DATA_ACK this subflow last carried */
         /* Options of the segment being processed (filled by the option parser). */
         struct mptcp_opts in;
         const struct um_pkt *in_pkt;

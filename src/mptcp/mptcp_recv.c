@@ -96,11 +96,18 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
                 if (at == sf->rx_n && (int32_t)(m.ssn - o->ssn) < 0)
                         at = i;
         }
-        if (sf->rx_n == MPTCP_RX_MAPS) {
-                /* Full: keep the mappings needed soonest. */
-                if (at == sf->rx_n)
-                        return 0;
-                sf->rx_n--;
+        if (sf->rx_n == sf->rx_cap) {
+                int cap = sf->rx_cap ? sf->rx_cap * 2 : 64;
+                struct mptcp_map *rx =
+                    cap <= MPTCP_RX_MAPS_MAX ? realloc(sf->rx, (size_t)cap * sizeof(*rx)) : NULL;
+                if (!rx) {
+                        /* Out of room: this subflow cannot follow its data any more. */
+                        msk->st->ctr.MPTcpExtRcvPruned++;
+                        mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                        return -ENOMEM;
+                }
+                sf->rx = rx;
+                sf->rx_cap = cap;
         }
         memmove(&sf->rx[at + 1], &sf->rx[at], (size_t)(sf->rx_n - at) * sizeof(sf->rx[0]));
         sf->rx[at] = m;

@@ -212,11 +212,12 @@ void mptcp_push(struct mptcp_sock *msk)
                 uint32_t room = mptcp_subflow_room(sf);
                 if (len > room)
                         len = room;
-                /* Whole segments per mapping, so mapping ends do not make short segments. */
+                /* Whole segments per mapping, so mapping ends do not make short segments:
+                 * the first gives room for the DSS, the others are full (mptcp_tx_limit). */
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
                 if (len > pi.mss)
-                        len -= len % pi.mss;
+                        len = (len + DSS_LEN_MAX) / pi.mss * pi.mss - DSS_LEN_MAX;
                 uint32_t n = push_range(msk, sf, msk->snd_nxt, len);
                 if (!n)
                         break;
@@ -274,20 +275,37 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         }
 }
 
+/* Caps a segment so that `opt` option bytes fit beside its payload. */
+static uint32_t leave_room(struct mptcp_subflow *sf, uint32_t len, unsigned opt)
+{
+        struct um_tcp_path_info pi;
+        um_tcp_path_info(sf->tcp, &pi);
+        uint32_t cap = pi.mss > opt + 64 ? pi.mss - opt : 64;
+        return len < cap ? len : cap;
+}
+
 uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
 {
         if (sf->msk->fallback) {
-                /* The infinite mapping starts a segment of its own. */
-                if (sf->send_infinite && (int32_t)(seq - sf->fb_tx.ssn) < 0 &&
-                    (int32_t)(seq + len - sf->fb_tx.ssn) > 0)
+                if (!sf->send_infinite)
+                        return len;
+                /* The infinite mapping starts a segment of its own, with room for it. */
+                if ((int32_t)(seq - sf->fb_tx.ssn) < 0 && (int32_t)(seq + len - sf->fb_tx.ssn) > 0)
                         return sf->fb_tx.ssn - seq;
-                return len;
+                return seq == sf->fb_tx.ssn ? leave_room(sf, len, DSS_LEN_MAX) : len;
         }
         struct mptcp_map *m = tx_find(sf, seq);
         if (!m)
                 return len;
         uint32_t left = m->ssn + m->len - seq;
-        return left < len ? left : len;
+        if (left < len)
+                len = left;
+        /* Option room this segment needs: a whole DSS where a mapping starts, a DATA_ACK
+         * where ours moved since this subflow last carried one, else none at all. */
+        unsigned opt = seq == m->ssn                           ? DSS_LEN_MAX
+                       : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK64
+                                                               : 0;
+        return leave_room(sf, len, opt);
 }
 
 void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg)
@@ -320,6 +338,11 @@ void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg)
         if (!m)
                 return;
         m->frozen = 1;
+        /* RFC 8684 §3.3.1: a mapping may cover many segments. It goes on the one that starts
+         * it (retransmissions of that one included); the rest carry no mapping and need no
+         * option room, which keeps MPTCP's per-byte overhead close to plain TCP's. */
+        if (seg->seq != m->ssn)
+                return;
         struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
         if (!e)
                 return;

@@ -23,8 +23,6 @@ struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_co
                 free(sf);
                 return NULL;
         }
-        /* Room for the largest DSS beside timestamps on every full-size segment. */
-        um_tcp_set_option_reserve(c, DSS_LEN_MAX);
         if (msk)
                 mptcp_msk_attach(msk, sf);
         return sf;
@@ -466,6 +464,7 @@ static void ulp_release(struct um_tcp_conn *c)
                 mptcp_msk_maybe_free(msk);
         }
         free(sf->tx);
+        free(sf->rx);
         free(sf);
 }
 
@@ -581,8 +580,11 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                 d.csum = ext->csum;
                 d.with_csum = msk->csum;
         }
-        if (d.flags && mptcp_dss_len(&d) <= room)
+        if (d.flags && mptcp_dss_len(&d) <= room) {
                 n = mptcp_write_dss(out, &d);
+                if (d.flags & DSS_A)
+                        sf->data_ack_sent = d.data_ack;
+        }
         return n;
 }
 

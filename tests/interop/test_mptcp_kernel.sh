@@ -71,7 +71,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
     echo "$bad" | head -20 >&2
     fail "tshark's MPTCP analysis reports problems in $pcap"
   fi
-  tshark -r "$pcap" -Y "tcp.len > 0 && mptcp" 2>/dev/null | wc -l
+  tshark -r "$pcap" -Y "tcp.len > 0" 2>/dev/null | wc -l
 }
 
 both_paths_carried() { # PREFIX MIN: the two captures each hold at least MIN data packets
