@@ -14,3 +14,9 @@ rm -f "$out"
 echo
 echo "== umptcp-cat over TUN vs kernel over veth (root)"
 bench/tun_vs_veth.sh "$BIN" 512 3
+echo
+echo "== MPTCP over emulated paths, virtual time (aggregation, simult_flows, failover)"
+"$BIN/bench_mptcp" 1
+echo
+echo "== MPTCP: umptcp-cat over 2 TUN -> kernel vs kernel -> kernel over 2 veth (root)"
+bench/mptcp_tun_vs_veth.sh "$BIN" 256 3

@@ -33,6 +33,8 @@ static int parse_mpc(const uint8_t *opt, uint8_t len, struct mptcp_opts *o)
 
 static int parse_join(const uint8_t *opt, uint8_t len, struct mptcp_opts *o)
 {
+        if (len != JOIN_LEN_SYN && len != JOIN_LEN_SYNACK && len != JOIN_LEN_ACK)
+                return -EINVAL; /* before reading past the subtype byte */
         o->join_len = len;
         o->join_backup = opt[2] & 0x01;
         o->join_addr_id = opt[3];

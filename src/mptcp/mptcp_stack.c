@@ -38,6 +38,9 @@ void mptcp_stack_destroy(struct um_stack *st)
                         mptcp_msk_detach(msk->subflows);
                 msk->orphan = 1;
                 msk->sock = NULL;
+                /* Listening or bound but never used: the TCP layer frees its own conns. */
+                msk->listener = NULL;
+                msk->pending = NULL;
                 mptcp_msk_maybe_free(msk);
         }
         free(ms);

@@ -1,5 +1,6 @@
 /* Feeds arbitrary bytes to a stack as if they arrived on a link: IPv4/IPv6, ICMP and TCP
- * parsing, including segments for a listening socket and an established connection.
+ * parsing, including segments for a listening socket and an established connection, and
+ * MPTCP's options and handshakes through an MPTCP listener on port 81.
  * Built as a libFuzzer target with clang (-DUMPTCP_FUZZ=ON); the same entry point runs
  * as a seeded mutation test in `make check` (tests/unit/test_fuzz_smoke.c). */
 #include "fuzz_input.h"
@@ -11,6 +12,7 @@
 #include "net/ip.h"
 
 #include <umptcp/link.h>
+#include <umptcp/mptcp.h>
 #include <umptcp/socket.h>
 
 struct fuzz_env {
@@ -34,6 +36,10 @@ static void fuzz_env_init(void)
         int fd = um_socket(env.st, AF_INET, SOCK_STREAM, 0);
         um_bind(env.st, fd, (struct sockaddr *)&sa, sizeof(sa));
         um_listen(env.st, fd, 4);
+        sa.sin_port = htons(81);
+        fd = um_socket(env.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        um_bind(env.st, fd, (struct sockaddr *)&sa, sizeof(sa));
+        um_listen(env.st, fd, 64);
 }
 
 int fuzz_one_input(const uint8_t *data, size_t size)

@@ -1,6 +1,8 @@
 /* A seeded mutation run over the wire parsers: valid IPv4/IPv6 TCP and ICMP packets with
- * random bit flips, truncations, option garbage and header lies. Must never crash (the
- * sanitizer build turns any memory error into a failure) and must count what it drops. */
+ * random bit flips, truncations, option garbage and header lies, SYNs with MP_CAPABLE and
+ * MP_JOIN for an MPTCP listener, and every MPTCP option form mutated straight into the
+ * codec. Must never crash (the sanitizer build turns any memory error into a failure) and
+ * must count or refuse what it drops. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,11 +15,21 @@
 #include "core/rand.h"
 #include "core/stack.h"
 #include "fuzz_input.h"
+#include "mptcp/mptcp_options.h"
 #include "net/checksum.h"
 
 static const uint8_t syn_v4[] = {0x45, 0,  0,    44,   0,    1,    0x40, 0, 64, 6, 0, 0, 10, 0,   0,
                                  1,    10, 0,    0,    2,    0x30, 0x39, 0, 80, 0, 0, 0, 1,  0,   0,
                                  0,    0,  0x60, 0x02, 0xff, 0xff, 0,    0, 0,  0, 2, 4, 5,  0xb4};
+/* SYNs to the MPTCP listener (port 81): MSS and MP_CAPABLE v1 (H), MSS and MP_JOIN. */
+static const uint8_t syn_mpc_v4[] = {0x45, 0, 0, 48, 0,  3, 0x40, 0,    64,   6,    0,    0,
+                                     10,   0, 0, 1,  10, 0, 0,    2,    0x30, 0x3a, 0,    81,
+                                     0,    0, 0, 1,  0,  0, 0,    0,    0x70, 0x02, 0xff, 0xff,
+                                     0,    0, 0, 0,  2,  4, 5,    0xb4, 30,   4,    0x01, 0x01};
+static const uint8_t syn_join_v4[] = {
+    0x45, 0,    0,    56, 0,  4,    0x40, 0,  64,   6, 0, 0, 10, 0,    0,    1,    10,   0, 0,
+    2,    0x30, 0x3b, 0,  81, 0,    0,    0,  1,    0, 0, 0, 0,  0x90, 0x02, 0xff, 0xff, 0, 0,
+    0,    0,    2,    4,  5,  0xb4, 30,   12, 0x10, 1, 1, 2, 3,  4,    5,    6,    7,    8};
 static const uint8_t echo_v4[] = {0x45, 0, 0,  28, 0, 2, 0, 0, 64,   1,    0, 0, 10, 0,
                                   0,    1, 10, 0,  0, 2, 8, 0, 0xf7, 0xfe, 0, 1, 0,  0};
 
@@ -50,8 +62,15 @@ static void test_mutations(void **state)
         um_rng_seed(&rng, seed);
         uint8_t buf[256];
         for (int i = 0; i < 200000; i++) {
-                const uint8_t *base = (i & 1) ? syn_v4 : echo_v4;
-                size_t n = (i & 1) ? sizeof(syn_v4) : sizeof(echo_v4);
+                static const struct {
+                        const uint8_t *p;
+                        size_t n;
+                } bases[] = {{syn_v4, sizeof(syn_v4)},
+                             {echo_v4, sizeof(echo_v4)},
+                             {syn_mpc_v4, sizeof(syn_mpc_v4)},
+                             {syn_join_v4, sizeof(syn_join_v4)}};
+                const uint8_t *base = bases[i % 4].p;
+                size_t n = bases[i % 4].n;
                 memcpy(buf, base, n);
                 uint64_t r = um_rng_u64(&rng);
                 /* Grow with random option/payload bytes sometimes. */
@@ -63,6 +82,11 @@ static void test_mutations(void **state)
                                 buf[32] = (uint8_t)((((n - 20) / 4 > 15 ? 15 : (n - 20) / 4)) << 4);
                         buf[2] = (uint8_t)(n >> 8);
                         buf[3] = (uint8_t)n;
+                }
+                if (i % 4 >= 2) { /* MPTCP: a fresh source port, so not only the first
+                                   * SYN of a 4-tuple reaches the listener */
+                        buf[20] = (uint8_t)(um_rng_u64(&rng) | 0x80);
+                        buf[21] = (uint8_t)um_rng_u64(&rng);
                 }
                 int flips = (int)(um_rng_u64(&rng) % 6);
                 for (int f = 0; f < flips; f++)
@@ -83,11 +107,103 @@ static void test_mutations(void **state)
                (unsigned long long)um_counter_get(st, "IcmpOutEchoReps"));
         assert_true(dropped > 10000);
         assert_true(um_counter_get(st, "IcmpOutEchoReps") > 1000);
+        /* The MPTCP listener saw valid handshakes and refused joins for unknown tokens. */
+        printf("MP_CAPABLE SYNs %llu, joins without a token %llu, bad MPTCP options %llu\n",
+               (unsigned long long)um_counter_get(st, "MPTcpExtMPCapableSYNRX"),
+               (unsigned long long)um_counter_get(st, "MPTcpExtMPJoinNoTokenFound"),
+               (unsigned long long)um_counter_get(st, "MPTcpExtBadOption"));
+        assert_true(um_counter_get(st, "MPTcpExtMPCapableSYNRX") > 50);
+        assert_true(um_counter_get(st, "MPTcpExtMPJoinNoTokenFound") > 50);
         fuzz_env_free();
+}
+
+/* Every option form, valid, then mutated: flipped bits, a lying length byte, truncation,
+ * random tails. The parser must accept or refuse each without reading past the length. */
+static void test_mptcp_option_mutations(void **state)
+{
+        (void)state;
+        const char *env = getenv("UMPTCP_SEED");
+        uint64_t seed = env ? strtoull(env, NULL, 0) : 12345;
+        printf("seed %llu (replay with UMPTCP_SEED=%llu)\n", (unsigned long long)seed,
+               (unsigned long long)seed);
+        uint8_t forms[16][40];
+        unsigned lens[16], nf = 0;
+        static const uint8_t hmac[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        struct um_addr a4 = {.family = AF_INET, .b = {10, 0, 0, 1}};
+        struct um_addr a6 = {.family = AF_INET6, .b = {0xfd, 0, [15] = 1}};
+        lens[nf] = mptcp_write_mpc(forms[nf], MPC_LEN_SYN, MPC_FLAG_H, 0, 0, 0, 0), nf++;
+        lens[nf] = mptcp_write_mpc(forms[nf], MPC_LEN_SYNACK, MPC_FLAG_H, 7, 0, 0, 0), nf++;
+        lens[nf] = mptcp_write_mpc(forms[nf], MPC_LEN_ACK, MPC_FLAG_H, 7, 9, 0, 0), nf++;
+        lens[nf] = mptcp_write_mpc(forms[nf], MPC_LEN_DATA_CSUM, MPC_FLAG_A | MPC_FLAG_H, 7, 9, 100,
+                                   0xbeef),
+        nf++;
+        lens[nf] = mptcp_write_join_syn(forms[nf], 1, 3, 0x01020304, 99), nf++;
+        lens[nf] = mptcp_write_join_synack(forms[nf], 0, 3, hmac, 99), nf++;
+        lens[nf] = mptcp_write_join_ack(forms[nf], hmac), nf++;
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m | DSS_F,
+                                  .data_ack = 1ULL << 40,
+                                  .dsn = 3ULL << 33,
+                                  .ssn = 1,
+                                  .data_len = 1400,
+                                  .with_csum = 1};
+        lens[nf] = mptcp_write_dss(forms[nf], &d), nf++;
+        d = (struct mptcp_dss_out){.flags = DSS_A | DSS_M, .data_ack = 5, .dsn = 6, .data_len = 1};
+        lens[nf] = mptcp_write_dss(forms[nf], &d), nf++;
+        lens[nf] = mptcp_write_add_addr(forms[nf], 0, 2, &a4, 8080, 1, 42), nf++;
+        lens[nf] = mptcp_write_add_addr(forms[nf], 1, 2, &a6, 0, 0, 0), nf++;
+        static const uint8_t ids[3] = {1, 2, 3};
+        lens[nf] = mptcp_write_rm_addr(forms[nf], ids, 3), nf++;
+        lens[nf] = mptcp_write_mp_prio(forms[nf], 1), nf++;
+        lens[nf] = mptcp_write_mp_fail(forms[nf], 77), nf++;
+        lens[nf] = mptcp_write_fastclose(forms[nf], 0x1122334455667788ULL), nf++;
+        lens[nf] = mptcp_write_tcprst(forms[nf], 0, MPTCP_RST_EMIDDLEBOX), nf++;
+        struct mptcp_opts o;
+        for (unsigned f = 0; f < nf; f++)
+                assert_true(mptcp_opt_parse(forms[f], (uint8_t)lens[f], &o) >= 0);
+        struct um_rng rng;
+        um_rng_seed(&rng, seed);
+        unsigned accepted = 0, refused = 0;
+        for (int i = 0; i < 300000; i++) {
+                unsigned f = (unsigned)(um_rng_u64(&rng) % nf), n = lens[f];
+                uint8_t buf[40];
+                memcpy(buf, forms[f], n);
+                uint64_t r = um_rng_u64(&rng);
+                if (r & 1) { /* a random tail */
+                        unsigned extra = (unsigned)(um_rng_u64(&rng) % (sizeof(buf) - n + 1));
+                        um_rng_bytes(&rng, buf + n, extra);
+                        n += extra;
+                }
+                if (r & 2) /* the length byte lies or follows */
+                        buf[1] = (r & 4) ? (uint8_t)um_rng_u64(&rng) : (uint8_t)n;
+                for (int k = (int)(um_rng_u64(&rng) % 4); k > 0; k--)
+                        buf[um_rng_u64(&rng) % n] ^= (uint8_t)(1u << (um_rng_u64(&rng) % 8));
+                if (r & 8)
+                        n = 2 + (unsigned)(um_rng_u64(&rng) % (n - 1)); /* truncated */
+                buf[0] = 30;
+                /* The caller guarantees opt[1] == len bytes are present: hand over exactly
+                 * that many, in a heap copy so that ASan sees any read beyond them. */
+                uint8_t len = buf[1] < n ? buf[1] : (uint8_t)n;
+                if (len < 2)
+                        continue;
+                uint8_t *heap = malloc(len);
+                assert_non_null(heap);
+                memcpy(heap, buf, len);
+                heap[1] = len;
+                memset(&o, 0, sizeof(o));
+                if (mptcp_opt_parse(heap, len, &o) >= 0)
+                        accepted++;
+                else
+                        refused++;
+                free(heap);
+        }
+        printf("mutated MPTCP options: %u accepted, %u refused\n", accepted, refused);
+        assert_true(accepted > 10000);
+        assert_true(refused > 10000);
 }
 
 int main(void)
 {
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_mutations)};
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_mutations),
+                                           cmocka_unit_test(test_mptcp_option_mutations)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

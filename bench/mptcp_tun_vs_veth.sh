@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Unshaped MPTCP over two paths, in the same run:
+#   umptcp-cat (two TUN links, the second a subflow endpoint) -> kernel MPTCP server, against
+#   kernel MPTCP client -> kernel MPTCP server over two veth pairs (an `ip mptcp endpoint
+#   ... subflow` on the second).
+# The same Python receiver serves both and hashes what it gets (SHA-256, compared with the
+# file sent). Needs root. Usage: mptcp_tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
+set -euo pipefail
+BIN=${1:?usage: $0 BIN_DIR [MBYTES] [ROUNDS]}
+MB=${2:-256}
+ROUNDS=${3:-3}
+NS1=umb-mtun-$$ NS2=umb-mva-$$ NS3=umb-mvb-$$
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for n in $NS1 $NS2 $NS3; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] || { echo "mptcp_tun_vs_veth: needs root" >&2; exit 1; }
+
+# umptcp: two TUN devices; the kernel is 10.9.1.1 and 10.9.3.1.
+ip netns add $NS1
+ip -n $NS1 link set lo up
+for i in 0 1; do
+  ip -n $NS1 tuntap add dev um$i mode tun
+  ip -n $NS1 addr add 10.9.$((2 * i + 1)).1/24 dev um$i
+  ip -n $NS1 link set um$i up
+done
+ip -n $NS1 mptcp limits set subflows 2 add_addr_accepted 0
+
+# kernel <-> kernel: two veth pairs, server 10.9.2.1 / 10.9.4.1, client 10.9.2.2 / 10.9.4.2.
+ip netns add $NS2
+ip netns add $NS3
+for i in 0 1; do
+  ip link add va$i netns $NS2 type veth peer name vb$i netns $NS3
+  ip -n $NS2 addr add 10.9.$((2 * i + 2)).1/24 dev va$i
+  ip -n $NS3 addr add 10.9.$((2 * i + 2)).2/24 dev vb$i
+  ip -n $NS2 link set va$i up
+  ip -n $NS3 link set vb$i up
+done
+ip -n $NS2 link set lo up
+ip -n $NS3 link set lo up
+ip -n $NS2 mptcp limits set subflows 2 add_addr_accepted 0
+ip -n $NS3 mptcp limits set subflows 2 add_addr_accepted 0
+ip -n $NS3 mptcp endpoint add 10.9.4.2 dev vb1 subflow
+# The client's second subflow leaves through the second pair even towards 10.9.2.1.
+ip -n $NS3 rule add from 10.9.4.2 table 104
+ip -n $NS3 route add 10.9.2.0/24 dev vb1 table 104
+
+python3 - "$WORK/send.bin" "$MB" <<'PY'
+import os, sys
+block = os.urandom(1 << 20)
+with open(sys.argv[1], "wb") as f:
+    for _ in range(int(sys.argv[2])):
+        f.write(block)
+PY
+want=$(sha256sum "$WORK/send.bin" | cut -d' ' -f1)
+
+server() { # NS ADDR PORT: an MPTCP receiver that prints the SHA-256 of what it got
+  ip netns exec "$1" python3 - "$2" "$3" > "$WORK/server.out" <<'PY' &
+import hashlib, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+c, _ = s.accept()
+h, buf = hashlib.sha256(), bytearray(1 << 20)
+view = memoryview(buf)
+while True:
+    n = c.recv_into(buf)
+    if not n:
+        break
+    h.update(view[:n])
+SOL_MPTCP, MPTCP_INFO = 284, 1
+print(h.hexdigest(), c.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0])
+PY
+  PIDS+=($!)
+  for _ in $(seq 1 50); do
+    ip netns exec "$1" ss -ltnH "sport = :$3" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "mptcp_tun_vs_veth: server did not start" >&2
+  exit 1
+}
+
+finish() { # LABEL: waits for the server, checks the hash and that a join carried the data
+  wait "${PIDS[-1]}"
+  read -r got joins < "$WORK/server.out"
+  [ "$got" = "$want" ] || { echo "mptcp_tun_vs_veth: $1: data differs" >&2; exit 1; }
+  [ "$joins" -ge 1 ] || { echo "mptcp_tun_vs_veth: $1: no second subflow" >&2; exit 1; }
+}
+
+gbit() { python3 -c "print(f'{$MB*8*1048576/($2-$1)/1e9:.3f}')"; }
+
+for r in $(seq 1 "$ROUNDS"); do
+  port=$((6100 + r))
+  server $NS1 10.9.1.1 $port
+  t0=$(date +%s.%N)
+  ip netns exec $NS1 "$BIN/umptcp-cat" --link tun:um0:10.9.1.2/24 --link tun:um1:10.9.3.2/24 \
+    10.9.1.1 $port < "$WORK/send.bin"
+  finish umptcp
+  t1=$(date +%s.%N)
+  tun=$(gbit "$t0" "$t1")
+
+  server $NS2 10.9.2.1 $port
+  t0=$(date +%s.%N)
+  ip netns exec $NS3 python3 - 10.9.2.1 $port "$WORK/send.bin" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect((sys.argv[1], int(sys.argv[2])))
+with open(sys.argv[3], "rb") as f:
+    while True:
+        d = f.read(1 << 20)
+        if not d:
+            break
+        s.sendall(d)
+s.close()
+PY
+  finish kernel
+  t1=$(date +%s.%N)
+  veth=$(gbit "$t0" "$t1")
+  echo "round $r: umptcp-cat over 2 TUN -> kernel MPTCP $tun Gbit/s; kernel MPTCP -> kernel over 2 veth $veth Gbit/s; ratio $(python3 -c "print(f'{$tun/$veth:.2f}')")"
+done
