@@ -300,9 +300,10 @@ uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
         uint32_t left = m->ssn + m->len - seq;
         if (left < len)
                 len = left;
-        /* Option room this segment needs: a whole DSS where a mapping starts, a DATA_ACK
-         * where ours moved since this subflow last carried one, else none at all. */
-        unsigned opt = seq == m->ssn                           ? DSS_LEN_MAX
+        /* Option room this segment needs: a whole DSS where a mapping starts (on every
+         * segment with checksums, see mptcp_segment_out), a DATA_ACK where ours moved since
+         * this subflow last carried one, else none at all. */
+        unsigned opt = seq == m->ssn || sf->msk->csum          ? DSS_LEN_MAX
                        : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK64
                                                                : 0;
         return leave_room(sf, len, opt);
@@ -340,8 +341,9 @@ void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg)
         m->frozen = 1;
         /* RFC 8684 §3.3.1: a mapping may cover many segments. It goes on the one that starts
          * it (retransmissions of that one included); the rest carry no mapping and need no
-         * option room, which keeps MPTCP's per-byte overhead close to plain TCP's. */
-        if (seg->seq != m->ssn)
+         * option room, which keeps MPTCP's per-byte overhead close to plain TCP's. With
+         * checksums every segment repeats it, as Linux's own segments do (docs/INTEROP.md). */
+        if (seg->seq != m->ssn && !msk->csum)
                 return;
         struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
         if (!e)
