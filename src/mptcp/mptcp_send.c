@@ -275,6 +275,15 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         }
 }
 
+/* RFC 8684 §3.3.1: a mapping may cover many segments. It goes on the segment that starts
+ * it (retransmissions of that one included); the rest carry no mapping and need no option
+ * room, which keeps MPTCP's per-byte overhead close to plain TCP's. With checksums every
+ * segment repeats it, as Linux's own segments do (docs/INTEROP.md). */
+static int carries_mapping(const struct mptcp_sock *msk, const struct mptcp_map *m, uint32_t seq)
+{
+        return seq == m->ssn || msk->csum;
+}
+
 /* Caps a segment so that `opt` option bytes fit beside its payload. */
 static uint32_t leave_room(struct mptcp_subflow *sf, uint32_t len, unsigned opt)
 {
@@ -300,10 +309,9 @@ uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
         uint32_t left = m->ssn + m->len - seq;
         if (left < len)
                 len = left;
-        /* Option room this segment needs: a whole DSS where a mapping starts (on every
-         * segment with checksums, see mptcp_segment_out), a DATA_ACK where ours moved since
-         * this subflow last carried one, else none at all. */
-        unsigned opt = seq == m->ssn || sf->msk->csum          ? DSS_LEN_MAX
+        /* Option room this segment needs: a whole DSS where it carries the mapping, a
+         * DATA_ACK where ours moved since this subflow last carried one, else none. */
+        unsigned opt = carries_mapping(sf->msk, m, seq)        ? DSS_LEN_MAX
                        : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK64
                                                                : 0;
         return leave_room(sf, len, opt);
@@ -339,11 +347,7 @@ void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg)
         if (!m)
                 return;
         m->frozen = 1;
-        /* RFC 8684 §3.3.1: a mapping may cover many segments. It goes on the one that starts
-         * it (retransmissions of that one included); the rest carry no mapping and need no
-         * option room, which keeps MPTCP's per-byte overhead close to plain TCP's. With
-         * checksums every segment repeats it, as Linux's own segments do (docs/INTEROP.md). */
-        if (seg->seq != m->ssn && !msk->csum)
+        if (!carries_mapping(msk, m, seg->seq))
                 return;
         struct mptcp_ext *e = um_tcp_pkt_ext_add(msk->st, seg->pkt, ms->ext_id);
         if (!e)

@@ -51,13 +51,20 @@ static void fix_v4(uint8_t *p, size_t n)
         }
 }
 
-static void test_mutations(void **state)
+/* UMPTCP_SEED from the environment, else a fixed one; printed for replay. */
+static uint64_t smoke_seed(void)
 {
-        (void)state;
         const char *env = getenv("UMPTCP_SEED");
         uint64_t seed = env ? strtoull(env, NULL, 0) : 12345;
         printf("seed %llu (replay with UMPTCP_SEED=%llu)\n", (unsigned long long)seed,
                (unsigned long long)seed);
+        return seed;
+}
+
+static void test_mutations(void **state)
+{
+        (void)state;
+        uint64_t seed = smoke_seed();
         struct um_rng rng;
         um_rng_seed(&rng, seed);
         uint8_t buf[256];
@@ -122,10 +129,7 @@ static void test_mutations(void **state)
 static void test_mptcp_option_mutations(void **state)
 {
         (void)state;
-        const char *env = getenv("UMPTCP_SEED");
-        uint64_t seed = env ? strtoull(env, NULL, 0) : 12345;
-        printf("seed %llu (replay with UMPTCP_SEED=%llu)\n", (unsigned long long)seed,
-               (unsigned long long)seed);
+        uint64_t seed = smoke_seed();
         uint8_t forms[16][40];
         unsigned lens[16], nf = 0;
         static const uint8_t hmac[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
