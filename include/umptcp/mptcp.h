@@ -89,11 +89,19 @@ enum {
  * UM_MPTCP_PM_SUBFLOW, a client opens a subflow from it to the server of every connection
  * (within the subflow limit). id 0 picks the next free ID. Returns the ID or -errno. */
 int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags, int id);
+/* Removes an endpoint, like `ip mptcp endpoint delete`: every connection closes its
+ * subflows from that address and tells the peer with RM_ADDR. Returns 0 or -ENOENT. */
+int um_mptcp_endpoint_del(struct um_stack *st, const char *addr);
+/* Sets or clears an endpoint's backup flag, like `ip mptcp endpoint change ADDR backup`:
+ * subflows from it tell the peer with MP_PRIO, and the scheduler uses them only when no
+ * other subflow is usable. Returns 0 or -ENOENT. */
+int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int backup);
 /* Subflows beyond the first that a connection may have (Linux default 2, at most 8), and
  * ADD_ADDRs a connection accepts. Returns 0 or -EINVAL. */
 int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted);
 /* Knobs named like the net.mptcp sysctls: "enabled", "checksum_enabled",
- * "allow_join_initial_addr_port". Returns 0 or -ENOENT. */
+ * "allow_join_initial_addr_port" (booleans) and "add_addr_timeout" (seconds between
+ * repeats of an ADD_ADDR not echoed, default 120). Returns 0, -ENOENT or -EINVAL. */
 int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value);
 int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value);
 

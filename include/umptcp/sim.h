@@ -32,6 +32,8 @@ struct um_sim_transfer_cfg {
          * both sides allow that many joins. */
         struct um_sim_path more_paths[3];
         int n_more_paths;
+        int server_signal; /* the server announces its extra addresses (`signal` endpoints) and
+                              the client takes them up, instead of `subflow` endpoints */
         int server_mptcp_disabled;     /* the server's net.mptcp.enabled = 0 */
         int checksum;                  /* the client asks for DSS checksums */
         const char *cc;                /* NULL: the default (cubic) */
@@ -46,7 +48,8 @@ struct um_sim_transfer_cfg {
         void (*on_step)(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
                         uint64_t now);
         void *step_arg;
-        const char *pcap; /* capture of the client's link, or NULL */
+        uint64_t mark_at_us; /* when to note path_bytes_at_mark (0: never) */
+        const char *pcap;    /* capture of the client's link, or NULL */
         int log_level;
 };
 
@@ -57,8 +60,10 @@ struct um_sim_transfer_result {
         double seconds;     /* virtual time from connect to completion */
         double goodput_bps; /* client -> server payload rate */
         uint64_t retrans_segs, timeouts;
-        uint64_t link_drops;         /* packets the emulated path dropped, both directions */
-        uint64_t path_packets[4][2]; /* per path: packets sent client->server, server->client */
+        uint64_t link_drops;            /* packets the emulated path dropped, both directions */
+        uint64_t path_packets[4][2];    /* per path: packets sent client->server, server->client */
+        uint64_t path_bytes[4];         /* per path: bytes delivered client->server */
+        uint64_t path_bytes_at_mark[4]; /* the same at mark_at_us */
         int client_error, server_error;
         char digest_sent[65], digest_received[65];
 };

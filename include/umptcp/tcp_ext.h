@@ -158,8 +158,11 @@ struct um_tcp_path_info {
 void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
-/* Asks for an ACK to be sent now (for example to carry an option). */
+/* Asks for an ACK to be sent now (for example to carry an option); data that is waiting
+ * may carry it. */
 void um_tcp_send_ack(struct um_tcp_conn *c);
+/* Sends a segment without data now, for an option too large to ride beside data. */
+void um_tcp_send_pure_ack(struct um_tcp_conn *c);
 
 /* Per-segment metadata: register an id per stack once, then attach/read. */
 int um_tcp_pkt_ext_register(struct um_stack *st, size_t size);

@@ -89,7 +89,17 @@
         X(MPTcpExtDuplicateData)                                                                   \
         X(MPTcpExtRcvPruned)                                                                       \
         X(MPTcpExtAddAddr)                                                                         \
+        X(MPTcpExtAddAddrTx)                                                                       \
+        X(MPTcpExtAddAddrTxDrop)                                                                   \
+        X(MPTcpExtAddAddrDrop)                                                                     \
+        X(MPTcpExtEchoAdd)                                                                         \
+        X(MPTcpExtEchoAddTx)                                                                       \
+        X(MPTcpExtEchoAddTxDrop)                                                                   \
         X(MPTcpExtRmAddr)                                                                          \
+        X(MPTcpExtRmAddrTx)                                                                        \
+        X(MPTcpExtRmAddrTxDrop)                                                                    \
+        X(MPTcpExtRmSubflow)                                                                       \
+        X(MPTcpExtMPPrioTx)                                                                        \
         X(MPTcpExtMPPrioRx)                                                                        \
         X(MPTcpExtMPFailTx)                                                                        \
         X(MPTcpExtMPFailRx)                                                                        \

@@ -25,8 +25,10 @@ enum {
         /* Mappings a subflow remembers ahead of its reader. A mapping arrives once, on the
          * segment that starts it, so the table grows rather than forget one. */
         MPTCP_RX_MAPS_MAX = 16384,
-        MPTCP_MAP_MAX = 65000,   /* bytes one mapping covers (the field is 16 bits) */
-        MPTCP_REINJECT_MAX = 32, /* data ranges waiting to go out again */
+        MPTCP_MAP_MAX = 65000,    /* bytes one mapping covers (the field is 16 bits) */
+        MPTCP_REINJECT_MAX = 32,  /* data ranges waiting to go out again */
+        MPTCP_PM_ADDRS = 8,       /* addresses a connection announces or hears of */
+        MPTCP_ADD_ADDR_TRIES = 4, /* ADD_ADDR sent at most this often without an echo */
         MPTCP_TOKEN_BUCKETS = 256,
         MPTCP_DEFAULT_BUF = 4 << 20, /* msk send and receive buffers */
 };
@@ -53,6 +55,36 @@ struct mptcp_ext {
         uint8_t with_csum;
 };
 
+/* An address announced with ADD_ADDR (RFC 8684 §3.4.1): port 0 means the connection's. */
+struct mptcp_addr_info {
+        struct um_addr addr;
+        uint16_t port;
+        uint8_t id;
+};
+
+/* One of our announcements, repeated until the peer echoes it. */
+struct mptcp_announce {
+        struct mptcp_addr_info a;
+        uint8_t tries; /* times sent */
+        uint8_t echoed;
+        uint64_t due; /* when it goes out (again); 0 once echoed or given up */
+};
+
+/* The address signals of one connection: what we announce and remove, the echoes we owe,
+ * and the peer's addresses we took up. */
+struct mptcp_pm_state {
+        struct mptcp_announce announced[MPTCP_PM_ADDRS];
+        int n_announced;
+        struct mptcp_addr_info echo[MPTCP_PM_ADDRS]; /* echoes not yet sent */
+        int n_echo;
+        uint8_t rm_ids[MPTCP_PM_ADDRS]; /* RM_ADDR not yet sent */
+        int n_rm;
+        struct mptcp_addr_info accepted[MPTCP_PM_ADDRS]; /* peer addresses we joined */
+        int n_accepted;
+        int n_signalled;  /* our announcements, for MPTCP_INFO */
+        uint64_t written; /* signals sent, to see whether an ACK carried one */
+};
+
 struct mptcp_subflow {
         struct mptcp_sock *msk;
         struct um_tcp_conn *tcp;
@@ -64,7 +96,7 @@ struct mptcp_subflow {
         uint8_t backup : 1, peer_backup : 1;
         uint8_t stale : 1, closing : 1, send_data_fin : 1, send_fastclose : 1;
         uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
-        uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1;
+        uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1, send_mp_prio : 1;
         /* After fallback: the one mapping that covers everything from here on. */
         struct mptcp_map fb_rx, fb_tx;
         int join_tries;
@@ -107,6 +139,7 @@ struct mptcp_stack {
         struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
         int n_endpoints;
         unsigned limit_subflows, limit_add_addr_accepted;
+        int add_addr_timeout; /* seconds between ADD_ADDR repeats (Linux's sysctl) */
         const struct mptcp_sched_ops *sched;
         uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
         unsigned out_len;
@@ -143,6 +176,7 @@ struct mptcp_sock {
         uint16_t lport, rport;
         const char *cc_name;
         uint64_t orphan_deadline;
+        struct mptcp_pm_state pm;
         uint64_t local_key, remote_key;
         uint32_t local_token, remote_token;
         uint64_t local_idsn, remote_idsn;
@@ -231,10 +265,28 @@ extern const struct mptcp_sched_ops mptcp_sched_default;
 int mptcp_subflow_usable(const struct mptcp_subflow *sf);
 uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf);
 
-/* mptcp_pm.c */
+/* mptcp_pm.c: the built-in path manager's decisions */
 void mptcp_pm_established(struct mptcp_sock *msk);
 int mptcp_pm_accept_join(const struct mptcp_sock *msk);
 uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a);
+/* The peer announced an address (HMAC checked) or removed address IDs. */
+void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n);
+
+/* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
+void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id);
+/* A received ADD_ADDR or RM_ADDR. */
+void mptcp_signal_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* Writes the signal this pure ACK should carry (0: none fits or none waits). */
+unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned room);
+/* When an announcement is next due (UINT64_MAX: never); sends those due by now. */
+uint64_t mptcp_signal_next(struct mptcp_sock *msk);
+void mptcp_signal_timer(struct mptcp_sock *msk, uint64_t now);
+/* Sends pure ACKs on a usable subflow while signals wait. */
+void mptcp_signal_kick(struct mptcp_sock *msk);
+/* Sets our backup flag of a subflow and tells the peer with MP_PRIO (RFC 8684 §3.3.8). */
+void mptcp_signal_prio(struct mptcp_subflow *sf, int backup);
 
 /* mptcp_sock.c, mptcp_sockopt.c */
 int mptcp_sock_init(struct um_stack *st);

@@ -35,6 +35,17 @@ void mptcp_join_hmac(uint64_t key_a, uint64_t key_b, uint32_t nonce_a, uint32_t 
         mptcp_hmac(key_a, key_b, m, sizeof(m), out);
 }
 
+uint64_t mptcp_add_addr_hmac(uint64_t key_sender, uint64_t key_receiver, uint8_t id,
+                             const uint8_t *addr, size_t addr_len, uint16_t port)
+{
+        uint8_t m[1 + 16 + 2], d[32];
+        m[0] = id;
+        memcpy(m + 1, addr, addr_len);
+        um_put_be16(m + 1 + addr_len, port);
+        mptcp_hmac(key_sender, key_receiver, m, 1 + addr_len + 2, d);
+        return um_get_be64(d + 24);
+}
+
 uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,
                         size_t data_len, uint16_t csum_field)
 {

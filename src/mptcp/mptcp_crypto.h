@@ -15,6 +15,10 @@ void mptcp_hmac(uint64_t key_a, uint64_t key_b, const uint8_t *msg, size_t len, 
 /* RFC 8684 §3.2: the MP_JOIN HMAC over (nonce_a ‖ nonce_b) keyed by (key_a ‖ key_b). */
 void mptcp_join_hmac(uint64_t key_a, uint64_t key_b, uint32_t nonce_a, uint32_t nonce_b,
                      uint8_t out[32]);
+/* RFC 8684 §3.4.1: the ADD_ADDR HMAC, the rightmost 64 bits of HMAC(key_sender ‖
+ * key_receiver, ID ‖ address ‖ port), port 0 when the option carries none. */
+uint64_t mptcp_add_addr_hmac(uint64_t key_sender, uint64_t key_receiver, uint8_t id,
+                             const uint8_t *addr, size_t addr_len, uint16_t port);
 /* RFC 8684 §3.3.1: the DSS checksum over the pseudo-header (64-bit DSN, 32-bit relative
  * subflow sequence, 16-bit length, 16 zero bits) and the mapped payload. Checksums are in
  * wire byte order as stored in memory (like um_csum): pass csum_field 0 to compute the value

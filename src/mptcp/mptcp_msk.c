@@ -1,6 +1,7 @@
 /* The life of an MPTCP connection (msk): creation, subflows joining and leaving, keys,
  * fallback to TCP (RFC 8684 §3.7), MP_FASTCLOSE (§3.5), the data-level close (§3.3.3) and
- * the one timer that retransmits, repeats join ACKs and reaps closed subflows. */
+ * the one timer that retransmits, repeats join ACKs and ADD_ADDRs, and reaps closed
+ * subflows. */
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 #include "sock/sock.h"
@@ -251,6 +252,9 @@ void mptcp_rtx_arm(struct mptcp_sock *msk)
         }
         if (msk->orphan_deadline && msk->orphan_deadline < at)
                 at = msk->orphan_deadline;
+        uint64_t signal_at = mptcp_signal_next(msk);
+        if (signal_at < at)
+                at = signal_at;
         if (at == UINT64_MAX)
                 um_timer_cancel(&msk->st->timers, &msk->timer);
         else if (!um_timer_armed(&msk->timer) || msk->timer.at != at)
@@ -316,6 +320,7 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
                 if (msk->data_fin_sent && !msk->data_fin_acked)
                         mptcp_send_data_fin(msk);
         }
+        mptcp_signal_timer(msk, now);
         if (!msk->cur)
                 mptcp_push(msk);
         /* Released subflows are freed at the end of the poll, so msk outlives this. */

@@ -1,7 +1,10 @@
 /* The built-in path manager, like Linux's in-kernel one: local endpoints with flags, and
- * limits. A client opens one subflow from each `subflow` endpoint to the address it
- * connected to, once the connection is fully established; a server accepts joins up to
- * its subflow limit. It decides; the protocol engine only executes. */
+ * limits. Once a connection is fully established, either side announces its `signal`
+ * endpoints, and a client opens one subflow from each `subflow` endpoint to the address it
+ * connected to; a peer's announcement is taken up (a subflow to it) within the
+ * add_addr_accepted limit; a server accepts joins up to its subflow limit. Removing an
+ * endpoint closes its subflows and tells peers (RM_ADDR); changing its backup flag tells
+ * them with MP_PRIO. It decides; the protocol engine only executes. */
 #include "mptcp/mptcp.h"
 #include "tcp/tcp_api.h"
 
@@ -46,13 +49,18 @@ int mptcp_pm_accept_join(const struct mptcp_sock *msk)
                msk->n_subflows < MPTCP_MAX_SUBFLOWS;
 }
 
-static void open_join(struct mptcp_sock *msk, const struct mptcp_pm_endpoint *ep)
+/* Opens a join from `local` (the routed source when unspecified) to remote:port. */
+static void open_join(struct mptcp_sock *msk, const struct um_addr *local, int backup,
+                      const struct um_addr *remote, uint16_t port)
 {
         struct um_stack *st = msk->st;
+        struct um_addr src = local ? *local : (struct um_addr){0};
+        if (um_route(st, &src, remote) < 0)
+                return;
         struct um_tcp_conn *c = tcp_api_open(st, NULL, NULL);
         if (!c)
                 return;
-        if (tcp_api_bind(c, &ep->addr, 0, 0) < 0) {
+        if (tcp_api_bind(c, &src, 0, 0) < 0) {
                 tcp_api_close(c);
                 return;
         }
@@ -62,29 +70,151 @@ static void open_join(struct mptcp_sock *msk, const struct mptcp_pm_endpoint *ep
                 return;
         }
         sf->is_join = 1;
-        sf->local_id = ep->id;
-        sf->backup = (ep->flags & UM_MPTCP_PM_BACKUP) != 0;
+        sf->local_id = mptcp_pm_local_id(msk->ms, &src);
+        sf->backup = backup != 0;
         um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
         msk->n_joins_opened++;
         st->ctr.MPTcpExtMPJoinSynTx++;
-        int rc = tcp_api_connect(c, &msk->raddr, msk->rport);
+        int rc = tcp_api_connect(c, remote, port);
         if (rc < 0 && rc != -EINPROGRESS)
                 mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
+}
+
+static int may_open_join(const struct mptcp_sock *msk)
+{
+        return msk->n_joins_opened < (int)msk->ms->limit_subflows &&
+               msk->n_subflows < MPTCP_MAX_SUBFLOWS;
 }
 
 void mptcp_pm_established(struct mptcp_sock *msk)
 {
         struct mptcp_stack *ms = msk->ms;
-        if (msk->pm_done || msk->fallback || !msk->first || msk->first->passive)
+        if (msk->pm_done || msk->fallback || !msk->first)
                 return;
         msk->pm_done = 1;
+        for (int i = 0; i < ms->n_endpoints; i++) {
+                const struct mptcp_pm_endpoint *ep = &ms->endpoints[i];
+                if (!(ep->flags & UM_MPTCP_PM_SIGNAL) || ep->addr.family != msk->raddr.family ||
+                    um_addr_eq(&ep->addr, &msk->laddr))
+                        continue;
+                mptcp_signal_announce(msk,
+                                      &(struct mptcp_addr_info){.addr = ep->addr, .id = ep->id});
+                msk->pm.n_signalled++;
+        }
+        if (msk->first->passive)
+                return;
         for (int i = 0; i < ms->n_endpoints; i++) {
                 const struct mptcp_pm_endpoint *ep = &ms->endpoints[i];
                 if (!(ep->flags & UM_MPTCP_PM_SUBFLOW) || ep->addr.family != msk->raddr.family ||
                     um_addr_eq(&ep->addr, &msk->laddr))
                         continue;
-                if (msk->n_joins_opened >= (int)ms->limit_subflows)
+                if (!may_open_join(msk))
                         break;
-                open_join(msk, ep);
+                open_join(msk, &ep->addr, ep->flags & UM_MPTCP_PM_BACKUP, &msk->raddr, msk->rport);
         }
+}
+
+void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
+{
+        struct mptcp_pm_state *pm = &msk->pm;
+        if (a->addr.family != msk->raddr.family || um_addr_eq(&a->addr, &msk->raddr))
+                return;
+        for (int i = 0; i < pm->n_accepted; i++)
+                if (pm->accepted[i].id == a->id || um_addr_eq(&pm->accepted[i].addr, &a->addr))
+                        return; /* a repeat */
+        if (pm->n_accepted >= (int)msk->ms->limit_add_addr_accepted ||
+            pm->n_accepted == MPTCP_PM_ADDRS || !may_open_join(msk))
+                return;
+        pm->accepted[pm->n_accepted++] = *a;
+        open_join(msk, NULL, 0, &a->addr, a->port ? a->port : msk->rport);
+}
+
+static void close_subflow(struct mptcp_subflow *sf)
+{
+        if (sf->closing)
+                return;
+        sf->msk->st->ctr.MPTcpExtRmSubflow++;
+        mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
+}
+
+void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n)
+{
+        struct mptcp_pm_state *pm = &msk->pm;
+        for (int k = 0; k < n; k++) {
+                /* RFC 8684 §3.4.2: close every subflow to the removed address. */
+                for (struct mptcp_subflow *sf = msk->subflows, *next; sf; sf = next) {
+                        next = sf->next;
+                        if (sf->remote_id == ids[k] && mptcp_subflow_usable(sf))
+                                close_subflow(sf);
+                }
+                for (int i = 0; i < pm->n_accepted; i++)
+                        if (pm->accepted[i].id == ids[k])
+                                pm->accepted[i--] = pm->accepted[--pm->n_accepted];
+        }
+}
+
+static struct mptcp_pm_endpoint *endpoint_find(struct mptcp_stack *ms, const char *addr)
+{
+        struct um_addr a;
+        if (!addr || um_addr_parse(addr, &a) < 0)
+                return NULL;
+        for (int i = 0; i < ms->n_endpoints; i++)
+                if (um_addr_eq(&ms->endpoints[i].addr, &a))
+                        return &ms->endpoints[i];
+        return NULL;
+}
+
+static int subflow_from(const struct mptcp_subflow *sf, const struct um_addr *a)
+{
+        struct sockaddr_storage l;
+        struct um_addr la;
+        uint16_t port;
+        um_tcp_endpoints(sf->tcp, &l, NULL);
+        return um_addr_from_sockaddr((struct sockaddr *)&l, sizeof(l), &la, &port) == 0 &&
+               um_addr_eq(&la, a);
+}
+
+int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
+{
+        struct mptcp_stack *ms = st ? st->mptcp : NULL;
+        struct mptcp_pm_endpoint *ep = ms ? endpoint_find(ms, addr) : NULL;
+        if (!ep)
+                return -ENOENT;
+        for (struct mptcp_sock *msk = ms->all; msk; msk = msk->all_next) {
+                if (msk->fallback || !msk->remote_key_known)
+                        continue;
+                int used = 0;
+                for (int i = 0; i < msk->pm.n_announced; i++)
+                        used |= msk->pm.announced[i].a.id == ep->id;
+                for (struct mptcp_subflow *sf = msk->subflows, *next; sf; sf = next) {
+                        next = sf->next;
+                        if (!sf->is_listener && subflow_from(sf, &ep->addr)) {
+                                used = 1;
+                                close_subflow(sf);
+                        }
+                }
+                if (used)
+                        mptcp_signal_remove(msk, ep->id);
+                mptcp_rtx_arm(msk);
+        }
+        *ep = ms->endpoints[--ms->n_endpoints];
+        return 0;
+}
+
+int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int backup)
+{
+        struct mptcp_stack *ms = st ? st->mptcp : NULL;
+        struct mptcp_pm_endpoint *ep = ms ? endpoint_find(ms, addr) : NULL;
+        if (!ep)
+                return -ENOENT;
+        ep->flags = backup ? ep->flags | UM_MPTCP_PM_BACKUP : ep->flags & ~UM_MPTCP_PM_BACKUP;
+        for (struct mptcp_sock *msk = ms->all; msk; msk = msk->all_next) {
+                if (msk->fallback || !msk->remote_key_known)
+                        continue;
+                for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                        if (!sf->is_listener && subflow_from(sf, &ep->addr))
+                                mptcp_signal_prio(sf, backup);
+                mptcp_push(msk);
+        }
+        return 0;
 }

@@ -95,6 +95,12 @@ static void fill_info(const struct mptcp_sock *msk, struct mptcp_info *i)
         i->mptcpi_subflows = (uint8_t)(msk->n_subflows ? msk->n_subflows - 1 : 0);
         i->mptcpi_subflows_max = (uint8_t)ms->limit_subflows;
         i->mptcpi_add_addr_accepted_max = (uint8_t)ms->limit_add_addr_accepted;
+        i->mptcpi_add_addr_signal = (uint8_t)msk->pm.n_signalled;
+        i->mptcpi_add_addr_accepted = (uint8_t)msk->pm.n_accepted;
+        int signal_max = 0;
+        for (int k = 0; k < ms->n_endpoints; k++)
+                signal_max += (ms->endpoints[k].flags & UM_MPTCP_PM_SIGNAL) != 0;
+        i->mptcpi_add_addr_signal_max = (uint8_t)signal_max;
         i->mptcpi_flags = (msk->fallback ? MPTCP_INFO_FLAG_FALLBACK : 0) |
                           (msk->remote_key_known ? MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED : 0);
         i->mptcpi_token = msk->local_token;

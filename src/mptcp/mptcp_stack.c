@@ -18,6 +18,7 @@ int mptcp_stack_init(struct um_stack *st)
         ms->allow_join_initial_addr_port = 1;
         ms->limit_subflows = 2; /* Linux's defaults */
         ms->limit_add_addr_accepted = 0;
+        ms->add_addr_timeout = 120;
         ms->sched = &mptcp_sched_default;
         st->mptcp = ms;
         ms->ext_id = um_tcp_pkt_ext_register(st, sizeof(struct mptcp_ext));
@@ -104,29 +105,37 @@ void mptcp_token_remove(struct mptcp_sock *msk)
         msk->token_registered = 0;
 }
 
-static int *knob(struct mptcp_stack *ms, const char *name)
+static int *knob(struct mptcp_stack *ms, const char *name, int *boolean)
 {
+        *boolean = 1;
         if (!strcmp(name, "enabled"))
                 return &ms->enabled;
         if (!strcmp(name, "checksum_enabled"))
                 return &ms->checksum_enabled;
         if (!strcmp(name, "allow_join_initial_addr_port"))
                 return &ms->allow_join_initial_addr_port;
+        *boolean = 0;
+        if (!strcmp(name, "add_addr_timeout"))
+                return &ms->add_addr_timeout;
         return NULL;
 }
 
 int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value)
 {
-        int *k = st && name ? knob(st->mptcp, name) : NULL;
+        int boolean;
+        int *k = st && name ? knob(st->mptcp, name, &boolean) : NULL;
         if (!k)
                 return -ENOENT;
-        *k = value != 0;
+        if (!boolean && (value < 1 || value > 86400))
+                return -EINVAL;
+        *k = boolean ? value != 0 : value;
         return 0;
 }
 
 int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value)
 {
-        int *k = st && name ? knob(st->mptcp, name) : NULL;
+        int boolean;
+        int *k = st && name ? knob(st->mptcp, name, &boolean) : NULL;
         if (!k || !value)
                 return -ENOENT;
         *value = *k;

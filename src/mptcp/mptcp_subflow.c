@@ -144,6 +144,7 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                 sf->fully_established = 1;
                 /* Tell the initiator at once that we have its key: it may then join. */
                 um_tcp_send_ack(sf->tcp);
+                mptcp_pm_established(msk);
                 return;
         }
         if (!msk->remote_key_known && !(o && mptcp_has(o, MPTCPOPT_DSS))) {
@@ -265,10 +266,8 @@ static void handle_signals(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 st->ctr.MPTcpExtMPPrioRx++;
                 sf->peer_backup = o->prio_backup;
         }
-        if (mptcp_has(o, MPTCPOPT_ADD_ADDR))
-                st->ctr.MPTcpExtAddAddr++;
-        if (mptcp_has(o, MPTCPOPT_RM_ADDR))
-                st->ctr.MPTcpExtRmAddr++;
+        if (mptcp_has(o, MPTCPOPT_ADD_ADDR) || mptcp_has(o, MPTCPOPT_RM_ADDR))
+                mptcp_signal_received(sf, o);
 }
 
 static int fastclose_for_us(const struct mptcp_sock *msk, const struct mptcp_opts *o)
@@ -567,12 +566,17 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                         return mptcp_write_mpc(out, MPC_LEN_ACK, flags, msk->local_key,
                                                msk->remote_key, 0, 0);
         }
+        /* Address signals and MP_PRIO ride on pure ACKs, ahead of the DATA_ACK (which the
+         * next segment repeats if this one has no room left for it). */
+        int maps = ext && (ext->flags & DSS_M);
+        if (!seg->len && !maps && msk->remote_key_known)
+                n = mptcp_signal_write(sf, out, room);
         struct mptcp_dss_out d = {0};
         if (msk->remote_key_known) {
                 d.flags |= DSS_A | DSS_a;
                 d.data_ack = msk->rcv_nxt;
         }
-        if (ext && (ext->flags & DSS_M)) {
+        if (maps) {
                 d.flags |= DSS_M | DSS_m | (ext->flags & DSS_F);
                 d.dsn = ext->dsn;
                 d.ssn = ext->ssn;
@@ -580,8 +584,8 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                 d.csum = ext->csum;
                 d.with_csum = msk->csum;
         }
-        if (d.flags && mptcp_dss_len(&d) <= room) {
-                n = mptcp_write_dss(out, &d);
+        if (d.flags && n + mptcp_dss_len(&d) <= room) {
+                n += mptcp_write_dss(out + n, &d);
                 if (d.flags & DSS_A)
                         sf->data_ack_sent = d.data_ack;
         }

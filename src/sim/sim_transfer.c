@@ -50,6 +50,8 @@ struct xfer {
         /* Client ends of every path, for per-path rates in the timeline. */
         struct um_link *path_end[4];
         uint64_t path_mark[4];
+        int marked;
+        struct um_sim_transfer_result *res;
 };
 
 static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
@@ -191,6 +193,12 @@ static int step(void *arg)
                         x->failed = 1;
         }
         timeline(x);
+        if (x->cfg->mark_at_us && !x->marked && *x->now >= x->cfg->mark_at_us) {
+                x->marked = 1;
+                for (int k = 0; k <= x->cfg->n_more_paths; k++)
+                        x->res->path_bytes_at_mark[k] =
+                            um_link_emu_stats(x->path_end[k])->delivered_bytes;
+        }
         if (x->cfg->on_step)
                 x->cfg->on_step(x->cfg->step_arg, x->cli, x->cfd, x->srv, x->sfd, *x->now);
         return x->failed || (x->up.eof && x->down.eof && x->up.wr_closed && x->down.wr_closed);
@@ -221,7 +229,7 @@ static int set_opts(struct um_stack *st, int fd, const struct um_sim_transfer_cf
 }
 
 /* Paths beyond the first: a link pair each, an address on each side, and for MPTCP the
- * client's address as a `subflow` endpoint. */
+ * client's address as a `subflow` endpoint (or the server's as a `signal` one). */
 static int add_paths(struct xfer *x, struct um_link *more[][2])
 {
         const struct um_sim_transfer_cfg *cfg = x->cfg;
@@ -247,12 +255,18 @@ static int add_paths(struct xfer *x, struct um_link *more[][2])
                 char cp[72];
                 snprintf(cp, sizeof(cp), "%s/%d", ca, cfg->ipv6 ? 64 : 24);
                 if (ci < 0 || si < 0 || um_stack_add_addr(x->cli, ci, cp) < 0 ||
-                    um_stack_add_addr(x->srv, si, sa) < 0 ||
-                    um_mptcp_endpoint_add(x->cli, ca, UM_MPTCP_PM_SUBFLOW, 0) < 0)
+                    um_stack_add_addr(x->srv, si, sa) < 0)
+                        return -1;
+                *strchr(sa, '/') = 0;
+                int rc = cfg->server_signal
+                             ? um_mptcp_endpoint_add(x->srv, sa, UM_MPTCP_PM_SIGNAL, 0)
+                             : um_mptcp_endpoint_add(x->cli, ca, UM_MPTCP_PM_SUBFLOW, 0);
+                if (rc < 0)
                         return -1;
         }
         unsigned n = (unsigned)cfg->n_more_paths;
-        if (um_mptcp_limits_set(x->cli, n, 0) < 0 || um_mptcp_limits_set(x->srv, n, 0) < 0)
+        if (um_mptcp_limits_set(x->cli, n, cfg->server_signal ? n : 0) < 0 ||
+            um_mptcp_limits_set(x->srv, n, 0) < 0)
                 return -1;
         if (cfg->server_mptcp_disabled)
                 um_mptcp_sysctl_set(x->srv, "enabled", 0);
@@ -276,7 +290,7 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
         lcli = la;
         if (cfg->pcap && um_link_pcap_wrap(la, cfg->pcap, &lcli) < 0)
                 lcli = la;
-        struct xfer x = {.cfg = cfg, .cfd = -1, .lfd = -1, .sfd = -1};
+        struct xfer x = {.cfg = cfg, .res = res, .cfd = -1, .lfd = -1, .sfd = -1};
         uint64_t now = 0;
         x.now = &now;
         x.rbuf = malloc(CHUNK);
@@ -308,9 +322,13 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 sl = sizeof(*s4);
         }
         if (ok) {
+                /* The listener takes any local address, as servers usually do: joins to
+                 * the server's other addresses find it too. */
+                struct sockaddr_storage any = {.ss_family = (sa_family_t)family};
+                ((struct sockaddr_in *)&any)->sin_port = htons(5001);
                 x.lfd = um_socket(x.srv, family, SOCK_STREAM, proto);
                 ok = x.lfd >= 0 && !set_opts(x.srv, x.lfd, cfg) &&
-                     !um_bind(x.srv, x.lfd, (struct sockaddr *)&ss, sl) &&
+                     !um_bind(x.srv, x.lfd, (struct sockaddr *)&any, sl) &&
                      !um_listen(x.srv, x.lfd, 16);
         }
         if (ok) {
@@ -349,6 +367,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                                                    es->lost_outage + es->lost_queue + es->lost_mtu +
                                                    es->dropped_middlebox;
                                 res->path_packets[k][d] = es->sent;
+                                if (!d)
+                                        res->path_bytes[k] = es->delivered_bytes;
                         }
                 int e = 0;
                 socklen_t el = sizeof(e);

@@ -131,6 +131,11 @@ void um_tcp_send_ack(struct um_tcp_conn *c)
         tcp_output(c);
 }
 
+void um_tcp_send_pure_ack(struct um_tcp_conn *c)
+{
+        tcp_send_ack(c);
+}
+
 int um_tcp_pkt_ext_register(struct um_stack *st, size_t size)
 {
         return um_pkt_ext_register(&st->pool, size);

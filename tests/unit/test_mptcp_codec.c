@@ -63,6 +63,20 @@ static void test_join_hmac_is_keyed_by_order(void **state)
         assert_memory_equal(ab, direct, 32);
 }
 
+/* RFC 8684 §3.4.1: the rightmost 64 bits of HMAC(Ksender ‖ Kreceiver, ID ‖ address ‖ port).
+ * Vector from openssl: key 0102030405060708 1112131415161718, message 01 0a010201 0000 →
+ * 361be0403c2e4fd6 67b574a169ce623e 7de5d84778982b28 b9c22a1e0e36cdcd. */
+static void test_add_addr_hmac_vector(void **state)
+{
+        (void)state;
+        const uint8_t addr[4] = {10, 1, 2, 1};
+        uint64_t h = mptcp_add_addr_hmac(0x0102030405060708ull, 0x1112131415161718ull, 1, addr,
+                                         sizeof(addr), 0);
+        assert_true(h == 0xb9c22a1e0e36cdcdull);
+        assert_true(mptcp_add_addr_hmac(0x1112131415161718ull, 0x0102030405060708ull, 1, addr,
+                                        sizeof(addr), 0) != h);
+}
+
 static void test_dss_checksum_verifies(void **state)
 {
         (void)state;
@@ -284,6 +298,7 @@ int main(void)
             cmocka_unit_test(test_key_to_token_and_idsn),
             cmocka_unit_test(test_hmac_vectors),
             cmocka_unit_test(test_join_hmac_is_keyed_by_order),
+            cmocka_unit_test(test_add_addr_hmac_vector),
             cmocka_unit_test(test_dss_checksum_verifies),
             cmocka_unit_test(test_mp_capable_forms),
             cmocka_unit_test(test_mp_join_forms),

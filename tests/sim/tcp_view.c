@@ -1,0 +1,54 @@
+#include "tcp_view.h"
+
+#include <string.h>
+
+#include "net/addr.h"
+#include "net/checksum.h"
+
+int view(uint8_t *pkt, uint32_t len, struct tcp_view *v)
+{
+        if (len < 40 || (pkt[0] >> 4) != 4 || pkt[9] != 6)
+                return -1;
+        v->ip = pkt;
+        v->iphl = (pkt[0] & 15u) * 4;
+        v->tcp = pkt + v->iphl;
+        unsigned doff = (v->tcp[12] >> 4) * 4u;
+        v->opt = v->tcp + 20;
+        v->optlen = doff - 20;
+        v->payload = v->tcp + doff;
+        v->total = len;
+        v->plen = len - v->iphl - doff;
+        v->flags = v->tcp[13];
+        return 0;
+}
+
+void fix_tcp_checksum(struct tcp_view *v)
+{
+        struct um_addr s = {.family = AF_INET}, d = {.family = AF_INET};
+        memcpy(s.b, v->ip + 12, 4);
+        memcpy(d.b, v->ip + 16, 4);
+        uint32_t tl = v->total - v->iphl;
+        v->tcp[16] = v->tcp[17] = 0;
+        uint16_t c = um_csum_fold(um_csum_add(um_csum_pseudo(&s, &d, 6, tl), v->tcp, tl));
+        memcpy(v->tcp + 16, &c, 2);
+}
+
+int next_mptcp_option(const struct tcp_view *v, unsigned *at)
+{
+        for (unsigned i = *at; i < v->optlen;) {
+                uint8_t k = v->opt[i];
+                if (k == 0)
+                        break;
+                if (k == 1) {
+                        i++;
+                        continue;
+                }
+                if (i + 1 >= v->optlen || v->opt[i + 1] < 2)
+                        break;
+                *at = i + v->opt[i + 1];
+                if (k == 30)
+                        return (int)i;
+                i = *at;
+        }
+        return -1;
+}
