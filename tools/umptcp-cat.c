@@ -30,6 +30,11 @@ static void usage(FILE *out)
                 "  --tcp         plain TCP (the default until MPTCP is built)\n"
                 "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
                 "                path manager endpoint; a client opens a subflow from it\n"
+                "  --endpoints K what the links after the first are: subflow (the default: a\n"
+                "                client opens a subflow from each), signal (announced to the\n"
+                "                peer with ADD_ADDR) or none\n"
+                "  --add-addr-accepted N  take up to N addresses the peer announces (0-8,\n"
+                "                default 0, like Linux)\n"
                 "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
                 "                the first one is the default route\n"
                 "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
@@ -150,24 +155,26 @@ static void on_ready(struct um_stack *st, int fd, short revents, void *arg)
                 cp->progress = 1;
 }
 
-/* The built-in path manager: every link's address beyond the first is a `subflow`
- * endpoint (a client opens one subflow from each), and the limits allow them all. */
-static int add_endpoints(struct um_stack *st, const struct link_spec *links, int n, int server)
+/* The built-in path manager: every link's address beyond the first becomes an endpoint
+ * of the kind asked for (`subflow`: a client opens a subflow from it; `signal`: it is
+ * announced to the peer), and the limits allow them all. */
+static int add_endpoints(struct um_stack *st, const struct link_spec *links, int n, unsigned kind,
+                         unsigned add_addr_accepted)
 {
-        for (int i = 1; i < n && !server; i++) {
+        for (int i = 1; i < n && kind; i++) {
                 char addr[sizeof(links[i].addr)];
                 snprintf(addr, sizeof(addr), "%s", links[i].addr);
                 char *slash = strchr(addr, '/');
                 if (slash)
                         *slash = '\0';
-                int rc = um_mptcp_endpoint_add(st, addr, UM_MPTCP_PM_SUBFLOW, 0);
+                int rc = um_mptcp_endpoint_add(st, addr, kind, 0);
                 if (rc < 0) {
                         fprintf(stderr, "umptcp-cat: endpoint %s: %s\n", addr, strerror(-rc));
                         return -1;
                 }
         }
         unsigned extra = n > 1 ? (unsigned)(n - 1) : 0;
-        return um_mptcp_limits_set(st, extra > 2 ? extra : 2, 0) < 0 ? -1 : 0;
+        return um_mptcp_limits_set(st, extra > 2 ? extra : 2, add_addr_accepted) < 0 ? -1 : 0;
 }
 
 /* One line per connection-level fact and per subflow, for --stats. */
@@ -194,12 +201,29 @@ int main(int argc, char **argv)
         const char *pcap = NULL;
         struct link_spec links[MAX_LINKS];
         int n_links = 0;
-        enum { O_TCP = 256, O_MPTCP, O_LINK, O_PCAP, O_STATS, O_TIMEOUT, O_HELP };
+        unsigned ep_kind = UM_MPTCP_PM_SUBFLOW, add_addr_accepted = 0;
+        enum {
+                O_TCP = 256,
+                O_MPTCP,
+                O_LINK,
+                O_PCAP,
+                O_STATS,
+                O_TIMEOUT,
+                O_ENDPOINTS,
+                O_ACCEPT,
+                O_HELP
+        };
         static const struct option lo[] = {
-            {"tcp", no_argument, 0, O_TCP},         {"mptcp", no_argument, 0, O_MPTCP},
-            {"link", required_argument, 0, O_LINK}, {"pcap", required_argument, 0, O_PCAP},
-            {"stats", no_argument, 0, O_STATS},     {"timeout", required_argument, 0, O_TIMEOUT},
-            {"help", no_argument, 0, O_HELP},       {0, 0, 0, 0},
+            {"tcp", no_argument, 0, O_TCP},
+            {"mptcp", no_argument, 0, O_MPTCP},
+            {"link", required_argument, 0, O_LINK},
+            {"pcap", required_argument, 0, O_PCAP},
+            {"stats", no_argument, 0, O_STATS},
+            {"timeout", required_argument, 0, O_TIMEOUT},
+            {"endpoints", required_argument, 0, O_ENDPOINTS},
+            {"add-addr-accepted", required_argument, 0, O_ACCEPT},
+            {"help", no_argument, 0, O_HELP},
+            {0, 0, 0, 0},
         };
         int o;
         while ((o = getopt_long(argc, argv, "lvh", lo, NULL)) != -1) {
@@ -241,6 +265,32 @@ int main(int argc, char **argv)
                                 fprintf(stderr, "umptcp-cat: bad --timeout '%s'\n", optarg);
                                 return 2;
                         }
+                        break;
+                }
+                case O_ENDPOINTS:
+                        if (!strcmp(optarg, "subflow")) {
+                                ep_kind = UM_MPTCP_PM_SUBFLOW;
+                        } else if (!strcmp(optarg, "signal")) {
+                                ep_kind = UM_MPTCP_PM_SIGNAL;
+                        } else if (!strcmp(optarg, "none")) {
+                                ep_kind = 0;
+                        } else {
+                                fprintf(stderr,
+                                        "umptcp-cat: bad --endpoints '%s' (want subflow, signal "
+                                        "or none)\n",
+                                        optarg);
+                                return 2;
+                        }
+                        break;
+                case O_ACCEPT: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || end == optarg || v < 0 || v > 8) {
+                                fprintf(stderr, "umptcp-cat: bad --add-addr-accepted '%s' (0-8)\n",
+                                        optarg);
+                                return 2;
+                        }
+                        add_addr_accepted = (unsigned)v;
                         break;
                 }
                 case 'h':
@@ -311,7 +361,7 @@ int main(int argc, char **argv)
                         goto out;
                 }
         }
-        if (mptcp && add_endpoints(st, links, n_links, listen_mode) < 0)
+        if (mptcp && add_endpoints(st, links, n_links, ep_kind, add_addr_accepted) < 0)
                 goto out;
         um_stack_poll(st, um_clock_now_us());
 

@@ -101,6 +101,7 @@ void mptcp_pm_established(struct mptcp_sock *msk)
                                       &(struct mptcp_addr_info){.addr = ep->addr, .id = ep->id});
                 msk->pm.n_signalled++;
         }
+        mptcp_signal_kick(msk); /* echoes owed from before */
         if (msk->first->passive)
                 return;
         for (int i = 0; i < ms->n_endpoints; i++) {

@@ -562,9 +562,12 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                         return mptcp_write_mpc(out, msk->csum ? MPC_LEN_DATA_CSUM : MPC_LEN_DATA,
                                                flags, msk->local_key, msk->remote_key,
                                                ext->data_len, ext->csum);
-                if (!seg->len)
-                        return mptcp_write_mpc(out, MPC_LEN_ACK, flags, msk->local_key,
-                                               msk->remote_key, 0, 0);
+                if (!seg->len) {
+                        /* An echo owed already (Linux announces at once) fits beside it. */
+                        n = mptcp_write_mpc(out, MPC_LEN_ACK, flags, msk->local_key,
+                                            msk->remote_key, 0, 0);
+                        return n + mptcp_signal_write(sf, out + n, room > n ? room - n : 0);
+                }
         }
         /* Address signals and MP_PRIO ride on pure ACKs, ahead of the DATA_ACK (which the
          * next segment repeats if this one has no room left for it). */

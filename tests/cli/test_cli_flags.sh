@@ -60,6 +60,9 @@ expect 2 "cat: bad port" "bad port '99999'" -- "$BIN/umptcp-cat" --link tun:um0:
 expect 2 "cat: host name" "HOST must be a numeric" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 example.org 80
 expect 2 "cat: no link" "need at least one --link" -- "$BIN/umptcp-cat" 10.0.0.1 80
 expect 2 "cat: bad timeout" "bad --timeout" -- "$BIN/umptcp-cat" --timeout -3 --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad endpoints" "bad --endpoints 'fullmesh'" -- "$BIN/umptcp-cat" --endpoints fullmesh --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad add-addr-accepted" "bad --add-addr-accepted '9'" -- "$BIN/umptcp-cat" --add-addr-accepted 9 --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: add-addr-accepted not a number" "bad --add-addr-accepted 'x'" -- "$BIN/umptcp-cat" --add-addr-accepted x --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 1 "cat: missing TUN device" "cannot attach to TUN device nosuchtun0" -- "$BIN/umptcp-cat" --link tun:nosuchtun0:10.0.0.2/24 10.0.0.1 80
 expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80
 

@@ -5,7 +5,10 @@
 #      on the second path);
 #   3. case 1 again with net.mptcp.checksum_enabled=1;
 #   4. umptcp MPTCP client -> kernel plain-TCP server (fallback);
-#   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE.
+#   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE;
+#   6. the kernel server announces its second address (ADD_ADDR), umptcp joins it, then the
+#      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
+#   7. umptcp server announces its second address, the kernel client joins it.
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -32,7 +35,7 @@ port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 proto = 0 if mode == "tcp" else 262
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.1.1.1", port))
+s.bind(("0.0.0.0", port))  # any address: joins to the second one find it too
 s.listen(1)
 c, _ = s.accept()
 if mode == "mptcp":
@@ -64,7 +67,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   # flags the kernel's pure ACKs just as it flags umptcp's.
   local pcap=$1 bad
   [ -s "$pcap" ] || fail "capture $pcap is empty"
-  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && tcp.len == 0))' \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
@@ -81,6 +84,45 @@ both_paths_carried() { # PREFIX MIN: the two captures each hold at least MIN dat
   echo "data packets: path 1 $n0, path 2 $n1"
   [ "$n0" -ge "$2" ] || fail "path 1 carried only $n0 data packets"
   [ "$n1" -ge "$2" ] || fail "path 2 carried only $n1 data packets"
+}
+
+kernel_client() { # HOST PORT SENDFILE RECVFILE: sends and receives at once, once joined
+  in_ns timeout 120 python3 - "$@" <<'PY' || fail "kernel MPTCP client failed"
+import socket, sys, threading, time
+SOL_MPTCP, MPTCP_INFO = 284, 1
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect((sys.argv[1], int(sys.argv[2])))
+deadline = time.time() + 10
+while s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0] < 1 and time.time() < deadline:
+    time.sleep(0.05)
+print("kernel client: %d extra subflow(s) after %.2f s" % (s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0], 10 - (deadline - time.time())))
+def reader():
+    with open(sys.argv[4], "wb") as f:
+        while True:
+            d = s.recv(1 << 16)
+            if not d:
+                break
+            f.write(d)
+t = threading.Thread(target=reader)
+t.start()
+with open(sys.argv[3], "rb") as f:
+    while True:
+        d = f.read(1 << 16)
+        if not d:
+            break
+        s.sendall(d)
+s.shutdown(socket.SHUT_WR)
+t.join()
+s.close()
+PY
+}
+
+kernel_counter() { # NAME: the namespace's MPTcpExt counter
+  in_ns nstat -az "$1" | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+umptcp_counter() { # STATSFILE NAME: a counter umptcp-cat --stats printed (0 when absent)
+  awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"
 }
 
 case_client() { # TAG PORT
@@ -111,34 +153,7 @@ in_ns timeout 120 "$BIN/umptcp-cat" -l --stats "${LINKS[@]}" --pcap "$WORK/serve
 UPID=$!
 PIDS+=($UPID)
 sleep 0.5
-in_ns timeout 120 python3 - "$WORK/send.bin" "$WORK/crecv.bin" <<'PY' || fail "kernel MPTCP client failed"
-import socket, sys, threading, time
-SOL_MPTCP, MPTCP_INFO = 284, 1
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-s.connect(("10.1.1.2", 6002))
-deadline = time.time() + 10
-while s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0] < 1 and time.time() < deadline:
-    time.sleep(0.05)
-print("kernel client: %d extra subflow(s) after %.2f s" % (s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0], 10 - (deadline - time.time())))
-def reader():
-    with open(sys.argv[2], "wb") as f:
-        while True:
-            d = s.recv(1 << 16)
-            if not d:
-                break
-            f.write(d)
-t = threading.Thread(target=reader)
-t.start()
-with open(sys.argv[1], "rb") as f:
-    while True:
-        d = f.read(1 << 16)
-        if not d:
-            break
-        s.sendall(d)
-s.shutdown(socket.SHUT_WR)
-t.join()
-s.close()
-PY
+kernel_client 10.1.1.2 6002 "$WORK/send.bin" "$WORK/crecv.bin"
 wait "$UPID" || { cat "$WORK/server.stats"; fail "umptcp-cat server exited with an error"; }
 grep '^mptcp:' "$WORK/server.stats"
 grep -q '^mptcp: multipath, 2 subflows' "$WORK/server.stats" || fail "server: not two MPTCP subflows"
@@ -174,4 +189,47 @@ wait "${PIDS[-1]}" || true
 grep -E 'MPTcpExtMPFastcloseRx|Connection reset' "$WORK/abort.stats" || true
 [ "$rc" -ne 0 ] || fail "umptcp-cat did not see the abort"
 grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort.stats" || fail "no MP_FASTCLOSE received"
-echo "5 passed, 0 failed"
+echo "== 6. kernel server: ADD_ADDR (umptcp joins it), then MP_PRIO backup, then RM_ADDR"
+in_ns ip mptcp endpoint add 10.1.2.1 dev um1 id 5 signal
+kernel_server 6006 "$WORK/recv-signal.bin" mptcp
+wait_port 6006
+HALF=$((BYTES / 2))
+{
+  head -c "$HALF" "$WORK/send.bin"
+  sleep 2.5
+  in_ns ip mptcp endpoint change id 5 backup
+  sleep 0.5
+  in_ns ip mptcp endpoint delete id 5
+  sleep 0.5
+  tail -c "+$((HALF + 1))" "$WORK/send.bin"
+} | in_ns timeout 120 "$BIN/umptcp-cat" --stats --endpoints none --add-addr-accepted 1 \
+  "${LINKS[@]}" --pcap "$WORK/signal.pcap" 10.1.1.1 6006 2> "$WORK/signal.stats" ||
+  { cat "$WORK/signal.stats"; fail "umptcp-cat (signal) exited with an error"; }
+wait "${PIDS[-1]}" || fail "kernel server (signal) failed"
+grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd|MPPrio|RmAddr|RmSubflow)' "$WORK/signal.stats"
+same_hash "$WORK/send.bin" "$WORK/recv-signal.bin"
+both_paths_carried "$WORK/signal.pcap" 100
+[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtAddAddr)" -ge 1 ] || fail "umptcp took no ADD_ADDR"
+[ "$(kernel_counter MPTcpExtEchoAdd)" -ge 1 ] || fail "the kernel got no ADD_ADDR echo"
+[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtMPPrioRx)" -ge 1 ] || fail "umptcp got no MP_PRIO"
+[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtRmAddr)" -ge 1 ] || fail "umptcp got no RM_ADDR"
+
+echo "== 7. umptcp server: ADD_ADDR, the kernel client joins it"
+in_ns ip mptcp limits set subflows 2 add_addr_accepted 1
+in_ns timeout 120 "$BIN/umptcp-cat" -l --stats --endpoints signal "${LINKS[@]}" \
+  --pcap "$WORK/announce.pcap" 0.0.0.0 6007 > "$WORK/srecv7.bin" < "$WORK/send2.bin" \
+  2> "$WORK/announce.stats" &
+UPID=$!
+PIDS+=($UPID)
+sleep 0.5
+before=$(kernel_counter MPTcpExtAddAddr)
+kernel_client 10.1.1.2 6007 "$WORK/send.bin" "$WORK/crecv7.bin"
+wait "$UPID" || { cat "$WORK/announce.stats"; fail "umptcp-cat server (signal) exited with an error"; }
+grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd)' "$WORK/announce.stats"
+same_hash "$WORK/send.bin" "$WORK/srecv7.bin"
+same_hash "$WORK/send2.bin" "$WORK/crecv7.bin"
+both_paths_carried "$WORK/announce.pcap" 100
+[ "$(kernel_counter MPTcpExtAddAddr)" -gt "$before" ] || fail "the kernel did not accept our ADD_ADDR"
+[ "$(umptcp_counter "$WORK/announce.stats" MPTcpExtEchoAdd)" -ge 1 ] || fail "no echo of our ADD_ADDR"
+in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
+echo "7 passed, 0 failed"
