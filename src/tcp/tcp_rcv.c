@@ -147,7 +147,9 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 return;
         }
         if (off + len > room) {
-                len = room - off;
+                /* Past the window: keep what fits. A segment without data (a FIN, or an
+                 * ACK beyond a hole) may start past a window that shrank since. */
+                len = off < room ? room - off : 0;
                 fin = 0;
         }
         if (fin) {
