@@ -237,7 +237,9 @@ void mptcp_rtx_arm(struct mptcp_sock *msk)
                 if ((sf->closing || msk->subflows_closing) && !sf->released &&
                     !waits_for_data(msk, sf))
                         at = now;
-                if (sf->is_join && !sf->passive && !sf->join_acked && sf->join_ack_at) {
+                /* The same test as the timer's, or it would fire for nothing forever. */
+                if (sf->is_join && !sf->passive && !sf->join_acked && sf->join_ack_at &&
+                    !sf->closing) {
                         struct um_tcp_path_info pi;
                         um_tcp_path_info(sf->tcp, &pi);
                         uint64_t t = sf->join_ack_at + pi.rto_us;
