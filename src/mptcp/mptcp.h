@@ -66,8 +66,7 @@ struct mptcp_addr_info {
 struct mptcp_announce {
         struct mptcp_addr_info a;
         uint8_t tries; /* times sent */
-        uint8_t echoed;
-        uint64_t due; /* when it goes out (again); 0 once echoed or given up */
+        uint64_t due;  /* when it goes out (again); 0 once echoed or given up */
 };
 
 /* The address signals of one connection: what we announce and remove, the echoes we owe,
@@ -217,6 +216,8 @@ void mptcp_token_remove(struct mptcp_sock *msk);
 extern const struct um_tcp_ulp_ops mptcp_subflow_ulp;
 extern const struct um_tcp_option_ops mptcp_option_ops;
 struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
+/* The local address of a subflow's TCP connection. */
+struct um_addr mptcp_local_addr(const struct um_tcp_conn *c);
 /* Resets one subflow, with MP_TCPRST carrying `reason`. */
 void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
 /* The subflow's TCP connection reached CLOSED. */

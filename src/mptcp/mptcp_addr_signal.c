@@ -85,10 +85,8 @@ static void echo_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
         msk->st->ctr.MPTcpExtEchoAdd++;
         for (int i = 0; i < pm->n_announced; i++) {
                 struct mptcp_announce *an = &pm->announced[i];
-                if (an->a.id == o->add_addr_id && um_addr_eq(&an->a.addr, &o->add_addr)) {
-                        an->echoed = 1;
+                if (an->a.id == o->add_addr_id && um_addr_eq(&an->a.addr, &o->add_addr))
                         an->due = 0;
-                }
         }
 }
 

@@ -230,6 +230,17 @@ static int data_outstanding(const struct mptcp_sock *msk)
         return msk->snd_una < msk->snd_nxt || (msk->data_fin_sent && !msk->data_fin_acked);
 }
 
+/* RFC 8684 §3.2: when an active join repeats its third ACK, not yet acknowledged
+ * (UINT64_MAX: it does not). The timer and its arming share this one test. */
+static uint64_t join_ack_due(const struct mptcp_subflow *sf)
+{
+        if (!sf->is_join || sf->passive || sf->join_acked || !sf->join_ack_at || sf->closing)
+                return UINT64_MAX;
+        struct um_tcp_path_info pi;
+        um_tcp_path_info(sf->tcp, &pi);
+        return sf->join_ack_at + pi.rto_us;
+}
+
 void mptcp_rtx_arm(struct mptcp_sock *msk)
 {
         uint64_t now = msk->st->now, at = UINT64_MAX;
@@ -237,15 +248,9 @@ void mptcp_rtx_arm(struct mptcp_sock *msk)
                 if ((sf->closing || msk->subflows_closing) && !sf->released &&
                     !waits_for_data(msk, sf))
                         at = now;
-                /* The same test as the timer's, or it would fire for nothing forever. */
-                if (sf->is_join && !sf->passive && !sf->join_acked && sf->join_ack_at &&
-                    !sf->closing) {
-                        struct um_tcp_path_info pi;
-                        um_tcp_path_info(sf->tcp, &pi);
-                        uint64_t t = sf->join_ack_at + pi.rto_us;
-                        if (t < at)
-                                at = t;
-                }
+                uint64_t t = join_ack_due(sf);
+                if (t < at)
+                        at = t;
         }
         if (!msk->fallback && data_outstanding(msk)) {
                 uint64_t t = msk->last_una_move + data_rto(msk);
@@ -291,12 +296,7 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
                 for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                         sf->closing = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (!sf->is_join || sf->passive || sf->join_acked || !sf->join_ack_at ||
-                    sf->closing)
-                        continue;
-                struct um_tcp_path_info pi;
-                um_tcp_path_info(sf->tcp, &pi);
-                if (now < sf->join_ack_at + pi.rto_us)
+                if (now < join_ack_due(sf))
                         continue;
                 /* RFC 8684 §3.2: the third ACK is repeated until acknowledged. */
                 if (++sf->join_tries > 5) {

@@ -167,12 +167,8 @@ static struct mptcp_pm_endpoint *endpoint_find(struct mptcp_stack *ms, const cha
 
 static int subflow_from(const struct mptcp_subflow *sf, const struct um_addr *a)
 {
-        struct sockaddr_storage l;
-        struct um_addr la;
-        uint16_t port;
-        um_tcp_endpoints(sf->tcp, &l, NULL);
-        return um_addr_from_sockaddr((struct sockaddr *)&l, sizeof(l), &la, &port) == 0 &&
-               um_addr_eq(&la, a);
+        struct um_addr local = mptcp_local_addr(sf->tcp);
+        return um_addr_eq(&local, a);
 }
 
 int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)

@@ -28,6 +28,16 @@ struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_co
         return sf;
 }
 
+struct um_addr mptcp_local_addr(const struct um_tcp_conn *c)
+{
+        struct sockaddr_storage l;
+        struct um_addr a = {0};
+        uint16_t port;
+        um_tcp_endpoints(c, &l, NULL);
+        um_addr_from_sockaddr((struct sockaddr *)&l, sizeof(l), &a, &port);
+        return a;
+}
+
 void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason)
 {
         if (sf->closing && um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
@@ -95,12 +105,8 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 sf->remote_id = o->join_addr_id;
                 sf->peer_backup = o->join_backup;
                 um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-                struct sockaddr_storage la;
-                um_tcp_endpoints(c, &la, NULL);
-                struct um_addr a;
-                uint16_t port;
-                um_addr_from_sockaddr((struct sockaddr *)&la, sizeof(la), &a, &port);
-                sf->local_id = mptcp_pm_local_id(ms, &a);
+                struct um_addr local = mptcp_local_addr(c);
+                sf->local_id = mptcp_pm_local_id(ms, &local);
                 join_synack_hmac(msk, sf, 1, sf->join_hmac);
                 mptcp_msk_attach(msk, sf);
                 um_tcp_adopt(c);
