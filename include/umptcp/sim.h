@@ -65,6 +65,7 @@ struct um_sim_transfer_result {
         uint64_t path_bytes[4];         /* per path: bytes delivered client->server */
         uint64_t path_bytes_at_mark[4]; /* the same at mark_at_us */
         int client_error, server_error;
+        char failure[96]; /* the first call that failed ("server recv: ..."), or "" */
         char digest_sent[65], digest_received[65];
 };
 

@@ -308,13 +308,16 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
         }
         if (!msk->fallback && data_outstanding(msk) && now >= msk->last_una_move + data_rto(msk)) {
                 /* RFC 8684 §3.3.6: data not DATA_ACKed in time goes out again, on the best
-                 * subflow the scheduler finds. */
+                 * subflow the scheduler finds. Not before the peer has shown it speaks MPTCP:
+                 * a peer that fell back reads a second copy as new bytes (subflow TCP
+                 * retransmits what was lost meanwhile). */
                 msk->rtx_backoff++;
                 msk->last_una_move = now;
                 uint64_t end = msk->snd_nxt < msk->snd_una + MPTCP_MAP_MAX
                                    ? msk->snd_nxt
                                    : msk->snd_una + MPTCP_MAP_MAX;
-                if (end > msk->snd_una && msk->n_reinject < MPTCP_REINJECT_MAX) {
+                int confirmed = !msk->first || msk->first->fully_established;
+                if (confirmed && end > msk->snd_una && msk->n_reinject < MPTCP_REINJECT_MAX) {
                         msk->reinject[msk->n_reinject][0] = msk->snd_una;
                         msk->reinject[msk->n_reinject][1] = end;
                         msk->n_reinject++;

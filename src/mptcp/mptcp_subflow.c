@@ -153,6 +153,8 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                 mptcp_pm_established(msk);
                 return;
         }
+        if (seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1)
+                return; /* out of order: the first data, with the keys, may still come */
         if (!msk->remote_key_known && !(o && mptcp_has(o, MPTCPOPT_DSS))) {
                 /* RFC 8684 §3.1: MP_CAPABLE missing from the third ACK means fallback. */
                 msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
@@ -247,16 +249,22 @@ static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
 
 /* An initiator whose MP_CAPABLE handshake is not confirmed yet watches for the listener's
  * first DSS; data or an acknowledgement of data without one means a middlebox ate the
- * option and the connection falls back (RFC 8684 §3.1, §3.7). */
+ * option and the connection falls back (RFC 8684 §3.1, §3.7). Data out of order says nothing:
+ * the segment before it, lost or late, may be the one with the DSS. An ADD_ADDR confirms too: its
+ * HMAC needs our key, and an IPv6 one with its HMAC leaves no room for a DSS beside it, so
+ * it arrives alone on a pure ACK (Linux counts it the same way). */
 static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp_opts *o,
                                     const struct um_tcp_seg_info *seg)
 {
         struct mptcp_sock *msk = sf->msk;
-        if (o && mptcp_has(o, MPTCPOPT_DSS)) {
+        if (o &&
+            (mptcp_has(o, MPTCPOPT_DSS) || (mptcp_has(o, MPTCPOPT_ADD_ADDR) && !o->add_echo))) {
                 sf->fully_established = 1;
                 mptcp_pm_established(msk);
                 return;
         }
+        if (seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1)
+                return; /* out of order: the listener's first data, with its DSS, is missing */
         int acks_data = seg->ack != um_tcp_iss(sf->tcp) + 1;
         if (seg->len || acks_data) {
                 msk->st->ctr.MPTcpExtMPCapableFallbackACK++;

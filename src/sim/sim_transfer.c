@@ -54,6 +54,15 @@ struct xfer {
         struct um_sim_transfer_result *res;
 };
 
+/* The first failure wins: it names the side and call, and errno at the time. */
+static void fail(struct xfer *x, struct um_stack *st, const char *call)
+{
+        if (!x->failed)
+                snprintf(x->res->failure, sizeof(x->res->failure), "%s %s: %s",
+                         st == x->cli ? "client" : "server", call, strerror(errno));
+        x->failed = 1;
+}
+
 static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
 {
         memset(f, 0, sizeof(*f));
@@ -93,7 +102,7 @@ static void pump_write(struct xfer *x, struct um_stack *st, int fd, struct flow 
                         uint64_t left = f->total - f->sent;
                         if (!left) {
                                 if (um_shutdown(st, fd, SHUT_WR) < 0 && errno != ENOTCONN)
-                                        x->failed = 1;
+                                        fail(x, st, "shutdown");
                                 f->wr_closed = 1;
                                 return;
                         }
@@ -107,7 +116,7 @@ static void pump_write(struct xfer *x, struct um_stack *st, int fd, struct flow 
                                     f->pending_len - f->pending_off, 0);
                 if (n < 0) {
                         if (errno != EAGAIN)
-                                x->failed = 1;
+                                fail(x, st, "send");
                         return;
                 }
                 f->pending_off += (size_t)n;
@@ -129,7 +138,7 @@ static void pump_read(struct xfer *x, struct um_stack *st, int fd, struct flow *
                 }
                 if (n < 0) {
                         if (errno != EAGAIN)
-                                x->failed = 1;
+                                fail(x, st, "recv");
                         return;
                 }
                 EVP_DigestUpdate(f->rx_hash, x->rbuf, (size_t)n);
@@ -177,11 +186,13 @@ static int step(void *arg)
         if (x->sfd < 0) {
                 x->sfd = um_accept(x->srv, x->lfd, NULL, NULL);
                 if (x->sfd < 0 && errno != EAGAIN)
-                        x->failed = 1;
+                        fail(x, x->srv, "accept");
         }
         short cev = um_sock_events(x->cli, x->cfd);
-        if (cev & POLLERR)
-                x->failed = 1;
+        if (cev & POLLERR) {
+                errno = 0;
+                fail(x, x->cli, "poll (POLLERR)");
+        }
         if (cev & POLLOUT)
                 pump_write(x, x->cli, x->cfd, &x->up);
         pump_read(x, x->cli, x->cfd, &x->down, 0);
@@ -189,8 +200,10 @@ static int step(void *arg)
                 pump_read(x, x->srv, x->sfd, &x->up, 1);
                 if (um_sock_events(x->srv, x->sfd) & POLLOUT)
                         pump_write(x, x->srv, x->sfd, &x->down);
-                if (um_sock_events(x->srv, x->sfd) & POLLERR)
-                        x->failed = 1;
+                if (um_sock_events(x->srv, x->sfd) & POLLERR) {
+                        errno = 0;
+                        fail(x, x->srv, "poll (POLLERR)");
+                }
         }
         timeline(x);
         if (x->cfg->mark_at_us && !x->marked && *x->now >= x->cfg->mark_at_us) {

@@ -37,6 +37,21 @@ int simtest_transfer(const char *name, struct um_sim_transfer_cfg *cfg,
                (unsigned long long)res->reverse_received, res->seconds, res->goodput_bps / 1e6,
                (unsigned long long)res->retrans_segs, (unsigned long long)res->timeouts,
                res->digest_sent, res->digest_received);
+        if (!res->verified) {
+                printf("  errors: client %d, server %d; %s\n", res->client_error, res->server_error,
+                       res->failure[0] ? res->failure : "no call failed");
+                /* A failure replays once with a capture and logs, for whoever debugs it. */
+                const char *pcap = getenv("UMPTCP_SIM_PCAP");
+                if (pcap && *pcap && !cfg->pcap) {
+                        struct um_sim_transfer_result again;
+                        cfg->pcap = pcap;
+                        const char *lvl = getenv("UMPTCP_SIM_LOG");
+                        cfg->log_level = lvl ? atoi(lvl) : cfg->log_level;
+                        um_sim_transfer(cfg, &again);
+                        printf("  replayed into %s\n", pcap);
+                        cfg->pcap = NULL;
+                }
+        }
         fflush(stdout);
         return res->verified;
 }

@@ -7,10 +7,12 @@
 
 int view(uint8_t *pkt, uint32_t len, struct tcp_view *v)
 {
-        if (len < 40 || (pkt[0] >> 4) != 4 || pkt[9] != 6)
+        int v4 = len >= 40 && (pkt[0] >> 4) == 4 && pkt[9] == 6;
+        int v6 = len >= 60 && (pkt[0] >> 4) == 6 && pkt[6] == 6;
+        if (!v4 && !v6)
                 return -1;
         v->ip = pkt;
-        v->iphl = (pkt[0] & 15u) * 4;
+        v->iphl = v4 ? (pkt[0] & 15u) * 4 : 40;
         v->tcp = pkt + v->iphl;
         unsigned doff = (v->tcp[12] >> 4) * 4u;
         v->opt = v->tcp + 20;
@@ -24,9 +26,10 @@ int view(uint8_t *pkt, uint32_t len, struct tcp_view *v)
 
 void fix_tcp_checksum(struct tcp_view *v)
 {
-        struct um_addr s = {.family = AF_INET}, d = {.family = AF_INET};
-        memcpy(s.b, v->ip + 12, 4);
-        memcpy(d.b, v->ip + 16, 4);
+        int v6 = (v->ip[0] >> 4) == 6;
+        struct um_addr s = {.family = v6 ? AF_INET6 : AF_INET}, d = {.family = s.family};
+        memcpy(s.b, v->ip + (v6 ? 8 : 12), v6 ? 16 : 4);
+        memcpy(d.b, v->ip + (v6 ? 24 : 16), v6 ? 16 : 4);
         uint32_t tl = v->total - v->iphl;
         v->tcp[16] = v->tcp[17] = 0;
         uint16_t c = um_csum_fold(um_csum_add(um_csum_pseudo(&s, &d, 6, tl), v->tcp, tl));

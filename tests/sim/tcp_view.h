@@ -1,5 +1,6 @@
 /* Middlebox helpers for simulation tests: a view of an IPv4 TCP segment, its options and
- * payload, for boxes that rewrite them (and then fix the checksum). */
+ * payload, for boxes that rewrite them (and then fix the checksum). IPv4 and IPv6 (without
+ * extension headers, which the stack never sends). */
 #ifndef UMPTCP_TEST_TCP_VIEW_H
 #define UMPTCP_TEST_TCP_VIEW_H
 
@@ -11,7 +12,7 @@ struct tcp_view {
         uint8_t flags;
 };
 
-/* Fills v for an IPv4 TCP packet; -1 for anything else. */
+/* Fills v for a TCP packet; -1 for anything else. */
 int view(uint8_t *pkt, uint32_t len, struct tcp_view *v);
 void fix_tcp_checksum(struct tcp_view *v);
 /* The next kind-30 option at or after *at (its offset), or -1. */

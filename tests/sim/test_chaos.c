@@ -7,10 +7,21 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <umptcp/socket.h>
 
 #include "core/rand.h"
 #include "simtest.h"
+
+/* UMPTCP_CHAOS_ONLY=N replays transfer N alone (the draws for the others still happen, so
+ * it gets the same configuration as in the full run). */
+static int wanted(int i)
+{
+        const char *only = getenv("UMPTCP_CHAOS_ONLY");
+        return !only || !*only || atoi(only) == i;
+}
 
 static double pick(struct um_rng *r, const double *v, int n)
 {
@@ -71,9 +82,62 @@ static void test_random_impairments(void **state)
                 snprintf(desc + n, sizeof(desc) - (size_t)n, " mix %03llx",
                          (unsigned long long)(coin & 0x3ff));
                 c.time_limit_us = 3000ULL * 1000000;
+                if (!wanted(i))
+                        continue;
                 struct um_sim_transfer_result res;
                 if (!simtest_transfer(desc, &c, &res))
                         fail_msg("transfer %d did not verify (transfer seed %llu)", i,
+                                 (unsigned long long)c.seed);
+        }
+}
+
+/* MPTCP over one to four impaired paths, with a path cut for a while, checksums, the
+ * server announcing its addresses, small buffers and a slow reader drawn at random. */
+static void test_random_impairments_mptcp(void **state)
+{
+        (void)state;
+        struct um_rng r;
+        um_rng_seed(&r, simtest_seed() ^ 0x6d707463);
+        for (int i = 0; i < 80; i++) {
+                struct um_sim_transfer_cfg c = {.seed = um_rng_u64(&r) % 1000000000 + 1,
+                                                .protocol = IPPROTO_MPTCP};
+                c.bytes = (uint64_t)(64 + um_rng_u64(&r) % 2000) * 1024;
+                c.n_more_paths = (int)(um_rng_u64(&r) % 4);
+                c.path = simtest_path(pick(&r, rates + 1, 4), pick(&r, delays, 5));
+                impair(&c.path, um_rng_u64(&r) & um_rng_u64(&r)); /* fewer at once */
+                for (int k = 0; k < c.n_more_paths; k++) {
+                        c.more_paths[k] = simtest_path(pick(&r, rates + 1, 4), pick(&r, delays, 5));
+                        impair(&c.more_paths[k], um_rng_u64(&r) & um_rng_u64(&r));
+                }
+                uint64_t coin = um_rng_u64(&r);
+                if ((coin & 1) && c.n_more_paths) {
+                        struct um_emu_outage o = {.start_us = 300000, .end_us = 1500000};
+                        c.path.fwd.outages[0] = c.path.rev.outages[0] = o;
+                        c.path.fwd.n_outages = c.path.rev.n_outages = 1;
+                }
+                if (coin & 2)
+                        c.checksum = 1;
+                if (coin & 4)
+                        c.server_signal = 1;
+                if (coin & 8)
+                        c.reverse_bytes = 256 * 1024;
+                if (coin & 16)
+                        c.ipv6 = 1;
+                if (coin & 32)
+                        c.rcvbuf = 65536;
+                if (coin & 64)
+                        c.read_pause_until_us = 1000000;
+                char desc[160];
+                snprintf(desc, sizeof(desc), "mptcp #%d %lluK %d paths %.0fMb %.1fms mix %02llx", i,
+                         (unsigned long long)c.bytes / 1024, c.n_more_paths + 1,
+                         c.path.fwd.rate_bps / 1e6, c.path.fwd.delay_us / 1e3,
+                         (unsigned long long)(coin & 0x7f));
+                c.time_limit_us = 3000ULL * 1000000;
+                if (!wanted(i))
+                        continue;
+                struct um_sim_transfer_result res;
+                if (!simtest_transfer(desc, &c, &res))
+                        fail_msg("MPTCP transfer %d did not verify (transfer seed %llu)", i,
                                  (unsigned long long)c.seed);
         }
 }
@@ -83,6 +147,7 @@ int main(void)
         simtest_seed();
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_random_impairments),
+            cmocka_unit_test(test_random_impairments_mptcp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

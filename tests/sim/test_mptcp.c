@@ -1,6 +1,7 @@
 /* MPTCP between two umptcp stacks over emulated paths: one to four subflows, path failure
  * and return, loss on one path, fallback (a peer without MPTCP, options stripped by a
- * middlebox), DSS checksums against a payload-rewriting middlebox, MP_FASTCLOSE, and a join
+ * middlebox) and no fallback where none is due (first data lost, an IPv6 ADD_ADDR alone),
+ * DSS checksums against a payload-rewriting middlebox, MP_FASTCLOSE, and a join
  * with a bad HMAC. Every transfer is verified end to end by SHA-256; the seed is printed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,6 +250,99 @@ static void test_mp_capable_stripped_from_third_ack_and_data(void **state)
         run_stripped("MP_CAPABLE stripped: ACK+data", (struct strip_cfg){.dir = 0, .skip_syn = 1});
 }
 
+/* Makes each side's first sight of the other's data a segment from the middle of the first
+ * mapping, which carries no DSS: client->server loses the third ACK and the first data
+ * segment; server->client loses the first data segment and the pure ACKs before the next
+ * one. Out-of-order data is no sign of a middlebox, so neither side may fall back. */
+struct first_data_cfg {
+        int dropped_data[2], dropped_ack[2], later_data_seen[2];
+};
+
+static int drop_first_data_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        struct first_data_cfg *f = arg;
+        struct tcp_view v;
+        if (view(pkt, *len, &v) < 0 || (v.flags & 0x02) || f->later_data_seen[dir])
+                return 1;
+        if (v.plen) {
+                if (f->dropped_data[dir]) {
+                        f->later_data_seen[dir] = 1;
+                        return 1;
+                }
+                f->dropped_data[dir] = 1;
+                return 0;
+        }
+        if (dir == 1 || !f->dropped_ack[0]) {
+                f->dropped_ack[dir]++;
+                return 0;
+        }
+        return 1;
+}
+
+static void test_first_data_lost_no_fallback(void **state)
+{
+        (void)state;
+        struct first_data_cfg f;
+        memset(&f, 0, sizeof(f));
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .reverse_bytes = 1 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(100, 10),
+                                        .middlebox = drop_first_data_box,
+                                        .middlebox_arg = &f,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        struct um_sim_transfer_result r;
+        run_ok("first data lost both ways", &c, &r);
+        assert_true(f.dropped_data[0] && f.dropped_data[1] && f.dropped_ack[0]);
+        assert_true(f.later_data_seen[0] && f.later_data_seen[1]);
+        assert_false(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* Drops the first segment after the SYNs each way: the client's third ACK and the server's
+ * acknowledgement of the first data (the one with a DSS). */
+static int drop_third_ack_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        int *dropped = arg;
+        struct tcp_view v;
+        if ((*dropped & (1 << dir)) || view(pkt, *len, &v) < 0 || (v.flags & 0x02))
+                return 1;
+        *dropped |= 1 << dir;
+        return 0;
+}
+
+/* An IPv6 ADD_ADDR with its HMAC fills the option space: it travels alone on a pure ACK.
+ * With the third ACK lost, the server learns the keys from the first data and announces at
+ * once; with its first acknowledgement lost too, the client's first acknowledgement of data
+ * is the ADD_ADDR, without a DSS. It must confirm the handshake rather than look like a
+ * stripped one. */
+static void test_ipv6_announcement_first(void **state)
+{
+        (void)state;
+        int dropped = 0;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .ipv6 = 1,
+                                        .server_signal = 1,
+                                        .path = simtest_path(100, 10),
+                                        .n_more_paths = 1,
+                                        .middlebox = drop_third_ack_box,
+                                        .middlebox_arg = &dropped,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        c.more_paths[0] = simtest_path(100, 10);
+        struct um_sim_transfer_result r;
+        run_ok("IPv6 ADD_ADDR before any DSS", &c, &r);
+        assert_int_equal(dropped, 3);
+        assert_false(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+        assert_int_equal(w.max_subflows, 2);
+        assert_true(r.path_packets[1][0] > 100);
+}
+
 /* Flips one payload byte of the n-th data segment client->server, fixing the TCP checksum
  * as a rewriting middlebox would: only the DSS checksum can notice. */
 struct rewrite_cfg {
@@ -365,6 +459,8 @@ int main(void)
             cmocka_unit_test(test_peer_without_mptcp),
             cmocka_unit_test(test_mp_capable_stripped_from_synack),
             cmocka_unit_test(test_mp_capable_stripped_from_third_ack_and_data),
+            cmocka_unit_test(test_first_data_lost_no_fallback),
+            cmocka_unit_test(test_ipv6_announcement_first),
             cmocka_unit_test(test_payload_rewritten_with_checksums),
             cmocka_unit_test(test_join_with_bad_hmac_refused),
             cmocka_unit_test(test_fastclose),
