@@ -27,7 +27,7 @@ static void usage(FILE *out)
                 "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
                 "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
                 "  -l            accept one connection on HOST:PORT instead of connecting\n"
-                "  --tcp         plain TCP (the default until MPTCP is built)\n"
+                "  --tcp         plain TCP\n"
                 "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
                 "                path manager endpoint; a client opens a subflow from it\n"
                 "  --endpoints K what the links after the first are: subflow (the default: a\n"

@@ -8,7 +8,8 @@
 #   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE;
 #   6. the kernel server announces its second address (ADD_ADDR), umptcp joins it, then the
 #      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
-#   7. umptcp server announces its second address, the kernel client joins it.
+#   7. umptcp server announces its second address, the kernel client joins it;
+#   8. and 9. cases 1 and 2 over IPv6 (fd00:1::/64 and fd00:2::/64).
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -20,22 +21,27 @@ make_payload "$WORK/send.bin" "$BYTES"
 # The second path: um1, kernel 10.1.2.1, umptcp 10.1.2.2.
 in_ns ip tuntap add dev um1 mode tun
 in_ns ip addr add 10.1.2.1/24 dev um1
+in_ns ip addr add fd00:2::1/64 dev um1 nodad
 in_ns ip link set um1 up
 in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
 sleep 0.5 # let the new device settle (IPv6 router solicitations and the like)
 # The kernel's own subflow from 10.1.2.1 leaves through um1 even towards 10.1.1.2.
 in_ns ip rule add from 10.1.2.1 table 102
 in_ns ip route add 10.1.1.0/24 dev um1 table 102
+in_ns ip -6 rule add from fd00:2::1 table 102
+in_ns ip -6 route add fd00:1::/64 dev um1 table 102
 LINKS=(--link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24)
+LINKS6=(--link tun:um0:fd00:1::2/64 --link tun:um1:fd00:2::2/64)
 
-kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort): a kernel listener writing what it gets
-  in_ns python3 - "$1" "$2" "$3" <<'PY' &
+kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort) [v6]: a kernel listener writing what it gets
+  in_ns python3 - "$1" "$2" "$3" "${4:-v4}" <<'PY' &
 import socket, struct, sys
-port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, out, mode, fam = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 proto = 0 if mode == "tcp" else 262
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+v6 = fam == "v6"
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM, proto)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port))  # any address: joins to the second one find it too
+s.bind(("::" if v6 else "0.0.0.0", port))  # any address: joins to the second one find it too
 s.listen(1)
 c, _ = s.accept()
 if mode == "mptcp":
@@ -67,7 +73,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   # flags the kernel's pure ACKs just as it flags umptcp's.
   local pcap=$1 bad
   [ -s "$pcap" ] || fail "capture $pcap is empty"
-  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && tcp.len == 0))' \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
@@ -90,7 +96,7 @@ kernel_client() { # HOST PORT SENDFILE RECVFILE: sends and receives at once, onc
   in_ns timeout 120 python3 - "$@" <<'PY' || fail "kernel MPTCP client failed"
 import socket, sys, threading, time
 SOL_MPTCP, MPTCP_INFO = 284, 1
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_STREAM, 262)
 s.connect((sys.argv[1], int(sys.argv[2])))
 deadline = time.time() + 10
 while s.getsockopt(SOL_MPTCP, MPTCP_INFO, 64)[0] < 1 and time.time() < deadline:
@@ -125,12 +131,13 @@ umptcp_counter() { # STATSFILE NAME: a counter umptcp-cat --stats printed (0 whe
   awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"
 }
 
-case_client() { # TAG PORT
-  local tag=$1 port=$2
-  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp
+case_client() { # TAG PORT [v6]
+  local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") server=10.1.1.1
+  [ "$fam" = v6 ] && links=("${LINKS6[@]}") && server=fd00:1::1
+  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp "$fam"
   wait_port "$port"
-  in_ns timeout 120 "$BIN/umptcp-cat" --stats "${LINKS[@]}" --pcap "$WORK/$tag.pcap" \
-    10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $?"; }
+  in_ns timeout 120 "$BIN/umptcp-cat" --stats "${links[@]}" --pcap "$WORK/$tag.pcap" \
+    "$server" "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $?"; }
   wait "${PIDS[-1]}" || fail "kernel server ($tag) failed"
   grep '^mptcp:' "$WORK/$tag.stats"
   grep -q '^mptcp: multipath, 2 subflows' "$WORK/$tag.stats" || fail "$tag: not two MPTCP subflows"
@@ -141,26 +148,32 @@ case_client() { # TAG PORT
 echo "== 1. umptcp client -> kernel MPTCP server, two paths"
 case_client client 6001
 
+case_server() { # TAG PORT [v6]: a kernel client with a subflow endpoint on the second path
+  local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") addr=10.1.1.2 endpoint=10.1.2.1
+  [ "$fam" = v6 ] && links=("${LINKS6[@]}") && addr=fd00:1::2 && endpoint=fd00:2::1
+  in_ns ip mptcp endpoint add "$endpoint" dev um1 subflow
+  in_ns timeout 120 "$BIN/umptcp-cat" -l --stats "${links[@]}" --pcap "$WORK/$tag.pcap" \
+    "$addr" "$port" > "$WORK/srecv-$tag.bin" < "$WORK/send2.bin" 2> "$WORK/$tag.stats" &
+  local upid=$!
+  PIDS+=($upid)
+  sleep 0.5
+  kernel_client "$addr" "$port" "$WORK/send.bin" "$WORK/crecv-$tag.bin"
+  wait "$upid" || { cat "$WORK/$tag.stats"; fail "umptcp-cat server ($tag) exited with an error"; }
+  grep '^mptcp:' "$WORK/$tag.stats"
+  grep -q '^mptcp: multipath, 2 subflows' "$WORK/$tag.stats" || fail "$tag: not two MPTCP subflows"
+  same_hash "$WORK/send.bin" "$WORK/srecv-$tag.bin"
+  same_hash "$WORK/send2.bin" "$WORK/crecv-$tag.bin"
+  both_paths_carried "$WORK/$tag.pcap" 100
+  in_ns ip mptcp endpoint flush
+}
+
 echo "== 2. kernel MPTCP client <-> umptcp server, two paths, $BYTES bytes each way"
 # The kernel refuses to finish a join once its connection has left ESTABLISHED (a DATA_FIN
 # sent or received), so both ends keep their direction open until the join is up: the
 # client sends only after MPTCP_INFO counts the extra subflow, and the server has data of
 # its own to send instead of closing its direction at once.
 make_payload "$WORK/send2.bin" "$BYTES" 1
-in_ns ip mptcp endpoint add 10.1.2.1 dev um1 subflow
-in_ns timeout 120 "$BIN/umptcp-cat" -l --stats "${LINKS[@]}" --pcap "$WORK/server.pcap" \
-  10.1.1.2 6002 > "$WORK/srecv.bin" < "$WORK/send2.bin" 2> "$WORK/server.stats" &
-UPID=$!
-PIDS+=($UPID)
-sleep 0.5
-kernel_client 10.1.1.2 6002 "$WORK/send.bin" "$WORK/crecv.bin"
-wait "$UPID" || { cat "$WORK/server.stats"; fail "umptcp-cat server exited with an error"; }
-grep '^mptcp:' "$WORK/server.stats"
-grep -q '^mptcp: multipath, 2 subflows' "$WORK/server.stats" || fail "server: not two MPTCP subflows"
-same_hash "$WORK/send.bin" "$WORK/srecv.bin"
-same_hash "$WORK/send2.bin" "$WORK/crecv.bin"
-both_paths_carried "$WORK/server.pcap" 100
-in_ns ip mptcp endpoint flush
+case_server server 6002
 
 echo "== 3. as 1, with net.mptcp.checksum_enabled=1"
 in_ns sysctl -q net.mptcp.checksum_enabled=1
@@ -232,4 +245,10 @@ both_paths_carried "$WORK/announce.pcap" 100
 [ "$(kernel_counter MPTcpExtAddAddr)" -gt "$before" ] || fail "the kernel did not accept our ADD_ADDR"
 [ "$(umptcp_counter "$WORK/announce.stats" MPTcpExtEchoAdd)" -ge 1 ] || fail "no echo of our ADD_ADDR"
 in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
-echo "7 passed, 0 failed"
+
+echo "== 8. as 1, over IPv6"
+case_client client6 6008 v6
+
+echo "== 9. as 2, over IPv6"
+case_server server6 6009 v6
+echo "9 passed, 0 failed"
