@@ -140,6 +140,13 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 seq = c->rcv_nxt;
         }
         uint32_t room = tcp_rcv_window(c);
+        uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        if (promised > room && c->rcvbuf.buf) {
+                /* RFC 9293 §3.8.6.2.1: the window announced is honoured while the buffer
+                 * has the room, even if an upper layer has asked for less since. */
+                uint32_t space = c->rcvbuf.cap - c->rcvbuf.len;
+                room = promised < space ? promised : space;
+        }
         uint32_t off = seq - c->rcv_nxt;
         if (len && off >= room) {
                 st->ctr.TcpExtTCPRcvQDrop++;

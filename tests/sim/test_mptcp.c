@@ -29,7 +29,8 @@ struct watch {
         uint32_t flags_seen;
         int max_subflows;
         uint64_t cli_ctr_fastclose_tx, srv_ctr_fastclose_rx;
-        int close_at_us; /* the client aborts at this virtual time (0: never) */
+        uint64_t srv_rcvq_drops; /* TcpExtTCPRcvQDrop: data refused inside the window */
+        int close_at_us;         /* the client aborts at this virtual time (0: never) */
         int closed;
         int srv_err;
 };
@@ -40,6 +41,7 @@ static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *s
         struct watch *w = arg;
         w->cli_ctr_fastclose_tx = um_counter_get(cli, "MPTcpExtMPFastcloseTx");
         w->srv_ctr_fastclose_rx = um_counter_get(srv, "MPTcpExtMPFastcloseRx");
+        w->srv_rcvq_drops = um_counter_get(srv, "TcpExtTCPRcvQDrop");
         if (w->closed)
                 return;
         struct mptcp_info mi;
@@ -181,6 +183,30 @@ static void test_peer_without_mptcp(void **state)
         struct um_sim_transfer_result r;
         run_ok("mptcp -> server without", &c, &r);
         assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* A small receive buffer and a reader that starts late and reads in small pieces: the
+ * shared window shuts and reopens on both subflows. A subflow must take everything inside
+ * the window it announced, even when the data level has less room by then. */
+static void test_small_buffer_slow_reader(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 8 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(50, 10),
+                                        .n_more_paths = 1,
+                                        .rcvbuf = 65536,
+                                        .app_read_chunk = 4096,
+                                        .read_pause_until_us = 500000,
+                                        .on_step = on_step,
+                                        .step_arg = &w};
+        c.more_paths[0] = simtest_path(50, 30);
+        struct um_sim_transfer_result r;
+        run_ok("small buffer, slow reader", &c, &r);
+        printf("    data refused inside the window: %llu segments\n",
+               (unsigned long long)w.srv_rcvq_drops);
+        assert_int_equal(w.srv_rcvq_drops, 0);
 }
 
 /* ---- middleboxes ---- */
@@ -457,6 +483,7 @@ int main(void)
             cmocka_unit_test(test_path_down_and_back),
             cmocka_unit_test(test_loss_on_one_path),
             cmocka_unit_test(test_peer_without_mptcp),
+            cmocka_unit_test(test_small_buffer_slow_reader),
             cmocka_unit_test(test_mp_capable_stripped_from_synack),
             cmocka_unit_test(test_mp_capable_stripped_from_third_ack_and_data),
             cmocka_unit_test(test_first_data_lost_no_fallback),
