@@ -9,7 +9,7 @@
 #   6. the kernel server announces its second address (ADD_ADDR), umptcp joins it, then the
 #      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
 #   7. umptcp server announces its second address, the kernel client joins it;
-#   8. and 9. cases 1 and 2 over IPv6 (fd00:1::/64 and fd00:2::/64).
+#   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64).
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -73,7 +73,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   # flags the kernel's pure ACKs just as it flags umptcp's.
   local pcap=$1 bad
   [ -s "$pcap" ] || fail "capture $pcap is empty"
-  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -d tcp.port==6010,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && tcp.len == 0))' \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
@@ -227,28 +227,38 @@ both_paths_carried "$WORK/signal.pcap" 100
 [ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtMPPrioRx)" -ge 1 ] || fail "umptcp got no MP_PRIO"
 [ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtRmAddr)" -ge 1 ] || fail "umptcp got no RM_ADDR"
 
+case_announce() { # TAG PORT [v6]: umptcp server announces its second address, the kernel
+  # client takes it up (its MPTcpExtAddAddr moves only when our HMAC is right) and joins it
+  local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") any=0.0.0.0 addr=10.1.1.2
+  [ "$fam" = v6 ] && links=("${LINKS6[@]}") && any=:: && addr=fd00:1::2
+  in_ns ip mptcp limits set subflows 2 add_addr_accepted 1
+  in_ns timeout 120 "$BIN/umptcp-cat" -l --stats --endpoints signal "${links[@]}" \
+    --pcap "$WORK/$tag.pcap" "$any" "$port" > "$WORK/srecv-$tag.bin" < "$WORK/send2.bin" \
+    2> "$WORK/$tag.stats" &
+  local upid=$! before
+  PIDS+=($upid)
+  sleep 0.5
+  before=$(kernel_counter MPTcpExtAddAddr)
+  kernel_client "$addr" "$port" "$WORK/send.bin" "$WORK/crecv-$tag.bin"
+  wait "$upid" || { cat "$WORK/$tag.stats"; fail "umptcp-cat server ($tag) exited with an error"; }
+  grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd)' "$WORK/$tag.stats"
+  same_hash "$WORK/send.bin" "$WORK/srecv-$tag.bin"
+  same_hash "$WORK/send2.bin" "$WORK/crecv-$tag.bin"
+  both_paths_carried "$WORK/$tag.pcap" 100
+  [ "$(kernel_counter MPTcpExtAddAddr)" -gt "$before" ] || fail "$tag: the kernel did not accept our ADD_ADDR"
+  [ "$(umptcp_counter "$WORK/$tag.stats" MPTcpExtEchoAdd)" -ge 1 ] || fail "$tag: no echo of our ADD_ADDR"
+  in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
+}
+
 echo "== 7. umptcp server: ADD_ADDR, the kernel client joins it"
-in_ns ip mptcp limits set subflows 2 add_addr_accepted 1
-in_ns timeout 120 "$BIN/umptcp-cat" -l --stats --endpoints signal "${LINKS[@]}" \
-  --pcap "$WORK/announce.pcap" 0.0.0.0 6007 > "$WORK/srecv7.bin" < "$WORK/send2.bin" \
-  2> "$WORK/announce.stats" &
-UPID=$!
-PIDS+=($UPID)
-sleep 0.5
-before=$(kernel_counter MPTcpExtAddAddr)
-kernel_client 10.1.1.2 6007 "$WORK/send.bin" "$WORK/crecv7.bin"
-wait "$UPID" || { cat "$WORK/announce.stats"; fail "umptcp-cat server (signal) exited with an error"; }
-grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd)' "$WORK/announce.stats"
-same_hash "$WORK/send.bin" "$WORK/srecv7.bin"
-same_hash "$WORK/send2.bin" "$WORK/crecv7.bin"
-both_paths_carried "$WORK/announce.pcap" 100
-[ "$(kernel_counter MPTcpExtAddAddr)" -gt "$before" ] || fail "the kernel did not accept our ADD_ADDR"
-[ "$(umptcp_counter "$WORK/announce.stats" MPTcpExtEchoAdd)" -ge 1 ] || fail "no echo of our ADD_ADDR"
-in_ns ip mptcp limits set subflows 2 add_addr_accepted 0
+case_announce announce 6007
 
 echo "== 8. as 1, over IPv6"
 case_client client6 6008 v6
 
 echo "== 9. as 2, over IPv6"
 case_server server6 6009 v6
-echo "9 passed, 0 failed"
+
+echo "== 10. as 7, over IPv6 (a 30-byte ADD_ADDR, alone on a pure ACK)"
+case_announce announce6 6010 v6
+echo "10 passed, 0 failed"
