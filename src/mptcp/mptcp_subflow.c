@@ -552,13 +552,14 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
         }
         const struct mptcp_ext *ext = um_tcp_pkt_ext_get(seg->pkt, ms->ext_id);
         if (msk->fallback) {
-                /* After MP_FAIL: one infinite mapping, then plain TCP (RFC 8684 §3.7). */
+                /* After MP_FAIL: one infinite mapping, then plain TCP (RFC 8684 §3.7). It
+                 * goes again with its segment's retransmissions until that is acknowledged
+                 * (mptcp_subflow_acked), as the peer discards everything until it comes. */
                 if (ext && sf->send_infinite) {
                         struct mptcp_dss_out d = {.flags = DSS_M | DSS_m,
                                                   .dsn = ext->dsn,
                                                   .ssn = ext->ssn,
                                                   .with_csum = msk->csum};
-                        sf->send_infinite = 0;
                         ms->st->ctr.MPTcpExtInfiniteMapTx++;
                         return mptcp_write_dss(out, &d);
                 }

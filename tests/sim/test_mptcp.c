@@ -370,17 +370,42 @@ static void test_ipv6_announcement_first(void **state)
 }
 
 /* Flips one payload byte of the n-th data segment client->server, fixing the TCP checksum
- * as a rewriting middlebox would: only the DSS checksum can notice. */
+ * as a rewriting middlebox would: only the DSS checksum can notice. Then loses the first
+ * segment that carries the sender's infinite mapping. */
 struct rewrite_cfg {
         int countdown, done;
+        int infinite_dropped; /* the first segment with the infinite mapping was lost */
 };
+
+/* Whether the segment carries a DSS mapping of data-level length 0 (an infinite one). */
+static int has_infinite_mapping(const struct tcp_view *v)
+{
+        int i;
+        unsigned at = 0;
+        while ((i = next_mptcp_option(v, &at)) >= 0) {
+                const uint8_t *o = v->opt + i;
+                if ((o[2] >> 4) != 2 || !(o[3] & 0x04))
+                        continue;
+                unsigned off = 4 + ((o[3] & 0x01) ? ((o[3] & 0x02) ? 8 : 4) : 0);
+                off += ((o[3] & 0x08) ? 8 : 4) + 4;
+                if (off + 2 <= o[1] && o[off] == 0 && o[off + 1] == 0)
+                        return 1;
+        }
+        return 0;
+}
 
 static int rewrite_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
 {
         (void)cap;
         struct rewrite_cfg *rw = arg;
         struct tcp_view v;
-        if (dir != 0 || rw->done || view(pkt, *len, &v) < 0 || v.plen < 100)
+        if (dir != 0 || view(pkt, *len, &v) < 0)
+                return 1;
+        if (rw->done && !rw->infinite_dropped && has_infinite_mapping(&v)) {
+                rw->infinite_dropped = 1;
+                return 0;
+        }
+        if (rw->done || v.plen < 100)
                 return 1;
         if (--rw->countdown > 0)
                 return 1;
@@ -407,6 +432,7 @@ static void test_payload_rewritten_with_checksums(void **state)
         /* One subflow: MP_FAIL, the infinite mapping, and plain TCP from there on. */
         run_ok("payload rewritten, checksums", &c, &r);
         assert_true(rw.done);
+        assert_true(rw.infinite_dropped); /* and its retransmission carried it again */
         assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
 }
 
