@@ -183,6 +183,7 @@ struct mptcp_sock {
          * subflows; the DATA_FIN, once queued, is at write_seq. */
         struct um_ring snd;
         uint64_t snd_una, snd_nxt, write_seq, wnd_end;
+        uint32_t max_wnd; /* the largest window the peer offered */
         uint64_t reinject[MPTCP_REINJECT_MAX][2];
         int n_reinject;
         /* Receive side: rcv holds the unread in-order bytes, out-of-order data beyond. */

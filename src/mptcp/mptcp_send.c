@@ -175,6 +175,26 @@ static void check_stale(struct mptcp_sock *msk)
         }
 }
 
+/* RFC 9293 §3.8.6.2.1, sender-side silly window avoidance at the data level: a window that
+ * opened by less than a segment (and less than half the largest one offered) waits for more
+ * while data is in flight, whose acknowledgement will move it. Sending each sliver as it
+ * opened made a tenth of all segments tiny; a Linux receiver charges every segment its
+ * full buffer cost, and with enough of them out of order its receive memory filled up and
+ * the connection stalled for good (docs/INTEROP.md, "Receive-memory stall"). */
+static int sws_wait(const struct mptcp_sock *msk, uint64_t wnd)
+{
+        if (msk->snd_una == msk->snd_nxt)
+                return 0; /* nothing in flight: no acknowledgement would come to reopen it */
+        uint32_t mss = 0;
+        for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                if (pi.mss > mss)
+                        mss = pi.mss;
+        }
+        return wnd < mss && wnd < msk->max_wnd / 2;
+}
+
 void mptcp_push(struct mptcp_sock *msk)
 {
         if (msk->fallback) {
@@ -201,9 +221,10 @@ void mptcp_push(struct mptcp_sock *msk)
                 }
                 uint64_t avail = msk->write_seq - msk->snd_nxt;
                 uint64_t wnd = msk->wnd_end > msk->snd_nxt ? msk->wnd_end - msk->snd_nxt : 0;
-                if (wnd < avail)
+                int window_limited = wnd < avail;
+                if (window_limited)
                         avail = wnd;
-                if (!avail)
+                if (!avail || (window_limited && sws_wait(msk, avail)))
                         break;
                 len = avail < PUSH_CHUNK ? (uint32_t)avail : PUSH_CHUNK;
                 struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len, NULL);
@@ -258,6 +279,8 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         msk->last_ack_recv = msk->st->now;
         if (ack + wnd > msk->wnd_end)
                 msk->wnd_end = ack + wnd;
+        if (wnd > msk->max_wnd)
+                msk->max_wnd = wnd;
         uint64_t data_ack = ack > msk->write_seq ? msk->write_seq : ack;
         if (data_ack > msk->snd_una) {
                 uint64_t n = data_ack - msk->snd_una;

@@ -147,6 +147,7 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                 msk->st->ctr.MPTcpExtMPCapableACKRX++;
                 mptcp_set_keys(msk, o->mpc_sndr_key);
                 msk->wnd_end = msk->snd_una + seg->wnd;
+                msk->max_wnd = seg->wnd;
                 sf->fully_established = 1;
                 /* Tell the initiator at once that we have its key: it may then join. */
                 um_tcp_send_ack(sf->tcp);
@@ -193,6 +194,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
                 msk->wnd_end = msk->snd_una + pi.snd_wnd;
+                msk->max_wnd = pi.snd_wnd;
                 return;
         }
         st->ctr.MPTcpExtMPCapableFallbackSYNACK++;
