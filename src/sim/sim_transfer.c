@@ -63,6 +63,16 @@ static void fail(struct xfer *x, struct um_stack *st, const char *call)
         x->failed = 1;
 }
 
+/* A socket that reports POLLERR: its pending error, as errno. */
+static void fail_pollerr(struct xfer *x, struct um_stack *st, int fd)
+{
+        int e = 0;
+        socklen_t el = sizeof(e);
+        um_getsockopt(st, fd, SOL_SOCKET, SO_ERROR, &e, &el);
+        errno = e;
+        fail(x, st, "poll (POLLERR)");
+}
+
 static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
 {
         memset(f, 0, sizeof(*f));
@@ -189,10 +199,8 @@ static int step(void *arg)
                         fail(x, x->srv, "accept");
         }
         short cev = um_sock_events(x->cli, x->cfd);
-        if (cev & POLLERR) {
-                errno = 0;
-                fail(x, x->cli, "poll (POLLERR)");
-        }
+        if (cev & POLLERR)
+                fail_pollerr(x, x->cli, x->cfd);
         if (cev & POLLOUT)
                 pump_write(x, x->cli, x->cfd, &x->up);
         pump_read(x, x->cli, x->cfd, &x->down, 0);
@@ -200,10 +208,8 @@ static int step(void *arg)
                 pump_read(x, x->srv, x->sfd, &x->up, 1);
                 if (um_sock_events(x->srv, x->sfd) & POLLOUT)
                         pump_write(x, x->srv, x->sfd, &x->down);
-                if (um_sock_events(x->srv, x->sfd) & POLLERR) {
-                        errno = 0;
-                        fail(x, x->srv, "poll (POLLERR)");
-                }
+                if (um_sock_events(x->srv, x->sfd) & POLLERR)
+                        fail_pollerr(x, x->srv, x->sfd);
         }
         timeline(x);
         if (x->cfg->mark_at_us && !x->marked && *x->now >= x->cfg->mark_at_us) {

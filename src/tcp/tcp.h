@@ -268,6 +268,8 @@ int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s);
 uint32_t tcp_rcv_window(const struct um_tcp_conn *c);
 uint32_t tcp_seg_size(const struct um_tcp_conn *c);
 uint32_t tcp_adv_window(const struct um_tcp_conn *c);
+/* What is left of the window last announced (the right edge never moves back). */
+uint32_t tcp_promised_window(const struct um_tcp_conn *c);
 void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
                      const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags);

@@ -18,13 +18,18 @@ uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
         return free;
 }
 
+uint32_t tcp_promised_window(const struct um_tcp_conn *c)
+{
+        return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+}
+
 /* The window to announce: receiver SWS avoidance (RFC 9293 §3.8.6.2.2) keeps a small
  * opening shut until it reaches min(buffer/2, MSS), but never pulls back the right edge. */
 uint32_t tcp_adv_window(const struct um_tcp_conn *c)
 {
         uint32_t free = tcp_rcv_window(c);
         uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
-        uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        uint32_t promised = tcp_promised_window(c);
         if (c->rcvbuf.buf && free < step)
                 free = 0;
         return free > promised ? free : promised;

@@ -140,7 +140,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 seq = c->rcv_nxt;
         }
         uint32_t room = tcp_rcv_window(c);
-        uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        uint32_t promised = tcp_promised_window(c);
         if (promised > room && c->rcvbuf.buf) {
                 /* RFC 9293 §3.8.6.2.1: the window announced is honoured while the buffer
                  * has the room, even if an upper layer has asked for less since. */

@@ -9,7 +9,8 @@
 #   6. the kernel server announces its second address (ADD_ADDR), umptcp joins it, then the
 #      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
 #   7. umptcp server announces its second address, the kernel client joins it;
-#   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64).
+#   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64);
+#  11. case 1 three times against a small kernel receive buffer, checksums on.
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -33,14 +34,16 @@ in_ns ip -6 route add fd00:1::/64 dev um1 table 102
 LINKS=(--link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24)
 LINKS6=(--link tun:um0:fd00:1::2/64 --link tun:um1:fd00:2::2/64)
 
-kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort) [v6]: a kernel listener writing what it gets
-  in_ns python3 - "$1" "$2" "$3" "${4:-v4}" <<'PY' &
+kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort) [v6 [RCVBUF]]: a kernel listener writing what it gets
+  in_ns python3 - "$1" "$2" "$3" "${4:-v4}" "${5:-0}" <<'PY' &
 import socket, struct, sys
-port, out, mode, fam = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port, out, mode, fam, rcvbuf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 proto = 0 if mode == "tcp" else 262
 v6 = fam == "v6"
 s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM, proto)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if rcvbuf:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # accepted sockets inherit it
 s.bind(("::" if v6 else "0.0.0.0", port))  # any address: joins to the second one find it too
 s.listen(1)
 c, _ = s.accept()
@@ -73,7 +76,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   # flags the kernel's pure ACKs just as it flags umptcp's.
   local pcap=$1 bad
   [ -s "$pcap" ] || fail "capture $pcap is empty"
-  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -d tcp.port==6010,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -d tcp.port==6010,data -d tcp.port==6011,data -d tcp.port==6012,data -d tcp.port==6013,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && tcp.len == 0))' \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
@@ -131,10 +134,10 @@ umptcp_counter() { # STATSFILE NAME: a counter umptcp-cat --stats printed (0 whe
   awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"
 }
 
-case_client() { # TAG PORT [v6]
+case_client() { # TAG PORT [v6 [RCVBUF]]
   local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") server=10.1.1.1
   [ "$fam" = v6 ] && links=("${LINKS6[@]}") && server=fd00:1::1
-  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp "$fam"
+  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp "$fam" "${4:-0}"
   wait_port "$port"
   in_ns timeout 120 "$BIN/umptcp-cat" --stats "${links[@]}" --pcap "$WORK/$tag.pcap" \
     "$server" "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $?"; }
@@ -261,4 +264,13 @@ case_server server6 6009 v6
 
 echo "== 10. as 7, over IPv6 (a 30-byte ADD_ADDR, alone on a pure ACK)"
 case_announce announce6 6010 v6
-echo "10 passed, 0 failed"
+
+echo "== 11. as 1, three times, the kernel server with SO_RCVBUF 128 KiB, checksums on"
+# Guards the receive-memory stall (docs/INTEROP.md): with tiny segments from a sender that
+# filled every sliver of window, one such run in twelve stalled for good.
+in_ns sysctl -q net.mptcp.checksum_enabled=1
+for k in 1 2 3; do
+  case_client "smallbuf$k" "$((6010 + k))" v4 131072
+done
+in_ns sysctl -q net.mptcp.checksum_enabled=0
+echo "11 passed, 0 failed"
