@@ -16,8 +16,12 @@ fail() {
 
 cleanup() {
   local rc=$?
+  # A background `in_ns CMD &` is a subshell whose child runs CMD: end the child too, or a
+  # kernel listener outlives a failed test and holds ctest's output pipe open for good.
   for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+    [ -n "$p" ] || continue
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill "$p" 2>/dev/null || true
   done
   [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
   if [ $rc -eq 0 ]; then rm -rf "$WORK"; else echo "artifacts kept in $WORK (seed $SEED)" >&2; fi

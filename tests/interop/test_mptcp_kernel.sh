@@ -34,11 +34,11 @@ in_ns ip -6 route add fd00:1::/64 dev um1 table 102
 LINKS=(--link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24)
 LINKS6=(--link tun:um0:fd00:1::2/64 --link tun:um1:fd00:2::2/64)
 
-kernel_server() { # PORT OUTFILE MODE(mptcp|tcp|abort) [v6 [RCVBUF]]: a kernel listener writing what it gets
+kernel_server() { # PORT OUTFILE MODE(mptcp|mptcp-eager|tcp|abort) [v6 [RCVBUF]]: a kernel listener writing what it gets
   in_ns python3 - "$1" "$2" "$3" "${4:-v4}" "${5:-0}" <<'PY' &
 import socket, struct, sys
 port, out, mode, fam, rcvbuf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-proto = 0 if mode == "tcp" else 262
+proto = 0 if mode == "tcp" else 262  # mptcp-eager: MPTCP, reading from the start
 v6 = fam == "v6"
 s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM, proto)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -207,10 +207,13 @@ grep -E 'MPTcpExtMPFastcloseRx|Connection reset' "$WORK/abort.stats" || true
 grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort.stats" || fail "no MP_FASTCLOSE received"
 echo "== 6. kernel server: ADD_ADDR (umptcp joins it), then MP_PRIO backup, then RM_ADDR"
 in_ns ip mptcp endpoint add 10.1.2.1 dev um1 id 5 signal
-kernel_server 6006 "$WORK/recv-signal.bin" mptcp
+# The sender pauses by itself here, so the kernel reads from the start: a Linux receiver
+# that pauses while two subflows fill it can stall for good (docs/INTEROP.md).
+kernel_server 6006 "$WORK/recv-signal.bin" mptcp-eager
 wait_port 6006
 HALF=$((BYTES / 2))
 {
+  sleep 1 # the join comes up meanwhile, so both paths carry the first half
   head -c "$HALF" "$WORK/send.bin"
   sleep 2.5
   in_ns ip mptcp endpoint change id 5 backup
