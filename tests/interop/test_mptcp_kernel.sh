@@ -140,7 +140,7 @@ case_client() { # TAG PORT [v6 [RCVBUF]]
   kernel_server "$port" "$WORK/recv-$tag.bin" mptcp "$fam" "${4:-0}"
   wait_port "$port"
   in_ns timeout 120 "$BIN/umptcp-cat" --stats "${links[@]}" --pcap "$WORK/$tag.pcap" \
-    "$server" "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $?"; }
+    "$server" "$port" < "$WORK/send.bin" 2> "$WORK/$tag.stats" || { rc=$?; cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited $rc"; }
   wait "${PIDS[-1]}" || fail "kernel server ($tag) failed"
   grep '^mptcp:' "$WORK/$tag.stats"
   grep -q '^mptcp: multipath, 2 subflows' "$WORK/$tag.stats" || fail "$tag: not two MPTCP subflows"
@@ -188,7 +188,7 @@ echo "== 4. umptcp MPTCP client -> kernel plain TCP server (fallback)"
 kernel_server 6004 "$WORK/recv-tcp.bin" tcp
 wait_port 6004
 in_ns timeout 120 "$BIN/umptcp-cat" --stats "${LINKS[@]}" 10.1.1.1 6004 < "$WORK/send.bin" \
-  2> "$WORK/fallback.stats" || { cat "$WORK/fallback.stats"; fail "umptcp-cat (fallback) exited $?"; }
+  2> "$WORK/fallback.stats" || { rc=$?; cat "$WORK/fallback.stats"; fail "umptcp-cat (fallback) exited $rc"; }
 wait "${PIDS[-1]}" || fail "kernel TCP server failed"
 grep '^mptcp:' "$WORK/fallback.stats"
 grep -q 'fell back to TCP' "$WORK/fallback.stats" || fail "no fallback reported"
