@@ -593,8 +593,12 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                 n = mptcp_signal_write(sf, out, room);
         struct mptcp_dss_out d = {0};
         if (msk->remote_key_known) {
-                d.flags |= DSS_A | DSS_a;
-                d.data_ack = msk->rcv_nxt;
+                /* RFC 8684 §3.3: a DATA_ACK may be sent in 4 bytes. Without a mapping beside
+                 * it, that leaves room for two SACK blocks instead of one (40 bytes less
+                 * the timestamps and an 8-byte DATA_ACK fit just one), so a subflow that
+                 * lost a burst learns of two holes per ACK. */
+                d.flags |= maps ? DSS_A | DSS_a : DSS_A;
+                d.data_ack = maps ? msk->rcv_nxt : (uint32_t)msk->rcv_nxt;
         }
         if (maps) {
                 d.flags |= DSS_M | DSS_m | (ext->flags & DSS_F);
@@ -607,7 +611,7 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
         if (d.flags && n + mptcp_dss_len(&d) <= room) {
                 n += mptcp_write_dss(out + n, &d);
                 if (d.flags & DSS_A)
-                        sf->data_ack_sent = d.data_ack;
+                        sf->data_ack_sent = msk->rcv_nxt;
         }
         return n;
 }
