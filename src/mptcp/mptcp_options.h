@@ -50,7 +50,8 @@ enum {
         JOIN_LEN_SYNACK = 16,
         JOIN_LEN_ACK = 24,
         DSS_LEN_MAX = 28,
-        DSS_LEN_ACK64 = 12, /* a DSS with only a 64-bit DATA_ACK */
+        DSS_LEN_ACK32 = 8, /* a DSS with only a 32-bit DATA_ACK (what segments without a
+                              mapping carry) */
         MP_PRIO_LEN = 3,
         MP_FAIL_LEN = 12,
         MP_FASTCLOSE_LEN = 12,

@@ -183,16 +183,15 @@ static void check_stale(struct mptcp_sock *msk)
  * the connection stalled for good (docs/INTEROP.md, "Receive-memory stall"). */
 static int sws_wait(const struct mptcp_sock *msk, uint64_t wnd)
 {
-        if (msk->snd_una == msk->snd_nxt)
-                return 0; /* nothing in flight: no acknowledgement would come to reopen it */
-        uint32_t mss = 0;
+        if (msk->snd_una == msk->snd_nxt || wnd >= msk->max_wnd / 2)
+                return 0; /* nothing in flight to reopen it, or no sliver */
         for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
-                if (pi.mss > mss)
-                        mss = pi.mss;
+                if (wnd < pi.mss)
+                        return 1;
         }
-        return wnd < mss && wnd < msk->max_wnd / 2;
+        return 0;
 }
 
 void mptcp_push(struct mptcp_sock *msk)
@@ -335,7 +334,7 @@ uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
         /* Option room this segment needs: a whole DSS where it carries the mapping, a
          * DATA_ACK where ours moved since this subflow last carried one, else none. */
         unsigned opt = carries_mapping(sf->msk, m, seq)        ? DSS_LEN_MAX
-                       : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK64
+                       : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK32
                                                                : 0;
         return leave_room(sf, len, opt);
 }

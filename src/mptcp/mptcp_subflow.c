@@ -134,6 +134,13 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         msk->csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
 }
 
+/* Data that is not the subflow's first byte: it says nothing about a middlebox, as the
+ * segment before it, with the MPTCP option that decides, may be lost or late. */
+static int out_of_order_data(const struct mptcp_subflow *sf, const struct um_tcp_seg_info *seg)
+{
+        return seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1;
+}
+
 /* The listener's side of the third ACK (or of the first data, which carries the keys too). */
 static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
                             const struct um_tcp_seg_info *seg)
@@ -146,16 +153,15 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                 }
                 msk->st->ctr.MPTcpExtMPCapableACKRX++;
                 mptcp_set_keys(msk, o->mpc_sndr_key);
-                msk->wnd_end = msk->snd_una + seg->wnd;
-                msk->max_wnd = seg->wnd;
+                mptcp_data_acked(msk, msk->snd_una, seg->wnd); /* the peer's first window */
                 sf->fully_established = 1;
                 /* Tell the initiator at once that we have its key: it may then join. */
                 um_tcp_send_ack(sf->tcp);
                 mptcp_pm_established(msk);
                 return;
         }
-        if (seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1)
-                return; /* out of order: the first data, with the keys, may still come */
+        if (out_of_order_data(sf, seg))
+                return; /* the first data, with the keys, may still come */
         if (!msk->remote_key_known && !(o && mptcp_has(o, MPTCPOPT_DSS))) {
                 /* RFC 8684 §3.1: MP_CAPABLE missing from the third ACK means fallback. */
                 msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
@@ -193,8 +199,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 mptcp_set_keys(msk, o->mpc_sndr_key);
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
-                msk->wnd_end = msk->snd_una + pi.snd_wnd;
-                msk->max_wnd = pi.snd_wnd;
+                mptcp_data_acked(msk, msk->snd_una, pi.snd_wnd); /* the peer's first window */
                 return;
         }
         st->ctr.MPTcpExtMPCapableFallbackSYNACK++;
@@ -251,8 +256,7 @@ static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
 
 /* An initiator whose MP_CAPABLE handshake is not confirmed yet watches for the listener's
  * first DSS; data or an acknowledgement of data without one means a middlebox ate the
- * option and the connection falls back (RFC 8684 §3.1, §3.7). Data out of order says nothing:
- * the segment before it, lost or late, may be the one with the DSS. An ADD_ADDR confirms too: its
+ * option and the connection falls back (RFC 8684 §3.1, §3.7). An ADD_ADDR confirms too: its
  * HMAC needs our key, and an IPv6 one with its HMAC leaves no room for a DSS beside it, so
  * it arrives alone on a pure ACK (Linux counts it the same way). */
 static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp_opts *o,
@@ -265,8 +269,8 @@ static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp
                 mptcp_pm_established(msk);
                 return;
         }
-        if (seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1)
-                return; /* out of order: the listener's first data, with its DSS, is missing */
+        if (out_of_order_data(sf, seg))
+                return; /* the listener's first data, with its DSS, is missing */
         int acks_data = seg->ack != um_tcp_iss(sf->tcp) + 1;
         if (seg->len || acks_data) {
                 msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
