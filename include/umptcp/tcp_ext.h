@@ -123,6 +123,12 @@ void um_tcp_endpoints(const struct um_tcp_conn *c, struct sockaddr_storage *loca
 /* Option bytes an extension needs on every data segment: the payload size allows for them,
  * so its options always fit beside a full-size segment (at most 40 - 12 with timestamps). */
 int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes);
+/* Grows the receive buffer to `bytes` (at most the connection's maximum, and not when the
+ * application set SO_RCVBUF), for an upper layer whose one window spans several
+ * connections and so sees the need before any of them does. Returns 0 or -ENOMEM. */
+int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes);
+/* The receive buffer's size now (0 before it exists). */
+uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c);
 /* Reads (and consumes) in-order data, like recv(), without announcing the window it opens
  * (inside a hook the next ACK does; elsewhere call um_tcp_window_update()). */
 long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);

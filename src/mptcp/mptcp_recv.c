@@ -122,6 +122,28 @@ uint32_t mptcp_rcv_space(const struct mptcp_sock *msk)
         return msk->rcv.cap - msk->rcv.len;
 }
 
+/* One window spans all subflows (RFC 8684 §3.3.4), yet each subflow's TCP sizes its buffer
+ * from its own traffic, and a subflow's buffer caps the window it announces. Data that
+ * waits at the data level for a slower path fills the window without any subflow seeing
+ * it: when out-of-order data spans half of the smallest subflow buffer while the reader
+ * keeps up, every subflow's buffer doubles, up to the connection's own. */
+static void rcvbuf_autotune(struct mptcp_sock *msk, uint64_t end)
+{
+        uint32_t smallest = UINT32_MAX;
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                uint32_t cap = sf->tcp ? um_tcp_rcvbuf_size(sf->tcp) : 0;
+                if (cap && cap < smallest)
+                        smallest = cap;
+        }
+        if (smallest == UINT32_MAX || smallest >= msk->rcv.cap ||
+            end - msk->rcv_nxt < smallest / 2 || msk->rcv.len >= smallest / 4)
+                return;
+        uint32_t target = smallest * 2 < msk->rcv.cap ? smallest * 2 : msk->rcv.cap;
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                if (sf->tcp)
+                        um_tcp_rcvbuf_reserve(sf->tcp, target);
+}
+
 /* Places [dsn, dsn + n) into the receive queue. */
 static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, uint32_t n)
 {
@@ -145,6 +167,7 @@ static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, u
                         st->ctr.MPTcpExtRcvPruned++;
                 else
                         st->ctr.MPTcpExtOFOQueue++;
+                rcvbuf_autotune(msk, dsn + n);
                 return;
         }
         uint32_t next = um_ranges_advance(&msk->ooo, (uint32_t)(dsn + n));
