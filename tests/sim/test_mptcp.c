@@ -233,6 +233,81 @@ static void test_small_buffer_slow_reader(void **state)
         assert_true(z.tiny * 100 < z.data);
 }
 
+/* RFC 8684 §3.3.4: one receive window for the connection. Data sent on a slow path holds up
+ * the data level while a fast path fills the window with out-of-order data, which no
+ * single subflow's own buffer tuning sees. The window must keep both paths busy while a
+ * segment on the slow path is lost and sent again: two of its round trips with its queue
+ * full, at the rate of both paths. */
+struct window_seen {
+        unsigned wscale;
+        uint64_t max_window; /* bytes, the largest any server subflow announced */
+        int conn_rcvbuf;     /* the server connection's SO_RCVBUF */
+        uint64_t srv_rcvq_drops;
+};
+
+static int window_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
+{
+        (void)cap;
+        struct window_seen *ws = arg;
+        struct tcp_view v;
+        if (dir != 1 || view(pkt, *len, &v) < 0)
+                return 1;
+        if (v.flags & 0x02) { /* SYN/ACK: its window scale (RFC 7323 §2.2) */
+                for (unsigned i = 0; i + 1 < v.optlen && v.opt[i] != 0;)
+                        if (v.opt[i] == 1) {
+                                i++;
+                        } else {
+                                if (v.opt[i] == 3 && i + 2 < v.optlen)
+                                        ws->wscale = v.opt[i + 2];
+                                i += v.opt[i + 1] ? v.opt[i + 1] : 1;
+                        }
+                return 1;
+        }
+        uint64_t wnd = (uint64_t)((v.tcp[14] << 8) | v.tcp[15]) << ws->wscale;
+        if (wnd > ws->max_window)
+                ws->max_window = wnd;
+        return 1;
+}
+
+static void window_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                        uint64_t now)
+{
+        (void)cli, (void)cfd, (void)now;
+        struct window_seen *ws = arg;
+        socklen_t l = sizeof(ws->conn_rcvbuf);
+        if (sfd >= 0)
+                um_getsockopt(srv, sfd, SOL_SOCKET, SO_RCVBUF, &ws->conn_rcvbuf, &l);
+        ws->srv_rcvq_drops = um_counter_get(srv, "TcpExtTCPRcvQDrop");
+}
+
+static void test_one_window_for_all_subflows(void **state)
+{
+        (void)state;
+        struct window_seen ws = {0};
+        struct um_sim_transfer_cfg c = {.bytes = 16 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .path = simtest_path(10, 1),
+                                        .n_more_paths = 1,
+                                        .middlebox = window_box,
+                                        .middlebox_arg = &ws,
+                                        .on_step = window_step,
+                                        .step_arg = &ws};
+        c.more_paths[0] = simtest_path(3, 25);
+        struct um_sim_transfer_result r;
+        run_ok("one window, 10M/1ms + 3M/25ms", &c, &r);
+        /* The emulated queue holds rate x delay + 64 KiB (link_emu.c). */
+        double slow_rtt = 2 * 0.025 + (3e6 * 0.025 / 8 + 65536) * 8 / 3e6;
+        uint64_t needed = (uint64_t)(13e6 / 8 * 2 * slow_rtt);
+        printf("    largest window announced %llu (needed %llu) of the connection's %d bytes; "
+               "%llu segments refused inside it\n",
+               (unsigned long long)ws.max_window, (unsigned long long)needed, ws.conn_rcvbuf,
+               (unsigned long long)ws.srv_rcvq_drops);
+        fflush(stdout);
+        assert_true(ws.max_window >= needed);
+        assert_true(ws.max_window <= (uint64_t)ws.conn_rcvbuf);
+        assert_int_equal(ws.srv_rcvq_drops, 0);
+}
+
 /* The window shuts while the reader sleeps; the window updates it sends on waking are lost.
  * The sender, with nothing in flight at the data level, must still find the window open:
  * the subflow's TCP sees the same shut window and probes it (RFC 9293 §3.8.6.1). */
@@ -580,6 +655,7 @@ int main(void)
             cmocka_unit_test(test_loss_on_one_path),
             cmocka_unit_test(test_peer_without_mptcp),
             cmocka_unit_test(test_small_buffer_slow_reader),
+            cmocka_unit_test(test_one_window_for_all_subflows),
             cmocka_unit_test(test_window_update_lost),
             cmocka_unit_test(test_mp_capable_stripped_from_synack),
             cmocka_unit_test(test_mp_capable_stripped_from_third_ack_and_data),
