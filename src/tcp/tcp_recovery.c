@@ -196,7 +196,10 @@ void tcp_rack_detect(struct um_tcp_conn *c)
                 tcp_timer_set(c, TCP_T_REORDER, now + wait);
         else
                 tcp_timer_clear(c, TCP_T_REORDER);
-        if (c->lost_out && !c->in_recovery)
+        /* After a timeout every segment is already marked lost and goes out again under
+         * slow start (RFC 5681 §3.1); fast recovery on top would cut ssthresh a second
+         * time, from the window slow start has rebuilt, for the same losses. */
+        if (c->lost_out && !c->in_recovery && !c->rto_recovery)
                 enter_recovery(c);
 }
 
@@ -274,8 +277,11 @@ void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack)
 
 void tcp_on_rto(struct um_tcp_conn *c)
 {
-        /* RFC 5681 §3.1 eq. (4), once per loss episode rather than per backoff. */
-        if (!c->backoff)
+        /* RFC 5681 §3.1 eq. (4), once per loss episode rather than per backoff. A timeout
+         * inside fast recovery is the same episode: ssthresh was set when it began, and
+         * cwnd, which PRR has drawn down towards what is left in flight, says nothing of
+         * the path (Linux's tcp_enter_loss keeps it too). */
+        if (!c->backoff && !c->in_recovery)
                 c->ssthresh = c->cc->ssthresh(c);
         c->cwnd = c->mss;
         c->in_recovery = 0;

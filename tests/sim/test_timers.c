@@ -61,6 +61,51 @@ static void test_rto_backoff_then_recovery(void **state)
         }
 }
 
+/* RFC 5681 §3.1: a timeout sets ssthresh from the window in use before it, once. The
+ * retransmissions that follow, ACKed with SACK blocks for what got through, must not
+ * start fast recovery and cut ssthresh again for the same losses. */
+struct ssthresh_watch {
+        uint64_t outage_from, outage_to;
+        uint32_t cwnd_before;  /* segments, just before the outage */
+        uint32_t min_ssthresh; /* segments, in the 100 ms (5 RTTs) after it */
+        uint64_t timeouts;
+};
+
+static void watch_ssthresh(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                           uint64_t now)
+{
+        struct ssthresh_watch *w = arg;
+        (void)srv, (void)sfd;
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        if (um_getsockopt(cli, cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+                return;
+        if (now < w->outage_from)
+                w->cwnd_before = ti.tcpi_snd_cwnd;
+        else if (now >= w->outage_to && now < w->outage_to + 100000 &&
+                 ti.tcpi_snd_ssthresh < w->min_ssthresh)
+                w->min_ssthresh = ti.tcpi_snd_ssthresh;
+        w->timeouts = um_counter_get(cli, "TcpExtTCPTimeouts");
+}
+
+static void test_rto_sets_ssthresh_once(void **state)
+{
+        (void)state;
+        struct ssthresh_watch w = {
+            .outage_from = 1000000, .outage_to = 1300000, .min_ssthresh = UINT32_MAX};
+        struct um_sim_transfer_cfg c = {.bytes = 16 * MB, .path = simtest_path(50, 10)};
+        struct um_emu_outage out = {w.outage_from, w.outage_to};
+        c.path.fwd.outages[0] = c.path.rev.outages[0] = out;
+        c.path.fwd.n_outages = c.path.rev.n_outages = 1;
+        c.on_step = watch_ssthresh;
+        c.step_arg = &w;
+        assert_true(simtest_transfer("0.3 s outage", &c, NULL));
+        printf("cwnd before the outage %u segments; ssthresh after it at least %u; %llu timeouts\n",
+               w.cwnd_before, w.min_ssthresh, (unsigned long long)w.timeouts);
+        assert_true(w.timeouts >= 1);
+        assert_true(w.min_ssthresh * 2 >= w.cwnd_before);
+}
+
 static void test_dead_link_aborts(void **state)
 {
         (void)state;
@@ -154,6 +199,7 @@ int main(void)
         simtest_seed();
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_rto_backoff_then_recovery),
+            cmocka_unit_test(test_rto_sets_ssthresh_once),
             cmocka_unit_test(test_dead_link_aborts),
             cmocka_unit_test(test_zero_window_probes),
             cmocka_unit_test(test_keepalive),
