@@ -171,11 +171,9 @@ int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes)
 
 int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
 {
-        if (c->user_rcvbuf || !c->rcvbuf.buf || bytes <= c->rcvbuf.cap)
-                return 0;
         if (bytes > c->rcvbuf_max)
                 bytes = c->rcvbuf_max;
-        if (bytes <= c->rcvbuf.cap)
+        if (c->user_rcvbuf || !c->rcvbuf.buf || bytes <= c->rcvbuf.cap)
                 return 0;
         int rc = um_ring_grow(&c->rcvbuf, bytes);
         if (rc == 0)
