@@ -331,6 +331,23 @@ static void test_segment_tags_through_extension_points(void **state)
         /* Nobody asked for MPTCP. */
         assert_int_equal(k.kind30, 0);
 
+        /* An extension may grow a receive buffer (never shrink it), up to the maximum, and
+         * not one the application sized itself. */
+        struct um_tcp_conn *rc = um_tcp_conn_of(b, sfd);
+        uint32_t size = um_tcp_rcvbuf_size(rc);
+        assert_true(size > 0);
+        assert_int_equal(um_tcp_rcvbuf_reserve(rc, size + 65536), 0);
+        assert_int_equal(um_tcp_rcvbuf_size(rc), size + 65536);
+        assert_int_equal(um_tcp_rcvbuf_reserve(rc, size), 0);
+        assert_int_equal(um_tcp_rcvbuf_size(rc), size + 65536);
+        assert_int_equal(um_tcp_rcvbuf_reserve(rc, UINT32_MAX), 0);
+        assert_int_equal(um_tcp_rcvbuf_size(rc), 16u << 20);
+        int user = 256 * 1024;
+        assert_int_equal(um_setsockopt(a, cfd, SOL_SOCKET, SO_RCVBUF, &user, sizeof(user)), 0);
+        size = um_tcp_rcvbuf_size(um_tcp_conn_of(a, cfd));
+        assert_int_equal(um_tcp_rcvbuf_reserve(um_tcp_conn_of(a, cfd), size * 2), 0);
+        assert_int_equal(um_tcp_rcvbuf_size(um_tcp_conn_of(a, cfd)), size);
+
         um_close(a, cfd);
         um_close(b, sfd);
         um_close(b, lfd);
