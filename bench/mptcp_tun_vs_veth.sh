@@ -118,7 +118,7 @@ with open(sys.argv[3], "rb") as f:
             break
         s.sendall(d)
 # Wait for the receiver's close rather than close with data in flight: with a plain
-# close() the receiver's hash once differed (1 run in 23, 2026-11-25; cause not found).
+# close() the receiver's hash once differed (1 run in 21, 2026-11-25; cause not found).
 s.shutdown(socket.SHUT_WR)
 s.recv(1)
 s.close()
