@@ -10,7 +10,8 @@
 #      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
 #   7. umptcp server announces its second address, the kernel client joins it;
 #   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64);
-#  11. case 1 three times against a small kernel receive buffer, checksums on.
+#  11. case 1 three times against a small kernel receive buffer, checksums on;
+#  12. case 6 over IPv6.
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -76,7 +77,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   # flags the kernel's pure ACKs just as it flags umptcp's.
   local pcap=$1 bad
   [ -s "$pcap" ] || fail "capture $pcap is empty"
-  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -d tcp.port==6010,data -d tcp.port==6011,data -d tcp.port==6012,data -d tcp.port==6013,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
+  local opts=(-d tcp.port==6001,data -d tcp.port==6002,data -d tcp.port==6003,data -d tcp.port==6006,data -d tcp.port==6007,data -d tcp.port==6008,data -d tcp.port==6009,data -d tcp.port==6010,data -d tcp.port==6011,data -d tcp.port==6012,data -d tcp.port==6013,data -d tcp.port==6014,data -o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE)
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y '_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && tcp.len == 0))' \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
@@ -205,33 +206,44 @@ wait "${PIDS[-1]}" || true
 grep -E 'MPTcpExtMPFastcloseRx|Connection reset' "$WORK/abort.stats" || true
 [ "$rc" -ne 0 ] || fail "umptcp-cat did not see the abort"
 grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort.stats" || fail "no MP_FASTCLOSE received"
+case_signal() { # TAG PORT [v6]: the kernel server announces its second address (ADD_ADDR),
+  # umptcp joins it; then the kernel marks it backup (MP_PRIO) and removes it (RM_ADDR)
+  local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") server=10.1.1.1 endpoint=10.1.2.1
+  [ "$fam" = v6 ] && links=("${LINKS6[@]}") && server=fd00:1::1 && endpoint=fd00:2::1
+  local before_echo
+  before_echo=$(kernel_counter MPTcpExtEchoAdd)
+  # A join the kernel made as a client (cases 7 and 10) leaves an implicit endpoint behind.
+  in_ns ip mptcp endpoint flush
+  in_ns ip mptcp endpoint add "$endpoint" dev um1 id 5 signal
+  # The sender pauses by itself here, so the kernel reads from the start: a Linux receiver
+  # that pauses while two subflows fill it can stall for good (docs/INTEROP.md).
+  kernel_server "$port" "$WORK/recv-$tag.bin" mptcp-eager "$fam"
+  wait_port "$port"
+  local half=$((BYTES / 2))
+  {
+    sleep 1 # the join comes up meanwhile, so both paths carry the first half
+    head -c "$half" "$WORK/send.bin"
+    sleep 2.5
+    in_ns ip mptcp endpoint change id 5 backup
+    sleep 0.5
+    in_ns ip mptcp endpoint delete id 5
+    sleep 0.5
+    tail -c "+$((half + 1))" "$WORK/send.bin"
+  } | in_ns timeout 120 "$BIN/umptcp-cat" --stats --endpoints none --add-addr-accepted 1 \
+    "${links[@]}" --pcap "$WORK/$tag.pcap" "$server" "$port" 2> "$WORK/$tag.stats" ||
+    { cat "$WORK/$tag.stats"; fail "umptcp-cat ($tag) exited with an error"; }
+  wait "${PIDS[-1]}" || fail "kernel server ($tag) failed"
+  grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd|MPPrio|RmAddr|RmSubflow)' "$WORK/$tag.stats"
+  same_hash "$WORK/send.bin" "$WORK/recv-$tag.bin"
+  both_paths_carried "$WORK/$tag.pcap" 100
+  [ "$(umptcp_counter "$WORK/$tag.stats" MPTcpExtAddAddr)" -ge 1 ] || fail "$tag: umptcp took no ADD_ADDR"
+  [ "$(kernel_counter MPTcpExtEchoAdd)" -gt "$before_echo" ] || fail "$tag: the kernel got no ADD_ADDR echo"
+  [ "$(umptcp_counter "$WORK/$tag.stats" MPTcpExtMPPrioRx)" -ge 1 ] || fail "$tag: umptcp got no MP_PRIO"
+  [ "$(umptcp_counter "$WORK/$tag.stats" MPTcpExtRmAddr)" -ge 1 ] || fail "$tag: umptcp got no RM_ADDR"
+}
+
 echo "== 6. kernel server: ADD_ADDR (umptcp joins it), then MP_PRIO backup, then RM_ADDR"
-in_ns ip mptcp endpoint add 10.1.2.1 dev um1 id 5 signal
-# The sender pauses by itself here, so the kernel reads from the start: a Linux receiver
-# that pauses while two subflows fill it can stall for good (docs/INTEROP.md).
-kernel_server 6006 "$WORK/recv-signal.bin" mptcp-eager
-wait_port 6006
-HALF=$((BYTES / 2))
-{
-  sleep 1 # the join comes up meanwhile, so both paths carry the first half
-  head -c "$HALF" "$WORK/send.bin"
-  sleep 2.5
-  in_ns ip mptcp endpoint change id 5 backup
-  sleep 0.5
-  in_ns ip mptcp endpoint delete id 5
-  sleep 0.5
-  tail -c "+$((HALF + 1))" "$WORK/send.bin"
-} | in_ns timeout 120 "$BIN/umptcp-cat" --stats --endpoints none --add-addr-accepted 1 \
-  "${LINKS[@]}" --pcap "$WORK/signal.pcap" 10.1.1.1 6006 2> "$WORK/signal.stats" ||
-  { cat "$WORK/signal.stats"; fail "umptcp-cat (signal) exited with an error"; }
-wait "${PIDS[-1]}" || fail "kernel server (signal) failed"
-grep -E '^mptcp:|MPTcpExt(AddAddr|EchoAdd|MPPrio|RmAddr|RmSubflow)' "$WORK/signal.stats"
-same_hash "$WORK/send.bin" "$WORK/recv-signal.bin"
-both_paths_carried "$WORK/signal.pcap" 100
-[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtAddAddr)" -ge 1 ] || fail "umptcp took no ADD_ADDR"
-[ "$(kernel_counter MPTcpExtEchoAdd)" -ge 1 ] || fail "the kernel got no ADD_ADDR echo"
-[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtMPPrioRx)" -ge 1 ] || fail "umptcp got no MP_PRIO"
-[ "$(umptcp_counter "$WORK/signal.stats" MPTcpExtRmAddr)" -ge 1 ] || fail "umptcp got no RM_ADDR"
+case_signal signal 6006
 
 case_announce() { # TAG PORT [v6]: umptcp server announces its second address, the kernel
   # client takes it up (its MPTcpExtAddAddr moves only when our HMAC is right) and joins it
@@ -276,4 +288,7 @@ for k in 1 2 3; do
   case_client "smallbuf$k" "$((6010 + k))" v4 131072
 done
 in_ns sysctl -q net.mptcp.checksum_enabled=0
-echo "11 passed, 0 failed"
+
+echo "== 12. as 6, over IPv6 (the kernel announces fd00:2::1)"
+case_signal signal6 6014 v6
+echo "12 passed, 0 failed"
