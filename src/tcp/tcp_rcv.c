@@ -4,6 +4,20 @@
 
 #include <errno.h>
 
+/* Every growth of the receive buffer, TCP's own and an extension's: up to the maximum,
+ * never one the application sized. */
+int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
+{
+        if (bytes > c->rcvbuf_max)
+                bytes = c->rcvbuf_max;
+        if (c->user_rcvbuf || !c->rcvbuf.buf || bytes <= c->rcvbuf.cap)
+                return 0;
+        int rc = um_ring_grow(&c->rcvbuf, bytes);
+        if (rc == 0)
+                c->st->ctr.TcpExtTCPRcvAutotune++;
+        return rc;
+}
+
 /* Receive-buffer auto-tuning in the manner of Linux's DRS: measure how many bytes arrive
  * per receiver-side RTT and keep the buffer at four times that. */
 static void rcv_autotune(struct um_tcp_conn *c)
@@ -13,12 +27,8 @@ static void rcv_autotune(struct um_tcp_conn *c)
          * window, not the reader, limits it. Grow before it fills (the RTT-based rule below
          * needs a whole window to arrive before its first sample). */
         uint32_t cap = c->rcvbuf.cap, remaining = c->rcv_adv - c->rcv_nxt;
-        if (!c->user_rcvbuf && cap < c->rcvbuf_max && remaining < cap / 2 &&
-            c->rcvbuf.len < cap / 4) {
-                uint32_t target = cap * 2 > c->rcvbuf_max ? c->rcvbuf_max : cap * 2;
-                if (um_ring_grow(&c->rcvbuf, target) == 0)
-                        c->st->ctr.TcpExtTCPRcvAutotune++;
-        }
+        if (remaining < cap / 2 && c->rcvbuf.len < cap / 4)
+                um_tcp_rcvbuf_reserve(c, cap * 2);
         if (!c->rcv_rtt_time || seq_geq(c->rcv_nxt, c->rcv_rtt_seq)) {
                 if (c->rcv_rtt_time) {
                         uint64_t sample = now - c->rcv_rtt_time;
@@ -43,12 +53,7 @@ static void rcv_autotune(struct um_tcp_conn *c)
         uint32_t got = c->rcv_nxt - c->rcv_space_seq;
         if (got > c->rcv_space) {
                 c->rcv_space = got;
-                uint64_t target = 4 * (uint64_t)got;
-                if (target > c->rcvbuf_max)
-                        target = c->rcvbuf_max;
-                if (!c->user_rcvbuf && target > c->rcvbuf.cap &&
-                    um_ring_grow(&c->rcvbuf, (uint32_t)target) == 0)
-                        c->st->ctr.TcpExtTCPRcvAutotune++;
+                um_tcp_rcvbuf_reserve(c, got > UINT32_MAX / 4 ? UINT32_MAX : 4 * got);
         }
         c->rcv_space_seq = c->rcv_nxt;
         c->rcv_space_time = now;

@@ -169,18 +169,6 @@ int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes)
         return 0;
 }
 
-int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
-{
-        if (bytes > c->rcvbuf_max)
-                bytes = c->rcvbuf_max;
-        if (c->user_rcvbuf || !c->rcvbuf.buf || bytes <= c->rcvbuf.cap)
-                return 0;
-        int rc = um_ring_grow(&c->rcvbuf, bytes);
-        if (rc == 0)
-                c->st->ctr.TcpExtTCPRcvAutotune++;
-        return rc;
-}
-
 uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c)
 {
         return c->rcvbuf.buf ? c->rcvbuf.cap : 0;
