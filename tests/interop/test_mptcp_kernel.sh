@@ -116,11 +116,7 @@ def reader():
 t = threading.Thread(target=reader)
 t.start()
 with open(sys.argv[3], "rb") as f:
-    while True:
-        d = f.read(1 << 16)
-        if not d:
-            break
-        s.sendall(d)
+    s.sendfile(f)
 s.shutdown(socket.SHUT_WR)
 t.join()
 s.close()
