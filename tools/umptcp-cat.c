@@ -421,8 +421,8 @@ int main(int argc, char **argv)
                 if (cp.failed)
                         goto out;
                 short ev = um_sock_events(st, fd);
-                if (cp.shut && cp.peer_eof && (ev & POLLHUP))
-                        break;
+                /* An error first: an abort (MP_FASTCLOSE, a reset) after the peer's FIN also
+                 * hangs the connection up, with our data not all delivered. */
                 if (ev & POLLERR) {
                         int e = 0;
                         socklen_t el = sizeof(e);
@@ -430,6 +430,8 @@ int main(int argc, char **argv)
                         die("connection failed", strerror(e ? e : EIO));
                         goto out;
                 }
+                if (cp.shut && cp.peer_eof && (ev & POLLHUP))
+                        break;
                 int want_stdin = !cp.stdin_eof && cp.in_off == cp.in_len;
                 if (progress || cp.progress) {
                         cp.progress = 0;

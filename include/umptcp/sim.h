@@ -34,13 +34,16 @@ struct um_sim_transfer_cfg {
         int n_more_paths;
         int server_signal; /* the server announces its extra addresses (`signal` endpoints) and
                               the client takes them up, instead of `subflow` endpoints */
-        int server_mptcp_disabled;     /* the server's net.mptcp.enabled = 0 */
-        int checksum;                  /* the client asks for DSS checksums */
-        const char *cc;                /* NULL: the default (cubic) */
-        uint32_t sndbuf, rcvbuf;       /* 0: auto-tuned */
-        uint32_t app_read_chunk;       /* receiver reads at most this much per wake-up (0: 64 KB) */
-        uint64_t read_pause_until_us;  /* receiver reads nothing before this virtual time */
-        uint64_t time_limit_us;        /* 0: 600 s of virtual time */
+        int server_mptcp_disabled;    /* the server's net.mptcp.enabled = 0 */
+        int checksum;                 /* the client asks for DSS checksums */
+        const char *cc;               /* NULL: the default (cubic) */
+        uint32_t sndbuf, rcvbuf;      /* 0: auto-tuned */
+        uint32_t app_read_chunk;      /* receiver reads at most this much per wake-up (0: 64 KB) */
+        uint64_t read_pause_until_us; /* receiver reads nothing before this virtual time */
+        uint64_t time_limit_us;       /* 0: 600 s of virtual time */
+        /* A writer with nothing to read closes its socket (close(), not shutdown()) as soon
+         * as the last byte is queued: the stack must still deliver all of it. */
+        int close_when_written;
         um_emu_middlebox_fn middlebox; /* on every path */
         void *middlebox_arg;
         FILE *timeline; /* per-second lines, or NULL */

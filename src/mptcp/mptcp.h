@@ -207,6 +207,12 @@ static inline struct mptcp_subflow *mptcp_subflow_of(const struct um_tcp_conn *c
         return (struct mptcp_subflow *)um_tcp_ulp_ctx(c);
 }
 
+/* Data sent and not yet DATA_ACKed (our DATA_FIN included). */
+static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
+{
+        return msk->snd_una < msk->snd_nxt || (msk->data_fin_sent && !msk->data_fin_acked);
+}
+
 /* mptcp_stack.c */
 struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
 int mptcp_token_new(struct mptcp_sock *msk);

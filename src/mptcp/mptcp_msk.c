@@ -194,10 +194,14 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
         if (!usable && !msk->subflows_closing && !msk->error &&
             !(msk->data_fin_acked && msk->rcv_shutdown) && sf == msk->first) {
                 int err = tcp_api_take_error(sf->tcp);
-                if (msk->fallback && !err)
-                        msk->rcv_shutdown = 1; /* a plain TCP close: the end of the data */
-                else
+                if (msk->fallback && !err) {
+                        /* A plain TCP close: the end of the data, once the msk has taken
+                         * what the subflow still holds (mptcp_rcv_pull_all). */
+                        if (!um_tcp_readable(sf->tcp))
+                                msk->rcv_shutdown = 1;
+                } else {
                         msk->error = err ? err : ECONNRESET;
+                }
         }
         sf->closing = 1;
         mptcp_rtx_arm(msk);
@@ -218,16 +222,17 @@ static uint64_t data_rto(const struct mptcp_sock *msk)
         return r < 60000000 ? r : 60000000;
 }
 
-/* A fallen-back connection closes its one subflow only after handing TCP all its data. */
+/* A closing subflow is released only when nothing is lost by it: a fallen-back connection
+ * first hands TCP all its data, and bytes TCP received (and acknowledged) are first taken
+ * up by the msk, which may wait for its reader to make room. */
 static int waits_for_data(const struct mptcp_sock *msk, const struct mptcp_subflow *sf)
 {
-        return msk->fallback && !msk->wr_fin_done && !msk->error &&
-               um_tcp_state(sf->tcp) != UM_TCP_CLOSED && msk->snd_nxt < msk->write_seq;
-}
-
-static int data_outstanding(const struct mptcp_sock *msk)
-{
-        return msk->snd_una < msk->snd_nxt || (msk->data_fin_sent && !msk->data_fin_acked);
+        if (msk->error)
+                return 0;
+        if (!msk->orphan && um_tcp_readable(sf->tcp))
+                return 1;
+        return msk->fallback && !msk->wr_fin_done && um_tcp_state(sf->tcp) != UM_TCP_CLOSED &&
+               msk->snd_nxt < msk->write_seq;
 }
 
 /* RFC 8684 §3.2: when an active join repeats its third ACK, not yet acknowledged
@@ -252,7 +257,7 @@ void mptcp_rtx_arm(struct mptcp_sock *msk)
                 if (t < at)
                         at = t;
         }
-        if (!msk->fallback && data_outstanding(msk)) {
+        if (!msk->fallback && mptcp_data_outstanding(msk)) {
                 uint64_t t = msk->last_una_move + data_rto(msk);
                 if (t < at)
                         at = t;
@@ -306,7 +311,8 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
                 sf->join_ack_at = now;
                 um_tcp_send_ack(sf->tcp);
         }
-        if (!msk->fallback && data_outstanding(msk) && now >= msk->last_una_move + data_rto(msk)) {
+        if (!msk->fallback && mptcp_data_outstanding(msk) &&
+            now >= msk->last_una_move + data_rto(msk)) {
                 /* RFC 8684 §3.3.6: data not DATA_ACKed in time goes out again, on the best
                  * subflow the scheduler finds. Not before the peer has shown it speaks MPTCP:
                  * a peer that fell back reads a second copy as new bytes (subflow TCP

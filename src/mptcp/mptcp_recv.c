@@ -328,6 +328,8 @@ static uint32_t pull(struct mptcp_subflow *sf)
                 msk->rcv_shutdown = 1;
                 mptcp_msk_wake(msk);
         }
+        if (sf->closing && total && !um_tcp_readable(sf->tcp))
+                mptcp_rtx_arm(msk); /* drained: the subflow may go now */
         return total;
 }
 

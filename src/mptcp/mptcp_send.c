@@ -118,10 +118,13 @@ static void flush_touched(struct mptcp_sock *msk)
                 }
 }
 
+/* A fallen-back connection is its first subflow's byte stream. That subflow is marked
+ * closing when the application closes, but takes the data still queued before its FIN:
+ * TCP refuses writes itself once it cannot take them. */
 static void push_fallback(struct mptcp_sock *msk)
 {
         struct mptcp_subflow *sf = msk->first;
-        if (!sf || sf->closing)
+        if (!sf || sf->released)
                 return;
         while (msk->snd_nxt < msk->write_seq) {
                 uint64_t left = msk->write_seq - msk->snd_nxt;
@@ -198,6 +201,7 @@ void mptcp_push(struct mptcp_sock *msk)
 {
         if (msk->fallback) {
                 push_fallback(msk);
+                mptcp_rtx_arm(msk); /* a closing subflow is released once all is written */
                 return;
         }
         check_stale(msk);
@@ -238,6 +242,11 @@ void mptcp_push(struct mptcp_sock *msk)
                 um_tcp_path_info(sf->tcp, &pi);
                 if (len > pi.mss)
                         len = (len + DSS_LEN_MAX) / pi.mss * pi.mss - DSS_LEN_MAX;
+                /* RFC 6298 §5.1: data going out while none is outstanding starts the
+                 * retransmission timer afresh; it does not run on from the last DATA_ACK,
+                 * however long ago that was. */
+                if (!mptcp_data_outstanding(msk))
+                        msk->last_una_move = msk->st->now;
                 uint32_t n = push_range(msk, sf, msk->snd_nxt, len);
                 if (!n)
                         break;

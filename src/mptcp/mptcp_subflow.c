@@ -162,8 +162,11 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
         }
         if (out_of_order_data(sf, seg))
                 return; /* the first data, with the keys, may still come */
-        if (!msk->remote_key_known && !(o && mptcp_has(o, MPTCPOPT_DSS))) {
-                /* RFC 8684 §3.1: MP_CAPABLE missing from the third ACK means fallback. */
+        if (!msk->remote_key_known) {
+                /* RFC 8684 §3.1: the third ACK, or the first data, without MP_CAPABLE means
+                 * fallback, whatever else it carries: a Linux client that put data in its
+                 * SYN (TCP Fast Open) sends that data again under a DSS without a mapping,
+                 * and falls back itself when our ACK comes without an MPTCP option. */
                 msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
                 mptcp_do_fallback(msk);
         }

@@ -105,15 +105,30 @@ static void flow_finish(struct flow *f, char *sent_hex, char *recv_hex, int *sam
         }
 }
 
-static void pump_write(struct xfer *x, struct um_stack *st, int fd, struct flow *f)
+/* The writer is done: a half-close, or (close_when_written, nothing to read) a close with
+ * data still queued in the stack. */
+static void finish_write(struct xfer *x, struct um_stack *st, int *fd, struct flow *f)
+{
+        struct flow *in = f == &x->up ? &x->down : &x->up;
+        f->wr_closed = 1;
+        if (x->cfg->close_when_written && !in->total) {
+                if (um_close(st, *fd) < 0)
+                        fail(x, st, "close");
+                *fd = -2; /* closed: not -1, which means "not accepted yet" */
+                in->eof = 1;
+                return;
+        }
+        if (um_shutdown(st, *fd, SHUT_WR) < 0 && errno != ENOTCONN)
+                fail(x, st, "shutdown");
+}
+
+static void pump_write(struct xfer *x, struct um_stack *st, int *fd, struct flow *f)
 {
         while (!f->wr_closed) {
                 if (f->pending_off == f->pending_len) {
                         uint64_t left = f->total - f->sent;
                         if (!left) {
-                                if (um_shutdown(st, fd, SHUT_WR) < 0 && errno != ENOTCONN)
-                                        fail(x, st, "shutdown");
-                                f->wr_closed = 1;
+                                finish_write(x, st, fd, f);
                                 return;
                         }
                         f->pending_len = left < CHUNK ? (size_t)left : CHUNK;
@@ -122,7 +137,7 @@ static void pump_write(struct xfer *x, struct um_stack *st, int fd, struct flow 
                         EVP_DigestUpdate(f->tx_hash, f->pending, f->pending_len);
                         f->sent += f->pending_len;
                 }
-                ssize_t n = um_send(st, fd, f->pending + f->pending_off,
+                ssize_t n = um_send(st, *fd, f->pending + f->pending_off,
                                     f->pending_len - f->pending_off, 0);
                 if (n < 0) {
                         if (errno != EAGAIN)
@@ -193,22 +208,25 @@ static void timeline(struct xfer *x)
 static int step(void *arg)
 {
         struct xfer *x = arg;
-        if (x->sfd < 0) {
+        if (x->sfd == -1) {
                 x->sfd = um_accept(x->srv, x->lfd, NULL, NULL);
                 if (x->sfd < 0 && errno != EAGAIN)
                         fail(x, x->srv, "accept");
         }
-        short cev = um_sock_events(x->cli, x->cfd);
-        if (cev & POLLERR)
-                fail_pollerr(x, x->cli, x->cfd);
-        if (cev & POLLOUT)
-                pump_write(x, x->cli, x->cfd, &x->up);
-        pump_read(x, x->cli, x->cfd, &x->down, 0);
+        if (x->cfd >= 0) {
+                short cev = um_sock_events(x->cli, x->cfd);
+                if (cev & POLLERR)
+                        fail_pollerr(x, x->cli, x->cfd);
+                if (cev & POLLOUT)
+                        pump_write(x, x->cli, &x->cfd, &x->up);
+        }
+        if (x->cfd >= 0)
+                pump_read(x, x->cli, x->cfd, &x->down, 0);
         if (x->sfd >= 0) {
                 pump_read(x, x->srv, x->sfd, &x->up, 1);
                 if (um_sock_events(x->srv, x->sfd) & POLLOUT)
-                        pump_write(x, x->srv, x->sfd, &x->down);
-                if (um_sock_events(x->srv, x->sfd) & POLLERR)
+                        pump_write(x, x->srv, &x->sfd, &x->down);
+                if (x->sfd >= 0 && (um_sock_events(x->srv, x->sfd) & POLLERR))
                         fail_pollerr(x, x->srv, x->sfd);
         }
         timeline(x);
@@ -391,7 +409,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                         }
                 int e = 0;
                 socklen_t el = sizeof(e);
-                um_getsockopt(x.cli, x.cfd, SOL_SOCKET, SO_ERROR, &e, &el);
+                if (x.cfd >= 0)
+                        um_getsockopt(x.cli, x.cfd, SOL_SOCKET, SO_ERROR, &e, &el);
                 res->client_error = e;
                 if (x.sfd >= 0) {
                         el = sizeof(e);

@@ -155,6 +155,27 @@ static void free_conn(struct um_tcp_conn *c)
         free(c);
 }
 
+/* A child freed before accept() leaves its listener's queue first: accept() must never
+ * hand out freed memory. (One that merely closed stays queued, as on Linux: accept()
+ * returns it with the data it received and its error.) */
+static void accept_queue_unlink(struct um_tcp_conn *l, struct um_tcp_conn *c)
+{
+        struct um_tcp_conn *prev = NULL;
+        for (struct um_tcp_conn *x = l->aq_head; x; prev = x, x = x->aq_next) {
+                if (x != c)
+                        continue;
+                if (prev)
+                        prev->aq_next = c->aq_next;
+                else
+                        l->aq_head = c->aq_next;
+                if (l->aq_tail == c)
+                        l->aq_tail = prev;
+                l->n_acceptq--;
+                c->aq_next = NULL;
+                return;
+        }
+}
+
 /* Moves a connection to CLOSED. Its memory goes when no socket holds it, at the end of
  * the poll (so that code up the call stack may still look at it). */
 void tcp_done(struct um_tcp_conn *c, int err)
@@ -182,10 +203,8 @@ void tcp_done(struct um_tcp_conn *c, int err)
                                         tcp_done(x, ECONNABORTED);
                                 }
                 }
-                if (c->parent) {
-                        struct um_tcp_conn *l = c->parent;
-                        if (c->state == TCPS_SYN_RECEIVED)
-                                l->n_embryonic--;
+                if (c->parent && c->state == TCPS_SYN_RECEIVED) {
+                        c->parent->n_embryonic--;
                         c->parent = NULL;
                         c->orphan = 1;
                 }
@@ -195,6 +214,10 @@ void tcp_done(struct um_tcp_conn *c, int err)
                 c->deadline[k] = 0;
         um_timer_cancel(&c->st->timers, &c->timer);
         if (c->orphan) {
+                if (c->parent) {
+                        accept_queue_unlink(c->parent, c);
+                        c->parent = NULL;
+                }
                 c->dead = 1;
                 c->hnext = tcp_of(c)->graveyard;
                 tcp_of(c)->graveyard = c;

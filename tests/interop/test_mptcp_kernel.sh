@@ -5,13 +5,15 @@
 #      on the second path);
 #   3. case 1 again with net.mptcp.checksum_enabled=1;
 #   4. umptcp MPTCP client -> kernel plain-TCP server (fallback);
-#   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE;
+#   5. the kernel server aborts with unread data: umptcp sees MP_FASTCLOSE (also after the
+#      kernel's DATA_FIN, with umptcp's last bytes queued: umptcp-cat must fail);
 #   6. the kernel server announces its second address (ADD_ADDR), umptcp joins it, then the
 #      kernel marks it backup (MP_PRIO) and removes it (RM_ADDR) mid-transfer;
 #   7. umptcp server announces its second address, the kernel client joins it;
 #   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64);
 #  11. case 1 three times against a small kernel receive buffer, checksums on;
-#  12. case 6 over IPv6.
+#  12. case 6 over IPv6;
+#  13. a kernel client with TCP Fast Open (data in its MP_CAPABLE SYN): both fall back.
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -35,7 +37,7 @@ in_ns ip -6 route add fd00:1::/64 dev um1 table 102
 LINKS=(--link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24)
 LINKS6=(--link tun:um0:fd00:1::2/64 --link tun:um1:fd00:2::2/64)
 
-kernel_server() { # PORT OUTFILE MODE(mptcp|mptcp-eager|tcp|abort) [v6 [RCVBUF]]: a kernel listener writing what it gets
+kernel_server() { # PORT OUTFILE MODE(mptcp|mptcp-eager|tcp|abort|abort-late) [v6 [RCVBUF]]: a kernel listener writing what it gets
   in_ns python3 - "$1" "$2" "$3" "${4:-v4}" "${5:-0}" <<'PY' &
 import socket, struct, sys
 port, out, mode, fam, rcvbuf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
@@ -48,6 +50,13 @@ if rcvbuf:
 s.bind(("::" if v6 else "0.0.0.0", port))  # any address: joins to the second one find it too
 s.listen(1)
 c, _ = s.accept()
+limit = 4 << 20
+if mode == "abort-late":
+    # Our DATA_FIN first; then, while the client's last bytes wait in its buffers, the abort.
+    import time
+    c.shutdown(socket.SHUT_WR)
+    time.sleep(1.5)
+    limit = 0
 if mode == "mptcp":
     # Read nothing for a while: the connection then outlives a join whose first SYN is
     # lost while a fresh TUN device settles, so both subflows get to carry data.
@@ -61,7 +70,7 @@ with open(out, "wb") as f:
             break
         f.write(d)
         got += len(d)
-        if mode == "abort" and got > (4 << 20):
+        if mode.startswith("abort") and got > limit:
             # Close with unread data and SO_LINGER 0: the kernel sends MP_FASTCLOSE.
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.close()
@@ -202,6 +211,20 @@ wait "${PIDS[-1]}" || true
 grep -E 'MPTcpExtMPFastcloseRx|Connection reset' "$WORK/abort.stats" || true
 [ "$rc" -ne 0 ] || fail "umptcp-cat did not see the abort"
 grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort.stats" || fail "no MP_FASTCLOSE received"
+# The abort after the kernel's DATA_FIN, with umptcp's last bytes queued but not delivered:
+# umptcp-cat exited 0 here one run in four (issue 11, item 4).
+kernel_server 6016 "$WORK/recv-abort2.bin" abort-late
+wait_port 6016
+set +e
+head -c 1048576 "$WORK/send.bin" > "$WORK/send-1M.bin"
+in_ns timeout 60 "$BIN/umptcp-cat" --stats "${LINKS[@]}" 10.1.1.1 6016 < "$WORK/send-1M.bin" \
+  > /dev/null 2> "$WORK/abort2.stats"
+rc=$?
+set -e
+wait "${PIDS[-1]}" || true
+grep -E 'umptcp-cat:' "$WORK/abort2.stats" || true
+[ "$rc" -ne 0 ] || fail "umptcp-cat exited 0 after an abort that followed the peer's DATA_FIN"
+grep -q 'MPTcpExtMPFastcloseRx' "$WORK/abort2.stats" || fail "no MP_FASTCLOSE received (abort-late)"
 case_signal() { # TAG PORT [v6]: the kernel server announces its second address (ADD_ADDR),
   # umptcp joins it; then the kernel marks it backup (MP_PRIO) and removes it (RM_ADDR)
   local tag=$1 port=$2 fam=${3:-v4} links=("${LINKS[@]}") server=10.1.1.1 endpoint=10.1.2.1
@@ -287,4 +310,29 @@ in_ns sysctl -q net.mptcp.checksum_enabled=0
 
 echo "== 12. as 6, over IPv6 (the kernel announces fd00:2::1)"
 case_signal signal6 6014 v6
-echo "12 passed, 0 failed"
+echo "== 13. a kernel MPTCP client with TCP Fast Open (data in its SYN, no cookie) -> umptcp"
+# Linux's own server falls back to TCP for this exchange and the data arrives (issue 11,
+# item 1: umptcp reset it and then crashed in accept()).
+in_ns sysctl -q net.ipv4.tcp_fastopen=5
+in_ns timeout 60 "$BIN/umptcp-cat" -l --stats "${LINKS[@]}" 10.1.1.2 6015 \
+  > "$WORK/srecv-tfo.bin" < /dev/null 2> "$WORK/tfo.stats" &
+upid=$!
+PIDS+=($upid)
+sleep 0.5
+in_ns timeout 60 python3 - "$WORK/send.bin" <<'PY' || fail "kernel TFO client failed"
+import socket, sys
+data = open(sys.argv[1], "rb").read()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.sendto(data[:1000], socket.MSG_FASTOPEN, ("10.1.1.2", 6015))
+s.sendall(data[1000:])
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass
+PY
+wait "$upid" || { cat "$WORK/tfo.stats"; fail "umptcp-cat server (tfo) exited with an error"; }
+in_ns sysctl -q net.ipv4.tcp_fastopen=1
+grep '^mptcp:' "$WORK/tfo.stats"
+grep -q 'fell back to TCP' "$WORK/tfo.stats" || fail "tfo: umptcp did not fall back"
+[ "$(kernel_counter MPTcpExtMPCapableDataFallback)" -ge 1 ] || fail "tfo: the kernel client did not fall back"
+same_hash "$WORK/send.bin" "$WORK/srecv-tfo.bin"
+echo "13 passed, 0 failed"

@@ -19,11 +19,22 @@ static struct um_stack *make(const char *name, uint64_t seed, struct um_link *l,
 void pair_run(struct pair *p, uint64_t us)
 {
         struct um_stack *s[2] = {p->cli, p->srv};
-        um_sim_run(s, 2, &p->now, p->now + us, NULL, NULL);
+        uint64_t until = p->now + us;
+        um_sim_run(s, 2, &p->now, until, NULL, NULL);
+        /* Time passes even when nothing is left to happen (the loop stops early then). */
+        p->now = until;
+        um_stack_poll(p->cli, until);
+        um_stack_poll(p->srv, until);
 }
 
 int pair_open(struct pair *p, const struct um_emu_dir_config *fwd,
               const struct um_emu_dir_config *rev, uint64_t seed)
+{
+        return pair_open_proto(p, fwd, rev, seed, IPPROTO_TCP);
+}
+
+int pair_open_proto(struct pair *p, const struct um_emu_dir_config *fwd,
+                    const struct um_emu_dir_config *rev, uint64_t seed, int proto)
 {
         memset(p, 0, sizeof(*p));
         p->lfd = p->cfd = p->sfd = -1;
@@ -35,11 +46,11 @@ int pair_open(struct pair *p, const struct um_emu_dir_config *fwd,
                 return -1;
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
         inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
-        p->lfd = um_socket(p->srv, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        p->lfd = um_socket(p->srv, AF_INET, SOCK_STREAM, proto);
         if (um_bind(p->srv, p->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
             um_listen(p->srv, p->lfd, 8))
                 return -1;
-        p->cfd = um_socket(p->cli, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        p->cfd = um_socket(p->cli, AF_INET, SOCK_STREAM, proto);
         if (um_connect(p->cli, p->cfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
             errno != EINPROGRESS)
                 return -1;

@@ -19,6 +19,9 @@ struct pair {
 int pair_open(struct pair *p, const struct um_emu_dir_config *fwd,
               const struct um_emu_dir_config *rev, uint64_t seed);
 /* Runs virtual time forward by `us`. */
+/* The same with IPPROTO_MPTCP (or any protocol) sockets. */
+int pair_open_proto(struct pair *p, const struct um_emu_dir_config *fwd,
+                    const struct um_emu_dir_config *rev, uint64_t seed, int proto);
 void pair_run(struct pair *p, uint64_t us);
 void pair_close(struct pair *p);
 

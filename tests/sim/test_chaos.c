@@ -54,6 +54,28 @@ static void impair(struct um_sim_path *p, uint64_t coin)
         }
 }
 
+/* One transfer in four: the writer closes (not shuts down) with data still queued, on the
+ * client or on the server side; the other direction carries nothing then. */
+static void close_early(struct um_sim_transfer_cfg *c, uint64_t bits)
+{
+        if ((bits & 3) != 3)
+                return;
+        c->close_when_written = 1;
+        if (bits & 4) {
+                c->reverse_bytes = c->bytes;
+                c->bytes = 0;
+        } else {
+                c->reverse_bytes = 0;
+        }
+}
+
+static const char *closing(const struct um_sim_transfer_cfg *c)
+{
+        if (!c->close_when_written)
+                return "";
+        return c->bytes ? " client-closes" : " server-closes";
+}
+
 static void test_random_impairments(void **state)
 {
         (void)state;
@@ -79,8 +101,9 @@ static void test_random_impairments(void **state)
                         c.rcvbuf = 8192;
                 if (coin & 512)
                         c.read_pause_until_us = 2000000;
-                snprintf(desc + n, sizeof(desc) - (size_t)n, " mix %03llx",
-                         (unsigned long long)(coin & 0x3ff));
+                close_early(&c, coin >> 40);
+                snprintf(desc + n, sizeof(desc) - (size_t)n, " mix %03llx%s",
+                         (unsigned long long)(coin & 0x3ff), closing(&c));
                 c.time_limit_us = 3000ULL * 1000000;
                 if (!wanted(i))
                         continue;
@@ -127,11 +150,16 @@ static void test_random_impairments_mptcp(void **state)
                         c.rcvbuf = 65536;
                 if (coin & 64)
                         c.read_pause_until_us = 1000000;
+                close_early(&c, coin >> 40);
+                if (((coin >> 44) & 7) == 7)
+                        c.server_mptcp_disabled = 1; /* the connection falls back */
                 char desc[160];
-                snprintf(desc, sizeof(desc), "mptcp #%d %lluK %d paths %.0fMb %.1fms mix %02llx", i,
-                         (unsigned long long)c.bytes / 1024, c.n_more_paths + 1,
+                snprintf(desc, sizeof(desc),
+                         "mptcp #%d %lluK %d paths %.0fMb %.1fms mix %02llx%s%s", i,
+                         (unsigned long long)(c.bytes + c.reverse_bytes) / 1024, c.n_more_paths + 1,
                          c.path.fwd.rate_bps / 1e6, c.path.fwd.delay_us / 1e3,
-                         (unsigned long long)(coin & 0x7f));
+                         (unsigned long long)(coin & 0x7f), closing(&c),
+                         c.server_mptcp_disabled ? " fallback" : "");
                 c.time_limit_us = 3000ULL * 1000000;
                 if (!wanted(i))
                         continue;

@@ -19,6 +19,7 @@
 
 #include "net/addr.h"
 #include "net/checksum.h"
+#include "pair.h"
 #include "simtest.h"
 #include "tcp_view.h"
 
@@ -26,7 +27,7 @@
 
 /* What the client's socket said along the way. */
 struct watch {
-        uint32_t flags_seen;
+        uint32_t flags_seen, srv_flags_seen;
         int max_subflows;
         uint64_t cli_ctr_fastclose_tx, srv_ctr_fastclose_rx;
         uint64_t srv_rcvq_drops; /* TcpExtTCPRcvQDrop: data refused inside the window */
@@ -51,6 +52,9 @@ static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *s
                 if (mi.mptcpi_subflows_total > w->max_subflows)
                         w->max_subflows = mi.mptcpi_subflows_total;
         }
+        l = sizeof(mi);
+        if (sfd >= 0 && um_getsockopt(srv, sfd, SOL_MPTCP, MPTCP_INFO, &mi, &l) == 0)
+                w->srv_flags_seen |= mi.mptcpi_flags;
         if (w->close_at_us && now >= (uint64_t)w->close_at_us && sfd >= 0) {
                 struct linger lg = {.l_onoff = 1, .l_linger = 0};
                 um_setsockopt(cli, cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -183,6 +187,100 @@ static void test_peer_without_mptcp(void **state)
         struct um_sim_transfer_result r;
         run_ok("mptcp -> server without", &c, &r);
         assert_true(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
+}
+
+/* Issue 11 item 2: an application that closes with data still queued loses none of it, on
+ * either side, whether the connection fell back to TCP or stayed MPTCP. A fallen-back
+ * connection stopped pushing into its subflow once close() marked it closing: 262,144 of
+ * 3 MB arrived (one subflow send buffer), then neither a FIN nor a reset. */
+static void test_close_with_data_queued(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *name;
+                int fallback, reverse;
+        } cases[] = {
+            {"fallback, client closes", 1, 0},
+            {"fallback, server closes", 1, 1},
+            {"mptcp, client closes", 0, 0},
+            {"mptcp, server closes", 0, 1},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct watch w = {0};
+                struct um_sim_transfer_cfg c = {.protocol = IPPROTO_MPTCP,
+                                                .server_mptcp_disabled = cases[i].fallback,
+                                                .close_when_written = 1,
+                                                .path = simtest_path(100, 10),
+                                                .on_step = on_step,
+                                                .step_arg = &w};
+                if (cases[i].reverse)
+                        c.reverse_bytes = 3 * MB;
+                else
+                        c.bytes = 3 * MB;
+                struct um_sim_transfer_result r;
+                run_ok(cases[i].name, &c, &r);
+                /* The side that closes may do so in its first step: ask the other. */
+                uint32_t flags = cases[i].reverse ? w.flags_seen : w.srv_flags_seen;
+                assert_int_equal(!!(flags & MPTCP_INFO_FLAG_FALLBACK), cases[i].fallback);
+        }
+}
+
+/* Found by the chaos run once it drew fallen-back connections: the peer's data and FIN all
+ * arrived while the reader was away and the msk's 64 KiB buffer was full; the subflow then
+ * closed (its own FIN acknowledged) and was released with the rest of the data still in its
+ * TCP buffer: EOF came after 65,160 of 142,336 bytes. */
+static void test_fallback_closed_with_unread_data(void **state)
+{
+        (void)state;
+        struct um_sim_transfer_cfg c = {.bytes = 142336,
+                                        .reverse_bytes = 262144,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .server_mptcp_disabled = 1,
+                                        .rcvbuf = 65536,
+                                        .read_pause_until_us = 1000000,
+                                        .path = simtest_path(50, 10)};
+        struct um_sim_transfer_result r;
+        run_ok("fallback, reader away at close", &c, &r);
+}
+
+/* Issue 11 item 5: small writes after idle times. The data-level retransmission timer ran
+ * from the last DATA_ACK, not from when data went out again (RFC 6298 §5.1), so a write
+ * after a pause longer than the timeout went out twice at once: 8-14 duplicates per run
+ * against Linux (MPTcpExtDuplicateData). */
+static void test_small_writes_after_idle(void **state)
+{
+        (void)state;
+        struct pair p;
+        struct um_emu_dir_config d = {.rate_bps = 10000000, .delay_us = 10000};
+        assert_int_equal(pair_open_proto(&p, &d, &d, simtest_seed(), IPPROTO_MPTCP), 0);
+        uint8_t out[1024], in[4096];
+        uint64_t sent = 0, got = 0, sum_out = 0, sum_in = 0;
+        for (int round = 0; round < 20; round++) {
+                for (size_t i = 0; i < sizeof(out); i++)
+                        out[i] = (uint8_t)(round * 31 + i);
+                um_stack_advance(p.cli, p.now); /* an application waking up after the pause */
+                assert_int_equal(um_send(p.cli, p.cfd, out, sizeof(out), 0), sizeof(out));
+                sent += sizeof(out);
+                for (size_t i = 0; i < sizeof(out); i++)
+                        sum_out += out[i] * (i + 1);
+                pair_run(&p, 300000); /* longer than the data-level timeout */
+                ssize_t n;
+                while ((n = um_recv(p.srv, p.sfd, in, sizeof(in), 0)) > 0) {
+                        for (ssize_t i = 0; i < n; i++)
+                                sum_in += in[i] * (uint64_t)((got + (uint64_t)i) % 1024 + 1);
+                        got += (uint64_t)n;
+                }
+        }
+        printf("    %llu bytes sent, %llu received; data-level retransmissions %llu, duplicates "
+               "%llu\n",
+               (unsigned long long)sent, (unsigned long long)got,
+               (unsigned long long)um_counter_get(p.cli, "MPTcpExtMPTCPRetrans"),
+               (unsigned long long)um_counter_get(p.srv, "MPTcpExtDuplicateData"));
+        assert_int_equal(got, sent);
+        assert_int_equal(sum_in, sum_out);
+        assert_int_equal(um_counter_get(p.cli, "MPTcpExtMPTCPRetrans"), 0);
+        assert_int_equal(um_counter_get(p.srv, "MPTcpExtDuplicateData"), 0);
+        pair_close(&p);
 }
 
 /* A small receive buffer and a reader that starts late and reads in small pieces: the
@@ -654,6 +752,9 @@ int main(void)
             cmocka_unit_test(test_path_down_and_back),
             cmocka_unit_test(test_loss_on_one_path),
             cmocka_unit_test(test_peer_without_mptcp),
+            cmocka_unit_test(test_close_with_data_queued),
+            cmocka_unit_test(test_small_writes_after_idle),
+            cmocka_unit_test(test_fallback_closed_with_unread_data),
             cmocka_unit_test(test_small_buffer_slow_reader),
             cmocka_unit_test(test_one_window_for_all_subflows),
             cmocka_unit_test(test_window_update_lost),
