@@ -51,6 +51,8 @@ struct um_sim_transfer_cfg {
         void (*on_step)(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
                         uint64_t now);
         void *step_arg;
+        /* Called once both stacks exist, before any socket: knobs a test needs set. */
+        void (*on_setup)(void *arg, struct um_stack *cli, struct um_stack *srv);
         uint64_t mark_at_us; /* when to note path_bytes_at_mark (0: never) */
         const char *pcap;    /* capture of the client's link, or NULL */
         int log_level;

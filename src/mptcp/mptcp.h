@@ -170,7 +170,8 @@ struct mptcp_sock {
         uint8_t fastclosed : 1, subflows_closing : 1, nodelay : 1;
         uint8_t linger_zero : 1, dss_seen : 1, data_fin_sent : 1, rd_shut : 1;
         uint8_t pm_done : 1, wr_fin_done : 1;
-        struct um_tcp_conn *pending; /* bound, not yet connected or listening */
+        uint8_t remote_deny_join_id0 : 1; /* the peer's MP_CAPABLE carried C (RFC 8684 §3.1) */
+        struct um_tcp_conn *pending;      /* bound, not yet connected or listening */
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         const char *cc_name;
@@ -223,8 +224,8 @@ void mptcp_token_remove(struct mptcp_sock *msk);
 extern const struct um_tcp_ulp_ops mptcp_subflow_ulp;
 extern const struct um_tcp_option_ops mptcp_option_ops;
 struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
-/* The local address of a subflow's TCP connection. */
-struct um_addr mptcp_local_addr(const struct um_tcp_conn *c);
+/* The local address (and port, when asked) of a subflow's TCP connection. */
+struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port);
 /* Resets one subflow, with MP_TCPRST carrying `reason`. */
 void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
 /* The subflow's TCP connection reached CLOSED. */

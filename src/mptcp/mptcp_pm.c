@@ -102,7 +102,8 @@ void mptcp_pm_established(struct mptcp_sock *msk)
                 msk->pm.n_signalled++;
         }
         mptcp_signal_kick(msk); /* echoes owed from before */
-        if (msk->first->passive)
+        /* RFC 8684 §3.1: the peer's C flag forbids joins to its address and port. */
+        if (msk->first->passive || msk->remote_deny_join_id0)
                 return;
         for (int i = 0; i < ms->n_endpoints; i++) {
                 const struct mptcp_pm_endpoint *ep = &ms->endpoints[i];
@@ -167,7 +168,7 @@ static struct mptcp_pm_endpoint *endpoint_find(struct mptcp_stack *ms, const cha
 
 static int subflow_from(const struct mptcp_subflow *sf, const struct um_addr *a)
 {
-        struct um_addr local = mptcp_local_addr(sf->tcp);
+        struct um_addr local = mptcp_local_addr(sf->tcp, NULL);
         return um_addr_eq(&local, a);
 }
 

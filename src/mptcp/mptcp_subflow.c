@@ -28,13 +28,15 @@ struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_co
         return sf;
 }
 
-struct um_addr mptcp_local_addr(const struct um_tcp_conn *c)
+struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port)
 {
         struct sockaddr_storage l;
         struct um_addr a = {0};
-        uint16_t port;
+        uint16_t p = 0;
         um_tcp_endpoints(c, &l, NULL);
-        um_addr_from_sockaddr((struct sockaddr *)&l, sizeof(l), &a, &port);
+        um_addr_from_sockaddr((struct sockaddr *)&l, sizeof(l), &a, &p);
+        if (port)
+                *port = p;
         return a;
 }
 
@@ -94,7 +96,11 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                         mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                         return;
                 }
-                if (msk->fallback || !msk->remote_key_known || !mptcp_pm_accept_join(msk)) {
+                uint16_t port;
+                struct um_addr local = mptcp_local_addr(c, &port);
+                int initial = um_addr_eq(&local, &msk->laddr) && port == msk->lport;
+                if (msk->fallback || !msk->remote_key_known || !mptcp_pm_accept_join(msk) ||
+                    (initial && !ms->allow_join_initial_addr_port)) {
                         st->ctr.MPTcpExtMPJoinRejected++;
                         mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
                         return;
@@ -105,7 +111,6 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 sf->remote_id = o->join_addr_id;
                 sf->peer_backup = o->join_backup;
                 um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-                struct um_addr local = mptcp_local_addr(c);
                 sf->local_id = mptcp_pm_local_id(ms, &local);
                 join_synack_hmac(msk, sf, 1, sf->join_hmac);
                 mptcp_msk_attach(msk, sf);
@@ -132,6 +137,7 @@ static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         sf->mp_capable = 1;
         /* RFC 8684 §3.1: checksums are used when either side asks. */
         msk->csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+        msk->remote_deny_join_id0 = (o->mpc_flags & MPC_FLAG_C) != 0;
 }
 
 /* Data that is not the subflow's first byte: it says nothing about a middlebox, as the
@@ -199,6 +205,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 st->ctr.MPTcpExtMPCapableSYNACKRX++;
                 sf->mp_capable = 1;
                 msk->csum = msk->ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+                msk->remote_deny_join_id0 = (o->mpc_flags & MPC_FLAG_C) != 0;
                 mptcp_set_keys(msk, o->mpc_sndr_key);
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
@@ -556,6 +563,10 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                         return 0;
                 int csum = synack ? msk->csum : ms->checksum_enabled;
                 uint8_t flags = MPC_FLAG_H | (csum ? MPC_FLAG_A : 0);
+                /* RFC 8684 §3.1: C tells the peer not to join our address and port (the
+                 * listener's, like Linux with allow_join_initial_addr_port = 0). */
+                if (synack && !ms->allow_join_initial_addr_port)
+                        flags |= MPC_FLAG_C;
                 return mptcp_write_mpc(out, synack ? MPC_LEN_SYNACK : MPC_LEN_SYN, flags,
                                        msk->local_key, 0, 0, 0);
         }

@@ -337,6 +337,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                  !make_stack(&x.srv, "server", cfg->seed * 2 + 2, cfg->log_level, lb,
                              cfg->ipv6 ? "fd00::2/64" : "10.0.0.2/24") &&
                  !add_paths(&x, more);
+        if (ok && cfg->on_setup)
+                cfg->on_setup(cfg->step_arg, x.cli, x.srv);
         x.path_end[0] = la;
         for (int k = 0; k < cfg->n_more_paths; k++)
                 x.path_end[k + 1] = more[k][0];

@@ -123,37 +123,52 @@ static void grow_sndbuf(struct um_tcp_conn *c)
                 c->sndbuf_max = cap;
 }
 
-/* RFC 9293 §3.10.7.4 "fifth, check the ACK field". Returns -1 when the segment is done. */
-static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
+/* RFC 9293 §3.10.7.4 "fifth, check the ACK field", its tests: a segment that fails them is
+ * answered (a reset, a challenge ACK) or dropped, and has no other effect. Extensions see
+ * a segment's options only after it passed, so that a blind attacker's in-window segment
+ * with a made-up ACK cannot act through them (as Linux treats its own extensions). */
+static int ack_acceptable(struct um_tcp_conn *c, const struct tcp_seg *s)
 {
         struct um_stack *st = c->st;
         uint32_t ack = s->info.ack;
         if (c->state == TCPS_SYN_RECEIVED) {
                 if (!seq_lt(c->snd_una, ack) || !seq_leq(ack, c->snd_nxt)) {
                         tcp_reset_for(st, s);
-                        return -1;
+                        return 0;
                 }
                 if (c->parent && c->parent->n_acceptq >= c->parent->backlog) {
                         st->ctr.TcpExtListenOverflows++;
-                        return -1;
+                        return 0;
                 }
+                return 1;
+        }
+        /* RFC 5961 §5.2: the acceptable ACK range. */
+        if (seq_gt(ack, c->snd_nxt)) {
+                st->ctr.TcpExtAckTooNew++;
+                tcp_challenge_ack(c);
+                return 0;
+        }
+        if (seq_lt(ack, c->snd_una - c->max_snd_wnd)) {
+                st->ctr.TcpExtAckTooOld++;
+                tcp_challenge_ack(c);
+                return 0;
+        }
+        return 1;
+}
+
+/* The rest of "fifth, check the ACK field", for an acceptable ACK. Returns -1 when the
+ * segment is done. */
+static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
+{
+        struct um_stack *st = c->st;
+        uint32_t ack = s->info.ack;
+        if (c->state == TCPS_SYN_RECEIVED) {
                 tcp_syn_acked(c, s, (uint32_t)s->wnd << c->snd_wscale);
                 tcp_become_established(c);
                 if (c->state != TCPS_ESTABLISHED)
                         return -1;
                 if (c->parent)
                         tcp_accept_child(c);
-        }
-        /* RFC 5961 §5.2: the acceptable ACK range. */
-        if (seq_gt(ack, c->snd_nxt)) {
-                st->ctr.TcpExtAckTooNew++;
-                tcp_challenge_ack(c);
-                return -1;
-        }
-        if (seq_lt(ack, c->snd_una - c->max_snd_wnd)) {
-                st->ctr.TcpExtAckTooOld++;
-                tcp_challenge_ack(c);
-                return -1;
         }
         uint32_t old_una = c->snd_una;
         uint32_t new_wnd = (uint32_t)s->wnd << c->snd_wscale;
@@ -262,7 +277,7 @@ static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
                 tcp_challenge_ack(c);
                 return;
         }
-        if (!(f & UM_TH_ACK))
+        if (!(f & UM_TH_ACK) || !ack_acceptable(c, s))
                 return;
         if (tcp_dispatch_options(c, s) < 0)
                 return;

@@ -13,7 +13,8 @@
 #   8., 9. and 10. cases 1, 2 and 7 over IPv6 (fd00:1::/64 and fd00:2::/64);
 #  11. case 1 three times against a small kernel receive buffer, checksums on;
 #  12. case 6 over IPv6;
-#  13. a kernel client with TCP Fast Open (data in its MP_CAPABLE SYN): both fall back.
+#  13. a kernel client with TCP Fast Open (data in its MP_CAPABLE SYN): both fall back;
+#  14. a kernel server that sets C: umptcp does not join its initial address.
 # Transfers are verified by SHA-256; captures of both paths must show data on both subflows
 # and no malformed packet or MPTCP expert warning in tshark's MPTCP analysis.
 source "$(dirname "$0")/lib.sh"
@@ -335,4 +336,18 @@ grep '^mptcp:' "$WORK/tfo.stats"
 grep -q 'fell back to TCP' "$WORK/tfo.stats" || fail "tfo: umptcp did not fall back"
 [ "$(kernel_counter MPTcpExtMPCapableDataFallback)" -ge 1 ] || fail "tfo: the kernel client did not fall back"
 same_hash "$WORK/send.bin" "$WORK/srecv-tfo.bin"
-echo "13 passed, 0 failed"
+echo "== 14. the kernel server sets C (allow_join_initial_addr_port=0): umptcp does not join it"
+in_ns sysctl -q net.mptcp.allow_join_initial_addr_port=0
+before=$(kernel_counter MPTcpExtMPJoinSynRx)
+kernel_server 6017 "$WORK/recv-cflag.bin" mptcp-eager
+wait_port 6017
+in_ns timeout 60 "$BIN/umptcp-cat" --stats "${LINKS[@]}" 10.1.1.1 6017 < "$WORK/send-1M.bin" \
+  2> "$WORK/cflag.stats" || { cat "$WORK/cflag.stats"; fail "umptcp-cat (C flag) failed"; }
+wait "${PIDS[-1]}" || fail "kernel server (C flag) failed"
+in_ns sysctl -q net.mptcp.allow_join_initial_addr_port=1
+grep '^mptcp:' "$WORK/cflag.stats"
+grep -q '^mptcp: multipath, 1 subflows' "$WORK/cflag.stats" || fail "C flag: umptcp opened a join"
+[ "$(umptcp_counter "$WORK/cflag.stats" MPTcpExtMPJoinSynTx)" -eq 0 ] || fail "C flag: MP_JOIN sent"
+[ "$(kernel_counter MPTcpExtMPJoinSynRx)" -eq "$before" ] || fail "C flag: the kernel saw a join"
+same_hash "$WORK/send-1M.bin" "$WORK/recv-cflag.bin"
+echo "14 passed, 0 failed"

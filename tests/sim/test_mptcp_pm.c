@@ -108,6 +108,37 @@ static struct um_sim_transfer_cfg two_paths(struct watch *w, uint64_t bytes)
         return c;
 }
 
+/* Issue 11 item 6: a server whose MP_CAPABLE carries C (Linux's
+ * net.mptcp.allow_join_initial_addr_port = 0) must not be joined at its initial address and
+ * port (RFC 8684 §3.1: MUST NOT); umptcp opened its subflow endpoints' joins there anyway.
+ * An address it announces may still be joined. */
+static void deny_join_initial(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        (void)arg;
+        (void)cli;
+        assert_int_equal(um_mptcp_sysctl_set(srv, "allow_join_initial_addr_port", 0), 0);
+}
+
+static void test_c_flag_honoured(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = two_paths(&w, 4 * MB);
+        c.on_setup = deny_join_initial;
+        struct um_sim_transfer_result r;
+        run_ok("C set: no join to the server's initial address", &c, &r, &w);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 0);
+        assert_int_equal(w.max_subflows, 1);
+
+        struct watch w2 = {0};
+        c = two_paths(&w2, 4 * MB);
+        c.on_setup = deny_join_initial;
+        c.server_signal = 1;
+        run_ok("C set: the announced address is joined", &c, &r, &w2);
+        assert_int_equal(w2.cli[JOIN_SYN_TX], 1);
+        assert_int_equal(w2.max_subflows, 2);
+}
+
 static void test_server_announces_its_address(void **state)
 {
         (void)state;
@@ -238,6 +269,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_server_announces_its_address),
+            cmocka_unit_test(test_c_flag_honoured),
             cmocka_unit_test(test_add_addr_with_bad_hmac_ignored),
             cmocka_unit_test(test_endpoint_turned_backup),
             cmocka_unit_test(test_endpoint_removed),

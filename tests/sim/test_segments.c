@@ -13,6 +13,7 @@
 #include <umptcp/socket.h>
 #include <umptcp/tcp_ext.h>
 
+#include "mptcp/mptcp_crypto.h"
 #include "seg_peer.h"
 #include "simtest.h"
 
@@ -99,6 +100,156 @@ static void test_fast_open_client_falls_back(void **state)
         seg_peer_close(&p);
 }
 
+/* An MPTCP connection the scripted peer opened to the stack's listener: the peer is the
+ * initiator A, the stack B. Sequence numbers are what each side sends next. */
+struct mpc_conn {
+        int lfd, fd;
+        uint64_t key_a, key_b, idsn_a, idsn_b;
+        uint32_t seq_a, seq_b; /* next subflow sequence numbers */
+        uint64_t dsn_a;        /* next data sequence number from A */
+};
+
+static void mpc_open(struct seg_peer *p, struct mpc_conn *m)
+{
+        memset(m, 0, sizeof(*m));
+        m->lfd = listen_on(p, IPPROTO_MPTCP);
+        m->key_a = 0x0102030405060708ULL;
+        uint32_t token;
+        mptcp_key_derive(m->key_a, &token, &m->idsn_a);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        add_mpc(&syn, MPC_LEN_SYN, 0, 0);
+        seg_peer_send(p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(p, &synack));
+        assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_CAPABLE));
+        m->key_b = synack.mp.mpc_sndr_key;
+        mptcp_key_derive(m->key_b, &token, &m->idsn_b);
+        m->seq_a = PEER_ISN + 1;
+        m->seq_b = synack.seq + 1;
+        m->dsn_a = m->idsn_a + 1;
+        struct seg ack = to_stack(m->seq_a, m->seq_b, UM_TH_ACK);
+        add_mpc(&ack, MPC_LEN_ACK, m->key_a, m->key_b);
+        seg_peer_send(p, &ack);
+        m->fd = um_accept(p->st, m->lfd, NULL, NULL);
+        assert_true(m->fd >= 0);
+}
+
+/* Data from A under a DSS mapping (with a DATA_ACK of all of B's data), or B's DATA_FIN
+ * when fin is set and len is 0. */
+static void mpc_send(struct seg_peer *p, struct mpc_conn *m, const char *data, int fin)
+{
+        uint32_t len = data ? (uint32_t)strlen(data) : 0;
+        struct seg s = to_stack(m->seq_a, m->seq_b, UM_TH_ACK | (len ? UM_TH_PSH : 0));
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m | (fin ? DSS_F : 0),
+                                  .data_ack = m->idsn_b + 1,
+                                  .dsn = m->dsn_a,
+                                  .ssn = len ? m->seq_a - PEER_ISN : 0,
+                                  .data_len = (uint16_t)(len + (fin ? 1 : 0))};
+        uint8_t o[28];
+        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+        s.payload = (const uint8_t *)data;
+        s.len = len;
+        seg_peer_send(p, &s);
+        m->seq_a += len;
+        m->dsn_a += len + (fin ? 1 : 0);
+}
+
+/* Issue 11 item 7: a blind attacker's segment, in the window but with an ACK that fails
+ * RFC 5961's checks, carries a DATA_FIN and an MP_FAIL. Its options acted before the ACK
+ * was checked: the first DATA_FIN recorded wins (EOF never came), and MP_FAIL on the only
+ * subflow forced a fallback. Now it earns a challenge ACK and nothing else. */
+static void test_options_of_a_bad_ack_ignored(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        seg_peer_drain(&p);
+
+        struct seg evil = to_stack(m.seq_a, m.seq_b + 100000, UM_TH_ACK);
+        struct mptcp_dss_out d = {
+            .flags = DSS_M | DSS_m | DSS_F, .dsn = m.dsn_a + 5, .ssn = 0, .data_len = 1};
+        uint8_t o[28];
+        seg_add_opt(&evil, o, mptcp_write_dss(o, &d));
+        seg_add_opt(&evil, o, mptcp_write_mp_fail(o, m.dsn_a));
+        uint64_t too_new = um_counter_get(p.st, "TcpExtAckTooNew");
+        seg_peer_send(&p, &evil);
+        assert_int_equal(um_counter_get(p.st, "TcpExtAckTooNew"), too_new + 1);
+        struct seg challenge;
+        assert_true(seg_peer_recv(&p, &challenge));
+        assert_int_equal(challenge.ack, m.seq_a);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPFailRx"), 0);
+
+        mpc_send(&p, &m, "0123456789", 0);
+        mpc_send(&p, &m, NULL, 1);
+        char buf[64];
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 10);
+        assert_memory_equal(buf, "0123456789", 10);
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 0); /* the real DATA_FIN */
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        assert_int_equal(um_getsockopt(p.st, m.fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
+        assert_false(mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK);
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+/* The same rule for any extension: an option handler sees no option of a segment whose
+ * ACK fails the checks. */
+static int parsed;
+
+static int count_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                       const uint8_t *opt, uint8_t len)
+{
+        (void)arg, (void)c, (void)seg, (void)opt, (void)len;
+        parsed++;
+        return 0;
+}
+
+static unsigned no_size(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                        unsigned room)
+{
+        (void)arg, (void)c, (void)seg, (void)room;
+        return 0;
+}
+
+static void no_write(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                     uint8_t *out, unsigned n)
+{
+        (void)arg, (void)c, (void)seg, (void)out, (void)n;
+}
+
+static const struct um_tcp_option_ops counting_option = {
+    .kind = 253, .priority = 1, .parse = count_parse, .size = no_size, .write = no_write};
+
+static void test_extension_options_after_ack_check(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        assert_int_equal(um_tcp_option_register(p.st, &counting_option, NULL), 0);
+        int lfd = listen_on(&p, IPPROTO_TCP);
+        seg_peer_send(&p, &(struct seg){.dport = PORT, .seq = PEER_ISN, .flags = UM_TH_SYN});
+        struct seg synack;
+        assert_true(seg_peer_recv(&p, &synack));
+        static const uint8_t opt[4] = {253, 4, 0x12, 0x34};
+        struct seg ack = to_stack(PEER_ISN + 1, synack.seq + 1, UM_TH_ACK);
+        seg_peer_send(&p, &ack);
+        parsed = 0;
+        struct seg bad = to_stack(PEER_ISN + 1, synack.seq + 1 + 5000, UM_TH_ACK);
+        seg_add_opt(&bad, opt, sizeof(opt));
+        seg_peer_send(&p, &bad);
+        assert_int_equal(parsed, 0);
+        struct seg good = to_stack(PEER_ISN + 1, synack.seq + 1, UM_TH_ACK);
+        seg_add_opt(&good, opt, sizeof(opt));
+        seg_peer_send(&p, &good);
+        assert_int_equal(parsed, 1);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
 /* A child reset while it waits for accept() stays queued, as on Linux: accept() returns it
  * with the data that arrived before the reset, then its error. It used to be freed while
  * still on the queue. */
@@ -136,6 +287,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_fast_open_client_falls_back),
             cmocka_unit_test(test_reset_before_accept),
+            cmocka_unit_test(test_options_of_a_bad_ack_ignored),
+            cmocka_unit_test(test_extension_options_after_ack_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
