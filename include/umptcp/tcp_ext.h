@@ -28,6 +28,10 @@ struct um_tcp_seg_info {
         uint32_t wnd; /* received segments: the window field, scaled once established */
         const uint8_t *payload;
         struct um_pkt *pkt; /* attach or read per-segment metadata via um_tcp_pkt_ext_* */
+        /* Set by a ULP's segment_out on a bare ACK (no data, SYN, FIN or RST) that it cannot
+         * yet give the options its peer requires: TCP does not send it, and the ULP sends
+         * an ACK itself (um_tcp_send_ack) once it can. Counted in TcpExtAckWithheld. */
+        uint8_t withhold;
 };
 
 /* ---- Option registry ----
@@ -165,7 +169,8 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
 /* Asks for an ACK to be sent now (for example to carry an option); data that is waiting
- * may carry it. */
+ * may carry it. Asked while a segment of the connection is being processed, it goes out
+ * when that is done, acknowledging the segment too. */
 void um_tcp_send_ack(struct um_tcp_conn *c);
 /* Sends a segment without data now, for an option too large to ride beside data. */
 void um_tcp_send_pure_ack(struct um_tcp_conn *c);

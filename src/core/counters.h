@@ -35,6 +35,7 @@
         X(TcpExtSYNChallenge)                                                                      \
         X(TcpExtRSTChallenge)                                                                      \
         X(TcpExtChallengeACKLimited)                                                               \
+        X(TcpExtAckWithheld)                                                                       \
         X(TcpExtPAWSEstab)                                                                         \
         X(TcpExtOutOfWindow)                                                                       \
         X(TcpExtAckTooNew)                                                                         \

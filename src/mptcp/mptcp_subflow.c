@@ -468,11 +468,26 @@ static uint32_t ulp_tx_limit(struct um_tcp_conn *c, uint32_t seq, uint32_t len)
         return sf->msk ? mptcp_tx_limit(sf, seq, len) : len;
 }
 
+/* A listener's subflow whose initiator's key has not arrived yet (the third ACK and first
+ * data lost, later data here): an ACK from it could carry no MPTCP option, which a Linux
+ * initiator takes for a middlebox and falls back, while we would not. */
+static int key_pending(const struct mptcp_subflow *sf)
+{
+        const struct mptcp_sock *msk = sf->msk;
+        return sf->passive && sf->mp_capable && !sf->is_join && !msk->fallback &&
+               !msk->remote_key_known;
+}
+
 static void ulp_segment_out(struct um_tcp_conn *c, struct um_tcp_seg_info *seg)
 {
         struct mptcp_subflow *sf = mptcp_subflow_of(c);
-        if (sf->msk && !(seg->flags & (UM_TH_SYN | UM_TH_RST)))
-                mptcp_segment_out(sf, seg);
+        if (!sf->msk || (seg->flags & (UM_TH_SYN | UM_TH_RST)))
+                return;
+        if (key_pending(sf)) {
+                seg->withhold = 1; /* passive_mpc_ack acknowledges once the key comes */
+                return;
+        }
+        mptcp_segment_out(sf, seg);
 }
 
 static uint32_t ulp_rcv_space(struct um_tcp_conn *c, uint32_t free)

@@ -127,6 +127,7 @@ struct um_tcp_conn {
         uint8_t nodelay : 1;
         uint8_t fin_sent : 1;
         uint8_t force_send : 1;  /* the persist timer overrides SWS avoidance */
+        uint8_t in_input : 1;    /* a segment is being processed */
         uint32_t fin_seq;        /* sequence number our FIN occupies, valid once sent */
         uint8_t rcv_fin_pending; /* a FIN arrived beyond a hole */
         uint32_t rcv_fin_seq;

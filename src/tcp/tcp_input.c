@@ -235,7 +235,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
         return 0;
 }
 
-static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
+static void segment_arrives(struct um_tcp_conn *c, struct tcp_seg *s)
 {
         struct um_stack *st = c->st;
         uint8_t f = s->info.flags;
@@ -305,6 +305,17 @@ static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
         if (!c->ack_now && c->rcv_unacked_segs && !c->deadline[TCP_T_DELACK])
                 tcp_timer_set(c, TCP_T_DELACK, st->now + TCP_DELACK_US);
         tcp_output(c);
+}
+
+/* An ACK an extension asks for while the segment is processed goes out once it is, so
+ * that it acknowledges the segment's data too (um_tcp_send_ack). */
+static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
+{
+        c->in_input = 1;
+        segment_arrives(c, s);
+        c->in_input = 0;
+        if (c->ack_now && !c->dead && c->state != TCPS_CLOSED)
+                tcp_output(c);
 }
 
 void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,

@@ -81,6 +81,14 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
             .flags = flags, .seq = seq, .ack = c->rcv_nxt, .len = len, .pkt = pkt};
         if (c->ulp && c->ulp->segment_out)
                 c->ulp->segment_out(c, &seg);
+        if (seg.withhold && !len && !(flags & (UM_TH_SYN | UM_TH_FIN | UM_TH_RST))) {
+                st->ctr.TcpExtAckWithheld++;
+                um_pkt_free(&st->pool, pkt);
+                c->ack_now = 0;
+                c->rcv_unacked_segs = 0;
+                tcp_timer_clear(c, TCP_T_DELACK);
+                return 0;
+        }
         uint32_t ip_hdr = c->laddr.family == AF_INET ? UM_IPV4_HDR : UM_IPV6_HDR;
         uint32_t mtu = um_iface_mtu(st, c->ifindex);
         uint32_t room = mtu > ip_hdr + TCP_HDR + len ? mtu - ip_hdr - TCP_HDR - len : 0;

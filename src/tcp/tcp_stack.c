@@ -128,7 +128,8 @@ uint32_t um_tcp_irs(const struct um_tcp_conn *c)
 void um_tcp_send_ack(struct um_tcp_conn *c)
 {
         c->ack_now = 1;
-        tcp_output(c);
+        if (!c->in_input)
+                tcp_output(c);
 }
 
 void um_tcp_send_pure_ack(struct um_tcp_conn *c)

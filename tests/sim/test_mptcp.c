@@ -570,14 +570,25 @@ static void test_first_data_lost_no_fallback(void **state)
         assert_false(w.flags_seen & MPTCP_INFO_FLAG_FALLBACK);
 }
 
-/* Drops the first segment after the SYNs each way: the client's third ACK and the server's
- * acknowledgement of the first data (the one with a DSS). */
+static int carries_dss(const struct tcp_view *v)
+{
+        unsigned at = 0;
+        int i;
+        while ((i = next_mptcp_option(v, &at)) >= 0)
+                if (v->opt[i + 2] >> 4 == 2)
+                        return 1;
+        return 0;
+}
+
+/* Drops the client's third ACK (its first segment after the SYNs) and the server's first
+ * segment with a DSS (its acknowledgement of the first data). */
 static int drop_third_ack_box(void *arg, int dir, uint8_t *pkt, uint32_t *len, uint32_t cap)
 {
         (void)cap;
         int *dropped = arg;
         struct tcp_view v;
-        if ((*dropped & (1 << dir)) || view(pkt, *len, &v) < 0 || (v.flags & 0x02))
+        if ((*dropped & (1 << dir)) || view(pkt, *len, &v) < 0 || (v.flags & 0x02) ||
+            (dir == 1 && !carries_dss(&v)))
                 return 1;
         *dropped |= 1 << dir;
         return 0;

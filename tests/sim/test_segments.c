@@ -196,6 +196,73 @@ static void test_options_of_a_bad_ack_ignored(void **state)
         seg_peer_close(&p);
 }
 
+/* Issue 11 item 3: the third ACK and the first data (which carry the initiator's key) are
+ * lost, later data arrives. The server waited for the key but acknowledged that data with a
+ * bare ACK, which a Linux client reads as MPTCP stripped and falls back on, while the server
+ * stayed MPTCP and reset the subflow later. Both ends must agree: the server sends nothing
+ * without its option until the key comes (the client's retransmission brings it). */
+static void test_no_bare_ack_before_the_key(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int lfd = listen_on(&p, IPPROTO_MPTCP);
+        uint64_t key_a = 0x1122334455667788ULL, idsn_a;
+        uint32_t token;
+        mptcp_key_derive(key_a, &token, &idsn_a);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        add_mpc(&syn, MPC_LEN_SYN, 0, 0);
+        seg_peer_send(&p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(&p, &synack));
+        uint64_t key_b = synack.mp.mpc_sndr_key, idsn_b;
+        mptcp_key_derive(key_b, &token, &idsn_b);
+
+        /* Bytes 11-20 of the stream, under a DSS: the third ACK and bytes 1-10 are lost. */
+        struct seg later = to_stack(PEER_ISN + 11, synack.seq + 1, UM_TH_ACK | UM_TH_PSH);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m,
+                                  .data_ack = idsn_b + 1,
+                                  .dsn = idsn_a + 11,
+                                  .ssn = 11,
+                                  .data_len = 10};
+        uint8_t o[28];
+        seg_add_opt(&later, o, mptcp_write_dss(o, &d));
+        later.payload = (const uint8_t *)"klmnopqrst";
+        later.len = 10;
+        seg_peer_send(&p, &later);
+        struct seg out;
+        while (seg_peer_wait(&p, &out, 500000)) /* nothing bare: a SYN/ACK again at most */
+                assert_true(out.n_mptcp > 0);
+        assert_true(um_counter_get(p.st, "TcpExtAckWithheld") >= 1);
+
+        /* The client's retransmission of its first data carries the keys (RFC 8684 §3.1). */
+        struct seg first = to_stack(PEER_ISN + 1, synack.seq + 1, UM_TH_ACK | UM_TH_PSH);
+        uint8_t mpc[24];
+        seg_add_opt(&first, mpc,
+                    mptcp_write_mpc(mpc, MPC_LEN_DATA, MPC_FLAG_H, key_a, key_b, 10, 0));
+        first.payload = (const uint8_t *)"abcdefghij";
+        first.len = 10;
+        seg_peer_send(&p, &first);
+        assert_true(seg_peer_wait(&p, &out, 200000));
+        assert_int_equal(out.ack, PEER_ISN + 21);
+        assert_true(mptcp_has(&out.mp, MPTCPOPT_DSS));
+        assert_true(out.mp.dss_flags & DSS_A);
+        assert_true(out.mp.data_ack == ((idsn_a + 21) & 0xffffffff) ||
+                    out.mp.data_ack == idsn_a + 21);
+        int fd = um_accept(p.st, lfd, NULL, NULL);
+        assert_true(fd >= 0);
+        char buf[32];
+        assert_int_equal(um_recv(p.st, fd, buf, sizeof(buf), 0), 20);
+        assert_memory_equal(buf, "abcdefghijklmnopqrst", 20);
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        assert_int_equal(um_getsockopt(p.st, fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
+        assert_false(mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK);
+        um_close(p.st, fd);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
 /* The same rule for any extension: an option handler sees no option of a segment whose
  * ACK fails the checks. */
 static int parsed;
@@ -288,6 +355,7 @@ int main(void)
             cmocka_unit_test(test_fast_open_client_falls_back),
             cmocka_unit_test(test_reset_before_accept),
             cmocka_unit_test(test_options_of_a_bad_ack_ignored),
+            cmocka_unit_test(test_no_bare_ack_before_the_key),
             cmocka_unit_test(test_extension_options_after_ack_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
