@@ -285,6 +285,8 @@ void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n
 /* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
 void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id);
+/* Whether a received (non-echo) ADD_ADDR carries the HMAC only the peer can make. */
+int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o);
 /* A received ADD_ADDR or RM_ADDR. */
 void mptcp_signal_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 /* Writes the signal this pure ACK should carry (0: none fits or none waits). */

@@ -90,14 +90,26 @@ static void echo_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
         }
 }
 
+static struct mptcp_addr_info addr_of(const struct mptcp_opts *o)
+{
+        return (struct mptcp_addr_info){
+            .addr = o->add_addr, .port = o->add_port, .id = o->add_addr_id};
+}
+
+int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o)
+{
+        struct mptcp_addr_info a = addr_of(o);
+        return o->add_has_hmac && msk->remote_key_known &&
+               add_addr_hmac(msk->remote_key, msk->local_key, &a) == o->add_hmac;
+}
+
 static void add_addr_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
         struct mptcp_pm_state *pm = &msk->pm;
         struct um_stack *st = msk->st;
-        struct mptcp_addr_info a = {.addr = o->add_addr, .port = o->add_port, .id = o->add_addr_id};
+        struct mptcp_addr_info a = addr_of(o);
         /* RFC 8684 §3.4.1: without a valid HMAC the option is ignored. */
-        if (!o->add_has_hmac || !msk->remote_key_known ||
-            add_addr_hmac(msk->remote_key, msk->local_key, &a) != o->add_hmac) {
+        if (!mptcp_add_addr_authentic(msk, o)) {
                 st->ctr.MPTcpExtAddAddrDrop++;
                 return;
         }
@@ -177,9 +189,12 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                 return n;
         }
         if (pm->n_rm && room >= 4) {
-                unsigned n = mptcp_write_rm_addr(out, pm->rm_ids, (unsigned)pm->n_rm);
+                /* RFC 8684 §3.4.2: 3 bytes and one per ID; those that do not fit wait. */
+                unsigned ids = room - 3 < (unsigned)pm->n_rm ? room - 3 : (unsigned)pm->n_rm;
+                unsigned n = mptcp_write_rm_addr(out, pm->rm_ids, ids);
                 st->ctr.MPTcpExtRmAddrTx++;
-                pm->n_rm = 0;
+                pm->n_rm -= (int)ids;
+                memmove(pm->rm_ids, pm->rm_ids + ids, (size_t)pm->n_rm);
                 pm->written++;
                 return n;
         }

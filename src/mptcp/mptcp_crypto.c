@@ -2,6 +2,7 @@
 #include "core/bytes.h"
 #include "net/checksum.h"
 
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <string.h>
@@ -44,6 +45,11 @@ uint64_t mptcp_add_addr_hmac(uint64_t key_sender, uint64_t key_receiver, uint8_t
         um_put_be16(m + 1 + addr_len, port);
         mptcp_hmac(key_sender, key_receiver, m, 1 + addr_len + 2, d);
         return um_get_be64(d + 24);
+}
+
+int mptcp_mac_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+        return CRYPTO_memcmp(a, b, n) == 0;
 }
 
 uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,

@@ -19,6 +19,10 @@ void mptcp_join_hmac(uint64_t key_a, uint64_t key_b, uint32_t nonce_a, uint32_t 
  * key_receiver, ID ‖ address ‖ port), port 0 when the option carries none. */
 uint64_t mptcp_add_addr_hmac(uint64_t key_sender, uint64_t key_receiver, uint8_t id,
                              const uint8_t *addr, size_t addr_len, uint16_t port);
+/* Whether two MACs are equal, in a time that does not depend on where they differ (a
+ * forger must not learn a MAC byte by byte from response times). */
+int mptcp_mac_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
 /* RFC 8684 §3.3.1: the DSS checksum over the pseudo-header (64-bit DSN, 32-bit relative
  * subflow sequence, 16-bit length, 16 zero bits) and the mapped payload. Checksums are in
  * wire byte order as stored in memory (like um_csum): pass csum_field 0 to compute the value

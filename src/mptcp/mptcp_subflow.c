@@ -45,8 +45,6 @@ void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason)
         if (sf->closing && um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
                 return;
         sf->rst_reason = reason;
-        if (sf->msk)
-                sf->msk->st->ctr.MPTcpExtMPRstTx++;
         um_tcp_abort(sf->tcp);
 }
 
@@ -193,7 +191,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 sf->peer_backup = o->join_backup;
                 uint8_t mac[32];
                 join_synack_hmac(msk, sf, 0, mac);
-                if (memcmp(mac, o->join_hmac, 8) != 0) {
+                if (!mptcp_mac_equal(mac, o->join_hmac, 8)) {
                         st->ctr.MPTcpExtMPJoinSynAckHMacFailure++;
                         sf->rst_reason = MPTCP_RST_EPROHIBIT;
                         return;
@@ -266,15 +264,16 @@ static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
 
 /* An initiator whose MP_CAPABLE handshake is not confirmed yet watches for the listener's
  * first DSS; data or an acknowledgement of data without one means a middlebox ate the
- * option and the connection falls back (RFC 8684 §3.1, §3.7). An ADD_ADDR confirms too: its
- * HMAC needs our key, and an IPv6 one with its HMAC leaves no room for a DSS beside it, so
- * it arrives alone on a pure ACK (Linux counts it the same way). */
+ * option and the connection falls back (RFC 8684 §3.1, §3.7). An ADD_ADDR confirms too,
+ * once its HMAC (which needs our key) is checked: an IPv6 one with its HMAC leaves no room
+ * for a DSS beside it, so it arrives alone on a pure ACK (Linux counts it the same way). */
 static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp_opts *o,
                                     const struct um_tcp_seg_info *seg)
 {
         struct mptcp_sock *msk = sf->msk;
-        if (o &&
-            (mptcp_has(o, MPTCPOPT_DSS) || (mptcp_has(o, MPTCPOPT_ADD_ADDR) && !o->add_echo))) {
+        int announced = o && mptcp_has(o, MPTCPOPT_ADD_ADDR) && !o->add_echo &&
+                        mptcp_add_addr_authentic(msk, o);
+        if (o && (mptcp_has(o, MPTCPOPT_DSS) || announced)) {
                 sf->fully_established = 1;
                 mptcp_pm_established(msk);
                 return;
@@ -333,7 +332,7 @@ static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                 uint8_t mac[32];
                 join_ack_hmac(msk, sf, 1, mac);
                 if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_ACK ||
-                    memcmp(mac, o->join_hmac, 20) != 0) {
+                    !mptcp_mac_equal(mac, o->join_hmac, 20)) {
                         msk->st->ctr.MPTcpExtMPJoinAckHMacFailure++;
                         mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
                         goto out;
@@ -561,8 +560,10 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                         n += mptcp_write_fastclose(out, msk->remote_key);
                         ms->st->ctr.MPTcpExtMPFastcloseTx++;
                 }
-                if (sf->rst_reason != RST_NONE && room - n >= MP_TCPRST_LEN)
+                if (sf->rst_reason != RST_NONE && room - n >= MP_TCPRST_LEN) {
                         n += mptcp_write_tcprst(out + n, 0, sf->rst_reason);
+                        ms->st->ctr.MPTcpExtMPRstTx++; /* with or without an msk */
+                }
                 return n;
         }
         if (!msk)

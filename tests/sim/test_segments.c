@@ -14,6 +14,7 @@
 #include <umptcp/tcp_ext.h>
 
 #include "mptcp/mptcp_crypto.h"
+#include "net/addr.h"
 #include "seg_peer.h"
 #include "simtest.h"
 
@@ -263,6 +264,83 @@ static void test_no_bare_ack_before_the_key(void **state)
         seg_peer_close(&p);
 }
 
+/* Issue 11 item 11: an ADD_ADDR confirmed the MP_CAPABLE handshake before its HMAC was
+ * checked, so a forged one could keep an initiator from falling back when the listener's
+ * DSS never comes. Here the listener (the scripted peer) sends a forged ADD_ADDR, then
+ * acknowledges the first data with no option at all: the initiator must fall back. */
+static void test_forged_add_addr_confirms_nothing(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
+        assert_int_equal(um_connect(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+        struct seg syn;
+        assert_true(seg_peer_recv(&p, &syn));
+        assert_true(mptcp_has(&syn.mp, MPTCPOPT_MP_CAPABLE));
+        struct seg synack = {.sport = PORT,
+                             .dport = syn.sport,
+                             .seq = PEER_ISN,
+                             .ack = syn.seq + 1,
+                             .flags = UM_TH_SYN | UM_TH_ACK};
+        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
+        seg_peer_send(&p, &synack);
+        seg_peer_drain(&p); /* the third ACK */
+        assert_int_equal(um_send(p.st, fd, "hello", 5, 0), 5);
+        struct seg data;
+        assert_true(seg_peer_wait(&p, &data, 100000));
+        assert_int_equal(data.len, 5);
+
+        struct seg forged = {.sport = PORT,
+                             .dport = syn.sport,
+                             .seq = PEER_ISN + 1,
+                             .ack = syn.seq + 1,
+                             .flags = UM_TH_ACK};
+        struct um_addr a;
+        um_addr_parse("10.0.9.9", &a);
+        uint8_t o[40];
+        seg_add_opt(&forged, o, mptcp_write_add_addr(o, 0, 7, &a, 0, 1, 0x0123456789abcdefULL));
+        seg_peer_send(&p, &forged);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddrDrop"), 1);
+        struct seg bare = {.sport = PORT,
+                           .dport = syn.sport,
+                           .seq = PEER_ISN + 1,
+                           .ack = syn.seq + 6,
+                           .flags = UM_TH_ACK};
+        seg_peer_send(&p, &bare);
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        assert_int_equal(um_getsockopt(p.st, fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
+        assert_true(mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK);
+        um_close(p.st, fd);
+        seg_peer_close(&p);
+}
+
+/* A join for a token nobody has is refused with a reset carrying MP_TCPRST, counted in
+ * MPTcpExtMPRstTx like every other (issue 11 item 11: it was not, having no connection). */
+static void test_join_with_unknown_token_reset_counted(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int lfd = listen_on(&p, IPPROTO_MPTCP);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        uint8_t o[12];
+        seg_add_opt(&syn, o, mptcp_write_join_syn(o, 0, 1, 0xdeadbeef, 42));
+        seg_peer_send(&p, &syn);
+        struct seg rst;
+        assert_true(seg_peer_wait(&p, &rst, 100000));
+        assert_true(rst.flags & UM_TH_RST);
+        assert_true(mptcp_has(&rst.mp, MPTCPOPT_MP_TCPRST));
+        assert_int_equal(rst.mp.rst_reason, MPTCP_RST_EMPTCP);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinNoTokenFound"), 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPRstTx"), 1);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
 /* The same rule for any extension: an option handler sees no option of a segment whose
  * ACK fails the checks. */
 static int parsed;
@@ -356,6 +434,8 @@ int main(void)
             cmocka_unit_test(test_reset_before_accept),
             cmocka_unit_test(test_options_of_a_bad_ack_ignored),
             cmocka_unit_test(test_no_bare_ack_before_the_key),
+            cmocka_unit_test(test_forged_add_addr_confirms_nothing),
+            cmocka_unit_test(test_join_with_unknown_token_reset_counted),
             cmocka_unit_test(test_extension_options_after_ack_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
