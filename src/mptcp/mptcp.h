@@ -139,6 +139,10 @@ struct mptcp_stack {
         int n_endpoints;
         unsigned limit_subflows, limit_add_addr_accepted;
         int add_addr_timeout; /* seconds between ADD_ADDR repeats (Linux's sysctl) */
+        /* Tests only, never on the wire to another implementation: every IDSN is moved to
+         * 1 MiB below 2^64 (keeping 16 bits of its hash), so that data sequence numbers wrap
+         * early in a connection. Both ends must set it. */
+        int test_idsn_near_wrap;
         const struct mptcp_sched_ops *sched;
         uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
         unsigned out_len;
@@ -208,16 +212,35 @@ static inline struct mptcp_subflow *mptcp_subflow_of(const struct um_tcp_conn *c
         return (struct mptcp_subflow *)um_tcp_ulp_ctx(c);
 }
 
+/* Data sequence numbers are 64 bits and wrap: an IDSN is a hash of a random key, so a
+ * connection may start anywhere, right below 2^64 too. They compare as TCP's 32-bit ones do
+ * (RFC 1982 serial number arithmetic). */
+static inline int dsn_lt(uint64_t a, uint64_t b)
+{
+        return (int64_t)(a - b) < 0;
+}
+static inline int dsn_leq(uint64_t a, uint64_t b)
+{
+        return (int64_t)(a - b) <= 0;
+}
+static inline int dsn_gt(uint64_t a, uint64_t b)
+{
+        return dsn_lt(b, a);
+}
+
 /* Data sent and not yet DATA_ACKed (our DATA_FIN included). */
 static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
 {
-        return msk->snd_una < msk->snd_nxt || (msk->data_fin_sent && !msk->data_fin_acked);
+        return dsn_lt(msk->snd_una, msk->snd_nxt) || (msk->data_fin_sent && !msk->data_fin_acked);
 }
 
 /* mptcp_stack.c */
 struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
 int mptcp_token_new(struct mptcp_sock *msk);
 struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);
+/* RFC 8684 §3.1: a key's token and IDSN (test_idsn_near_wrap applied). */
+void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
+                          uint64_t *idsn);
 void mptcp_token_remove(struct mptcp_sock *msk);
 
 /* mptcp_subflow.c: the ULP and the option handler */

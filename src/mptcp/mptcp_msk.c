@@ -111,7 +111,7 @@ void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key)
         if (msk->remote_key_known)
                 return;
         msk->remote_key = remote_key;
-        mptcp_key_derive(remote_key, &msk->remote_token, &msk->remote_idsn);
+        mptcp_key_token_idsn(msk->ms, remote_key, &msk->remote_token, &msk->remote_idsn);
         msk->remote_key_known = 1;
         /* RFC 8684 §3.3: the first data byte each way is IDSN + 1. */
         msk->rcv_nxt = msk->remote_idsn + 1;
@@ -123,8 +123,8 @@ void mptcp_do_fallback(struct mptcp_sock *msk)
                 return;
         msk->fallback = 1;
         msk->n_reinject = 0;
-        if (!msk->write_seq)
-                msk->snd_una = msk->snd_nxt = msk->write_seq = msk->local_idsn + 1;
+        if (!msk->token_registered) /* no key: IDSN 0 (any value would do, both ends agree) */
+                msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = msk->local_idsn + 1;
         struct mptcp_subflow *sf = msk->first;
         if (!sf)
                 return;
@@ -232,7 +232,7 @@ static int waits_for_data(const struct mptcp_sock *msk, const struct mptcp_subfl
         if (!msk->orphan && um_tcp_readable(sf->tcp))
                 return 1;
         return msk->fallback && !msk->wr_fin_done && um_tcp_state(sf->tcp) != UM_TCP_CLOSED &&
-               msk->snd_nxt < msk->write_seq;
+               dsn_lt(msk->snd_nxt, msk->write_seq);
 }
 
 /* RFC 8684 §3.2: when an active join repeats its third ACK, not yet acknowledged
@@ -319,11 +319,12 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
                  * retransmits what was lost meanwhile). */
                 msk->rtx_backoff++;
                 msk->last_una_move = now;
-                uint64_t end = msk->snd_nxt < msk->snd_una + MPTCP_MAP_MAX
+                uint64_t end = dsn_lt(msk->snd_nxt, msk->snd_una + MPTCP_MAP_MAX)
                                    ? msk->snd_nxt
                                    : msk->snd_una + MPTCP_MAP_MAX;
                 int confirmed = !msk->first || msk->first->fully_established;
-                if (confirmed && end > msk->snd_una && msk->n_reinject < MPTCP_REINJECT_MAX) {
+                if (confirmed && dsn_gt(end, msk->snd_una) &&
+                    msk->n_reinject < MPTCP_REINJECT_MAX) {
                         msk->reinject[msk->n_reinject][0] = msk->snd_una;
                         msk->reinject[msk->n_reinject][1] = end;
                         msk->n_reinject++;

@@ -327,11 +327,6 @@ unsigned mptcp_write_tcprst(uint8_t *out, uint8_t flags, uint8_t reason)
 
 uint64_t mptcp_expand_seq(uint64_t near, uint32_t v)
 {
-        /* The candidate in near's 2^32 window, moved by one window when that is closer. */
-        uint64_t c = (near & ~(uint64_t)0xffffffff) | v;
-        if (c > near && c - near > 0x80000000ULL && c >= 0x100000000ULL)
-                c -= 0x100000000ULL;
-        else if (c < near && near - c > 0x80000000ULL)
-                c += 0x100000000ULL;
-        return c;
+        /* The value with v as its low 32 bits nearest to near, across the 2^64 wrap too. */
+        return near + (uint64_t)(int64_t)(int32_t)(v - (uint32_t)near);
 }

@@ -148,11 +148,11 @@ static void rcvbuf_autotune(struct mptcp_sock *msk, uint64_t end)
 static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, uint32_t n)
 {
         struct um_stack *st = msk->st;
-        if (dsn + n <= msk->rcv_nxt) {
+        if (dsn_leq(dsn + n, msk->rcv_nxt)) {
                 st->ctr.MPTcpExtDuplicateData++;
                 return;
         }
-        if (dsn < msk->rcv_nxt) {
+        if (dsn_lt(dsn, msk->rcv_nxt)) {
                 uint32_t skip = (uint32_t)(msk->rcv_nxt - dsn);
                 data += skip;
                 n -= skip;
@@ -298,8 +298,9 @@ static uint32_t pull(struct mptcp_subflow *sf)
                 if (n > PULL_CHUNK)
                         n = PULL_CHUNK;
                 uint64_t base = msk->rcv_nxt - msk->rcv.len;
-                int fits = dsn + n <= base + msk->rcv.cap;
-                if (!fits && dsn + n > msk->rcv_nxt && (msk->ooo.n == 0 && dsn <= msk->rcv_nxt))
+                int fits = dsn_leq(dsn + n, base + msk->rcv.cap);
+                if (!fits && dsn_gt(dsn + n, msk->rcv_nxt) &&
+                    (msk->ooo.n == 0 && dsn_leq(dsn, msk->rcv_nxt)))
                         break; /* the reader is behind: leave it in the subflow (its window shuts)
                                 */
                 um_tcp_read(sf->tcp, msk->scratch, n);

@@ -126,7 +126,7 @@ static void push_fallback(struct mptcp_sock *msk)
         struct mptcp_subflow *sf = msk->first;
         if (!sf || sf->released)
                 return;
-        while (msk->snd_nxt < msk->write_seq) {
+        while (dsn_lt(msk->snd_nxt, msk->write_seq)) {
                 uint64_t left = msk->write_seq - msk->snd_nxt;
                 uint32_t n = push_range(msk, sf, msk->snd_nxt,
                                         left < PUSH_CHUNK ? (uint32_t)left : PUSH_CHUNK);
@@ -145,9 +145,9 @@ static uint32_t take_reinject(struct mptcp_sock *msk)
 {
         while (msk->n_reinject) {
                 uint64_t *r = msk->reinject[0];
-                if (r[0] < msk->snd_una)
+                if (dsn_lt(r[0], msk->snd_una))
                         r[0] = msk->snd_una;
-                if (r[0] < r[1])
+                if (dsn_lt(r[0], r[1]))
                         return (uint32_t)(r[1] - r[0] < PUSH_CHUNK ? r[1] - r[0] : PUSH_CHUNK);
                 memmove(msk->reinject, msk->reinject + 1,
                         (size_t)(--msk->n_reinject) * sizeof(msk->reinject[0]));
@@ -223,7 +223,7 @@ void mptcp_push(struct mptcp_sock *msk)
                         continue;
                 }
                 uint64_t avail = msk->write_seq - msk->snd_nxt;
-                uint64_t wnd = msk->wnd_end > msk->snd_nxt ? msk->wnd_end - msk->snd_nxt : 0;
+                uint64_t wnd = dsn_gt(msk->wnd_end, msk->snd_nxt) ? msk->wnd_end - msk->snd_nxt : 0;
                 int window_limited = wnd < avail;
                 if (window_limited)
                         avail = wnd;
@@ -282,15 +282,15 @@ void mptcp_send_data_fin(struct mptcp_sock *msk)
 void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
 {
         uint64_t top = msk->snd_nxt + (msk->data_fin_sent ? 1 : 0);
-        if (ack > top || ack < msk->snd_una)
+        if (dsn_gt(ack, top) || dsn_lt(ack, msk->snd_una))
                 return; /* not something we sent, or older than what we know */
         msk->last_ack_recv = msk->st->now;
-        if (ack + wnd > msk->wnd_end)
+        if (dsn_gt(ack + wnd, msk->wnd_end))
                 msk->wnd_end = ack + wnd;
         if (wnd > msk->max_wnd)
                 msk->max_wnd = wnd;
-        uint64_t data_ack = ack > msk->write_seq ? msk->write_seq : ack;
-        if (data_ack > msk->snd_una) {
+        uint64_t data_ack = dsn_gt(ack, msk->write_seq) ? msk->write_seq : ack;
+        if (dsn_gt(data_ack, msk->snd_una)) {
                 uint64_t n = data_ack - msk->snd_una;
                 um_ring_consume(&msk->snd, (uint32_t)n);
                 msk->snd_una = data_ack;
@@ -408,7 +408,7 @@ void mptcp_subflow_acked(struct mptcp_subflow *sf)
                         uint64_t ack = sf->fb_tx.dsn + (uint32_t)(una - sf->fb_tx.ssn);
                         if (sf->send_infinite)
                                 sf->send_infinite = 0;
-                        if (ack > msk->snd_nxt)
+                        if (dsn_gt(ack, msk->snd_nxt))
                                 ack = msk->snd_nxt;
                         mptcp_data_acked(msk, ack, 0);
                 }
@@ -422,9 +422,9 @@ void mptcp_reinject_subflow(struct mptcp_subflow *sf)
         for (uint32_t i = 0; i < sf->tx_n; i++) {
                 struct mptcp_map *m = tx_at(sf, i);
                 uint64_t s = m->dsn, e = m->dsn + m->len;
-                if (e <= msk->snd_una)
+                if (dsn_leq(e, msk->snd_una))
                         continue;
-                if (s < msk->snd_una)
+                if (dsn_lt(s, msk->snd_una))
                         s = msk->snd_una;
                 if (msk->n_reinject && msk->reinject[msk->n_reinject - 1][1] == s) {
                         msk->reinject[msk->n_reinject - 1][1] = e;
@@ -453,7 +453,7 @@ void mptcp_fail_received(struct mptcp_subflow *sf)
                 return;
         }
         uint64_t from = sf->fail_dsn;
-        if (from < msk->snd_una || from > msk->snd_nxt)
+        if (dsn_lt(from, msk->snd_una) || dsn_gt(from, msk->snd_nxt))
                 from = msk->snd_una;
         msk->fallback = 1;
         msk->n_reinject = 0;

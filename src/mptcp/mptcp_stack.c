@@ -66,6 +66,14 @@ struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token)
         return NULL;
 }
 
+void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
+                          uint64_t *idsn)
+{
+        mptcp_key_derive(key, token, idsn);
+        if (ms->test_idsn_near_wrap)
+                *idsn = 0 - (uint64_t)(1 << 20) + (*idsn & 0xffff);
+}
+
 int mptcp_token_new(struct mptcp_sock *msk)
 {
         /* A fresh key until its token is unused here (Linux retries the same way). */
@@ -74,14 +82,14 @@ int mptcp_token_new(struct mptcp_sock *msk)
                 um_rng_bytes(&msk->st->rng, &key, sizeof(key));
                 uint32_t token;
                 uint64_t idsn;
-                mptcp_key_derive(key, &token, &idsn);
+                mptcp_key_token_idsn(msk->ms, key, &token, &idsn);
                 if (!key || mptcp_token_lookup(msk->ms, token))
                         continue;
                 msk->local_key = key;
                 msk->local_token = token;
                 msk->local_idsn = idsn;
                 /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
-                msk->snd_una = msk->snd_nxt = msk->write_seq = idsn + 1;
+                msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = idsn + 1;
                 msk->last_una_move = msk->st->now;
                 struct mptcp_sock **b = bucket(msk->ms, token);
                 msk->token_next = *b;

@@ -13,6 +13,8 @@
 #include <umptcp/socket.h>
 
 #include "core/rand.h"
+#include "core/stack.h"
+#include "mptcp/mptcp.h"
 #include "simtest.h"
 
 /* UMPTCP_CHAOS_ONLY=N replays transfer N alone (the draws for the others still happen, so
@@ -114,6 +116,14 @@ static void test_random_impairments(void **state)
         }
 }
 
+/* Data sequence numbers that wrap past 2^64 early in the connection, on both ends. */
+static void near_wrap(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        (void)arg;
+        cli->mptcp->test_idsn_near_wrap = 1;
+        srv->mptcp->test_idsn_near_wrap = 1;
+}
+
 /* MPTCP over one to four impaired paths, with a path cut for a while, checksums, the
  * server announcing its addresses, small buffers and a slow reader drawn at random. */
 static void test_random_impairments_mptcp(void **state)
@@ -153,13 +163,15 @@ static void test_random_impairments_mptcp(void **state)
                 close_early(&c, coin >> 40);
                 if (((coin >> 44) & 7) == 7)
                         c.server_mptcp_disabled = 1; /* the connection falls back */
+                if (((coin >> 47) & 3) == 3)
+                        c.on_setup = near_wrap;
                 char desc[160];
                 snprintf(desc, sizeof(desc),
-                         "mptcp #%d %lluK %d paths %.0fMb %.1fms mix %02llx%s%s", i,
+                         "mptcp #%d %lluK %d paths %.0fMb %.1fms mix %02llx%s%s%s", i,
                          (unsigned long long)(c.bytes + c.reverse_bytes) / 1024, c.n_more_paths + 1,
                          c.path.fwd.rate_bps / 1e6, c.path.fwd.delay_us / 1e3,
                          (unsigned long long)(coin & 0x7f), closing(&c),
-                         c.server_mptcp_disabled ? " fallback" : "");
+                         c.server_mptcp_disabled ? " fallback" : "", c.on_setup ? " wrap" : "");
                 c.time_limit_us = 3000ULL * 1000000;
                 if (!wanted(i))
                         continue;

@@ -17,6 +17,8 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
+#include "core/stack.h"
+#include "mptcp/mptcp.h"
 #include "net/addr.h"
 #include "net/checksum.h"
 #include "pair.h"
@@ -241,6 +243,61 @@ static void test_fallback_closed_with_unread_data(void **state)
                                         .path = simtest_path(50, 10)};
         struct um_sim_transfer_result r;
         run_ok("fallback, reader away at close", &c, &r);
+}
+
+/* Issue 11 item 12: data sequence numbers start 1 MiB below 2^64 on both ends and wrap
+ * during the transfer. With plain unsigned comparisons nothing was delivered. */
+static void near_wrap(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        (void)arg;
+        cli->mptcp->test_idsn_near_wrap = 1;
+        srv->mptcp->test_idsn_near_wrap = 1;
+}
+
+struct wrap_watch {
+        uint64_t first_una, last_una, last_rcv_nxt;
+};
+
+static void wrap_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                      uint64_t now)
+{
+        (void)srv, (void)sfd, (void)now;
+        struct wrap_watch *w = arg;
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        if (um_getsockopt(cli, cfd, SOL_MPTCP, MPTCP_INFO, &mi, &l) < 0 || !mi.mptcpi_snd_una)
+                return;
+        if (!w->first_una)
+                w->first_una = mi.mptcpi_snd_una;
+        w->last_una = mi.mptcpi_snd_una;
+        w->last_rcv_nxt = mi.mptcpi_rcv_nxt;
+}
+
+static void test_data_sequence_wraps(void **state)
+{
+        (void)state;
+        for (int csum = 0; csum < 2; csum++) {
+                struct wrap_watch w = {0};
+                struct um_sim_transfer_cfg c = {.bytes = 6 * MB,
+                                                .reverse_bytes = 3 * MB,
+                                                .protocol = IPPROTO_MPTCP,
+                                                .checksum = csum,
+                                                .path = simtest_path(50, 10),
+                                                .n_more_paths = 1,
+                                                .on_setup = near_wrap,
+                                                .on_step = wrap_step,
+                                                .step_arg = &w};
+                c.more_paths[0] = simtest_path(50, 20);
+                struct um_sim_transfer_result r;
+                run_ok(csum ? "DSN wraps, checksums" : "DSN wraps", &c, &r);
+                printf("    client snd_una %#llx -> %#llx, rcv_nxt %#llx\n",
+                       (unsigned long long)w.first_una, (unsigned long long)w.last_una,
+                       (unsigned long long)w.last_rcv_nxt);
+                assert_true(w.first_una > UINT64_MAX - (2u << 20)); /* started below 2^64 */
+                assert_true(w.last_una < (16u << 20));              /* and went past it */
+                assert_true(w.last_rcv_nxt < (16u << 20));
+                assert_true(r.path_packets[1][0] > 100); /* both subflows carried data */
+        }
 }
 
 /* Issue 11 item 5: small writes after idle times. The data-level retransmission timer ran
@@ -765,6 +822,7 @@ int main(void)
             cmocka_unit_test(test_peer_without_mptcp),
             cmocka_unit_test(test_close_with_data_queued),
             cmocka_unit_test(test_small_writes_after_idle),
+            cmocka_unit_test(test_data_sequence_wraps),
             cmocka_unit_test(test_fallback_closed_with_unread_data),
             cmocka_unit_test(test_small_buffer_slow_reader),
             cmocka_unit_test(test_one_window_for_all_subflows),

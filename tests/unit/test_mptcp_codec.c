@@ -287,9 +287,11 @@ static void test_expand_seq(void **state)
         /* Across the 2^32 boundary, both ways. */
         assert_true(mptcp_expand_seq(0x1fffffff0ULL, 0x10) == 0x200000010ULL);
         assert_true(mptcp_expand_seq(0x200000010ULL, 0xfffffff0u) == 0x1fffffff0ULL);
-        /* Near zero there is no window below. */
-        assert_true(mptcp_expand_seq(0x10, 0xfffffff0u) == 0xfffffff0ULL);
+        /* Across the 2^64 wrap, both ways (issue 11 item 12: a value just below the wrap
+         * read near zero was taken 4 GiB ahead instead of 32 bytes behind). */
+        assert_true(mptcp_expand_seq(0x10, 0xfffffff0u) == 0xfffffffffffffff0ULL);
         assert_true(mptcp_expand_seq(0xffffffffffffff00ULL, 0x10) == 0x10ULL);
+        assert_true(mptcp_expand_seq(0xfffffffffffffff0ULL, 0xfffffff8u) == 0xfffffffffffffff8ULL);
 }
 
 int main(void)
