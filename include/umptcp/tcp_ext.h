@@ -64,6 +64,13 @@ enum um_tcp_hs_step {
         UM_TCP_HS_SYN_RECEIVED, /* a listener's child got the SYN, before the SYN/ACK */
         UM_TCP_HS_SYNACK_RECEIVED,
         UM_TCP_HS_ESTABLISHED,
+        /* SYN cookies (the listener's SYN queue is full): a child that lives only while the
+         * SYN/ACK is built, after its SYN's options were parsed; nothing of it is kept, so
+         * what it answers must be recomputable from the returning ACK. */
+        UM_TCP_HS_SYN_COOKIE,
+        /* A cookie came back: the child is in SYN_RECEIVED without its SYN ever seen; the
+         * ACK that proves the cookie is processed on it next (options, segment_in). */
+        UM_TCP_HS_COOKIE_ACK,
 };
 
 struct um_tcp_ulp_ops {

@@ -70,6 +70,7 @@
         X(MPTcpExtMPCapableSYNACKRX)                                                               \
         X(MPTcpExtMPCapableACKRX)                                                                  \
         X(MPTcpExtMPCapableFallbackACK)                                                            \
+        X(MPTcpExtTokenFallbackInit)                                                               \
         X(MPTcpExtMPCapableFallbackSYNACK)                                                         \
         X(MPTcpExtMPCapableDataFallback)                                                           \
         X(MPTcpExtMPTCPRetrans)                                                                    \

@@ -102,7 +102,12 @@ struct mptcp_subflow {
         uint8_t rst_reason; /* MP_TCPRST on our reset (0xff: none) */
         uint8_t peer_rst_reason;
         uint32_t local_nonce, remote_nonce;
-        uint8_t join_hmac[32]; /* passive: what the third ACK must carry */
+        uint8_t join_hmac[32]; /* active: the third ACK's; passive: the SYN/ACK's */
+        uint32_t join_token;   /* passive join: the connection it asked for */
+        /* Passive first subflow until its handshake completes: the key our SYN/ACK sent. */
+        uint64_t syn_key;
+        uint8_t syn_csum : 1, syn_deny_join0 : 1;
+        uint8_t cookie : 1; /* made by a SYN cookie's ACK: what it asked for is not known yet */
         uint64_t fail_dsn;
         /* Sending: mappings of what was written into this subflow, oldest first. */
         struct mptcp_map *tx;
@@ -127,6 +132,7 @@ struct mptcp_pm_endpoint {
 };
 
 struct mptcp_sched_ops;
+struct mptcp_join_cookie;
 
 /* Per-stack MPTCP state. */
 struct mptcp_stack {
@@ -143,6 +149,8 @@ struct mptcp_stack {
          * 1 MiB below 2^64 (keeping 16 bits of its hash), so that data sequence numbers wrap
          * early in a connection. Both ends must set it. */
         int test_idsn_near_wrap;
+        struct mptcp_join_cookie *join_cookies; /* joins answered with SYN cookies */
+        uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
         uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
         unsigned out_len;
@@ -237,6 +245,8 @@ static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
 /* mptcp_stack.c */
 struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
 int mptcp_token_new(struct mptcp_sock *msk);
+/* Makes `key` the connection's own and registers its token; -EADDRINUSE if taken. */
+int mptcp_token_install(struct mptcp_sock *msk, uint64_t key);
 struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);
 /* RFC 8684 §3.1: a key's token and IDSN (test_idsn_near_wrap applied). */
 void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
@@ -256,6 +266,21 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf);
 /* RFC 8684 §3.7: the peer's MP_FAIL, and the infinite mapping that answers ours. */
 void mptcp_fail_received(struct mptcp_subflow *sf);
 void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+
+/* mptcp_accept.c: the listener's side of the handshakes */
+/* What a SYN asks for (an MP_CAPABLE key, a join), kept on the child until completion. */
+void mptcp_accept_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* The same for a SYN answered with a cookie: a join's nonces go to the cookie table. */
+void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* The handshake completes with the segment that carried o: the msk is made (MPTCP or
+ * fallen back), or the join checked and attached. -1 when the subflow was reset. */
+int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* RFC 8684 §3.2: the SYN/ACK's HMAC (KeyB‖KeyA over R_B‖R_A, B listening) and the third
+ * ACK's (KeyA‖KeyB over R_A‖R_B). */
+void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                            int we_listen, uint8_t out[32]);
+void mptcp_join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                         int we_listen, uint8_t out[32]);
 
 /* mptcp_msk.c: connection life */
 struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain);

@@ -44,6 +44,7 @@ void mptcp_stack_destroy(struct um_stack *st)
                 msk->pending = NULL;
                 mptcp_msk_maybe_free(msk);
         }
+        free(ms->join_cookies);
         free(ms);
         st->mptcp = NULL;
 }
@@ -74,28 +75,34 @@ void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *
                 *idsn = 0 - (uint64_t)(1 << 20) + (*idsn & 0xffff);
 }
 
+int mptcp_token_install(struct mptcp_sock *msk, uint64_t key)
+{
+        uint32_t token;
+        uint64_t idsn;
+        mptcp_key_token_idsn(msk->ms, key, &token, &idsn);
+        if (!key || mptcp_token_lookup(msk->ms, token))
+                return -EADDRINUSE;
+        msk->local_key = key;
+        msk->local_token = token;
+        msk->local_idsn = idsn;
+        /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
+        msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = idsn + 1;
+        msk->last_una_move = msk->st->now;
+        struct mptcp_sock **b = bucket(msk->ms, token);
+        msk->token_next = *b;
+        *b = msk;
+        msk->token_registered = 1;
+        return 0;
+}
+
 int mptcp_token_new(struct mptcp_sock *msk)
 {
         /* A fresh key until its token is unused here (Linux retries the same way). */
         for (int tries = 0; tries < 16; tries++) {
                 uint64_t key;
                 um_rng_bytes(&msk->st->rng, &key, sizeof(key));
-                uint32_t token;
-                uint64_t idsn;
-                mptcp_key_token_idsn(msk->ms, key, &token, &idsn);
-                if (!key || mptcp_token_lookup(msk->ms, token))
-                        continue;
-                msk->local_key = key;
-                msk->local_token = token;
-                msk->local_idsn = idsn;
-                /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
-                msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = idsn + 1;
-                msk->last_una_move = msk->st->now;
-                struct mptcp_sock **b = bucket(msk->ms, token);
-                msk->token_next = *b;
-                *b = msk;
-                msk->token_registered = 1;
-                return 0;
+                if (mptcp_token_install(msk, key) == 0)
+                        return 0;
         }
         return -EADDRINUSE;
 }

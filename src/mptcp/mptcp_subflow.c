@@ -62,10 +62,9 @@ static void opts_done(struct mptcp_subflow *sf)
 
 /* ---- handshakes ---- */
 
-static void join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
-                             int we_listen, uint8_t out[32])
+void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                            int we_listen, uint8_t out[32])
 {
-        /* RFC 8684 §3.2: the SYN/ACK's HMAC is keyed by KeyB‖KeyA over R_B‖R_A (B listens). */
         if (we_listen)
                 mptcp_join_hmac(msk->local_key, msk->remote_key, sf->local_nonce, sf->remote_nonce,
                                 out);
@@ -74,68 +73,10 @@ static void join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_su
                                 out);
 }
 
-static void join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
-                          int we_listen, uint8_t out[32])
+void mptcp_join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                         int we_listen, uint8_t out[32])
 {
-        /* ... and the third ACK's by KeyA‖KeyB over R_A‖R_B. */
-        join_synack_hmac(msk, sf, !we_listen, out);
-}
-
-static void passive_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
-{
-        struct um_tcp_conn *c = sf->tcp;
-        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(c));
-        struct um_stack *st = ms->st;
-        if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_SYN) {
-                st->ctr.MPTcpExtMPJoinSynRx++;
-                struct mptcp_sock *msk = mptcp_token_lookup(ms, o->join_token);
-                if (!msk) {
-                        st->ctr.MPTcpExtMPJoinNoTokenFound++;
-                        mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
-                        return;
-                }
-                uint16_t port;
-                struct um_addr local = mptcp_local_addr(c, &port);
-                int initial = um_addr_eq(&local, &msk->laddr) && port == msk->lport;
-                if (msk->fallback || !msk->remote_key_known || !mptcp_pm_accept_join(msk) ||
-                    (initial && !ms->allow_join_initial_addr_port)) {
-                        st->ctr.MPTcpExtMPJoinRejected++;
-                        mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
-                        return;
-                }
-                sf->is_join = 1;
-                sf->passive = 1;
-                sf->remote_nonce = o->join_nonce;
-                sf->remote_id = o->join_addr_id;
-                sf->peer_backup = o->join_backup;
-                um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-                sf->local_id = mptcp_pm_local_id(ms, &local);
-                join_synack_hmac(msk, sf, 1, sf->join_hmac);
-                mptcp_msk_attach(msk, sf);
-                um_tcp_adopt(c);
-                return;
-        }
-        struct sockaddr_storage la;
-        um_tcp_endpoints(c, &la, NULL);
-        struct mptcp_sock *msk = mptcp_msk_new(ms, la.ss_family);
-        if (!msk) {
-                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
-                return;
-        }
-        msk->state = MPTCP_ESTABLISHED;
-        msk->orphan = 1; /* until accept() gives it a socket */
-        sf->passive = 1;
-        mptcp_msk_attach(msk, sf);
-        if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
-            mptcp_token_new(msk) < 0) {
-                mptcp_do_fallback(msk);
-                return;
-        }
-        st->ctr.MPTcpExtMPCapableSYNRX++;
-        sf->mp_capable = 1;
-        /* RFC 8684 §3.1: checksums are used when either side asks. */
-        msk->csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
-        msk->remote_deny_join_id0 = (o->mpc_flags & MPC_FLAG_C) != 0;
+        mptcp_join_synack_hmac(msk, sf, !we_listen, out);
 }
 
 /* Data that is not the subflow's first byte: it says nothing about a middlebox, as the
@@ -190,13 +131,13 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 sf->remote_id = o->join_addr_id;
                 sf->peer_backup = o->join_backup;
                 uint8_t mac[32];
-                join_synack_hmac(msk, sf, 0, mac);
+                mptcp_join_synack_hmac(msk, sf, 0, mac);
                 if (!mptcp_mac_equal(mac, o->join_hmac, 8)) {
                         st->ctr.MPTcpExtMPJoinSynAckHMacFailure++;
                         sf->rst_reason = MPTCP_RST_EPROHIBIT;
                         return;
                 }
-                join_ack_hmac(msk, sf, 0, sf->join_hmac);
+                mptcp_join_ack_hmac(msk, sf, 0, sf->join_hmac);
                 return;
         }
         if (o && mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len == MPC_LEN_SYNACK) {
@@ -224,8 +165,16 @@ static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step)
                         msk->st->ctr.MPTcpExtMPCapableSYNTX++;
                 break;
         case UM_TCP_HS_SYN_RECEIVED:
-                passive_syn(sf, sf->in_pkt ? &sf->in : NULL);
+                mptcp_accept_syn(sf, sf->in_pkt ? &sf->in : NULL);
                 opts_done(sf);
+                break;
+        case UM_TCP_HS_SYN_COOKIE:
+                mptcp_accept_syn_cookie(sf, sf->in_pkt ? &sf->in : NULL);
+                opts_done(sf);
+                break;
+        case UM_TCP_HS_COOKIE_ACK:
+                sf->cookie = 1;
+                sf->passive = 1;
                 break;
         case UM_TCP_HS_SYNACK_RECEIVED:
                 if (msk)
@@ -308,8 +257,13 @@ static int fastclose_for_us(const struct mptcp_sock *msk, const struct mptcp_opt
 static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg)
 {
         struct mptcp_subflow *sf = mptcp_subflow_of(c);
-        struct mptcp_sock *msk = sf->msk;
         const struct mptcp_opts *o = opts_of(sf, seg);
+        if (!sf->msk && sf->passive && um_tcp_state(c) == UM_TCP_SYN_RECEIVED &&
+            mptcp_accept_complete(sf, o) < 0) {
+                opts_done(sf);
+                return;
+        }
+        struct mptcp_sock *msk = sf->msk;
         if (!msk) {
                 opts_done(sf);
                 return;
@@ -327,17 +281,6 @@ static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                 passive_mpc_ack(sf, o, seg);
                 if (um_tcp_state(c) == UM_TCP_CLOSED || msk->fallback)
                         goto out;
-        }
-        if (sf->is_join && sf->passive && !sf->fully_established) {
-                uint8_t mac[32];
-                join_ack_hmac(msk, sf, 1, mac);
-                if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_ACK ||
-                    !mptcp_mac_equal(mac, o->join_hmac, 20)) {
-                        msk->st->ctr.MPTcpExtMPJoinAckHMacFailure++;
-                        mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
-                        goto out;
-                }
-                sf->fully_established = 1;
         }
         if (sf->is_join && !sf->passive && !sf->join_acked) {
                 sf->join_acked = 1;
@@ -549,6 +492,34 @@ static int opt_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_i
         return 0;
 }
 
+/* The SYN's or SYN/ACK's option. A listener's child has no msk yet: what its SYN asked
+ * for is kept on the subflow (mptcp_accept.c). */
+static unsigned build_syn(struct mptcp_stack *ms, struct mptcp_subflow *sf,
+                          const struct um_tcp_seg_info *seg, uint8_t *out)
+{
+        struct mptcp_sock *msk = sf->msk;
+        if (!(seg->flags & UM_TH_ACK)) {
+                if (!msk || msk->fallback)
+                        return 0;
+                if (sf->is_join)
+                        return mptcp_write_join_syn(out, sf->backup, sf->local_id,
+                                                    msk->remote_token, sf->local_nonce);
+                uint8_t flags = MPC_FLAG_H | (ms->checksum_enabled ? MPC_FLAG_A : 0);
+                return mptcp_write_mpc(out, MPC_LEN_SYN, flags, msk->local_key, 0, 0, 0);
+        }
+        if (sf->is_join)
+                return mptcp_write_join_synack(out, sf->backup, sf->local_id, sf->join_hmac,
+                                               sf->local_nonce);
+        if (!sf->mp_capable)
+                return 0;
+        uint8_t flags = MPC_FLAG_H | (sf->syn_csum ? MPC_FLAG_A : 0);
+        /* RFC 8684 §3.1: C tells the peer not to join our address and port (the listener's,
+         * like Linux with allow_join_initial_addr_port = 0). */
+        if (!ms->allow_join_initial_addr_port)
+                flags |= MPC_FLAG_C;
+        return mptcp_write_mpc(out, MPC_LEN_SYNACK, flags, sf->syn_key, 0, 0, 0);
+}
+
 /* Builds this segment's MPTCP options into out[] (at most `room` bytes). */
 static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                       const struct um_tcp_seg_info *seg, unsigned room, uint8_t *out)
@@ -566,26 +537,10 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                 }
                 return n;
         }
+        if (seg->flags & UM_TH_SYN)
+                return build_syn(ms, sf, seg, out);
         if (!msk)
                 return 0;
-        if (seg->flags & UM_TH_SYN) {
-                int synack = seg->flags & UM_TH_ACK;
-                if (sf->is_join)
-                        return synack ? mptcp_write_join_synack(out, sf->backup, sf->local_id,
-                                                                sf->join_hmac, sf->local_nonce)
-                                      : mptcp_write_join_syn(out, sf->backup, sf->local_id,
-                                                             msk->remote_token, sf->local_nonce);
-                if (msk->fallback)
-                        return 0;
-                int csum = synack ? msk->csum : ms->checksum_enabled;
-                uint8_t flags = MPC_FLAG_H | (csum ? MPC_FLAG_A : 0);
-                /* RFC 8684 §3.1: C tells the peer not to join our address and port (the
-                 * listener's, like Linux with allow_join_initial_addr_port = 0). */
-                if (synack && !ms->allow_join_initial_addr_port)
-                        flags |= MPC_FLAG_C;
-                return mptcp_write_mpc(out, synack ? MPC_LEN_SYNACK : MPC_LEN_SYN, flags,
-                                       msk->local_key, 0, 0, 0);
-        }
         const struct mptcp_ext *ext = um_tcp_pkt_ext_get(seg->pkt, ms->ext_id);
         if (msk->fallback) {
                 /* After MP_FAIL: one infinite mapping, then plain TCP (RFC 8684 §3.7). It

@@ -86,7 +86,7 @@ int tcp_child_register(struct um_tcp_conn *l, struct um_tcp_conn *c, const struc
                 return -1;
         }
         if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, UM_TCP_HS_SYN_RECEIVED);
+                c->ulp->handshake(c, syn ? UM_TCP_HS_SYN_RECEIVED : UM_TCP_HS_COOKIE_ACK);
         if (c->dead)
                 return -1;
         l->st->ctr.TcpPassiveOpens++;

@@ -91,10 +91,17 @@ void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s)
         }
         st->ctr.TcpExtSyncookiesSent++;
         c->state = TCPS_SYN_RECEIVED;
-        tcp_send_syn(c);
-        c->state = TCPS_CLOSED;
         c->parent = NULL;
         c->orphan = 1;
+        /* Extensions answer in the SYN/ACK too, from the SYN alone. */
+        if ((!l->ulp || !l->ulp->clone || l->ulp->clone(l, c) == 0) &&
+            tcp_dispatch_options(c, s) == 0) {
+                if (c->ulp && c->ulp->handshake)
+                        c->ulp->handshake(c, UM_TCP_HS_SYN_COOKIE);
+                if (!c->dead)
+                        tcp_send_syn(c);
+        }
+        c->state = TCPS_CLOSED;
         tcp_done(c, 0);
 }
 
@@ -120,7 +127,9 @@ struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_se
         c->rcv_nxt = s->info.seq;
         c->rcv_adv = c->rcv_nxt;
         c->iss = cookie;
-        c->snd_una = c->snd_nxt = cookie + 1;
+        c->snd_una = cookie;
+        c->snd_nxt = cookie + 1;
+        c->retries = 1; /* the SYN/ACK's send time is not kept: no RTT sample (Karn) */
         c->ts_offset = ts_offset_for(l, s);
         c->mss = mss_table[idx] < c->adv_mss ? mss_table[idx] : c->adv_mss;
         /* What the SYN negotiated, as far as the cookie kept it. */
@@ -139,13 +148,10 @@ struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_se
         c->max_snd_wnd = c->snd_wnd;
         c->snd_wl1 = s->info.seq;
         c->snd_wl2 = s->info.ack;
-        /* The ACK's own options go to their handlers when it is processed on the child. */
+        /* The child is in SYN_RECEIVED now: the ACK completes its handshake as any other
+         * child's, its options going to their handlers then. */
         if (tcp_child_register(l, c, NULL) < 0)
                 return NULL;
         st->ctr.TcpExtSyncookiesRecv++;
-        tcp_become_established(c);
-        if (c->state != TCPS_ESTABLISHED)
-                return NULL;
-        tcp_accept_child(c);
         return c;
 }

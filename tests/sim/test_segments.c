@@ -8,11 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 #include <umptcp/mptcp.h>
 #include <umptcp/socket.h>
 #include <umptcp/tcp_ext.h>
 
+#include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 #include "net/addr.h"
 #include "seg_peer.h"
@@ -110,10 +113,11 @@ struct mpc_conn {
         uint64_t dsn_a;        /* next data sequence number from A */
 };
 
-static void mpc_open(struct seg_peer *p, struct mpc_conn *m)
+/* Opens it on an MPTCP listener already there (lfd), from the peer's port. */
+static void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd)
 {
         memset(m, 0, sizeof(*m));
-        m->lfd = listen_on(p, IPPROTO_MPTCP);
+        m->lfd = lfd;
         m->key_a = 0x0102030405060708ULL;
         uint32_t token;
         mptcp_key_derive(m->key_a, &token, &m->idsn_a);
@@ -133,6 +137,61 @@ static void mpc_open(struct seg_peer *p, struct mpc_conn *m)
         seg_peer_send(p, &ack);
         m->fd = um_accept(p->st, m->lfd, NULL, NULL);
         assert_true(m->fd >= 0);
+}
+
+static void mpc_open(struct seg_peer *p, struct mpc_conn *m)
+{
+        mpc_open_on(p, m, listen_on(p, IPPROTO_MPTCP));
+}
+
+/* A join SYN from port sport for the stack's connection (never completed). */
+static struct seg join_syn_seg(const struct mpc_conn *m, uint16_t sport, uint32_t nonce)
+{
+        uint32_t token;
+        uint64_t idsn;
+        mptcp_key_derive(m->key_b, &token, &idsn);
+        struct seg syn = {.sport = sport, .dport = PORT, .seq = PEER_ISN, .flags = UM_TH_SYN};
+        uint8_t o[12];
+        seg_add_opt(&syn, o, mptcp_write_join_syn(o, 0, 2, token, nonce));
+        return syn;
+}
+
+/* The next segment the stack sends to the peer's port `port` within `us` (others skipped). */
+static int wait_to(struct seg_peer *p, struct seg *out, uint16_t port, uint64_t us)
+{
+        while (seg_peer_wait(p, out, us))
+                if (out->dport == port)
+                        return 1;
+        return 0;
+}
+
+/* A whole join from port sport (RFC 8684 §3.2), its HMACs checked both ways. Returns 1 when
+ * the stack answered the third ACK with the fourth, 0 when it reset the join. */
+static int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport)
+{
+        uint32_t r_a = 0x01020304u + sport;
+        struct seg syn = join_syn_seg(m, sport, r_a);
+        seg_peer_send(p, &syn);
+        struct seg synack;
+        assert_true(wait_to(p, &synack, sport, 100000));
+        assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_JOIN));
+        assert_int_equal(synack.mp.join_len, JOIN_LEN_SYNACK);
+        uint32_t r_b = synack.mp.join_nonce;
+        uint8_t mac[32];
+        mptcp_join_hmac(m->key_b, m->key_a, r_b, r_a, mac);
+        assert_memory_equal(mac, synack.mp.join_hmac, 8);
+        mptcp_join_hmac(m->key_a, m->key_b, r_a, r_b, mac);
+        struct seg ack = {.sport = sport,
+                          .dport = PORT,
+                          .seq = PEER_ISN + 1,
+                          .ack = synack.seq + 1,
+                          .flags = UM_TH_ACK};
+        uint8_t o[24];
+        seg_add_opt(&ack, o, mptcp_write_join_ack(o, mac));
+        seg_peer_send(p, &ack);
+        struct seg fourth;
+        assert_true(wait_to(p, &fourth, sport, 100000));
+        return !(fourth.flags & UM_TH_RST);
 }
 
 /* Data from A under a DSS mapping (with a DATA_ACK of all of B's data), or B's DATA_FIN
@@ -341,6 +400,125 @@ static void test_join_with_unknown_token_reset_counted(void **state)
         seg_peer_close(&p);
 }
 
+/* Issue 11 item 8: join slots were counted at the SYN, so two SYNs carrying the token (it
+ * is derived from a key sent in clear) filled the default limit of two, and the real
+ * client's join was refused for some 127 s. They count when the third ACK proves the keys. */
+static void test_spoofed_join_syns_hold_no_slot(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        seg_peer_drain(&p);
+        for (uint16_t port = 41001; port <= 41004; port++) {
+                struct seg spoof = join_syn_seg(&m, port, 99);
+                seg_peer_send(&p, &spoof);
+        }
+        seg_peer_drain(&p);
+        assert_true(join_open(&p, &m, 42001));
+        assert_true(join_open(&p, &m, 42002));
+        /* The limit (two joins, Linux's default) holds for real joins. */
+        assert_false(join_open(&p, &m, 42003));
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinAckRx"), 2);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinRejected"), 1);
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        assert_int_equal(um_getsockopt(p.st, m.fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
+        assert_int_equal(mi.mptcpi_subflows, 2);
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+/* Heap bytes held per SYN waiting in a listener's queue (nothing completes). */
+static double bytes_per_syn(int proto)
+{
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int lfd = um_socket(p.st, AF_INET, SOCK_STREAM, proto);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        assert_int_equal(um_bind(p.st, lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(um_listen(p.st, lfd, 4096), 0);
+        enum { N = 400 };
+        for (int i = 0; i < 8; i++) { /* warm the packet pools up */
+                struct seg syn = {
+                    .sport = (uint16_t)(30000 + i), .dport = PORT, .flags = UM_TH_SYN};
+                add_mpc(&syn, MPC_LEN_SYN, 0, 0);
+                seg_peer_send(&p, &syn);
+                seg_peer_drain(&p);
+        }
+        struct mallinfo2 before = mallinfo2();
+        for (int i = 0; i < N; i++) {
+                struct seg syn = {.sport = (uint16_t)(20000 + i),
+                                  .dport = PORT,
+                                  .seq = (uint32_t)i * 7919,
+                                  .flags = UM_TH_SYN};
+                add_mpc(&syn, MPC_LEN_SYN, 0, 0);
+                seg_peer_send(&p, &syn);
+                seg_peer_drain(&p);
+        }
+        struct mallinfo2 after = mallinfo2();
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+        return (double)(after.uordblks - before.uordblks) / N;
+}
+
+/* Issue 11 item 9: an MP_CAPABLE SYN allocated a whole msk and a 64 KiB buffer (84-97 KB
+ * per queued SYN, 342 MB for a backlog of 4096). Now only the key waits on the child. */
+static void test_syn_flood_memory(void **state)
+{
+        (void)state;
+        double tcp = bytes_per_syn(IPPROTO_TCP), mptcp = bytes_per_syn(IPPROTO_MPTCP);
+        printf("    heap per queued SYN: TCP listener %.0f bytes, MPTCP listener %.0f bytes\n", tcp,
+               mptcp);
+        assert_true(mptcp <= tcp + sizeof(struct mptcp_subflow) + 256);
+}
+
+/* Issue 11 item 10: under a SYN flood the cookie SYN/ACK had no MPTCP option, so every real
+ * client fell back. The MP_CAPABLE SYN/ACK needs only a key, which the third ACK carries
+ * back; a join's nonces wait in a fixed table until its third ACK. */
+static void test_syn_cookies_keep_mptcp(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int lfd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        assert_int_equal(um_bind(p.st, lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(um_listen(p.st, lfd, 1), 0);
+        /* One half-open connection fills this listener's SYN queue. */
+        struct seg flood = {.sport = 33333, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
+        add_mpc(&flood, MPC_LEN_SYN, 0, 0);
+        seg_peer_send(&p, &flood);
+        seg_peer_drain(&p);
+
+        struct mpc_conn m;
+        mpc_open_on(&p, &m, lfd);
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesSent"), 1);
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesRecv"), 1);
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        assert_int_equal(um_getsockopt(p.st, m.fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
+        assert_false(mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK);
+        seg_peer_drain(&p);
+        mpc_send(&p, &m, "cookie!", 0);
+        struct seg ack;
+        assert_true(seg_peer_wait(&p, &ack, 200000));
+        assert_true(mptcp_has(&ack.mp, MPTCPOPT_DSS) && (ack.mp.dss_flags & DSS_A));
+        char buf[16];
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 7);
+        assert_memory_equal(buf, "cookie!", 7);
+
+        /* A join through a cookie too. */
+        assert_true(join_open(&p, &m, 42001));
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesSent"), 2);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinAckRx"), 1);
+        um_close(p.st, m.fd);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
 /* The same rule for any extension: an option handler sees no option of a segment whose
  * ACK fails the checks. */
 static int parsed;
@@ -436,6 +614,9 @@ int main(void)
             cmocka_unit_test(test_no_bare_ack_before_the_key),
             cmocka_unit_test(test_forged_add_addr_confirms_nothing),
             cmocka_unit_test(test_join_with_unknown_token_reset_counted),
+            cmocka_unit_test(test_spoofed_join_syns_hold_no_slot),
+            cmocka_unit_test(test_syn_flood_memory),
+            cmocka_unit_test(test_syn_cookies_keep_mptcp),
             cmocka_unit_test(test_extension_options_after_ack_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

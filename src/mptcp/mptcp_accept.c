@@ -1,0 +1,256 @@
+/* The listener's side of the handshakes (RFC 8684 §3.1, §3.2). A SYN leaves behind only
+ * what its SYN/ACK needs: our key for an MP_CAPABLE SYN, the nonces and IDs of a join. The
+ * msk is made, and a join attached to its connection (within the subflow limit), when the
+ * handshake completes; so a SYN flood costs no more than it does for plain TCP, and spoofed
+ * join SYNs hold no join slot. With SYN cookies nothing is kept at all: an MP_CAPABLE ACK
+ * carries both keys, and a join's nonces wait in a small fixed table. */
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { JOIN_COOKIE_SLOTS = 1024 };
+
+/* A join answered with a SYN cookie, until its third ACK (or a later SYN that lands in the
+ * same slot). */
+struct mptcp_join_cookie {
+        struct um_addr laddr, raddr;
+        uint16_t lport, rport;
+        uint32_t token, local_nonce, remote_nonce;
+        uint8_t local_id, remote_id, backup, valid;
+};
+
+/* A fresh key whose token no connection of this stack uses (RFC 8684 §3.1). */
+static int fresh_key(struct mptcp_stack *ms, uint64_t *key)
+{
+        for (int tries = 0; tries < 16; tries++) {
+                uint32_t token;
+                uint64_t idsn;
+                um_rng_bytes(&ms->st->rng, key, sizeof(*key));
+                mptcp_key_token_idsn(ms, *key, &token, &idsn);
+                if (*key && !mptcp_token_lookup(ms, token))
+                        return 0;
+        }
+        return -EADDRINUSE;
+}
+
+/* The connection a join asks for, if it may join it at all (the subflow limit is checked
+ * when the join completes). */
+static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        struct mptcp_sock *msk = mptcp_token_lookup(ms, token);
+        if (!msk) {
+                ms->st->ctr.MPTcpExtMPJoinNoTokenFound++;
+                return NULL;
+        }
+        uint16_t port;
+        struct um_addr local = mptcp_local_addr(sf->tcp, &port);
+        /* RFC 8684 §3.1: our C flag told the peer not to join our address and port. */
+        int initial = um_addr_eq(&local, &msk->laddr) && port == msk->lport;
+        if (msk->fallback || !msk->remote_key_known ||
+            (initial && !ms->allow_join_initial_addr_port)) {
+                ms->st->ctr.MPTcpExtMPJoinRejected++;
+                return NULL;
+        }
+        return msk;
+}
+
+static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        ms->st->ctr.MPTcpExtMPJoinSynRx++;
+        struct mptcp_sock *msk = join_target(sf, o->join_token);
+        if (!msk) {
+                mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
+                return;
+        }
+        sf->is_join = 1;
+        sf->join_token = o->join_token;
+        sf->remote_nonce = o->join_nonce;
+        sf->remote_id = o->join_addr_id;
+        sf->peer_backup = o->join_backup;
+        um_rng_bytes(&ms->st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
+        struct um_addr local = mptcp_local_addr(sf->tcp, NULL);
+        sf->local_id = mptcp_pm_local_id(ms, &local);
+        mptcp_join_synack_hmac(msk, sf, 1, sf->join_hmac);
+}
+
+void mptcp_accept_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        sf->passive = 1;
+        if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_SYN) {
+                join_syn(sf, o);
+                return;
+        }
+        if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
+            fresh_key(ms, &sf->syn_key) < 0)
+                return; /* plain TCP: an msk in fallback when the handshake completes */
+        ms->st->ctr.MPTcpExtMPCapableSYNRX++;
+        sf->mp_capable = 1;
+        /* RFC 8684 §3.1: checksums are used when either side asks. */
+        sf->syn_csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+        sf->syn_deny_join0 = (o->mpc_flags & MPC_FLAG_C) != 0;
+}
+
+/* The connection's addresses and ports. */
+static void tuple(const struct um_tcp_conn *c, struct um_addr *la, uint16_t *lp, struct um_addr *ra,
+                  uint16_t *rp)
+{
+        struct sockaddr_storage r;
+        *la = mptcp_local_addr(c, lp);
+        um_tcp_endpoints(c, NULL, &r);
+        um_addr_from_sockaddr((struct sockaddr *)&r, sizeof(r), ra, rp);
+}
+
+static struct mptcp_join_cookie *cookie_slot(struct mptcp_stack *ms, const struct um_tcp_conn *c,
+                                             int create)
+{
+        if (!ms->join_cookies) {
+                if (!create)
+                        return NULL;
+                ms->join_cookies = calloc(JOIN_COOKIE_SLOTS, sizeof(*ms->join_cookies));
+                if (!ms->join_cookies)
+                        return NULL;
+                um_rng_bytes(&ms->st->rng, &ms->join_cookie_salt, sizeof(ms->join_cookie_salt));
+        }
+        struct um_addr la, ra;
+        uint16_t lp, rp;
+        tuple(c, &la, &lp, &ra, &rp);
+        /* FNV-1a, salted so that a peer cannot aim its joins at one slot. */
+        uint32_t h = 2166136261u ^ ms->join_cookie_salt;
+        for (size_t i = 0; i < um_addr_len(&la); i++)
+                h = ((h ^ la.b[i]) * 16777619u ^ ra.b[i]) * 16777619u;
+        h = ((h ^ lp) * 16777619u ^ rp) * 16777619u;
+        return &ms->join_cookies[h % JOIN_COOKIE_SLOTS];
+}
+
+static int cookie_matches(const struct mptcp_join_cookie *jc, const struct um_tcp_conn *c)
+{
+        struct um_addr local, remote;
+        uint16_t lport, rport;
+        tuple(c, &local, &lport, &remote, &rport);
+        return jc->valid && jc->lport == lport && jc->rport == rport &&
+               um_addr_eq(&jc->laddr, &local) && um_addr_eq(&jc->raddr, &remote);
+}
+
+void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        mptcp_accept_syn(sf, o);
+        if (!sf->is_join || um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
+                return;
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        struct mptcp_join_cookie *jc = cookie_slot(ms, sf->tcp, 1);
+        if (!jc)
+                return; /* the third ACK will find nothing: the join fails, no harm */
+        *jc = (struct mptcp_join_cookie){.token = sf->join_token,
+                                         .local_nonce = sf->local_nonce,
+                                         .remote_nonce = sf->remote_nonce,
+                                         .local_id = sf->local_id,
+                                         .remote_id = sf->remote_id,
+                                         .backup = sf->peer_backup,
+                                         .valid = 1};
+        tuple(sf->tcp, &jc->laddr, &jc->lport, &jc->raddr, &jc->rport);
+}
+
+/* A cookie child learns what its SYN asked for from the ACK: an MP_CAPABLE ACK carries our
+ * key back (Linux takes it the same way), a join's state waits in the cookie table. */
+static void cookie_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        sf->passive = 1;
+        sf->cookie = 0;
+        if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_ACK) {
+                struct mptcp_join_cookie *jc = cookie_slot(ms, sf->tcp, 0);
+                sf->is_join = 1;
+                if (!jc || !cookie_matches(jc, sf->tcp))
+                        return; /* nothing to check the HMAC against: refused below */
+                jc->valid = 0;
+                sf->join_token = jc->token;
+                sf->local_nonce = jc->local_nonce;
+                sf->remote_nonce = jc->remote_nonce;
+                sf->local_id = jc->local_id;
+                sf->remote_id = jc->remote_id;
+                sf->peer_backup = jc->backup;
+                return;
+        }
+        uint32_t token;
+        uint64_t idsn;
+        if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len < MPC_LEN_ACK ||
+            !o->mpc_rcvr_key)
+                return;
+        mptcp_key_token_idsn(ms, o->mpc_rcvr_key, &token, &idsn);
+        if (mptcp_token_lookup(ms, token))
+                return;
+        sf->mp_capable = 1;
+        sf->syn_key = o->mpc_rcvr_key;
+        sf->syn_csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
+}
+
+/* RFC 8684 §3.2: the third ACK of a join proves the peer knows both keys; only then does
+ * the join take a slot of its connection. */
+static int join_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        struct mptcp_sock *msk = sf->join_token ? join_target(sf, sf->join_token) : NULL;
+        if (!msk) {
+                mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
+                return -1;
+        }
+        uint8_t mac[32];
+        mptcp_join_ack_hmac(msk, sf, 1, mac);
+        if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_ACK ||
+            !mptcp_mac_equal(mac, o->join_hmac, 20)) {
+                ms->st->ctr.MPTcpExtMPJoinAckHMacFailure++;
+                mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
+                return -1;
+        }
+        if (!mptcp_pm_accept_join(msk)) {
+                ms->st->ctr.MPTcpExtMPJoinRejected++;
+                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                return -1;
+        }
+        sf->fully_established = 1;
+        mptcp_msk_attach(msk, sf);
+        um_tcp_adopt(sf->tcp);
+        return 0;
+}
+
+/* The msk of a connection whose first subflow completed its handshake: MPTCP with the key
+ * the SYN/ACK carried, or fallen back. */
+static int msk_complete(struct mptcp_subflow *sf)
+{
+        struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
+        struct sockaddr_storage la;
+        um_tcp_endpoints(sf->tcp, &la, NULL);
+        struct mptcp_sock *msk = mptcp_msk_new(ms, la.ss_family);
+        if (!msk) {
+                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                return -1;
+        }
+        msk->state = MPTCP_ESTABLISHED;
+        msk->orphan = 1; /* until accept() gives it a socket */
+        mptcp_msk_attach(msk, sf);
+        if (!sf->mp_capable || mptcp_token_install(msk, sf->syn_key) < 0) {
+                if (sf->mp_capable)
+                        ms->st->ctr.MPTcpExtTokenFallbackInit++;
+                sf->mp_capable = 0;
+                mptcp_do_fallback(msk);
+                return 0;
+        }
+        msk->csum = sf->syn_csum;
+        msk->remote_deny_join_id0 = sf->syn_deny_join0;
+        return 0;
+}
+
+int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        if (sf->cookie)
+                cookie_ack(sf, o);
+        if (sf->is_join)
+                return join_complete(sf, o);
+        return msk_complete(sf);
+}
