@@ -14,12 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MAX_LINKS = 8, BUF = 256 * 1024 };
+#include "tool_links.h"
 
-struct link_spec {
-        char ifname[32];
-        char addr[64];
-};
+enum { BUF = 256 * 1024 };
 
 static void usage(FILE *out)
 {
@@ -36,7 +33,10 @@ static void usage(FILE *out)
                 "  --add-addr-accepted N  take up to N addresses the peer announces (0-8,\n"
                 "                default 0, like Linux)\n"
                 "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
-                "                the first one is the default route\n"
+                "                the first one is the default route. Impairments on umptcp's\n"
+                "                side, both ways, may follow: ,loss=P ,delay=MS ,jitter=MS\n"
+                "                ,reorder=P ,duplicate=P ,rate=MBIT (P a probability, MS one way)\n"
+                "  --seed N      seed of the impairments' random draws (default 1)\n"
                 "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
                 "  --stats       print the stack's counters to stderr at exit\n"
                 "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
@@ -46,24 +46,6 @@ static int die(const char *what, const char *detail)
 {
         fprintf(stderr, "umptcp-cat: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
         return 1;
-}
-
-/* "tun:IFNAME:ADDR/PREFIX": split at the first two colons (IPv6 addresses keep theirs). */
-static int parse_link(const char *spec, struct link_spec *out)
-{
-        const char *c1 = strchr(spec, ':');
-        if (!c1 || (size_t)(c1 - spec) != 3 || strncmp(spec, "tun", 3) != 0)
-                return -1;
-        const char *c2 = strchr(c1 + 1, ':');
-        if (!c2 || c2 == c1 + 1 || (size_t)(c2 - c1 - 1) >= sizeof(out->ifname) || !c2[1] ||
-            strlen(c2 + 1) >= sizeof(out->addr))
-                return -1;
-        memcpy(out->ifname, c1 + 1, (size_t)(c2 - c1 - 1));
-        out->ifname[c2 - c1 - 1] = '\0';
-        strcpy(out->addr, c2 + 1);
-        if (!strchr(out->addr, '/'))
-                return -1;
-        return 0;
 }
 
 static int parse_host_port(const char *host, const char *port, struct sockaddr_storage *ss,
@@ -155,28 +137,6 @@ static void on_ready(struct um_stack *st, int fd, short revents, void *arg)
                 cp->progress = 1;
 }
 
-/* The built-in path manager: every link's address beyond the first becomes an endpoint
- * of the kind asked for (`subflow`: a client opens a subflow from it; `signal`: it is
- * announced to the peer), and the limits allow them all. */
-static int add_endpoints(struct um_stack *st, const struct link_spec *links, int n, unsigned kind,
-                         unsigned add_addr_accepted)
-{
-        for (int i = 1; i < n && kind; i++) {
-                char addr[sizeof(links[i].addr)];
-                snprintf(addr, sizeof(addr), "%s", links[i].addr);
-                char *slash = strchr(addr, '/');
-                if (slash)
-                        *slash = '\0';
-                int rc = um_mptcp_endpoint_add(st, addr, kind, 0);
-                if (rc < 0) {
-                        fprintf(stderr, "umptcp-cat: endpoint %s: %s\n", addr, strerror(-rc));
-                        return -1;
-                }
-        }
-        unsigned extra = n > 1 ? (unsigned)(n - 1) : 0;
-        return um_mptcp_limits_set(st, extra > 2 ? extra : 2, add_addr_accepted) < 0 ? -1 : 0;
-}
-
 /* One line per connection-level fact and per subflow, for --stats. */
 static void print_mptcp(struct um_stack *st, int fd)
 {
@@ -199,7 +159,8 @@ int main(int argc, char **argv)
         int listen_mode = 0, stats = 0, verbose = 0, mptcp = 1;
         double idle_timeout = 60;
         const char *pcap = NULL;
-        struct link_spec links[MAX_LINKS];
+        struct link_spec links[TOOL_MAX_LINKS];
+        uint64_t seed = 0;
         int n_links = 0;
         unsigned ep_kind = UM_MPTCP_PM_SUBFLOW, add_addr_accepted = 0;
         enum {
@@ -211,6 +172,7 @@ int main(int argc, char **argv)
                 O_TIMEOUT,
                 O_ENDPOINTS,
                 O_ACCEPT,
+                O_SEED,
                 O_HELP
         };
         static const struct option lo[] = {
@@ -222,6 +184,7 @@ int main(int argc, char **argv)
             {"timeout", required_argument, 0, O_TIMEOUT},
             {"endpoints", required_argument, 0, O_ENDPOINTS},
             {"add-addr-accepted", required_argument, 0, O_ACCEPT},
+            {"seed", required_argument, 0, O_SEED},
             {"help", no_argument, 0, O_HELP},
             {0, 0, 0, 0},
         };
@@ -241,15 +204,10 @@ int main(int argc, char **argv)
                         mptcp = 1;
                         break;
                 case O_LINK:
-                        if (n_links == MAX_LINKS)
+                        if (n_links == TOOL_MAX_LINKS)
                                 return die("too many --link options", NULL);
-                        if (parse_link(optarg, &links[n_links]) < 0) {
-                                fprintf(
-                                    stderr,
-                                    "umptcp-cat: bad --link '%s' (want tun:IFNAME:ADDR/PREFIX)\n",
-                                    optarg);
+                        if (tool_link_parse("umptcp-cat", optarg, &links[n_links]) < 0)
                                 return 2;
-                        }
                         n_links++;
                         break;
                 case O_PCAP:
@@ -293,6 +251,15 @@ int main(int argc, char **argv)
                         add_addr_accepted = (unsigned)v;
                         break;
                 }
+                case O_SEED: {
+                        char *end;
+                        seed = strtoull(optarg, &end, 0);
+                        if (*end || end == optarg) {
+                                fprintf(stderr, "umptcp-cat: bad --seed '%s'\n", optarg);
+                                return 2;
+                        }
+                        break;
+                }
                 case 'h':
                 case O_HELP:
                         usage(stdout);
@@ -328,40 +295,12 @@ int main(int argc, char **argv)
         struct um_stack *st = um_stack_new(&sc);
         if (!st)
                 return die("cannot create the stack", strerror(ENOMEM));
-        struct um_link *opened[MAX_LINKS * 2];
-        int n_opened = 0, rc = 1;
-        for (int i = 0; i < n_links; i++) {
-                struct um_link *l;
-                int e = um_link_tun_open(links[i].ifname, &l);
-                if (e < 0) {
-                        fprintf(stderr, "umptcp-cat: cannot attach to TUN device %s: %s\n",
-                                links[i].ifname, strerror(-e));
-                        goto out;
-                }
-                opened[n_opened++] = l;
-                if (pcap) {
-                        char path[512];
-                        if (i == 0)
-                                snprintf(path, sizeof(path), "%s", pcap);
-                        else
-                                snprintf(path, sizeof(path), "%s.%d", pcap, i);
-                        struct um_link *w;
-                        if (um_link_pcap_wrap(l, path, &w) < 0) {
-                                fprintf(stderr, "umptcp-cat: cannot write capture %s\n", path);
-                                goto out;
-                        }
-                        opened[n_opened++] = w;
-                        l = w;
-                }
-                int ifi = um_stack_add_iface(st, l);
-                int e2 = ifi < 0 ? ifi : um_stack_add_addr(st, ifi, links[i].addr);
-                if (e2 < 0) {
-                        fprintf(stderr, "umptcp-cat: bad address %s on %s: %s\n", links[i].addr,
-                                links[i].ifname, strerror(-e2));
-                        goto out;
-                }
-        }
-        if (mptcp && add_endpoints(st, links, n_links, ep_kind, add_addr_accepted) < 0)
+        struct tool_links tl = {0};
+        int rc = 1;
+        if (tool_links_open("umptcp-cat", st, links, n_links, pcap, seed, &tl) < 0)
+                goto out;
+        if (mptcp &&
+            tool_add_endpoints("umptcp-cat", st, links, n_links, ep_kind, add_addr_accepted) < 0)
                 goto out;
         um_stack_poll(st, um_clock_now_us());
 
@@ -466,7 +405,6 @@ out:
         if (stats)
                 um_counters_print(st, stderr, 0);
         um_stack_free(st);
-        for (int i = n_opened - 1; i >= 0; i--)
-                um_link_destroy(opened[i]);
+        tool_links_close(&tl);
         return rc;
 }

@@ -79,6 +79,13 @@ void um_link_emu_configure(struct um_link *end, const struct um_emu_dir_config *
 /* ---- Linux TUN: attach to an existing device made with `ip tuntap add dev NAME mode tun`. */
 int um_link_tun_open(const char *ifname, struct um_link **out);
 
+/* ---- Impairment: the emulated link's models applied to any link (a TUN device, say), out
+ * for what the stack sends, in for what it receives. `inner` is destroyed by its owner, after
+ * the wrapper (as with the pcap wrapper). */
+int um_link_impair_wrap(struct um_link *inner, const struct um_emu_dir_config *out,
+                        const struct um_emu_dir_config *in, uint64_t seed,
+                        struct um_link **wrapped);
+
 /* ---- pcap: wraps any link and writes every packet both ways to a capture file. */
 int um_link_pcap_wrap(struct um_link *inner, const char *path, struct um_link **out);
 

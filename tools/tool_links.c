@@ -1,0 +1,149 @@
+#include "tool_links.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <umptcp/mptcp.h>
+
+static int key_is(const char *kv, const char *eq, const char *key)
+{
+        return (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0;
+}
+
+/* One "key=value" of the impairment list (the value ends at a comma or the end). */
+static int parse_impairment(const char *kv, struct um_emu_dir_config *c)
+{
+        const char *eq = strchr(kv, '=');
+        char *end;
+        double v = eq ? strtod(eq + 1, &end) : -1;
+        if (!eq || end == eq + 1 || (*end && *end != ',') || !(v >= 0))
+                return -1;
+        if (key_is(kv, eq, "loss") && v <= 1)
+                c->loss = v;
+        else if (key_is(kv, eq, "reorder") && v <= 1)
+                c->reorder = v;
+        else if (key_is(kv, eq, "duplicate") && v <= 1)
+                c->duplicate = v;
+        else if (key_is(kv, eq, "delay") && v <= 60000)
+                c->delay_us = (uint64_t)(v * 1000);
+        else if (key_is(kv, eq, "jitter") && v <= 60000)
+                c->jitter_us = (uint64_t)(v * 1000);
+        else if (key_is(kv, eq, "rate") && v <= 100000)
+                c->rate_bps = (uint64_t)(v * 1e6);
+        else
+                return -1;
+        return 0;
+}
+
+/* "tun:IFNAME:ADDR/PREFIX[,k=v...]": split at the first two colons (IPv6 addresses keep
+ * theirs) and at the first comma. */
+int tool_link_parse(const char *tool, const char *spec, struct link_spec *out)
+{
+        memset(out, 0, sizeof(*out));
+        const char *c1 = strchr(spec, ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        const char *comma = c2 ? strchr(c2 + 1, ',') : NULL;
+        size_t addr_len = c2 ? (comma ? (size_t)(comma - c2 - 1) : strlen(c2 + 1)) : 0;
+        if (!c1 || (size_t)(c1 - spec) != 3 || strncmp(spec, "tun", 3) != 0 || !c2 ||
+            c2 == c1 + 1 || (size_t)(c2 - c1 - 1) >= sizeof(out->ifname) || !addr_len ||
+            addr_len >= sizeof(out->addr)) {
+                fprintf(stderr, "%s: bad --link '%s' (want tun:IFNAME:ADDR/PREFIX)\n", tool, spec);
+                return -1;
+        }
+        memcpy(out->ifname, c1 + 1, (size_t)(c2 - c1 - 1));
+        memcpy(out->addr, c2 + 1, addr_len);
+        if (!strchr(out->addr, '/')) {
+                fprintf(stderr, "%s: bad --link '%s' (the address needs its /PREFIX)\n", tool,
+                        spec);
+                return -1;
+        }
+        for (const char *kv = comma; kv; kv = strchr(kv + 1, ',')) {
+                if (parse_impairment(kv + 1, &out->impair) < 0) {
+                        fprintf(stderr,
+                                "%s: bad impairment in --link '%s' (want loss=P, delay=MS, "
+                                "jitter=MS, reorder=P, duplicate=P or rate=MBIT; P in 0-1)\n",
+                                tool, spec);
+                        return -1;
+                }
+                out->impaired = 1;
+        }
+        return 0;
+}
+
+static int keep(struct tool_links *tl, struct um_link *l)
+{
+        tl->opened[tl->n_opened++] = l;
+        return 0;
+}
+
+int tool_links_open(const char *tool, struct um_stack *st, const struct link_spec *links, int n,
+                    const char *pcap, uint64_t seed, struct tool_links *tl)
+{
+        memset(tl, 0, sizeof(*tl));
+        for (int i = 0; i < n && i < TOOL_MAX_LINKS; i++) {
+                struct um_link *l;
+                int e = um_link_tun_open(links[i].ifname, &l);
+                if (e < 0) {
+                        fprintf(stderr, "%s: cannot attach to TUN device %s: %s\n", tool,
+                                links[i].ifname, strerror(-e));
+                        return -1;
+                }
+                keep(tl, l);
+                if (pcap) {
+                        char path[512];
+                        if (i == 0)
+                                snprintf(path, sizeof(path), "%s", pcap);
+                        else
+                                snprintf(path, sizeof(path), "%s.%d", pcap, i);
+                        if (um_link_pcap_wrap(l, path, &l) < 0) {
+                                fprintf(stderr, "%s: cannot write capture %s\n", tool, path);
+                                return -1;
+                        }
+                        keep(tl, l);
+                }
+                if (links[i].impaired) {
+                        /* Outside the capture: it records what crosses the real link. */
+                        if (um_link_impair_wrap(l, &links[i].impair, &links[i].impair,
+                                                seed + (uint64_t)i, &l) < 0) {
+                                fprintf(stderr, "%s: cannot impair %s\n", tool, links[i].ifname);
+                                return -1;
+                        }
+                        keep(tl, l);
+                }
+                int ifi = um_stack_add_iface(st, l);
+                int e2 = ifi < 0 ? ifi : um_stack_add_addr(st, ifi, links[i].addr);
+                if (e2 < 0) {
+                        fprintf(stderr, "%s: bad address %s on %s: %s\n", tool, links[i].addr,
+                                links[i].ifname, strerror(-e2));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+void tool_links_close(struct tool_links *tl)
+{
+        for (int i = tl->n_opened - 1; i >= 0; i--)
+                um_link_destroy(tl->opened[i]);
+        tl->n_opened = 0;
+}
+
+int tool_add_endpoints(const char *tool, struct um_stack *st, const struct link_spec *links, int n,
+                       unsigned kind, unsigned add_addr_accepted)
+{
+        for (int i = 1; i < n && kind; i++) {
+                char addr[sizeof(links[i].addr)];
+                snprintf(addr, sizeof(addr), "%s", links[i].addr);
+                char *slash = strchr(addr, '/');
+                if (slash)
+                        *slash = '\0';
+                int rc = um_mptcp_endpoint_add(st, addr, kind, 0);
+                if (rc < 0) {
+                        fprintf(stderr, "%s: endpoint %s: %s\n", tool, addr, strerror(-rc));
+                        return -1;
+                }
+        }
+        unsigned extra = n > 1 ? (unsigned)(n - 1) : 0;
+        return um_mptcp_limits_set(st, extra > 2 ? extra : 2, add_addr_accepted) < 0 ? -1 : 0;
+}
