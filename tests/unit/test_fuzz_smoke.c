@@ -1,8 +1,10 @@
-/* A seeded mutation run over the wire parsers: valid IPv4/IPv6 TCP and ICMP packets with
- * random bit flips, truncations, option garbage and header lies, SYNs with MP_CAPABLE and
- * MP_JOIN for an MPTCP listener, and every MPTCP option form mutated straight into the
- * codec. Must never crash (the sanitizer build turns any memory error into a failure) and
- * must count or refuse what it drops. */
+/* Seeded mutation runs of every fuzz target, short enough for make check (long runs under
+ * libFuzzer: docs/ARCHITECTURE.md, "Fuzzing"): the wire parsers with valid IPv4/IPv6 TCP and
+ * ICMP packets flipped, truncated and lied about, SYNs with MP_CAPABLE and MP_JOIN for an
+ * MPTCP listener, every MPTCP option form mutated straight into the codec, the stateful
+ * MPTCP session fuzzer and the socket-API fuzzer from their seed corpora (tests/fuzz/corpus)
+ * and mutations of them. Must never crash (the sanitizer build turns any memory error into
+ * a failure) and must count or refuse what it drops. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "core/rand.h"
 #include "core/stack.h"
 #include "fuzz_input.h"
+#include "fuzz_session.h"
 #include "mptcp/mptcp_options.h"
 #include "net/checksum.h"
 
@@ -32,24 +37,6 @@ static const uint8_t syn_join_v4[] = {
     0,    0,    2,    4,  5,  0xb4, 30,   12, 0x10, 1, 1, 2, 3,  4,    5,    6,    7,    8};
 static const uint8_t echo_v4[] = {0x45, 0, 0,  28, 0, 2, 0, 0, 64,   1,    0, 0, 10, 0,
                                   0,    1, 10, 0,  0, 2, 8, 0, 0xf7, 0xfe, 0, 1, 0,  0};
-
-static void fix_v4(uint8_t *p, size_t n)
-{
-        if (n < 20)
-                return;
-        p[10] = p[11] = 0;
-        uint16_t c = um_csum(p, 20);
-        memcpy(p + 10, &c, 2);
-        if (p[9] == 6 && n >= 40) {
-                struct um_addr s = {.family = AF_INET}, d = {.family = AF_INET};
-                memcpy(s.b, p + 12, 4);
-                memcpy(d.b, p + 16, 4);
-                p[36] = p[37] = 0;
-                uint16_t t = um_csum_fold(
-                    um_csum_add(um_csum_pseudo(&s, &d, 6, (uint32_t)(n - 20)), p + 20, n - 20));
-                memcpy(p + 36, &t, 2);
-        }
-}
 
 /* UMPTCP_SEED from the environment, else a fixed one; printed for replay. */
 static uint64_t smoke_seed(void)
@@ -98,11 +85,12 @@ static void test_mutations(void **state)
                 int flips = (int)(um_rng_u64(&rng) % 6);
                 for (int f = 0; f < flips; f++)
                         buf[um_rng_u64(&rng) % n] ^= (uint8_t)(1u << (um_rng_u64(&rng) % 8));
-                if (r & 4)
-                        fix_v4(buf, n); /* keep checksums valid so parsing goes deep */
                 if ((r & 0x18) == 0x18)
                         n = (size_t)(um_rng_u64(&rng) % (n + 1)); /* truncate */
-                fuzz_one_input(buf, n);
+                if (r & 4) /* checksums made right, so parsing goes deep */
+                        fuzz_one_input_fixed(buf, n);
+                else
+                        fuzz_one_input(buf, n);
         }
         struct um_stack *st = fuzz_stack();
         uint64_t dropped = um_counter_get(st, "IpInHdrErrors") + um_counter_get(st, "TcpInErrs") +
@@ -205,9 +193,106 @@ static void test_mptcp_option_mutations(void **state)
         assert_true(refused > 10000);
 }
 
+/* Runs every file of corpus/<kind> through fn as it is, then `mutants` mutations of it
+ * (bytes flipped, replaced, inserted, a tail cut or added). Returns the files found. */
+static int run_corpus(const char *kind, int (*fn)(const uint8_t *, size_t), struct um_rng *rng,
+                      int mutants)
+{
+        char dir[512];
+        snprintf(dir, sizeof(dir), "%s/%s", UMPTCP_CORPUS_DIR, kind);
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        int files = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char path[1024];
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                FILE *f = fopen(path, "rb");
+                assert_non_null(f);
+                uint8_t seed[512], buf[600];
+                size_t n = fread(seed, 1, sizeof(seed), f);
+                fclose(f);
+                files++;
+                fn(seed, n);
+                for (int m = 0; m < mutants; m++) {
+                        size_t len = n;
+                        memcpy(buf, seed, n);
+                        uint64_t r = um_rng_u64(rng);
+                        for (int k = (int)(r % 4); k >= 0 && len; k--) {
+                                size_t at = um_rng_u64(rng) % len;
+                                if (r & 16)
+                                        buf[at] = (uint8_t)um_rng_u64(rng);
+                                else
+                                        buf[at] ^= (uint8_t)(1u << (um_rng_u64(rng) % 8));
+                        }
+                        if ((r & 32) && len < sizeof(buf) - 8) { /* insert */
+                                size_t at = um_rng_u64(rng) % (len + 1), k = 1 + r % 8;
+                                memmove(buf + at + k, buf + at, len - at);
+                                um_rng_bytes(rng, buf + at, k);
+                                len += k;
+                        }
+                        if (r & 64)
+                                len = um_rng_u64(rng) % (len + 1);
+                        if ((r & 128) && len < sizeof(buf) - 64) {
+                                size_t k = um_rng_u64(rng) % 64;
+                                um_rng_bytes(rng, buf + len, k);
+                                len += k;
+                        }
+                        fn(buf, len);
+                }
+        }
+        closedir(d);
+        return files;
+}
+
+static void test_session_fuzzer(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed());
+        memset(&fuzz_stats, 0, sizeof(fuzz_stats));
+        int files = run_corpus("session", fuzz_session_one, &rng, 500);
+        printf("session fuzzer: %d seeds, %u sessions, %u established, %u with a join, %u "
+               "operations\n",
+               files, fuzz_stats.sessions, fuzz_stats.established, fuzz_stats.joined,
+               fuzz_stats.ops);
+        assert_true(files >= 5);
+        assert_int_equal(fuzz_stats.established, fuzz_stats.sessions);
+        assert_true(fuzz_stats.joined > fuzz_stats.sessions / 4);
+        assert_true(fuzz_stats.ops > 2 * fuzz_stats.sessions);
+}
+
+static void test_api_fuzzer(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed() + 1);
+        memset(&fuzz_stats, 0, sizeof(fuzz_stats));
+        int files = run_corpus("api", fuzz_api_one, &rng, 1000);
+        printf("API fuzzer: %d seeds, %u calls, %u connections accepted\n", files,
+               fuzz_stats.api_calls, fuzz_stats.api_accepted);
+        assert_true(files >= 2);
+        assert_true(fuzz_stats.api_accepted > 50);
+}
+
+static void test_input_corpus(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed() + 2);
+        int files = run_corpus("input", fuzz_one_input_fixed, &rng, 5000);
+        files += run_corpus("input", fuzz_one_input, &rng, 1000);
+        assert_true(files >= 10);
+        fuzz_env_free();
+}
+
 int main(void)
 {
-        const struct CMUnitTest tests[] = {cmocka_unit_test(test_mutations),
-                                           cmocka_unit_test(test_mptcp_option_mutations)};
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_mutations), cmocka_unit_test(test_mptcp_option_mutations),
+            cmocka_unit_test(test_input_corpus), cmocka_unit_test(test_session_fuzzer),
+            cmocka_unit_test(test_api_fuzzer)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

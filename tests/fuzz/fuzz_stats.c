@@ -1,0 +1,3 @@
+#include "fuzz_session.h"
+
+struct fuzz_stats fuzz_stats;

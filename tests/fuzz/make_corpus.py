@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora (tests/fuzz/corpus/*): inputs that reach deep states, for
+the fuzzers to mutate. Run from anywhere; the files are committed, this is how they were made."""
+import os
+import struct
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(kind, name, data):
+    with open(os.path.join(HERE, kind, name), "wb") as f:
+        f.write(bytes(data))
+
+
+# ---- fuzz_input: one IPv4 packet to port 80 (TCP) or 81 (MPTCP); checksums get repaired.
+def tcp_v4(dport, flags, opts=b"", payload=b"", sport=12345, seq=1, ack=0):
+    opts += b"\x00" * (-len(opts) % 4)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (5 + len(opts) // 4) << 4, flags,
+                      65535, 0, 0) + opts + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    return ip + tcp
+
+
+put("input", "syn", tcp_v4(80, 0x02, b"\x02\x04\x05\xb4"))
+put("input", "syn_mpc", tcp_v4(81, 0x02, b"\x02\x04\x05\xb4\x1e\x04\x01\x01"))
+put("input", "syn_join", tcp_v4(81, 0x02, b"\x1e\x0c\x10\x01" + b"\x01\x02\x03\x04" * 2))
+put("input", "ack_dss", tcp_v4(81, 0x10, b"\x1e\x08\x20\x01\x00\x00\x00\x01", b"data"))
+put("input", "rst", tcp_v4(80, 0x04))
+put("input", "echo", struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 2, 0, 64, 1, 0,
+                                  bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + b"\x08\x00\x00\x00\x00\x01\x00\x00")
+
+# ---- fuzz_session: [join?] then operations (fuzz_session.c reads them byte by byte).
+def seg(sf=0, length=None, opts=()):
+    b = sf | (2 if length is not None else 0)
+    out = [b]
+    if length is not None:
+        out.append(length // 5)
+    out.append(len(opts))
+    for o in opts:
+        out += o
+    return out
+
+
+DSS_MAP = [0, 0x0d, 0, 0, 0, 0, 0, 0, 0]        # template 0: DSS A|M|m, offsets 0
+DATA_FIN = [1, 0x1d, 0, 0, 0, 1, 0, 0, 0, 0]    # DSS with F
+ADD_ADDR = [2 | 8 | 1, 10, 0, 0, 9, 5]          # IPv4 10.0.0.9 id 5, right HMAC
+RM_ADDR = [3, 0, 5]
+PRIO = [4, 1]
+FAIL = [5, 0]
+FASTCLOSE = [6 | 16]
+SACK = [8, 1, 1, 2]
+READ, WRITE, SHUT, CLOSE, WAIT = 160, 161, 162, 163, 164
+
+put("session", "data", [1] + seg(0, 100, [DSS_MAP]) + seg(1, 100, [DSS_MAP]) + [READ, WAIT, 5])
+put("session", "data_fin", [0] + seg(0, 50, [DSS_MAP]) + seg(0, None, [DATA_FIN]) + [READ, WAIT, 10])
+put("session", "signals", [1] + seg(0, None, [ADD_ADDR]) + seg(1, None, [RM_ADDR]) + seg(0, None, [PRIO])
+    + [WAIT, 20])
+put("session", "fail", [0] + seg(0, 100, [DSS_MAP, FAIL]) + [WAIT, 50, READ])
+put("session", "fastclose", [1] + seg(1, None, [FASTCLOSE]) + [READ, WAIT, 5])
+put("session", "app", [1, WRITE, 200, WAIT, 3] + seg(0, None, [SACK]) + [SHUT, 1, WAIT, 10, CLOSE, WAIT, 100])
+
+# ---- fuzz_api: [who][op][slot byte][args...] (fuzz_api.c).
+SOCKET, BIND, LISTEN, CONNECT, ACCEPT, SEND, RECV, SHUTDOWN, CLOSE_, SETOPT, GETOPT, POLL = range(12)
+B, A = 1, 0  # stack b is 10.0.0.2, stack a 10.0.0.1
+def run(ticks):
+    return [0x80 | ticks]
+
+for name, proto in (("tcp", 1), ("mptcp", 2)):
+    put("api", name, [
+        B, SOCKET, 0x10, proto,                 # b: socket(AF_INET, stream, proto) in slot 0
+        B, BIND, 0x00, 0x0a, 0x00,              # bind 0.0.0.0:5000 (host 2: any; port 5000)
+        B, LISTEN, 0x00, 8,
+        A, SOCKET, 0x10, proto,                 # a: socket in slot 0
+        A, CONNECT, 0x00, 0x09, 0x00,           # connect 10.0.0.2:5000
+        *run(20),
+        B, ACCEPT, 0x00,                        # b: accept into slot 1
+        A, SEND, 0x00, 100,
+        *run(20),
+        B, RECV, 0x01, 200,
+        B, SETOPT, 0x01, 1, 7, 4, 1, 0, 0, 0,   # TCP_NODELAY 1
+        B, GETOPT, 0x01, 2, 14, 96,             # MPTCP_INFO
+        A, SHUTDOWN, 0x00, 1,
+        B, SEND, 0x01, 50,
+        *run(30),
+        B, CLOSE_, 0x01, A, CLOSE_, 0x00, *run(100),
+    ])
+print("corpora written under", HERE)
