@@ -274,8 +274,10 @@ void mptcp_send_data_fin(struct mptcp_sock *msk)
                                 break;
         if (!sf)
                 return;
+        /* A pure ACK of its own, now: an ACK asked for while the subflow is processing a
+         * segment would leave later, when this flag is down again. */
         sf->send_data_fin = 1;
-        um_tcp_send_ack(sf->tcp);
+        um_tcp_send_pure_ack(sf->tcp);
         sf->send_data_fin = 0;
 }
 
