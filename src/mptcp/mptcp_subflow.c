@@ -227,13 +227,15 @@ static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp
                 mptcp_pm_established(msk);
                 return;
         }
-        if (out_of_order_data(sf, seg))
-                return; /* the listener's first data, with its DSS, is missing */
-        int acks_data = seg->ack != um_tcp_iss(sf->tcp) + 1;
-        if (seg->len || acks_data) {
-                msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
-                mptcp_do_fallback(msk);
-        }
+        /* Anything else at the listener's first sequence number means MPTCP was stripped or
+         * refused, whether it acknowledges our data or not: a Linux listener that fell back
+         * (our third ACK and first data lost) answers with bare ACKs, and Linux initiators
+         * fall back on them. (A umptcp listener withholds such ACKs until it has our key.)
+         * Segments further on decide nothing: the one that decides may be lost or late. */
+        if (seg->seq != um_tcp_irs(sf->tcp) + 1)
+                return;
+        msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
+        mptcp_do_fallback(msk);
 }
 
 static void handle_signals(struct mptcp_subflow *sf, const struct mptcp_opts *o)

@@ -326,9 +326,9 @@ static void test_no_bare_ack_before_the_key(void **state)
 }
 
 /* Issue 11 item 11: an ADD_ADDR confirmed the MP_CAPABLE handshake before its HMAC was
- * checked, so a forged one could keep an initiator from falling back when the listener's
- * DSS never comes. Here the listener (the scripted peer) sends a forged ADD_ADDR, then
- * acknowledges the first data with no option at all: the initiator must fall back. */
+ * checked, so a forged one kept an initiator in MPTCP whose listener never had its key. Now
+ * it confirms nothing: at the listener's first sequence number, a segment without a DSS
+ * or an authentic ADD_ADDR means fallback. */
 static void test_forged_add_addr_confirms_nothing(void **state)
 {
         (void)state;
@@ -364,13 +364,41 @@ static void test_forged_add_addr_confirms_nothing(void **state)
         uint8_t o[40];
         seg_add_opt(&forged, o, mptcp_write_add_addr(o, 0, 7, &a, 0, 1, 0x0123456789abcdefULL));
         seg_peer_send(&p, &forged);
-        assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddrDrop"), 1);
-        struct seg bare = {.sport = PORT,
-                           .dport = syn.sport,
-                           .seq = PEER_ISN + 1,
-                           .ack = syn.seq + 6,
-                           .flags = UM_TH_ACK};
-        seg_peer_send(&p, &bare);
+        assert_true(fell_back(p.st, fd));
+        um_close(p.st, fd);
+        seg_peer_close(&p);
+}
+
+/* Issue 11 item 3, the initiator's side: a Linux listener that lost our third ACK and first
+ * data falls back on our next data (a DSS without MP_CAPABLE) and answers with a bare ACK
+ * that acknowledges nothing new. Linux initiators fall back on it; umptcp waited for an ACK
+ * of data, sending DSS options to a peer that had left MPTCP. */
+static void test_listener_fallback_seen_at_once(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
+        assert_int_equal(um_connect(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+        struct seg syn;
+        assert_true(seg_peer_recv(&p, &syn));
+        struct seg synack = {.sport = PORT,
+                             .dport = syn.sport,
+                             .seq = PEER_ISN,
+                             .ack = syn.seq + 1,
+                             .flags = UM_TH_SYN | UM_TH_ACK};
+        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
+        seg_peer_send(&p, &synack);
+        assert_int_equal(um_send(p.st, fd, "hello", 5, 0), 5);
+        seg_peer_drain(&p); /* the third ACK and the first data: "lost" */
+        struct seg dup = {.sport = PORT,
+                          .dport = syn.sport,
+                          .seq = PEER_ISN + 1,
+                          .ack = syn.seq + 1,
+                          .flags = UM_TH_ACK};
+        seg_peer_send(&p, &dup);
         assert_true(fell_back(p.st, fd));
         um_close(p.st, fd);
         seg_peer_close(&p);
@@ -654,6 +682,7 @@ int main(void)
             cmocka_unit_test(test_options_of_a_bad_ack_ignored),
             cmocka_unit_test(test_no_bare_ack_before_the_key),
             cmocka_unit_test(test_forged_add_addr_confirms_nothing),
+            cmocka_unit_test(test_listener_fallback_seen_at_once),
             cmocka_unit_test(test_join_with_unknown_token_reset_counted),
             cmocka_unit_test(test_spoofed_join_syns_hold_no_slot),
             cmocka_unit_test(test_syn_flood_memory),
