@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora (tests/fuzz/corpus/*): inputs that reach deep states, for
-the fuzzers to mutate. Run from anywhere; the files are committed, this is how they were made."""
+the fuzzers to mutate. Run from anywhere; the files are committed, this is how they were made.
+(The found-* files beside them are inputs libFuzzer found, kept from a merged corpus.)"""
 import os
 import struct
 

@@ -253,7 +253,7 @@ static void test_session_fuzzer(void **state)
         struct um_rng rng;
         um_rng_seed(&rng, smoke_seed());
         memset(&fuzz_stats, 0, sizeof(fuzz_stats));
-        int files = run_corpus("session", fuzz_session_one, &rng, 500);
+        int files = run_corpus("session", fuzz_session_one, &rng, 150);
         printf("session fuzzer: %d seeds, %u sessions, %u established, %u with a join, %u "
                "operations\n",
                files, fuzz_stats.sessions, fuzz_stats.established, fuzz_stats.joined,
@@ -270,7 +270,7 @@ static void test_api_fuzzer(void **state)
         struct um_rng rng;
         um_rng_seed(&rng, smoke_seed() + 1);
         memset(&fuzz_stats, 0, sizeof(fuzz_stats));
-        int files = run_corpus("api", fuzz_api_one, &rng, 1000);
+        int files = run_corpus("api", fuzz_api_one, &rng, 250);
         printf("API fuzzer: %d seeds, %u calls, %u connections accepted\n", files,
                fuzz_stats.api_calls, fuzz_stats.api_accepted);
         assert_true(files >= 2);
