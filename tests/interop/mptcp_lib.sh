@@ -159,9 +159,10 @@ case_server() { # TAG PORT [v6]: a kernel client with a subflow endpoint on the 
   same_hash "$WORK/send.bin" "$WORK/srecv-$tag.bin"
   same_hash "$WORK/send2.bin" "$WORK/crecv-$tag.bin"
   if [ -n "$IMPAIR" ]; then
-    # Under loss the kernel may give its join up: one whose SYN/ACK was lost resets our
-    # retransmitted SYN/ACK (a plain RST, seen at 1 % loss). The join must be tried.
-    [ "$(umptcp_counter "$WORK/$tag.stats" MPTcpExtMPJoinSynRx)" -ge 1 ] || fail "$tag: no join"
+    # Under loss the kernel may give its join up: it does not repeat a join SYN that was
+    # lost, and it resets our retransmitted SYN/ACK when the first was lost (both seen at 1 %
+    # loss). So the connection may end on one path; the data must still arrive whole.
+    echo "$tag: $(umptcp_counter "$WORK/$tag.stats" MPTcpExtMPJoinSynRx) join SYN(s) received"
     capture_check "$WORK/$tag.pcap" > /dev/null
     capture_check "$WORK/$tag.pcap.1" > /dev/null
   else
