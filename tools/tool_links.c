@@ -1,10 +1,55 @@
 #include "tool_links.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <umptcp/mptcp.h>
+
+int tool_parse_host_port(const char *tool, const char *host, const char *port,
+                         struct sockaddr_storage *ss, socklen_t *len)
+{
+        char *end;
+        long p = strtol(port, &end, 10);
+        if (*end || end == port || p < 1 || p > 65535) {
+                fprintf(stderr, "%s: bad port '%s'\n", tool, port);
+                return -1;
+        }
+        memset(ss, 0, sizeof(*ss));
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons((uint16_t)p);
+                *len = sizeof(*s4);
+                return 0;
+        }
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons((uint16_t)p);
+                *len = sizeof(*s6);
+                return 0;
+        }
+        fprintf(stderr, "%s: HOST must be a numeric IPv4 or IPv6 address: '%s'\n", tool, host);
+        return -1;
+}
+
+int tool_parse_endpoints(const char *tool, const char *arg, unsigned *kind)
+{
+        if (!strcmp(arg, "subflow"))
+                *kind = UM_MPTCP_PM_SUBFLOW;
+        else if (!strcmp(arg, "signal"))
+                *kind = UM_MPTCP_PM_SIGNAL;
+        else if (!strcmp(arg, "none"))
+                *kind = 0;
+        else {
+                fprintf(stderr, "%s: bad --endpoints '%s' (want subflow, signal or none)\n", tool,
+                        arg);
+                return -1;
+        }
+        return 0;
+}
 
 static int key_is(const char *kv, const char *eq, const char *key)
 {

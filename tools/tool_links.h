@@ -1,4 +1,5 @@
-/* The --link option of the tools: a TUN device, umptcp's address on it, and impairments
+/* What the tools take to reach the network: HOST PORT, the --endpoints kind, and the --link
+ * option: a TUN device, umptcp's address on it, and impairments
  * applied on umptcp's side (the kernel here has no netem):
  *   tun:IFNAME:ADDR/PREFIX[,loss=P][,delay=MS][,jitter=MS][,reorder=P][,duplicate=P][,rate=MBIT]
  * Probabilities, milliseconds one way, Mbit/s, as umptcp-sim takes them; each applies to
@@ -7,6 +8,7 @@
 #define UMPTCP_TOOL_LINKS_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <umptcp/link.h>
 #include <umptcp/stack.h>
 
@@ -18,6 +20,13 @@ struct link_spec {
         struct um_emu_dir_config impair;
         int impaired;
 };
+
+/* HOST (a numeric IPv4 or IPv6 address) and PORT; prints why they are bad (prefixed with
+ * `tool`) and returns -1 if they are. */
+int tool_parse_host_port(const char *tool, const char *host, const char *port,
+                         struct sockaddr_storage *ss, socklen_t *len);
+/* "subflow", "signal" or "none" as a UM_MPTCP_PM_* kind (0 for none); -1 with a message. */
+int tool_parse_endpoints(const char *tool, const char *arg, unsigned *kind);
 
 /* Parses one spec; prints why it is bad (prefixed with `tool`) and returns -1 if it is. */
 int tool_link_parse(const char *tool, const char *spec, struct link_spec *out);

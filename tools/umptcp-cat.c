@@ -5,7 +5,6 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -46,31 +45,6 @@ static int die(const char *what, const char *detail)
 {
         fprintf(stderr, "umptcp-cat: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
         return 1;
-}
-
-static int parse_host_port(const char *host, const char *port, struct sockaddr_storage *ss,
-                           socklen_t *len)
-{
-        char *end;
-        long p = strtol(port, &end, 10);
-        if (*end || end == port || p < 1 || p > 65535)
-                return -1;
-        memset(ss, 0, sizeof(*ss));
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-                s4->sin_family = AF_INET;
-                s4->sin_port = htons((uint16_t)p);
-                *len = sizeof(*s4);
-                return 0;
-        }
-        if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-                s6->sin6_family = AF_INET6;
-                s6->sin6_port = htons((uint16_t)p);
-                *len = sizeof(*s6);
-                return 0;
-        }
-        return -2;
 }
 
 /* The two copies, run from the main loop and from the socket's readiness callback. */
@@ -226,19 +200,8 @@ int main(int argc, char **argv)
                         break;
                 }
                 case O_ENDPOINTS:
-                        if (!strcmp(optarg, "subflow")) {
-                                ep_kind = UM_MPTCP_PM_SUBFLOW;
-                        } else if (!strcmp(optarg, "signal")) {
-                                ep_kind = UM_MPTCP_PM_SIGNAL;
-                        } else if (!strcmp(optarg, "none")) {
-                                ep_kind = 0;
-                        } else {
-                                fprintf(stderr,
-                                        "umptcp-cat: bad --endpoints '%s' (want subflow, signal "
-                                        "or none)\n",
-                                        optarg);
+                        if (tool_parse_endpoints("umptcp-cat", optarg, &ep_kind) < 0)
                                 return 2;
-                        }
                         break;
                 case O_ACCEPT: {
                         char *end;
@@ -279,16 +242,8 @@ int main(int argc, char **argv)
         }
         struct sockaddr_storage ss;
         socklen_t sl;
-        int prc = parse_host_port(argv[optind], argv[optind + 1], &ss, &sl);
-        if (prc == -1) {
-                fprintf(stderr, "umptcp-cat: bad port '%s'\n", argv[optind + 1]);
+        if (tool_parse_host_port("umptcp-cat", argv[optind], argv[optind + 1], &ss, &sl) < 0)
                 return 2;
-        }
-        if (prc == -2) {
-                fprintf(stderr, "umptcp-cat: HOST must be a numeric IPv4 or IPv6 address: '%s'\n",
-                        argv[optind]);
-                return 2;
-        }
         signal(SIGPIPE, SIG_IGN);
 
         struct um_stack_config sc = {.name = listen_mode ? "cat-l" : "cat", .log_level = verbose};

@@ -7,7 +7,6 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -211,14 +210,8 @@ int main(int argc, char **argv)
                         break;
                 }
                 case O_ENDPOINTS:
-                        if (!strcmp(optarg, "signal"))
-                                ep_kind = UM_MPTCP_PM_SIGNAL;
-                        else if (!strcmp(optarg, "subflow"))
-                                ep_kind = UM_MPTCP_PM_SUBFLOW;
-                        else if (!strcmp(optarg, "none"))
-                                ep_kind = 0;
-                        else
-                                return bad("--endpoints", optarg);
+                        if (tool_parse_endpoints("umptcp-echo", optarg, &ep_kind) < 0)
+                                return 2;
                         break;
                 case O_TIMEOUT:
                         idle_timeout = strtod(optarg, &end);
@@ -250,24 +243,10 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        struct sockaddr_storage ss = {0};
+        struct sockaddr_storage ss;
         socklen_t sl;
-        long port = strtol(argv[optind + 1], &end, 10);
-        if (*end || port < 1 || port > 65535)
-                return bad("port", argv[optind + 1]);
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        if (inet_pton(AF_INET, argv[optind], &s4->sin_addr) == 1) {
-                s4->sin_family = AF_INET;
-                s4->sin_port = htons((uint16_t)port);
-                sl = sizeof(*s4);
-        } else if (inet_pton(AF_INET6, argv[optind], &s6->sin6_addr) == 1) {
-                s6->sin6_family = AF_INET6;
-                s6->sin6_port = htons((uint16_t)port);
-                sl = sizeof(*s6);
-        } else {
-                return bad("HOST (want a numeric address)", argv[optind]);
-        }
+        if (tool_parse_host_port("umptcp-echo", argv[optind], argv[optind + 1], &ss, &sl) < 0)
+                return 2;
         signal(SIGPIPE, SIG_IGN);
 
         struct echo e = {.target = target};
@@ -284,8 +263,8 @@ int main(int argc, char **argv)
         lfd = um_socket(e.st, ss.ss_family, SOCK_STREAM, mptcp ? IPPROTO_MPTCP : IPPROTO_TCP);
         if (lfd < 0 || um_bind(e.st, lfd, (struct sockaddr *)&ss, sl) < 0 ||
             um_listen(e.st, lfd, 4096) < 0) {
-                fprintf(stderr, "umptcp-echo: cannot listen on %s port %ld: %s\n", argv[optind],
-                        port, strerror(errno));
+                fprintf(stderr, "umptcp-echo: cannot listen on %s port %s: %s\n", argv[optind],
+                        argv[optind + 1], strerror(errno));
                 goto out;
         }
         uint64_t last = um_clock_now_us();

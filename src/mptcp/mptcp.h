@@ -245,6 +245,8 @@ static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
 /* mptcp_stack.c */
 struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
 int mptcp_token_new(struct mptcp_sock *msk);
+/* A random key whose token no connection of this stack holds (RFC 8684 §3.1). */
+int mptcp_key_fresh(struct mptcp_stack *ms, uint64_t *key);
 /* Makes `key` the connection's own and registers its token; -EADDRINUSE if taken. */
 int mptcp_token_install(struct mptcp_sock *msk, uint64_t key);
 struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);

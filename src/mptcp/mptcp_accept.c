@@ -22,20 +22,6 @@ struct mptcp_join_cookie {
         uint8_t local_id, remote_id, backup, valid;
 };
 
-/* A fresh key whose token no connection of this stack uses (RFC 8684 §3.1). */
-static int fresh_key(struct mptcp_stack *ms, uint64_t *key)
-{
-        for (int tries = 0; tries < 16; tries++) {
-                uint32_t token;
-                uint64_t idsn;
-                um_rng_bytes(&ms->st->rng, key, sizeof(*key));
-                mptcp_key_token_idsn(ms, *key, &token, &idsn);
-                if (*key && !mptcp_token_lookup(ms, token))
-                        return 0;
-        }
-        return -EADDRINUSE;
-}
-
 /* The connection a join asks for, if it may join it at all (the subflow limit is checked
  * when the join completes). */
 static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
@@ -87,7 +73,7 @@ void mptcp_accept_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 return;
         }
         if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
-            fresh_key(ms, &sf->syn_key) < 0)
+            mptcp_key_fresh(ms, &sf->syn_key) < 0)
                 return; /* plain TCP: an msk in fallback when the handshake completes */
         ms->st->ctr.MPTcpExtMPCapableSYNRX++;
         sf->mp_capable = 1;
@@ -161,7 +147,6 @@ void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *
 static void cookie_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
-        sf->passive = 1;
         sf->cookie = 0;
         if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_ACK) {
                 struct mptcp_join_cookie *jc = cookie_slot(ms, sf->tcp, 0);
@@ -177,13 +162,9 @@ static void cookie_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 sf->peer_backup = jc->backup;
                 return;
         }
-        uint32_t token;
-        uint64_t idsn;
+        /* A key of ours that is taken by now falls back in msk_complete, as any other. */
         if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len < MPC_LEN_ACK ||
             !o->mpc_rcvr_key)
-                return;
-        mptcp_key_token_idsn(ms, o->mpc_rcvr_key, &token, &idsn);
-        if (mptcp_token_lookup(ms, token))
                 return;
         sf->mp_capable = 1;
         sf->syn_key = o->mpc_rcvr_key;

@@ -95,16 +95,24 @@ int mptcp_token_install(struct mptcp_sock *msk, uint64_t key)
         return 0;
 }
 
-int mptcp_token_new(struct mptcp_sock *msk)
+int mptcp_key_fresh(struct mptcp_stack *ms, uint64_t *key)
 {
         /* A fresh key until its token is unused here (Linux retries the same way). */
         for (int tries = 0; tries < 16; tries++) {
-                uint64_t key;
-                um_rng_bytes(&msk->st->rng, &key, sizeof(key));
-                if (mptcp_token_install(msk, key) == 0)
+                uint32_t token;
+                uint64_t idsn;
+                um_rng_bytes(&ms->st->rng, key, sizeof(*key));
+                mptcp_key_token_idsn(ms, *key, &token, &idsn);
+                if (*key && !mptcp_token_lookup(ms, token))
                         return 0;
         }
         return -EADDRINUSE;
+}
+
+int mptcp_token_new(struct mptcp_sock *msk)
+{
+        uint64_t key;
+        return mptcp_key_fresh(msk->ms, &key) < 0 ? -EADDRINUSE : mptcp_token_install(msk, key);
 }
 
 void mptcp_token_remove(struct mptcp_sock *msk)

@@ -68,6 +68,11 @@ expect 2 "cat: bad endpoints" "bad --endpoints 'fullmesh'" -- "$BIN/umptcp-cat" 
 expect 2 "cat: bad add-addr-accepted" "bad --add-addr-accepted '9'" -- "$BIN/umptcp-cat" --add-addr-accepted 9 --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: add-addr-accepted not a number" "bad --add-addr-accepted 'x'" -- "$BIN/umptcp-cat" --add-addr-accepted x --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 1 "cat: missing TUN device" "cannot attach to TUN device nosuchtun0" -- "$BIN/umptcp-cat" --link tun:nosuchtun0:10.0.0.2/24 10.0.0.1 80
+expect 2 "echo: no link" "usage: umptcp-echo" -- "$BIN/umptcp-echo" 0.0.0.0 80
+expect 2 "echo: bad connections" "bad --connections '0'" -- "$BIN/umptcp-echo" --connections 0 --link tun:um0:10.0.0.2/24 0.0.0.0 80
+expect 2 "echo: bad endpoints" "bad --endpoints 'x'" -- "$BIN/umptcp-echo" --endpoints x --link tun:um0:10.0.0.2/24 0.0.0.0 80
+expect 2 "echo: host name" "HOST must be a numeric" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24 example.org 80
+expect 2 "echo: bad impairment" "bad impairment in --link" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24,rate=-1 0.0.0.0 80
 expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80
 
 echo "$pass passed, $failed failed"

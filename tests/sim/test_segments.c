@@ -23,14 +23,19 @@
 
 enum { PORT = 5001, PEER_ISN = 1000000 };
 
-static int listen_on(struct seg_peer *p, int proto)
+static int listen_backlog(struct seg_peer *p, int proto, int backlog)
 {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
         int fd = um_socket(p->st, AF_INET, SOCK_STREAM, proto);
         assert_true(fd >= 0);
         assert_int_equal(um_bind(p->st, fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(um_listen(p->st, fd, 8), 0);
+        assert_int_equal(um_listen(p->st, fd, backlog), 0);
         return fd;
+}
+
+static int listen_on(struct seg_peer *p, int proto)
+{
+        return listen_backlog(p, proto, 8);
 }
 
 /* Whether the MPTCP socket fd says its connection fell back to TCP. */
@@ -45,6 +50,13 @@ static int fell_back(struct um_stack *st, int fd)
 static struct seg to_stack(uint32_t seq, uint32_t ack, uint8_t flags)
 {
         return (struct seg){.dport = PORT, .seq = seq, .ack = ack, .flags = flags};
+}
+
+/* A segment from the peer's listening port to the stack's connection that sent syn. */
+static struct seg to_initiator(const struct seg *syn, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+        return (struct seg){
+            .sport = PORT, .dport = syn->sport, .seq = seq, .ack = ack, .flags = flags};
 }
 
 static void add_mpc(struct seg *s, unsigned len, uint64_t sndr, uint64_t rcvr)
@@ -325,6 +337,22 @@ static void test_no_bare_ack_before_the_key(void **state)
         seg_peer_close(&p);
 }
 
+/* The stack connects out over MPTCP to the peer, which answers as a listener with an
+ * MP_CAPABLE SYN/ACK. Returns the socket; syn is the stack's SYN. */
+static int mpc_connect_out(struct seg_peer *p, struct seg *syn)
+{
+        int fd = um_socket(p->st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
+        assert_int_equal(um_connect(p->st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+        assert_true(seg_peer_recv(p, syn));
+        assert_true(mptcp_has(&syn->mp, MPTCPOPT_MP_CAPABLE));
+        struct seg synack = to_initiator(syn, PEER_ISN, syn->seq + 1, UM_TH_SYN | UM_TH_ACK);
+        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
+        seg_peer_send(p, &synack);
+        return fd;
+}
+
 /* Issue 11 item 11: an ADD_ADDR confirmed the MP_CAPABLE handshake before its HMAC was
  * checked, so a forged one kept an initiator in MPTCP whose listener never had its key. Now
  * it confirms nothing: at the listener's first sequence number, a segment without a DSS
@@ -334,31 +362,15 @@ static void test_forged_add_addr_confirms_nothing(void **state)
         (void)state;
         struct seg_peer p;
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
-        assert_int_equal(um_connect(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
         struct seg syn;
-        assert_true(seg_peer_recv(&p, &syn));
-        assert_true(mptcp_has(&syn.mp, MPTCPOPT_MP_CAPABLE));
-        struct seg synack = {.sport = PORT,
-                             .dport = syn.sport,
-                             .seq = PEER_ISN,
-                             .ack = syn.seq + 1,
-                             .flags = UM_TH_SYN | UM_TH_ACK};
-        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
-        seg_peer_send(&p, &synack);
+        int fd = mpc_connect_out(&p, &syn);
         seg_peer_drain(&p); /* the third ACK */
         assert_int_equal(um_send(p.st, fd, "hello", 5, 0), 5);
         struct seg data;
         assert_true(seg_peer_wait(&p, &data, 100000));
         assert_int_equal(data.len, 5);
 
-        struct seg forged = {.sport = PORT,
-                             .dport = syn.sport,
-                             .seq = PEER_ISN + 1,
-                             .ack = syn.seq + 1,
-                             .flags = UM_TH_ACK};
+        struct seg forged = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
         struct um_addr a;
         um_addr_parse("10.0.9.9", &a);
         uint8_t o[40];
@@ -378,26 +390,11 @@ static void test_listener_fallback_seen_at_once(void **state)
         (void)state;
         struct seg_peer p;
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
-        assert_int_equal(um_connect(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
         struct seg syn;
-        assert_true(seg_peer_recv(&p, &syn));
-        struct seg synack = {.sport = PORT,
-                             .dport = syn.sport,
-                             .seq = PEER_ISN,
-                             .ack = syn.seq + 1,
-                             .flags = UM_TH_SYN | UM_TH_ACK};
-        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
-        seg_peer_send(&p, &synack);
+        int fd = mpc_connect_out(&p, &syn);
         assert_int_equal(um_send(p.st, fd, "hello", 5, 0), 5);
         seg_peer_drain(&p); /* the third ACK and the first data: "lost" */
-        struct seg dup = {.sport = PORT,
-                          .dport = syn.sport,
-                          .seq = PEER_ISN + 1,
-                          .ack = syn.seq + 1,
-                          .flags = UM_TH_ACK};
+        struct seg dup = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
         seg_peer_send(&p, &dup);
         assert_true(fell_back(p.st, fd));
         um_close(p.st, fd);
@@ -463,10 +460,7 @@ static double bytes_per_syn(int proto)
 {
         struct seg_peer p;
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        int lfd = um_socket(p.st, AF_INET, SOCK_STREAM, proto);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        assert_int_equal(um_bind(p.st, lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(um_listen(p.st, lfd, 4096), 0);
+        int lfd = listen_backlog(&p, proto, 4096);
         enum { N = 400 };
         for (int i = 0; i < 8; i++) { /* warm the packet pools up */
                 struct seg syn = {
@@ -510,10 +504,7 @@ static void test_syn_cookies_keep_mptcp(void **state)
         (void)state;
         struct seg_peer p;
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        int lfd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        assert_int_equal(um_bind(p.st, lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(um_listen(p.st, lfd, 1), 0);
+        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
         /* One half-open connection fills this listener's SYN queue. */
         struct seg flood = {.sport = 33333, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
         add_mpc(&flood, MPC_LEN_SYN, 0, 0);
