@@ -4,19 +4,21 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps build build-asan demo check test test-asan interop format format-check bench clean
+.PHONY: all deps build build-asan demo check test test-asan interop format format-check layers bench clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
+# Development builds: warnings are errors, and the two builds use the two compilers (gcc for
+# the optimized build, clang for the sanitizer build), so both keep building cleanly.
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	CC=gcc cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUMPTCP_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUMPTCP_SANITIZE=ON >/dev/null
+	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUMPTCP_SANITIZE=ON -DUMPTCP_WERROR=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 demo: build
@@ -34,9 +36,13 @@ format-check:
 format:
 	@./scripts/format.sh
 
-# Everything: style, the optimized build's tests (unit, simulation, interop),
+# No lower layer includes a higher one (the order is in the script).
+layers:
+	@./scripts/check-layers.sh
+
+# Everything: style, layering, the optimized build's tests (unit, simulation, interop),
 # then the whole suite again under ASan+UBSan.
-check: format-check test test-asan
+check: format-check layers test test-asan
 
 bench: build
 	./bench/run.sh

@@ -1,124 +1,48 @@
-/* Per-stack counters, named like the Linux MIB entries they follow (nstat names). */
+/* Counters: each layer keeps its own (named like the Linux MIB entries they follow, nstat
+ * names) in a struct of uint64_t fields, and registers the names with the stack so that
+ * um_counter_get and um_counters_print find them, as MPTCP registers its TCP option. */
 #ifndef UM_CORE_COUNTERS_H
 #define UM_CORE_COUNTERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#define UM_COUNTER_LIST(X)                                                                         \
-        X(IpInReceives)                                                                            \
-        X(IpInHdrErrors)                                                                           \
-        X(IpInAddrErrors)                                                                          \
-        X(IpInUnknownProtos)                                                                       \
-        X(IpInFragDropped)                                                                         \
-        X(IpInDelivers)                                                                            \
-        X(IpOutRequests)                                                                           \
-        X(IpOutNoRoutes)                                                                           \
-        X(IpOutDiscards)                                                                           \
-        X(IcmpInMsgs)                                                                              \
-        X(IcmpInErrors)                                                                            \
-        X(IcmpInEchos)                                                                             \
-        X(IcmpInDestUnreachs)                                                                      \
-        X(IcmpOutEchoReps)                                                                         \
-        X(TcpActiveOpens)                                                                          \
-        X(TcpPassiveOpens)                                                                         \
-        X(TcpAttemptFails)                                                                         \
-        X(TcpEstabResets)                                                                          \
-        X(TcpInSegs)                                                                               \
-        X(TcpOutSegs)                                                                              \
-        X(TcpRetransSegs)                                                                          \
-        X(TcpInErrs)                                                                               \
-        X(TcpInCsumErrors)                                                                         \
-        X(TcpOutRsts)                                                                              \
-        X(TcpExtBadOptions)                                                                        \
-        X(TcpExtNoSocket)                                                                          \
-        X(TcpExtChallengeACK)                                                                      \
-        X(TcpExtSYNChallenge)                                                                      \
-        X(TcpExtRSTChallenge)                                                                      \
-        X(TcpExtChallengeACKLimited)                                                               \
-        X(TcpExtAckWithheld)                                                                       \
-        X(TcpExtPAWSEstab)                                                                         \
-        X(TcpExtOutOfWindow)                                                                       \
-        X(TcpExtAckTooNew)                                                                         \
-        X(TcpExtAckTooOld)                                                                         \
-        X(TcpExtSyncookiesSent)                                                                    \
-        X(TcpExtSyncookiesRecv)                                                                    \
-        X(TcpExtSyncookiesFailed)                                                                  \
-        X(TcpExtListenOverflows)                                                                   \
-        X(TcpExtListenDrops)                                                                       \
-        X(TcpExtTCPTimeouts)                                                                       \
-        X(TcpExtTCPLossProbes)                                                                     \
-        X(TcpExtTCPSackRecovery)                                                                   \
-        X(TcpExtTCPRenoRecovery)                                                                   \
-        X(TcpExtTCPRACKLost)                                                                       \
-        X(TcpExtTCPDSACKRecv)                                                                      \
-        X(TcpExtTCPOFOQueue)                                                                       \
-        X(TcpExtTCPOFODrop)                                                                        \
-        X(TcpExtTCPRcvQDrop)                                                                       \
-        X(TcpExtTCPDupData)                                                                        \
-        X(TcpExtTCPWinProbe)                                                                       \
-        X(TcpExtTCPKeepAlive)                                                                      \
-        X(TcpExtTCPAbortOnTimeout)                                                                 \
-        X(TcpExtTCPAbortOnData)                                                                    \
-        X(TcpExtTCPAbortOnClose)                                                                   \
-        X(TcpExtTCPDelayedAcks)                                                                    \
-        X(TcpExtTCPHystartExits)                                                                   \
-        X(TcpExtTCPSpuriousRTOs)                                                                   \
-        X(TcpExtTCPRcvAutotune)                                                                    \
-        X(TcpExtTW)                                                                                \
-        X(MPTcpExtMPCapableSYNRX)                                                                  \
-        X(MPTcpExtMPCapableSYNTX)                                                                  \
-        X(MPTcpExtMPCapableSYNACKRX)                                                               \
-        X(MPTcpExtMPCapableACKRX)                                                                  \
-        X(MPTcpExtMPCapableFallbackACK)                                                            \
-        X(MPTcpExtTokenFallbackInit)                                                               \
-        X(MPTcpExtMPCapableFallbackSYNACK)                                                         \
-        X(MPTcpExtMPCapableDataFallback)                                                           \
-        X(MPTcpExtMPTCPRetrans)                                                                    \
-        X(MPTcpExtMPJoinNoTokenFound)                                                              \
-        X(MPTcpExtMPJoinSynRx)                                                                     \
-        X(MPTcpExtMPJoinSynTx)                                                                     \
-        X(MPTcpExtMPJoinSynAckRx)                                                                  \
-        X(MPTcpExtMPJoinSynAckHMacFailure)                                                         \
-        X(MPTcpExtMPJoinAckRx)                                                                     \
-        X(MPTcpExtMPJoinAckHMacFailure)                                                            \
-        X(MPTcpExtMPJoinRejected)                                                                  \
-        X(MPTcpExtDSSNotMatching)                                                                  \
-        X(MPTcpExtDSSNoMatchTCP)                                                                   \
-        X(MPTcpExtInfiniteMapTx)                                                                   \
-        X(MPTcpExtInfiniteMapRx)                                                                   \
-        X(MPTcpExtDataCsumErr)                                                                     \
-        X(MPTcpExtOFOQueue)                                                                        \
-        X(MPTcpExtDuplicateData)                                                                   \
-        X(MPTcpExtRcvPruned)                                                                       \
-        X(MPTcpExtAddAddr)                                                                         \
-        X(MPTcpExtAddAddrTx)                                                                       \
-        X(MPTcpExtAddAddrTxDrop)                                                                   \
-        X(MPTcpExtAddAddrDrop)                                                                     \
-        X(MPTcpExtEchoAdd)                                                                         \
-        X(MPTcpExtEchoAddTx)                                                                       \
-        X(MPTcpExtEchoAddTxDrop)                                                                   \
-        X(MPTcpExtRmAddr)                                                                          \
-        X(MPTcpExtRmAddrTx)                                                                        \
-        X(MPTcpExtRmAddrTxDrop)                                                                    \
-        X(MPTcpExtRmSubflow)                                                                       \
-        X(MPTcpExtMPPrioTx)                                                                        \
-        X(MPTcpExtMPPrioRx)                                                                        \
-        X(MPTcpExtMPFailTx)                                                                        \
-        X(MPTcpExtMPFailRx)                                                                        \
-        X(MPTcpExtMPFastcloseTx)                                                                   \
-        X(MPTcpExtMPFastcloseRx)                                                                   \
-        X(MPTcpExtMPRstTx)                                                                         \
-        X(MPTcpExtMPRstRx)                                                                         \
-        X(MPTcpExtSubflowStale)                                                                    \
-        X(MPTcpExtSubflowRecover)                                                                  \
-        X(MPTcpExtBadOption)                                                                       \
-        X(LinkOutDrops)                                                                            \
-        X(PktPoolExhausted)
+struct um_stack;
 
-struct um_counters {
+/* For a layer's X-macro list: X(UM_COUNTER_FIELD) declares the struct's fields. */
 #define UM_COUNTER_FIELD(name) uint64_t name;
-        UM_COUNTER_LIST(UM_COUNTER_FIELD)
-#undef UM_COUNTER_FIELD
+
+struct um_counter_name {
+        const char *name;
+        size_t offset; /* of the uint64_t field in the layer's counter struct */
+};
+
+/* Table entry for one counter of the struct type `type`. */
+#define UM_COUNTER_NAME(type, field) {#field, offsetof(type, field)},
+
+enum { UM_MAX_COUNTER_GROUPS = 8 };
+
+struct um_counter_group {
+        const struct um_counter_name *names;
+        size_t n;
+        const void *values; /* the layer's counter struct */
+};
+
+struct um_counter_registry {
+        struct um_counter_group groups[UM_MAX_COUNTER_GROUPS];
+        int n;
+};
+
+/* Makes a layer's counters visible by name; `values` must live as long as the stack.
+ * Returns 0 or -ENOSPC. */
+int um_counters_register(struct um_stack *st, const struct um_counter_name *names, size_t n,
+                         const void *values);
+
+/* The core's own counters. */
+#define UM_CORE_COUNTER_LIST(X) X(PktPoolExhausted)
+
+struct um_core_counters {
+        UM_CORE_COUNTER_LIST(UM_COUNTER_FIELD)
 };
 
 #endif

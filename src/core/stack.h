@@ -1,4 +1,5 @@
-/* The stack instance (internal view). Everything a stack owns hangs off this struct. */
+/* The stack instance (internal view): the core's own state, and one pointer to the state of
+ * each layer above it, which that layer creates, owns and frees. */
 #ifndef UM_CORE_STACK_H
 #define UM_CORE_STACK_H
 
@@ -9,8 +10,8 @@
 #include "core/pkt.h"
 #include "core/rand.h"
 #include "core/timer.h"
-#include "net/iface.h"
 
+struct um_net;
 struct um_tcp_stack;
 struct um_sock_table;
 struct mptcp_stack;
@@ -23,13 +24,16 @@ struct um_stack {
         struct um_rng rng;
         struct um_timer_heap timers;
         struct um_pkt_pool pool;
-        struct um_iface ifaces[UM_MAX_IFACES];
-        int n_ifaces;
-        struct um_counters ctr;
-        uint16_t ip_id;
+        struct um_core_counters ctr;
+        struct um_counter_registry counters;
+        struct um_net *net;
         struct um_tcp_stack *tcp;
         struct um_sock_table *socks;
         struct mptcp_stack *mptcp;
 };
+
+/* Sets up the core's state in a zeroed stack: names, log, random source, packet pool. */
+int um_core_init(struct um_stack *st, const struct um_stack_config *cfg);
+void um_core_destroy(struct um_stack *st);
 
 #endif

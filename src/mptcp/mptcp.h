@@ -12,6 +12,7 @@
 #include "core/ranges.h"
 #include "core/ring.h"
 #include "core/stack.h"
+#include "mptcp/mptcp_mib.h"
 #include "core/timer.h"
 #include "mptcp/mptcp_options.h"
 #include "net/addr.h"
@@ -152,6 +153,7 @@ struct mptcp_stack {
         struct mptcp_join_cookie *join_cookies; /* joins answered with SYN cookies */
         uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
+        struct mptcp_counters ctr;
         uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
         unsigned out_len;
 };

@@ -29,7 +29,7 @@ static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
         struct mptcp_sock *msk = mptcp_token_lookup(ms, token);
         if (!msk) {
-                ms->st->ctr.MPTcpExtMPJoinNoTokenFound++;
+                ms->ctr.MPTcpExtMPJoinNoTokenFound++;
                 return NULL;
         }
         uint16_t port;
@@ -38,7 +38,7 @@ static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
         int initial = um_addr_eq(&local, &msk->laddr) && port == msk->lport;
         if (msk->fallback || !msk->remote_key_known ||
             (initial && !ms->allow_join_initial_addr_port)) {
-                ms->st->ctr.MPTcpExtMPJoinRejected++;
+                ms->ctr.MPTcpExtMPJoinRejected++;
                 return NULL;
         }
         return msk;
@@ -47,7 +47,7 @@ static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
 static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
-        ms->st->ctr.MPTcpExtMPJoinSynRx++;
+        ms->ctr.MPTcpExtMPJoinSynRx++;
         struct mptcp_sock *msk = join_target(sf, o->join_token);
         if (!msk) {
                 mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
@@ -75,7 +75,7 @@ void mptcp_accept_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
             mptcp_key_fresh(ms, &sf->syn_key) < 0)
                 return; /* plain TCP: an msk in fallback when the handshake completes */
-        ms->st->ctr.MPTcpExtMPCapableSYNRX++;
+        ms->ctr.MPTcpExtMPCapableSYNRX++;
         sf->mp_capable = 1;
         /* RFC 8684 §3.1: checksums are used when either side asks. */
         sf->syn_csum = ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
@@ -185,12 +185,12 @@ static int join_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         mptcp_join_ack_hmac(msk, sf, 1, mac);
         if (!o || !mptcp_has(o, MPTCPOPT_MP_JOIN) || o->join_len != JOIN_LEN_ACK ||
             !mptcp_mac_equal(mac, o->join_hmac, 20)) {
-                ms->st->ctr.MPTcpExtMPJoinAckHMacFailure++;
+                ms->ctr.MPTcpExtMPJoinAckHMacFailure++;
                 mptcp_subflow_reset(sf, MPTCP_RST_EPROHIBIT);
                 return -1;
         }
         if (!mptcp_pm_accept_join(msk)) {
-                ms->st->ctr.MPTcpExtMPJoinRejected++;
+                ms->ctr.MPTcpExtMPJoinRejected++;
                 mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
                 return -1;
         }
@@ -217,7 +217,7 @@ static int msk_complete(struct mptcp_subflow *sf)
         mptcp_msk_attach(msk, sf);
         if (!sf->mp_capable || mptcp_token_install(msk, sf->syn_key) < 0) {
                 if (sf->mp_capable)
-                        ms->st->ctr.MPTcpExtTokenFallbackInit++;
+                        ms->ctr.MPTcpExtTokenFallbackInit++;
                 sf->mp_capable = 0;
                 mptcp_do_fallback(msk);
                 return 0;

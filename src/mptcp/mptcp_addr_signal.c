@@ -55,7 +55,7 @@ void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info 
 {
         struct mptcp_pm_state *pm = &msk->pm;
         if (pm->n_announced == MPTCP_PM_ADDRS) {
-                msk->st->ctr.MPTcpExtAddAddrTxDrop++;
+                msk->st->mptcp->ctr.MPTcpExtAddAddrTxDrop++;
                 return;
         }
         pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = msk->st->now};
@@ -72,7 +72,7 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
                         break;
                 }
         if (pm->n_rm == MPTCP_PM_ADDRS) {
-                msk->st->ctr.MPTcpExtRmAddrTxDrop++;
+                msk->st->mptcp->ctr.MPTcpExtRmAddrTxDrop++;
                 return;
         }
         pm->rm_ids[pm->n_rm++] = id;
@@ -82,7 +82,7 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
 static void echo_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
         struct mptcp_pm_state *pm = &msk->pm;
-        msk->st->ctr.MPTcpExtEchoAdd++;
+        msk->st->mptcp->ctr.MPTcpExtEchoAdd++;
         for (int i = 0; i < pm->n_announced; i++) {
                 struct mptcp_announce *an = &pm->announced[i];
                 if (an->a.id == o->add_addr_id && um_addr_eq(&an->a.addr, &o->add_addr))
@@ -110,10 +110,10 @@ static void add_addr_received(struct mptcp_sock *msk, const struct mptcp_opts *o
         struct mptcp_addr_info a = addr_of(o);
         /* RFC 8684 §3.4.1: without a valid HMAC the option is ignored. */
         if (!mptcp_add_addr_authentic(msk, o)) {
-                st->ctr.MPTcpExtAddAddrDrop++;
+                st->mptcp->ctr.MPTcpExtAddAddrDrop++;
                 return;
         }
-        st->ctr.MPTcpExtAddAddr++;
+        st->mptcp->ctr.MPTcpExtAddAddr++;
         /* A repeat (our echo was lost) is echoed again without a second echo queued. */
         int queued = 0;
         for (int i = 0; i < pm->n_echo; i++)
@@ -122,7 +122,7 @@ static void add_addr_received(struct mptcp_sock *msk, const struct mptcp_opts *o
                 if (pm->n_echo < MPTCP_PM_ADDRS)
                         pm->echo[pm->n_echo++] = a;
                 else
-                        st->ctr.MPTcpExtEchoAddTxDrop++;
+                        st->mptcp->ctr.MPTcpExtEchoAddTxDrop++;
         }
         mptcp_pm_add_addr_received(msk, &a);
         mptcp_signal_kick(msk);
@@ -138,7 +138,7 @@ void mptcp_signal_received(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                         add_addr_received(msk, o);
         }
         if (mptcp_has(o, MPTCPOPT_RM_ADDR)) {
-                msk->st->ctr.MPTcpExtRmAddr++;
+                msk->st->mptcp->ctr.MPTcpExtRmAddr++;
                 mptcp_pm_rm_addr_received(msk, o->rm_ids, o->rm_n);
         }
 }
@@ -161,7 +161,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                 /* RFC 8684 §3.3.8: MP_PRIO applies to the subflow that carries it. */
                 sf->send_mp_prio = 0;
                 pm->written++;
-                st->ctr.MPTcpExtMPPrioTx++;
+                st->mptcp->ctr.MPTcpExtMPPrioTx++;
                 return mptcp_write_mp_prio(out, sf->backup);
         }
         if (pm->n_echo) {
@@ -169,7 +169,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                 if (n) {
                         pm->echo[0] = pm->echo[--pm->n_echo];
                         pm->written++;
-                        st->ctr.MPTcpExtEchoAddTx++;
+                        st->mptcp->ctr.MPTcpExtEchoAddTx++;
                 }
                 return n;
         }
@@ -179,7 +179,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                         continue;
                 unsigned n = write_add_addr(msk, &an->a, 0, out, room);
                 if (n) {
-                        st->ctr.MPTcpExtAddAddrTx++;
+                        st->mptcp->ctr.MPTcpExtAddAddrTx++;
                         pm->written++;
                         an->tries++;
                         an->due = an->tries < MPTCP_ADD_ADDR_TRIES
@@ -192,7 +192,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                 /* RFC 8684 §3.4.2: 3 bytes and one per ID; those that do not fit wait. */
                 unsigned ids = room - 3 < (unsigned)pm->n_rm ? room - 3 : (unsigned)pm->n_rm;
                 unsigned n = mptcp_write_rm_addr(out, pm->rm_ids, ids);
-                st->ctr.MPTcpExtRmAddrTx++;
+                st->mptcp->ctr.MPTcpExtRmAddrTx++;
                 pm->n_rm -= (int)ids;
                 memmove(pm->rm_ids, pm->rm_ids + ids, (size_t)pm->n_rm);
                 pm->written++;

@@ -7,6 +7,7 @@
  * them with MP_PRIO. It decides; the protocol engine only executes. */
 #include "mptcp/mptcp.h"
 #include "tcp/tcp_api.h"
+#include "net/iface.h"
 
 #include <errno.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static void open_join(struct mptcp_sock *msk, const struct um_addr *local, int b
         sf->backup = backup != 0;
         um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
         msk->n_joins_opened++;
-        st->ctr.MPTcpExtMPJoinSynTx++;
+        st->mptcp->ctr.MPTcpExtMPJoinSynTx++;
         int rc = tcp_api_connect(c, remote, port);
         if (rc < 0 && rc != -EINPROGRESS)
                 mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
@@ -135,7 +136,7 @@ static void close_subflow(struct mptcp_subflow *sf)
 {
         if (sf->closing)
                 return;
-        sf->msk->st->ctr.MPTcpExtRmSubflow++;
+        sf->msk->st->mptcp->ctr.MPTcpExtRmSubflow++;
         mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
 }
 

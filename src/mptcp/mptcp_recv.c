@@ -76,7 +76,7 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
         uint32_t rcv_nxt = um_tcp_rcv_nxt(sf->tcp);
         if ((int32_t)(m.ssn - rcv_nxt) > (1 << 30) ||
             (int32_t)(m.ssn - sf->rcv_read) < -(1 << 30)) {
-                msk->st->ctr.MPTcpExtDSSNotMatching++;
+                msk->st->mptcp->ctr.MPTcpExtDSSNotMatching++;
                 mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                 return -EINVAL;
         }
@@ -89,7 +89,7 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
                 int overlap =
                     (int32_t)(m.ssn - (o->ssn + ob)) < 0 && (int32_t)(o->ssn - (m.ssn + bytes)) < 0;
                 if (overlap && (int64_t)(m.dsn - o->dsn) != (int32_t)(m.ssn - o->ssn)) {
-                        msk->st->ctr.MPTcpExtDSSNotMatching++;
+                        msk->st->mptcp->ctr.MPTcpExtDSSNotMatching++;
                         mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                         return -EINVAL;
                 }
@@ -102,7 +102,7 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
                     cap <= MPTCP_RX_MAPS_MAX ? realloc(sf->rx, (size_t)cap * sizeof(*rx)) : NULL;
                 if (!rx) {
                         /* Out of room: this subflow cannot follow its data any more. */
-                        msk->st->ctr.MPTcpExtRcvPruned++;
+                        msk->st->mptcp->ctr.MPTcpExtRcvPruned++;
                         mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
                         return -ENOMEM;
                 }
@@ -149,7 +149,7 @@ static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, u
 {
         struct um_stack *st = msk->st;
         if (dsn_leq(dsn + n, msk->rcv_nxt)) {
-                st->ctr.MPTcpExtDuplicateData++;
+                st->mptcp->ctr.MPTcpExtDuplicateData++;
                 return;
         }
         if (dsn_lt(dsn, msk->rcv_nxt)) {
@@ -164,9 +164,9 @@ static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, u
         msk->last_data_recv = st->now;
         if (dsn != msk->rcv_nxt) {
                 if (um_ranges_add(&msk->ooo, (uint32_t)dsn, (uint32_t)(dsn + n)) < 0)
-                        st->ctr.MPTcpExtRcvPruned++;
+                        st->mptcp->ctr.MPTcpExtRcvPruned++;
                 else
-                        st->ctr.MPTcpExtOFOQueue++;
+                        st->mptcp->ctr.MPTcpExtOFOQueue++;
                 rcvbuf_autotune(msk, dsn + n);
                 return;
         }
@@ -197,7 +197,7 @@ static struct mptcp_map *find_map(struct mptcp_subflow *sf, uint32_t seq)
 static void csum_failed(struct mptcp_subflow *sf, const struct mptcp_map *m)
 {
         struct mptcp_sock *msk = sf->msk;
-        msk->st->ctr.MPTcpExtDataCsumErr++;
+        msk->st->mptcp->ctr.MPTcpExtDataCsumErr++;
         if (msk->n_subflows > 1) {
                 /* RFC 8684 §3.7: with other subflows, only this one goes; its data is sent
                  * again on the others. */
@@ -217,7 +217,7 @@ static void csum_failed(struct mptcp_subflow *sf, const struct mptcp_map *m)
 void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
         struct mptcp_sock *msk = sf->msk;
-        msk->st->ctr.MPTcpExtInfiniteMapRx++;
+        msk->st->mptcp->ctr.MPTcpExtInfiniteMapRx++;
         uint64_t dsn = o->dsn;
         if (!(o->dss_flags & DSS_m) && o->dss_flags)
                 dsn = mptcp_expand_seq(msk->rcv_nxt, (uint32_t)o->dsn);
@@ -277,13 +277,13 @@ static uint32_t pull(struct mptcp_subflow *sf)
                         if (!sf->seen_dss && !msk->dss_seen && msk->n_subflows == 1) {
                                 /* RFC 8684 §3.7: data without a mapping on the first
                                  * subflow means a middlebox removed the options. */
-                                st->ctr.MPTcpExtMPCapableDataFallback++;
+                                st->mptcp->ctr.MPTcpExtMPCapableDataFallback++;
                                 mptcp_do_fallback(msk);
                                 sf->fb_rx = (struct mptcp_map){.dsn = msk->rcv_nxt, .ssn = seq};
                                 sf->has_fb_rx = 1;
                                 continue;
                         }
-                        st->ctr.MPTcpExtDSSNoMatchTCP++;
+                        st->mptcp->ctr.MPTcpExtDSSNoMatchTCP++;
                         mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                         break;
                 }
@@ -319,7 +319,7 @@ static uint32_t pull(struct mptcp_subflow *sf)
                 }
                 sf->bytes_received += n;
                 if (!fits) {
-                        st->ctr.MPTcpExtRcvPruned++; /* beyond the window: it comes again */
+                        st->mptcp->ctr.MPTcpExtRcvPruned++; /* beyond the window: it comes again */
                         continue;
                 }
                 deliver(msk, dsn, msk->scratch, n);

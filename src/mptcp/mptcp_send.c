@@ -169,7 +169,7 @@ static void check_stale(struct mptcp_sock *msk)
                 if (!pi.backoff)
                         continue;
                 sf->stale = 1;
-                msk->st->ctr.MPTcpExtSubflowStale++;
+                msk->st->mptcp->ctr.MPTcpExtSubflowStale++;
                 for (struct mptcp_subflow *o = msk->subflows; o; o = o->next)
                         if (o != sf && !o->stale && mptcp_subflow_usable(o)) {
                                 mptcp_reinject_subflow(sf);
@@ -219,7 +219,7 @@ void mptcp_push(struct mptcp_sock *msk)
                         msk->reinject[0][0] += n;
                         msk->bytes_retrans += n;
                         msk->retransmits++;
-                        msk->st->ctr.MPTcpExtMPTCPRetrans++;
+                        msk->st->mptcp->ctr.MPTcpExtMPTCPRetrans++;
                         continue;
                 }
                 uint64_t avail = msk->write_seq - msk->snd_nxt;
@@ -401,7 +401,7 @@ void mptcp_subflow_acked(struct mptcp_subflow *sf)
                 um_tcp_path_info(sf->tcp, &pi);
                 if (!pi.backoff) {
                         sf->stale = 0;
-                        msk->st->ctr.MPTcpExtSubflowRecover++;
+                        msk->st->mptcp->ctr.MPTcpExtSubflowRecover++;
                 }
         }
         if (msk->fallback && sf->has_fb_tx) {

@@ -21,10 +21,18 @@ int mptcp_stack_init(struct um_stack *st)
         ms->add_addr_timeout = 120;
         ms->sched = &mptcp_sched_default;
         st->mptcp = ms;
+        static const struct um_counter_name names[] = {
+#define MPTCP_COUNTER_NAME(n) UM_COUNTER_NAME(struct mptcp_counters, n)
+            MPTCP_COUNTER_LIST(MPTCP_COUNTER_NAME)
+#undef MPTCP_COUNTER_NAME
+        };
+        int rc = um_counters_register(st, names, sizeof(names) / sizeof(names[0]), &ms->ctr);
+        if (rc < 0)
+                return rc;
         ms->ext_id = um_tcp_pkt_ext_register(st, sizeof(struct mptcp_ext));
         if (ms->ext_id < 0)
                 return ms->ext_id;
-        int rc = um_tcp_option_register(st, &mptcp_option_ops, ms);
+        rc = um_tcp_option_register(st, &mptcp_option_ops, ms);
         return rc < 0 ? rc : mptcp_sock_init(st);
 }
 

@@ -96,7 +96,7 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                         mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                         return;
                 }
-                msk->st->ctr.MPTcpExtMPCapableACKRX++;
+                msk->st->mptcp->ctr.MPTcpExtMPCapableACKRX++;
                 mptcp_set_keys(msk, o->mpc_sndr_key);
                 mptcp_data_acked(msk, msk->snd_una, seg->wnd); /* the peer's first window */
                 sf->fully_established = 1;
@@ -112,7 +112,7 @@ static void passive_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o
                  * fallback, whatever else it carries: a Linux client that put data in its
                  * SYN (TCP Fast Open) sends that data again under a DSS without a mapping,
                  * and falls back itself when our ACK comes without an MPTCP option. */
-                msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
+                msk->st->mptcp->ctr.MPTcpExtMPCapableFallbackACK++;
                 mptcp_do_fallback(msk);
         }
 }
@@ -126,14 +126,14 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                         sf->rst_reason = MPTCP_RST_EMPTCP;
                         return;
                 }
-                st->ctr.MPTcpExtMPJoinSynAckRx++;
+                st->mptcp->ctr.MPTcpExtMPJoinSynAckRx++;
                 sf->remote_nonce = o->join_nonce;
                 sf->remote_id = o->join_addr_id;
                 sf->peer_backup = o->join_backup;
                 uint8_t mac[32];
                 mptcp_join_synack_hmac(msk, sf, 0, mac);
                 if (!mptcp_mac_equal(mac, o->join_hmac, 8)) {
-                        st->ctr.MPTcpExtMPJoinSynAckHMacFailure++;
+                        st->mptcp->ctr.MPTcpExtMPJoinSynAckHMacFailure++;
                         sf->rst_reason = MPTCP_RST_EPROHIBIT;
                         return;
                 }
@@ -141,7 +141,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 return;
         }
         if (o && mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len == MPC_LEN_SYNACK) {
-                st->ctr.MPTcpExtMPCapableSYNACKRX++;
+                st->mptcp->ctr.MPTcpExtMPCapableSYNACKRX++;
                 sf->mp_capable = 1;
                 msk->csum = msk->ms->checksum_enabled || (o->mpc_flags & MPC_FLAG_A);
                 msk->remote_deny_join_id0 = (o->mpc_flags & MPC_FLAG_C) != 0;
@@ -151,7 +151,7 @@ static void active_synack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 mptcp_data_acked(msk, msk->snd_una, pi.snd_wnd); /* the peer's first window */
                 return;
         }
-        st->ctr.MPTcpExtMPCapableFallbackSYNACK++;
+        st->mptcp->ctr.MPTcpExtMPCapableFallbackSYNACK++;
         mptcp_do_fallback(msk);
 }
 
@@ -162,7 +162,7 @@ static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step)
         switch (step) {
         case UM_TCP_HS_SYN_SENT:
                 if (msk && !msk->fallback && !sf->is_join)
-                        msk->st->ctr.MPTcpExtMPCapableSYNTX++;
+                        msk->st->mptcp->ctr.MPTcpExtMPCapableSYNTX++;
                 break;
         case UM_TCP_HS_SYN_RECEIVED:
                 mptcp_accept_syn(sf, sf->in_pkt ? &sf->in : NULL);
@@ -190,7 +190,7 @@ static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step)
                 }
                 if (sf->is_join && sf->passive) {
                         /* RFC 8684 §3.2: the fourth ACK, which lets the joiner send. */
-                        msk->st->ctr.MPTcpExtMPJoinAckRx++;
+                        msk->st->mptcp->ctr.MPTcpExtMPJoinAckRx++;
                         um_tcp_send_ack(c);
                 } else if (sf->is_join) {
                         sf->join_ack_at = msk->st->now;
@@ -234,7 +234,7 @@ static void check_fully_established(struct mptcp_subflow *sf, const struct mptcp
          * Segments further on decide nothing: the one that decides may be lost or late. */
         if (seg->seq != um_tcp_irs(sf->tcp) + 1)
                 return;
-        msk->st->ctr.MPTcpExtMPCapableFallbackACK++;
+        msk->st->mptcp->ctr.MPTcpExtMPCapableFallbackACK++;
         mptcp_do_fallback(msk);
 }
 
@@ -243,7 +243,7 @@ static void handle_signals(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         struct mptcp_sock *msk = sf->msk;
         struct um_stack *st = msk->st;
         if (mptcp_has(o, MPTCPOPT_MP_PRIO)) {
-                st->ctr.MPTcpExtMPPrioRx++;
+                st->mptcp->ctr.MPTcpExtMPPrioRx++;
                 sf->peer_backup = o->prio_backup;
         }
         if (mptcp_has(o, MPTCPOPT_ADD_ADDR) || mptcp_has(o, MPTCPOPT_RM_ADDR))
@@ -274,7 +274,7 @@ static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *
         msk->cur = sf;
         if (fastclose_for_us(msk, o)) {
                 /* RFC 8684 §3.5: the peer abandoned the connection. */
-                msk->st->ctr.MPTcpExtMPFastcloseRx++;
+                msk->st->mptcp->ctr.MPTcpExtMPFastcloseRx++;
                 msk->error = ECONNRESET;
                 mptcp_fastclose(msk);
                 goto out;
@@ -307,7 +307,7 @@ static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *
                                 goto out;
                 }
                 if (mptcp_has(o, MPTCPOPT_MP_FAIL)) {
-                        msk->st->ctr.MPTcpExtMPFailRx++;
+                        msk->st->mptcp->ctr.MPTcpExtMPFailRx++;
                         sf->fail_dsn = o->fail_dsn;
                         mptcp_fail_received(sf);
                 }
@@ -390,11 +390,11 @@ static void ulp_state_change(struct um_tcp_conn *c, int old_state, int new_state
         if (new_state == UM_TCP_CLOSED) {
                 const struct mptcp_opts *o = sf->in_pkt ? &sf->in : NULL;
                 if (o && mptcp_has(o, MPTCPOPT_MP_TCPRST)) {
-                        msk->st->ctr.MPTcpExtMPRstRx++;
+                        msk->st->mptcp->ctr.MPTcpExtMPRstRx++;
                         sf->peer_rst_reason = o->rst_reason;
                 }
                 if (fastclose_for_us(msk, o)) {
-                        msk->st->ctr.MPTcpExtMPFastcloseRx++;
+                        msk->st->mptcp->ctr.MPTcpExtMPFastcloseRx++;
                         msk->error = ECONNRESET;
                         msk->fastclosed = 1;
                 }
@@ -490,7 +490,7 @@ static int opt_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_i
                 sf->in_pkt = seg->pkt;
         }
         if (mptcp_opt_parse(opt, len, &sf->in) < 0)
-                ms->st->ctr.MPTcpExtBadOption++;
+                ms->ctr.MPTcpExtBadOption++;
         return 0;
 }
 
@@ -531,11 +531,11 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
         if (seg->flags & UM_TH_RST) {
                 if (msk && sf->send_fastclose && msk->remote_key_known && room >= 16) {
                         n += mptcp_write_fastclose(out, msk->remote_key);
-                        ms->st->ctr.MPTcpExtMPFastcloseTx++;
+                        ms->ctr.MPTcpExtMPFastcloseTx++;
                 }
                 if (sf->rst_reason != RST_NONE && room - n >= MP_TCPRST_LEN) {
                         n += mptcp_write_tcprst(out + n, 0, sf->rst_reason);
-                        ms->st->ctr.MPTcpExtMPRstTx++; /* with or without an msk */
+                        ms->ctr.MPTcpExtMPRstTx++; /* with or without an msk */
                 }
                 return n;
         }
@@ -553,11 +553,11 @@ static unsigned build(struct mptcp_stack *ms, struct mptcp_subflow *sf,
                                                   .dsn = ext->dsn,
                                                   .ssn = ext->ssn,
                                                   .with_csum = msk->csum};
-                        ms->st->ctr.MPTcpExtInfiniteMapTx++;
+                        ms->ctr.MPTcpExtInfiniteMapTx++;
                         return mptcp_write_dss(out, &d);
                 }
                 if (sf->send_mp_fail && !seg->len && room >= MP_FAIL_LEN) {
-                        ms->st->ctr.MPTcpExtMPFailTx++;
+                        ms->ctr.MPTcpExtMPFailTx++;
                         return mptcp_write_mp_fail(out, sf->fail_dsn);
                 }
                 return 0;

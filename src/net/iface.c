@@ -1,14 +1,15 @@
 #include "net/iface.h"
 #include "core/stack.h"
+#include "net/net.h"
 
 #include <errno.h>
 #include <umptcp/link.h>
 
 int um_iface_of_addr(const struct um_stack *st, const struct um_addr *a)
 {
-        for (int i = 0; i < st->n_ifaces; i++)
-                for (int j = 0; j < st->ifaces[i].n_addrs; j++)
-                        if (um_addr_eq(&st->ifaces[i].addrs[j].addr, a))
+        for (int i = 0; i < st->net->n_ifaces; i++)
+                for (int j = 0; j < st->net->ifaces[i].n_addrs; j++)
+                        if (um_addr_eq(&st->net->ifaces[i].addrs[j].addr, a))
                                 return i;
         return -1;
 }
@@ -30,17 +31,17 @@ int um_route(const struct um_stack *st, struct um_addr *src, const struct um_add
                 return i >= 0 ? i : -EADDRNOTAVAIL;
         }
         int chosen = -1;
-        for (int i = 0; i < st->n_ifaces && chosen < 0; i++)
-                for (int j = 0; j < st->ifaces[i].n_addrs; j++) {
-                        const struct um_ifaddr *ia = &st->ifaces[i].addrs[j];
+        for (int i = 0; i < st->net->n_ifaces && chosen < 0; i++)
+                for (int j = 0; j < st->net->ifaces[i].n_addrs; j++) {
+                        const struct um_ifaddr *ia = &st->net->ifaces[i].addrs[j];
                         if (um_addr_in_prefix(dst, &ia->addr, ia->prefix)) {
                                 chosen = i;
                                 *src = ia->addr;
                                 break;
                         }
                 }
-        for (int i = 0; i < st->n_ifaces && chosen < 0; i++) {
-                const struct um_addr *a = first_addr_of_family(&st->ifaces[i], dst->family);
+        for (int i = 0; i < st->net->n_ifaces && chosen < 0; i++) {
+                const struct um_addr *a = first_addr_of_family(&st->net->ifaces[i], dst->family);
                 if (a) {
                         chosen = i;
                         *src = *a;
@@ -51,7 +52,7 @@ int um_route(const struct um_stack *st, struct um_addr *src, const struct um_add
 
 void um_iface_flush(struct um_stack *st, int ifindex)
 {
-        struct um_iface *ifc = &st->ifaces[ifindex];
+        struct um_iface *ifc = &st->net->ifaces[ifindex];
         if (!ifc->n_txq)
                 return;
         struct um_frame frames[UM_TX_BATCH];
@@ -63,7 +64,7 @@ void um_iface_flush(struct um_stack *st, int ifindex)
         int sent = ifc->link->ops->send(ifc->link, frames, ifc->n_txq, st->now);
         if (sent < 0)
                 sent = 0;
-        st->ctr.LinkOutDrops += (uint64_t)(ifc->n_txq - sent);
+        st->net->ctr.LinkOutDrops += (uint64_t)(ifc->n_txq - sent);
         for (int i = 0; i < ifc->n_txq; i++)
                 um_pkt_free(&st->pool, ifc->txq[i]);
         ifc->n_txq = 0;
@@ -71,9 +72,9 @@ void um_iface_flush(struct um_stack *st, int ifindex)
 
 void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt)
 {
-        struct um_iface *ifc = &st->ifaces[ifindex];
+        struct um_iface *ifc = &st->net->ifaces[ifindex];
         if (pkt->len > ifc->link->mtu) {
-                st->ctr.IpOutDiscards++;
+                st->net->ctr.IpOutDiscards++;
                 um_pkt_free(&st->pool, pkt);
                 return;
         }
@@ -84,5 +85,5 @@ void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt)
 
 uint32_t um_iface_mtu(const struct um_stack *st, int ifindex)
 {
-        return st->ifaces[ifindex].link->mtu;
+        return st->net->ifaces[ifindex].link->mtu;
 }

@@ -1,5 +1,6 @@
 #include "net/ip.h"
 #include "core/stack.h"
+#include "net/net.h"
 #include "net/checksum.h"
 
 #include <arpa/inet.h>
@@ -12,7 +13,7 @@ static int push_ipv4(struct um_stack *st, const struct um_addr *src, const struc
         uint8_t *h = um_pkt_push(pkt, UM_IPV4_HDR);
         if (!h)
                 return -ENOBUFS;
-        uint16_t id = htons(st->ip_id++);
+        uint16_t id = htons(st->net->ip_id++);
         uint16_t tot = htons(total);
         uint16_t frag = htons(0x4000); /* DF: we do no fragmentation */
         h[0] = 0x45;
@@ -50,19 +51,19 @@ static int push_ipv6(const struct um_addr *src, const struct um_addr *dst, uint8
 int um_ip_output(struct um_stack *st, int ifindex, const struct um_addr *src,
                  const struct um_addr *dst, uint8_t proto, struct um_pkt *pkt)
 {
-        if (ifindex < 0 || ifindex >= st->n_ifaces) {
-                st->ctr.IpOutNoRoutes++;
+        if (ifindex < 0 || ifindex >= st->net->n_ifaces) {
+                st->net->ctr.IpOutNoRoutes++;
                 um_pkt_free(&st->pool, pkt);
                 return -ENETUNREACH;
         }
         int rc = src->family == AF_INET ? push_ipv4(st, src, dst, proto, pkt)
                                         : push_ipv6(src, dst, proto, pkt);
         if (rc) {
-                st->ctr.IpOutDiscards++;
+                st->net->ctr.IpOutDiscards++;
                 um_pkt_free(&st->pool, pkt);
                 return rc;
         }
-        st->ctr.IpOutRequests++;
+        st->net->ctr.IpOutRequests++;
         um_iface_xmit(st, ifindex, pkt);
         return 0;
 }

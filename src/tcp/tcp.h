@@ -8,9 +8,11 @@
 #include "core/stack.h"
 #include "core/timer.h"
 #include "net/addr.h"
+#include "net/iface.h"
 #include "core/ranges.h"
 #include "core/ring.h"
 #include "core/seq.h"
+#include "tcp/tcp_mib.h"
 
 enum tcp_state {
         TCPS_CLOSED,
@@ -221,7 +223,11 @@ struct um_tcp_stack {
         uint64_t msl_us;
         uint64_t fin_timeout_us;
         const struct tcp_cc_ops *default_cc;
+        struct um_tcp_counters ctr;
 };
+
+/* tcp_input.c: what TCP registers with the network layer */
+extern const struct um_net_transport tcp_transport;
 
 /* tcp_stack.c */
 int tcp_stack_init(struct um_stack *st);

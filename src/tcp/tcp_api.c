@@ -133,7 +133,7 @@ int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t por
         c->snd_nxt = c->iss + 1;
         c->state = TCPS_SYN_SENT;
         tcp_hash_insert(c);
-        st->ctr.TcpActiveOpens++;
+        st->tcp->ctr.TcpActiveOpens++;
         if (c->ulp && c->ulp->handshake)
                 c->ulp->handshake(c, UM_TCP_HS_SYN_SENT);
         c->syn_xmit_us = st->now;
@@ -252,7 +252,7 @@ void tcp_api_close(struct um_tcp_conn *c)
         }
         /* RFC 9293 §3.10.4 and RFC 2525 §2.17: unread data or SO_LINGER 0 aborts. */
         if (c->rcvbuf.len || c->linger_zero || c->state == TCPS_SYN_RECEIVED) {
-                st->ctr.TcpExtTCPAbortOnClose++;
+                st->tcp->ctr.TcpExtTCPAbortOnClose++;
                 tcp_send_rst(c);
                 tcp_done(c, 0);
                 return;

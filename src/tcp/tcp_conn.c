@@ -132,7 +132,7 @@ void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
                 return;
         c->state = s;
         if (s == TCPS_TIME_WAIT)
-                c->st->ctr.TcpExtTW++;
+                c->st->tcp->ctr.TcpExtTW++;
         if (c->ulp && c->ulp->state_change)
                 c->ulp->state_change(c, (int)old, (int)s);
         tcp_notify(c);

@@ -89,7 +89,7 @@ int tcp_child_register(struct um_tcp_conn *l, struct um_tcp_conn *c, const struc
                 c->ulp->handshake(c, syn ? UM_TCP_HS_SYN_RECEIVED : UM_TCP_HS_COOKIE_ACK);
         if (c->dead)
                 return -1;
-        l->st->ctr.TcpPassiveOpens++;
+        l->st->tcp->ctr.TcpPassiveOpens++;
         return 0;
 }
 
@@ -140,8 +140,8 @@ struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg
         if (!(f & UM_TH_SYN) || (f & UM_TH_FIN))
                 return NULL;
         if (l->n_acceptq >= l->backlog) {
-                st->ctr.TcpExtListenOverflows++;
-                st->ctr.TcpExtListenDrops++;
+                st->tcp->ctr.TcpExtListenOverflows++;
+                st->tcp->ctr.TcpExtListenDrops++;
                 return NULL;
         }
         /* A full SYN queue answers with a cookie and keeps nothing: a flood cannot exhaust
@@ -152,7 +152,7 @@ struct um_tcp_conn *tcp_listen_input(struct um_tcp_conn *l, const struct tcp_seg
         }
         struct um_tcp_conn *c = tcp_child_new(l, s);
         if (!c) {
-                st->ctr.TcpExtListenDrops++;
+                st->tcp->ctr.TcpExtListenDrops++;
                 return NULL;
         }
         c->ts_offset = (uint32_t)um_rng_u64(&st->rng);
@@ -187,7 +187,7 @@ void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)
         }
         if (f & UM_TH_RST) {
                 if (f & UM_TH_ACK) {
-                        st->ctr.TcpAttemptFails++;
+                        st->tcp->ctr.TcpAttemptFails++;
                         tcp_done(c, ECONNREFUSED);
                 }
                 return;

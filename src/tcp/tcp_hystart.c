@@ -37,7 +37,7 @@ void tcp_hystart_on_ack(struct um_tcp_conn *c, uint64_t rtt_us)
                         /* Delay kept rising through CSS: this is the path's capacity. */
                         c->ssthresh = c->cwnd;
                         c->hs_in_css = 0;
-                        c->st->ctr.TcpExtTCPHystartExits++;
+                        c->st->tcp->ctr.TcpExtTCPHystartExits++;
                         return;
                 }
         }

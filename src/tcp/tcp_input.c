@@ -1,13 +1,13 @@
 /* Segment arrival (RFC 9293 §3.10.7): header checks and demultiplexing, the RFC 5961
  * defences, PAWS (RFC 7323 §5), the ACK field, and when to acknowledge. Opening lives in
  * tcp_handshake.c, the data path in tcp_rcv.c. */
-#include "tcp/tcp_input.h"
 #include "core/bytes.h"
 #include "tcp/tcp_input_int.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_options.h"
 #include "net/checksum.h"
 #include "net/ip.h"
+#include "net/net.h"
 
 #include <errno.h>
 
@@ -39,10 +39,10 @@ void tcp_challenge_ack(struct um_tcp_conn *c)
                 t->challenge_count = 0;
         }
         if (++t->challenge_count > 1000) {
-                c->st->ctr.TcpExtChallengeACKLimited++;
+                c->st->tcp->ctr.TcpExtChallengeACKLimited++;
                 return;
         }
-        c->st->ctr.TcpExtChallengeACK++;
+        c->st->tcp->ctr.TcpExtChallengeACK++;
         tcp_send_ack(c);
 }
 
@@ -51,7 +51,7 @@ int tcp_dispatch_options(struct um_tcp_conn *c, const struct tcp_seg *s)
         if (!s->o.has_other || !tcp_of(c)->n_opts)
                 return 0;
         if (tcp_options_dispatch(c, &s->info, s->opt, s->optlen) < 0) {
-                c->st->ctr.TcpInErrs++;
+                c->st->tcp->ctr.TcpInErrs++;
                 return -1;
         }
         return 0;
@@ -84,7 +84,7 @@ static void handle_rst(struct um_tcp_conn *c, const struct tcp_seg *s)
         struct um_stack *st = c->st;
         /* RFC 5961 §3.2: only an exact match resets; the rest of the window challenges. */
         if (s->info.seq != c->rcv_nxt) {
-                st->ctr.TcpExtRSTChallenge++;
+                st->tcp->ctr.TcpExtRSTChallenge++;
                 tcp_challenge_ack(c);
                 return;
         }
@@ -96,7 +96,7 @@ static void handle_rst(struct um_tcp_conn *c, const struct tcp_seg *s)
                 break;
         case TCPS_ESTABLISHED:
         case TCPS_CLOSE_WAIT:
-                st->ctr.TcpEstabResets++;
+                st->tcp->ctr.TcpEstabResets++;
                 tcp_done(c, ECONNRESET);
                 break;
         case TCPS_FIN_WAIT_1:
@@ -137,19 +137,19 @@ static int ack_acceptable(struct um_tcp_conn *c, const struct tcp_seg *s)
                         return 0;
                 }
                 if (c->parent && c->parent->n_acceptq >= c->parent->backlog) {
-                        st->ctr.TcpExtListenOverflows++;
+                        st->tcp->ctr.TcpExtListenOverflows++;
                         return 0;
                 }
                 return 1;
         }
         /* RFC 5961 §5.2: the acceptable ACK range. */
         if (seq_gt(ack, c->snd_nxt)) {
-                st->ctr.TcpExtAckTooNew++;
+                st->tcp->ctr.TcpExtAckTooNew++;
                 tcp_challenge_ack(c);
                 return 0;
         }
         if (seq_lt(ack, c->snd_una - c->max_snd_wnd)) {
-                st->ctr.TcpExtAckTooOld++;
+                st->tcp->ctr.TcpExtAckTooOld++;
                 tcp_challenge_ack(c);
                 return 0;
         }
@@ -250,14 +250,14 @@ static void segment_arrives(struct um_tcp_conn *c, struct tcp_seg *s)
         if (c->ts_ok && s->o.has_ts && !(f & UM_TH_RST) &&
             (int32_t)(s->o.tsval - c->ts_recent) < 0 &&
             st->now - c->ts_recent_time < 24ULL * 86400 * 1000000) {
-                st->ctr.TcpExtPAWSEstab++;
+                st->tcp->ctr.TcpExtPAWSEstab++;
                 c->ack_now = 1;
                 tcp_output(c);
                 return;
         }
         int trim_all;
         if (!seq_acceptable(c, s, &trim_all)) {
-                st->ctr.TcpExtOutOfWindow++;
+                st->tcp->ctr.TcpExtOutOfWindow++;
                 if (s->info.len && seq_lt(s->info.seq, c->rcv_nxt) && !(f & UM_TH_RST))
                         tcp_note_duplicate(c, s->info.seq,
                                            seq_min(s->info.seq + s->info.len, c->rcv_nxt));
@@ -273,7 +273,7 @@ static void segment_arrives(struct um_tcp_conn *c, struct tcp_seg *s)
         }
         if (f & UM_TH_SYN) {
                 /* RFC 5961 §4.2: a SYN in a synchronized state gets a challenge ACK. */
-                st->ctr.TcpExtSYNChallenge++;
+                st->tcp->ctr.TcpExtSYNChallenge++;
                 tcp_challenge_ack(c);
                 return;
         }
@@ -318,25 +318,26 @@ static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
                 tcp_output(c);
 }
 
-void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
-                  const struct um_addr *dst, struct um_pkt *pkt)
+/* The packet's data starts at the TCP header. Takes the packet. */
+static void tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
+                      const struct um_addr *dst, struct um_pkt *pkt)
 {
-        st->ctr.TcpInSegs++;
+        st->tcp->ctr.TcpInSegs++;
         const uint8_t *h = um_pkt_data(pkt);
         uint32_t len = pkt->len;
         struct tcp_seg s = {.ifindex = ifindex, .src = src, .dst = dst};
         if (len < TCP_HDR) {
-                st->ctr.TcpInErrs++;
+                st->tcp->ctr.TcpInErrs++;
                 goto out;
         }
         unsigned doff = (unsigned)(h[12] >> 4) * 4;
         if (doff < TCP_HDR || doff > len) {
-                st->ctr.TcpInErrs++;
+                st->tcp->ctr.TcpInErrs++;
                 goto out;
         }
         if (um_csum_fold(um_csum_add(um_csum_pseudo(src, dst, UM_IPPROTO_TCP, len), h, len))) {
-                st->ctr.TcpInCsumErrors++;
-                st->ctr.TcpInErrs++;
+                st->tcp->ctr.TcpInCsumErrors++;
+                st->tcp->ctr.TcpInErrs++;
                 goto out;
         }
         s.sport = um_get_be16(h);
@@ -352,14 +353,14 @@ void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
         s.info.len = len - doff;
         s.info.pkt = pkt;
         if (!s.sport || !s.dport) {
-                st->ctr.TcpInErrs++;
+                st->tcp->ctr.TcpInErrs++;
                 goto out;
         }
         if (tcp_options_parse(s.opt, s.optlen, &s.o) < 0)
-                st->ctr.TcpExtBadOptions++;
+                st->tcp->ctr.TcpExtBadOptions++;
         if ((s.info.flags & (UM_TH_SYN | UM_TH_RST)) == (UM_TH_SYN | UM_TH_RST) ||
             (s.info.flags & (UM_TH_SYN | UM_TH_FIN)) == (UM_TH_SYN | UM_TH_FIN)) {
-                st->ctr.TcpInErrs++; /* impossible flag combinations */
+                st->tcp->ctr.TcpInErrs++; /* impossible flag combinations */
                 goto out;
         }
         struct um_tcp_conn *c = tcp_lookup(st, dst, s.dport, src, s.sport);
@@ -370,7 +371,7 @@ void um_tcp_input(struct um_stack *st, int ifindex, const struct um_addr *src,
                         if (child)
                                 conn_input(child, &s);
                 } else {
-                        st->ctr.TcpExtNoSocket++;
+                        st->tcp->ctr.TcpExtNoSocket++;
                         tcp_reset_for(st, &s);
                 }
                 goto out;
@@ -383,20 +384,27 @@ out:
         um_pkt_free(&st->pool, pkt);
 }
 
-void um_tcp_icmp_error(struct um_stack *st, const struct um_addr *local,
-                       const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
-                       int err, int hard)
+/* An ICMP error quoting a segment we sent from local to remote; `l4` is its TCP header. */
+static void tcp_icmp_error(struct um_stack *st, const struct um_addr *local,
+                           const struct um_addr *remote, const uint8_t *l4, uint32_t l4len, int err,
+                           int hard)
 {
-        struct um_tcp_conn *c = tcp_lookup(st, local, lport, remote, rport);
+        if (l4len < 8)
+                return;
+        uint32_t seq = um_get_be32(l4 + 4);
+        struct um_tcp_conn *c = tcp_lookup(st, local, um_get_be16(l4), remote, um_get_be16(l4 + 2));
         if (!c)
                 return;
         /* RFC 5927 §4.1: believe only errors that quote data we have in flight. */
         if (c->state == TCPS_SYN_SENT ? seq != c->iss : !seq_in(seq, c->snd_una, c->snd_nxt + 1))
                 return;
         if (hard && (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)) {
-                st->ctr.TcpAttemptFails++;
+                st->tcp->ctr.TcpAttemptFails++;
                 tcp_done(c, err);
                 return;
         }
         c->soft_error = err;
 }
+
+const struct um_net_transport tcp_transport = {
+    .proto = UM_IPPROTO_TCP, .input = tcp_input, .icmp_error = tcp_icmp_error};

@@ -82,7 +82,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
         if (c->ulp && c->ulp->segment_out)
                 c->ulp->segment_out(c, &seg);
         if (seg.withhold && !len && !(flags & (UM_TH_SYN | UM_TH_FIN | UM_TH_RST))) {
-                st->ctr.TcpExtAckWithheld++;
+                st->tcp->ctr.TcpExtAckWithheld++;
                 um_pkt_free(&st->pool, pkt);
                 c->ack_now = 0;
                 c->rcv_unacked_segs = 0;
@@ -121,11 +121,11 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
         finish_checksum(&c->laddr, &c->raddr, h, pkt->len);
 
         c->segs_out++;
-        st->ctr.TcpOutSegs++;
+        st->tcp->ctr.TcpOutSegs++;
         if (len)
                 c->data_segs_out++;
         if (flags & UM_TH_RST)
-                st->ctr.TcpOutRsts++;
+                st->tcp->ctr.TcpOutRsts++;
         if (flags & UM_TH_ACK) {
                 c->ack_now = 0;
                 c->rcv_unacked_segs = 0;
@@ -148,8 +148,8 @@ void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *loc
         fill_header(h, lport, rport, seq, ack, TCP_HDR, flags | UM_TH_RST, 0);
         pkt->len = TCP_HDR;
         finish_checksum(local, remote, h, TCP_HDR);
-        st->ctr.TcpOutSegs++;
-        st->ctr.TcpOutRsts++;
+        st->tcp->ctr.TcpOutSegs++;
+        st->tcp->ctr.TcpOutRsts++;
         struct um_addr src = *local;
         int out = um_route(st, &src, remote);
         um_ip_output(st, out >= 0 ? out : ifindex, &src, remote, UM_IPPROTO_TCP, pkt);
@@ -200,7 +200,7 @@ int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s)
         s->flags |= TXS_RETRANS | TXS_EVER_RETRANS;
         c->total_retrans++;
         c->bytes_retrans += payload;
-        c->st->ctr.TcpRetransSegs++;
+        c->st->tcp->ctr.TcpRetransSegs++;
         return 0;
 }
 

@@ -14,7 +14,7 @@ int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
                 return 0;
         int rc = um_ring_grow(&c->rcvbuf, bytes);
         if (rc == 0)
-                c->st->ctr.TcpExtTCPRcvAutotune++;
+                c->st->tcp->ctr.TcpExtTCPRcvAutotune++;
         return rc;
 }
 
@@ -123,7 +123,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
         }
         if (len && c->orphan && c->rd_shut) {
                 /* Nobody will ever read this: abort as Linux does (RFC 9293 §3.10.7.4). */
-                st->ctr.TcpExtTCPAbortOnData++;
+                st->tcp->ctr.TcpExtTCPAbortOnData++;
                 tcp_send_rst(c);
                 tcp_done(c, 0);
                 return;
@@ -134,7 +134,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 uint32_t cut = c->rcv_nxt - seq;
                 if (cut >= len) {
                         if (len)
-                                st->ctr.TcpExtTCPDupData++;
+                                st->tcp->ctr.TcpExtTCPDupData++;
                         c->ack_now = c->ack_now || len || (fin && seq + len + 1 != c->rcv_nxt + 1);
                         if (fin && seq + len == c->rcv_nxt && !c->fin_rcvd)
                                 process_fin(c);
@@ -154,7 +154,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
         }
         uint32_t off = seq - c->rcv_nxt;
         if (len && off >= room) {
-                st->ctr.TcpExtTCPRcvQDrop++;
+                st->tcp->ctr.TcpExtTCPRcvQDrop++;
                 c->ack_now = 1;
                 return;
         }
@@ -191,9 +191,9 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                         if (um_ranges_covers(&c->reass, seq, seq + len))
                                 tcp_note_duplicate(c, seq, seq + len);
                         if (um_ranges_add(&c->reass, seq, seq + len) < 0) {
-                                st->ctr.TcpExtTCPOFODrop++;
+                                st->tcp->ctr.TcpExtTCPOFODrop++;
                         } else {
-                                st->ctr.TcpExtTCPOFOQueue++;
+                                st->tcp->ctr.TcpExtTCPOFOQueue++;
                         }
                         c->ack_now = 1; /* duplicate ACK carrying SACK (RFC 5681 §4.2) */
                 }

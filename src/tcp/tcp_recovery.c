@@ -121,7 +121,7 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
          * reports a duplicate. */
         if (n_sack && (seq_leq(sack[0][1], ack) || (n_sack > 1 && seq_geq(sack[0][0], sack[1][0]) &&
                                                     seq_leq(sack[0][1], sack[1][1])))) {
-                c->st->ctr.TcpExtTCPDSACKRecv++;
+                c->st->tcp->ctr.TcpExtTCPDSACKRecv++;
                 /* RFC 8985 §6.2 step 4: a duplicate of something we retransmitted means the
                  * original was only late: widen the reordering window for 16 recoveries. A
                  * duplicate the network made tells nothing about reordering. */
@@ -150,9 +150,9 @@ static void enter_recovery(struct um_tcp_conn *c)
         c->prr_out = 0;
         c->recover_fs = tcp_flight_size(c);
         if (c->sack_ok)
-                c->st->ctr.TcpExtTCPSackRecovery++;
+                c->st->tcp->ctr.TcpExtTCPSackRecovery++;
         else
-                c->st->ctr.TcpExtTCPRenoRecovery++;
+                c->st->tcp->ctr.TcpExtTCPRenoRecovery++;
         tcp_timer_clear(c, TCP_T_TLP);
 }
 
@@ -187,7 +187,7 @@ void tcp_rack_detect(struct um_tcp_conn *c)
                 uint64_t deadline = s->xmit_us + c->rack_rtt_us + reo_wnd;
                 if (deadline <= now) {
                         mark_lost(c, s);
-                        c->st->ctr.TcpExtTCPRACKLost++;
+                        c->st->tcp->ctr.TcpExtTCPRACKLost++;
                 } else if (deadline - now > wait) {
                         wait = deadline - now;
                 }
@@ -324,7 +324,7 @@ void tcp_on_tlp(struct um_tcp_conn *c)
 {
         if (!tcp_flight_size(c) || c->in_recovery || c->rto_recovery)
                 return;
-        c->st->ctr.TcpExtTCPLossProbes++;
+        c->st->tcp->ctr.TcpExtTCPLossProbes++;
         uint32_t before = c->snd_nxt;
         /* §7.3: new data if the windows allow, else the last segment again. */
         uint32_t saved = c->cwnd;

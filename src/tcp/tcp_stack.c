@@ -2,6 +2,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_options.h"
+#include "net/net.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +26,13 @@ int tcp_stack_init(struct um_stack *st)
         t->fin_timeout_us = 60ULL * 1000000;
         t->default_cc = &tcp_cc_cubic;
         st->tcp = t;
-        return 0;
+        static const struct um_counter_name names[] = {
+#define TCP_COUNTER_NAME(n) UM_COUNTER_NAME(struct um_tcp_counters, n)
+            UM_TCP_COUNTER_LIST(TCP_COUNTER_NAME)
+#undef TCP_COUNTER_NAME
+        };
+        int rc = um_counters_register(st, names, sizeof(names) / sizeof(names[0]), &t->ctr);
+        return rc < 0 ? rc : um_net_register_transport(st, &tcp_transport);
 }
 
 void tcp_stack_destroy(struct um_stack *st)

@@ -66,7 +66,7 @@ void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s)
         /* A short-lived connection block only to build the SYN/ACK; it is never hashed. */
         struct um_tcp_conn *c = tcp_child_new(l, s);
         if (!c) {
-                st->ctr.TcpExtListenDrops++;
+                st->tcp->ctr.TcpExtListenDrops++;
                 return;
         }
         uint16_t peer = s->o.has_mss ? s->o.mss : TCP_MSS_DEFAULT_V4;
@@ -89,7 +89,7 @@ void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s)
                 uint32_t cookie_ts = (ts & ~mask) - (1u << TS_OPT_BITS) + bits;
                 c->ts_offset += cookie_ts - ts;
         }
-        st->ctr.TcpExtSyncookiesSent++;
+        st->tcp->ctr.TcpExtSyncookiesSent++;
         c->state = TCPS_SYN_RECEIVED;
         c->parent = NULL;
         c->orphan = 1;
@@ -112,12 +112,12 @@ struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_se
         uint32_t counter = cookie >> 27, idx = (cookie >> 24) & 7;
         uint32_t age = (counter_now(st) - counter) & 31;
         if (age > 1 || cookie_for(l, s, s->info.seq - 1, counter, idx) != cookie) {
-                st->ctr.TcpExtSyncookiesFailed++;
+                st->tcp->ctr.TcpExtSyncookiesFailed++;
                 return NULL;
         }
         if (l->n_acceptq >= l->backlog) {
-                st->ctr.TcpExtListenOverflows++;
-                st->ctr.TcpExtListenDrops++;
+                st->tcp->ctr.TcpExtListenOverflows++;
+                st->tcp->ctr.TcpExtListenDrops++;
                 return NULL;
         }
         struct um_tcp_conn *c = tcp_child_new(l, s);
@@ -152,6 +152,6 @@ struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_se
          * child's, its options going to their handlers then. */
         if (tcp_child_register(l, c, NULL) < 0)
                 return NULL;
-        st->ctr.TcpExtSyncookiesRecv++;
+        st->tcp->ctr.TcpExtSyncookiesRecv++;
         return c;
 }

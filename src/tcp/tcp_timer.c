@@ -70,14 +70,14 @@ static void on_rto(struct um_tcp_conn *c)
         struct um_stack *st = c->st;
         if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
                 if (++c->retries > TCP_SYN_RETRIES) {
-                        st->ctr.TcpAttemptFails++;
+                        st->tcp->ctr.TcpAttemptFails++;
                         if (c->state == TCPS_SYN_RECEIVED)
                                 c->orphan = c->orphan || c->parent != NULL;
                         tcp_done(c, ETIMEDOUT);
                         return;
                 }
                 backoff_rto(c);
-                st->ctr.TcpExtTCPTimeouts++;
+                st->tcp->ctr.TcpExtTCPTimeouts++;
                 tcp_send_syn(c);
                 tcp_rearm_rto(c);
                 return;
@@ -85,12 +85,12 @@ static void on_rto(struct um_tcp_conn *c)
         if (!tcp_flight_size(c))
                 return;
         if (++c->retries > TCP_DATA_RETRIES) {
-                st->ctr.TcpExtTCPAbortOnTimeout++;
+                st->tcp->ctr.TcpExtTCPAbortOnTimeout++;
                 tcp_send_rst(c);
                 tcp_done(c, ETIMEDOUT);
                 return;
         }
-        st->ctr.TcpExtTCPTimeouts++;
+        st->tcp->ctr.TcpExtTCPTimeouts++;
         tcp_on_rto(c);
         backoff_rto(c);
         tcp_output(c);
@@ -110,7 +110,7 @@ static void on_persist(struct um_tcp_conn *c)
                         return;
         }
         /* RFC 9293 §3.8.6.1: probe the zero window for as long as the peer answers. */
-        c->st->ctr.TcpExtTCPWinProbe++;
+        c->st->tcp->ctr.TcpExtTCPWinProbe++;
         tcp_send_probe(c);
         uint64_t rto = c->rto_us << (c->probes < 6 ? c->probes : 6);
         if (rto > TCP_MAX_RTO_US)
@@ -133,12 +133,12 @@ static void on_keepalive(struct um_tcp_conn *c)
                 return;
         }
         if (c->probes >= c->keep_cnt) {
-                c->st->ctr.TcpExtTCPAbortOnTimeout++;
+                c->st->tcp->ctr.TcpExtTCPAbortOnTimeout++;
                 tcp_send_rst(c);
                 tcp_done(c, ETIMEDOUT);
                 return;
         }
-        c->st->ctr.TcpExtTCPKeepAlive++;
+        c->st->tcp->ctr.TcpExtTCPKeepAlive++;
         c->probes++;
         tcp_send_probe(c);
         tcp_timer_set(c, TCP_T_KEEPALIVE, now + (uint64_t)c->keep_intvl_s * 1000000);
@@ -157,7 +157,7 @@ static void tcp_timer_fire(struct um_timer *t, uint64_t now)
                         on_rto(c);
                         break;
                 case TCP_T_DELACK:
-                        c->st->ctr.TcpExtTCPDelayedAcks++;
+                        c->st->tcp->ctr.TcpExtTCPDelayedAcks++;
                         tcp_send_ack(c);
                         break;
                 case TCP_T_PERSIST:

@@ -163,9 +163,9 @@ static void add_option(struct session *s, struct input *in, struct seg *g, const
                 break;
         }
         case 3: {
-                uint8_t ids[8];
+                uint8_t ids[8] = {0};
                 unsigned k = 1 + next(in) % 8;
-                for (unsigned i = 0; i < k; i++)
+                for (unsigned i = 0; i < sizeof(ids) && i < k; i++)
                         ids[i] = next(in) % 4;
                 n = mptcp_write_rm_addr(o, ids, k);
                 break;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/stack.h"
+#include "net/net.h"
 #include "net/checksum.h"
 #include "net/ip.h"
 #include "pair.h"
@@ -119,7 +120,7 @@ static void inject(struct pair *p, uint32_t seq, uint32_t ack, uint8_t flags, co
         memcpy(h + 16, &sum, 2);
         um_ip_output(p->srv, 0, &c->laddr, &c->raddr, UM_IPPROTO_TCP, pkt);
         /* um_ip_output queued it for transmission: take it back and deliver it inbound. */
-        struct um_iface *ifc = &p->srv->ifaces[0];
+        struct um_iface *ifc = &p->srv->net->ifaces[0];
         struct um_pkt *q = ifc->txq[--ifc->n_txq];
         um_ip_input(p->srv, 0, q);
 }

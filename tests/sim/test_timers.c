@@ -69,6 +69,8 @@ struct ssthresh_watch {
         uint32_t cwnd_before;  /* segments, just before the outage */
         uint32_t min_ssthresh; /* segments, in the 100 ms (5 RTTs) after it */
         uint64_t timeouts;
+        struct tcp_info
+            ti; /* here, not on the stack: gcc 12 -O3 misreports a local one as dangling */
 };
 
 static void watch_ssthresh(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
@@ -76,15 +78,14 @@ static void watch_ssthresh(void *arg, struct um_stack *cli, int cfd, struct um_s
 {
         struct ssthresh_watch *w = arg;
         (void)srv, (void)sfd;
-        struct tcp_info ti;
-        socklen_t len = sizeof(ti);
-        if (um_getsockopt(cli, cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+        socklen_t len = sizeof(w->ti);
+        if (um_getsockopt(cli, cfd, IPPROTO_TCP, TCP_INFO, &w->ti, &len) != 0)
                 return;
         if (now < w->outage_from)
-                w->cwnd_before = ti.tcpi_snd_cwnd;
+                w->cwnd_before = w->ti.tcpi_snd_cwnd;
         else if (now >= w->outage_to && now < w->outage_to + 100000 &&
-                 ti.tcpi_snd_ssthresh < w->min_ssthresh)
-                w->min_ssthresh = ti.tcpi_snd_ssthresh;
+                 w->ti.tcpi_snd_ssthresh < w->min_ssthresh)
+                w->min_ssthresh = w->ti.tcpi_snd_ssthresh;
         w->timeouts = um_counter_get(cli, "TcpExtTCPTimeouts");
 }
 

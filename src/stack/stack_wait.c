@@ -1,5 +1,6 @@
 /* Blocking helpers for simple tools: drive the stack in real time with poll(2). */
 #include "core/stack.h"
+#include "net/net.h"
 
 #include <poll.h>
 #include <umptcp/link.h>
@@ -9,8 +10,8 @@ int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
 {
         struct pollfd pfd[UM_MAX_IFACES + 1];
         int n = 0;
-        for (int i = 0; i < st->n_ifaces; i++) {
-                const struct um_link *l = st->ifaces[i].link;
+        for (int i = 0; i < st->net->n_ifaces; i++) {
+                const struct um_link *l = st->net->ifaces[i].link;
                 int fd = l->ops->fd ? l->ops->fd(l) : -1;
                 if (fd >= 0)
                         pfd[n++] = (struct pollfd){.fd = fd, .events = POLLIN};

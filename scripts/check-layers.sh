@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fails when a lower layer includes a higher one. The layers, from the ground up:
+#   core  <  link, net  <  tcp  <  sock  <  mptcp  <  stack, sim  <  tools
+# A layer may include its own headers and those of any layer below it; layers on the same
+# floor (link and net, stack and sim) do not include each other. mptcp sits on sock because
+# it is a socket protocol that registers with the socket table; sock never names mptcp.
+# Public headers (<umptcp/...>) are the library's interface and may be included anywhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rank() {
+  case "$1" in
+  core) echo 0 ;;
+  link | net) echo 1 ;;
+  tcp) echo 2 ;;
+  sock) echo 3 ;;
+  mptcp) echo 4 ;;
+  stack | sim) echo 5 ;;
+  tools) echo 6 ;;
+  *) echo -1 ;;
+  esac
+}
+
+bad=0
+while IFS=: read -r file line text; do
+  from=$(echo "$file" | cut -d/ -f2)
+  [ "${file%%/*}" = tools ] && from=tools
+  to=$(echo "$text" | sed -E 's/.*#include "([a-z_]+)\/.*/\1/')
+  [ "$from" = "$to" ] && continue
+  rf=$(rank "$from")
+  rt=$(rank "$to")
+  if [ "$rf" -lt 0 ] || [ "$rt" -lt 0 ]; then
+    echo "$file:$line: unknown layer in '$text' (add it to scripts/check-layers.sh)"
+    bad=1
+  elif [ "$rt" -ge "$rf" ]; then
+    echo "$file:$line: $from includes $to, which is not below it: $text"
+    bad=1
+  fi
+done < <(grep -rnE '^#include "[a-z_]+/' src tools --include='*.c' --include='*.h')
+
+if [ "$bad" -ne 0 ]; then
+  echo "check-layers: a lower layer includes a higher one (order: core < link, net < tcp < sock < mptcp < stack, sim < tools)" >&2
+  exit 1
+fi
+echo "check-layers: ok"

@@ -1,0 +1,83 @@
+/* The poll loop that drives a stack: read every link in batches, run the timers, let the
+ * sockets act, send what is ready, and reap closed connections. */
+#include "core/stack.h"
+#include "net/ip.h"
+#include "net/net.h"
+#include "sock/sock.h"
+#include "tcp/tcp.h"
+
+#include <umptcp/link.h>
+
+enum { RX_BATCH = 32, RX_BATCHES_PER_POLL = 64 };
+
+static void flush_all(struct um_stack *st)
+{
+        for (int i = 0; i < st->net->n_ifaces; i++)
+                um_iface_flush(st, i);
+}
+
+static void read_link(struct um_stack *st, int ifindex)
+{
+        struct um_link *link = st->net->ifaces[ifindex].link;
+        for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
+                struct um_pkt *pkts[RX_BATCH];
+                struct um_frame frames[RX_BATCH];
+                int n = 0;
+                for (; n < RX_BATCH; n++) {
+                        pkts[n] = um_pkt_alloc(&st->pool);
+                        if (!pkts[n]) {
+                                st->ctr.PktPoolExhausted++;
+                                break;
+                        }
+                        /* Receive at the start of the buffer: input only strips headers. */
+                        pkts[n]->off = 0;
+                        frames[n].data = pkts[n]->buf;
+                        frames[n].len = 0;
+                        frames[n].cap = sizeof(pkts[n]->buf);
+                }
+                int got = n ? link->ops->recv(link, frames, n, st->now) : 0;
+                if (got < 0)
+                        got = 0;
+                for (int i = got; i < n; i++)
+                        um_pkt_free(&st->pool, pkts[i]);
+                for (int i = 0; i < got; i++) {
+                        pkts[i]->len = (uint16_t)frames[i].len;
+                        pkts[i]->time_us = st->now;
+                        um_ip_input(st, ifindex, pkts[i]);
+                }
+                /* Let applications read (and windows reopen) between batches, and let the
+                 * ACKs and window updates this batch produced leave now. */
+                um_sock_dispatch(st);
+                flush_all(st);
+                if (got < n || !n)
+                        break;
+        }
+}
+
+void um_stack_poll(struct um_stack *st, uint64_t now_us)
+{
+        if (now_us > st->now)
+                st->now = now_us;
+        for (int i = 0; i < st->net->n_ifaces; i++)
+                read_link(st, i);
+        um_timer_run(&st->timers, st->now);
+        um_sock_dispatch(st);
+        flush_all(st);
+        tcp_reap(st);
+}
+
+uint64_t um_stack_next_deadline(const struct um_stack *st)
+{
+        uint64_t next = um_timer_next(&st->timers);
+        for (int i = 0; i < st->net->n_ifaces; i++) {
+                if (st->net->ifaces[i].n_txq) /* packets queued by socket calls since the poll */
+                        return st->now;
+                const struct um_link *l = st->net->ifaces[i].link;
+                if (l->ops->next_event) {
+                        uint64_t t = l->ops->next_event(l, st->now);
+                        if (t < next)
+                                next = t;
+                }
+        }
+        return next;
+}
