@@ -32,31 +32,41 @@ struct um_tcp_seg_info {
          * yet give the options its peer requires: TCP does not send it, and the ULP sends
          * an ACK itself (um_tcp_send_ack) once it can. Counted in TcpExtAckWithheld. */
         uint8_t withhold;
+        /* Received segments: what the option handlers parsed (um_tcp_seg_parsed). */
+        struct um_tcp_seg_parsed *parsed;
 };
 
 /* ---- Option registry ----
  * Built-in options (MSS, window scale, SACK-permitted, timestamps) are written first; then
  * registered handlers in decreasing priority, each told the room left of the 40 bytes;
- * SACK blocks fill whatever room remains last. A handler that does not fit is skipped. */
+ * SACK blocks fill whatever room remains last. */
+enum { UM_TCP_PARSED_MAX = 256 }; /* bytes of parsed state per segment, all handlers together */
+
 struct um_tcp_option_ops {
         uint8_t kind;
         int priority;
+        /* Bytes of per-segment state that parse fills: it travels with the segment to the
+         * ULP's hooks (um_tcp_seg_parsed), and is gone when the segment is. */
+        size_t parsed_size;
         /* Input: one option of this kind (opt[0] = kind, opt[1] = len, len >= 2 and fits).
          * Called with the connection the segment belongs to (for a SYN to a listener: the new
-         * child). Return 0 to accept, negative to drop the segment (counted). */
+         * child), and this handler's state for the segment, zeroed before its first option of
+         * this kind. Return 0 to accept, negative to drop the segment (counted). */
         int (*parse)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
-                     const uint8_t *opt, uint8_t len);
-        /* Output: bytes this option needs on this segment (0: none), given the room left. */
-        unsigned (*size)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
-                         unsigned room);
-        /* Writes the option (exactly as many bytes as size() returned). */
-        void (*write)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
-                      uint8_t *out, unsigned n);
+                     const uint8_t *opt, uint8_t len, void *parsed);
+        /* Output: writes this segment's option into out, at most `room` bytes; returns the
+         * bytes written (0: none on this segment, or none that fits). */
+        unsigned (*write)(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                          uint8_t *out, unsigned room);
 };
 
 /* Registers a handler for ops->kind (not one of the built-in kinds 0-5, 8). The ops and arg
- * must outlive the stack. Returns 0, -EEXIST or -EINVAL. */
+ * must outlive the stack. Returns a handle (>= 0) for um_tcp_seg_parsed, or -EEXIST,
+ * -EINVAL (a built-in kind, or more parsed state than UM_TCP_PARSED_MAX) or -ENOSPC. */
 int um_tcp_option_register(struct um_stack *st, const struct um_tcp_option_ops *ops, void *arg);
+/* What the handler `handle` parsed from a received segment; NULL when the segment carried
+ * no option of its kind (and for segments being built). */
+const void *um_tcp_seg_parsed(const struct um_tcp_seg_info *seg, int handle);
 
 /* ---- Upper-layer protocol hook ---- */
 enum um_tcp_hs_step {
@@ -77,7 +87,10 @@ struct um_tcp_ulp_ops {
         const char *name;
         /* A listener with this ULP made a child: set the child's context (um_tcp_ulp_set). */
         int (*clone)(struct um_tcp_conn *listener, struct um_tcp_conn *child);
-        void (*handshake)(struct um_tcp_conn *c, enum um_tcp_hs_step step);
+        /* seg: the segment that made the step, its options parsed (SYN_RECEIVED,
+         * SYN_COOKIE, SYNACK_RECEIVED); NULL for the others. */
+        void (*handshake)(struct um_tcp_conn *c, enum um_tcp_hs_step step,
+                          const struct um_tcp_seg_info *seg);
         /* Every accepted segment, after its options were parsed, before its data is queued. */
         void (*segment_in)(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg);
         /* In-order bytes [seq, seq+len) are now readable with um_tcp_read(). */
@@ -85,6 +98,8 @@ struct um_tcp_ulp_ops {
         /* snd_una advanced by `bytes` to snd_una. */
         void (*acked)(struct um_tcp_conn *c, uint32_t snd_una, uint32_t bytes);
         void (*state_change)(struct um_tcp_conn *c, int old_state, int new_state);
+        /* An acceptable reset arrived, its options parsed; the connection closes next. */
+        void (*rst_received)(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg);
         void (*write_space)(struct um_tcp_conn *c);
         /* May cap how many bytes a segment starting at seq carries (return len unchanged
          * for no cap, never 0). */
@@ -152,7 +167,8 @@ void um_tcp_window_update(struct um_tcp_conn *c);
 /* Queues data to send, like send(), but sends nothing yet: inside a hook, TCP sends when it
  * finishes the segment; elsewhere call um_tcp_output(). Returns bytes taken or -errno. */
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);
-/* Sends what the windows allow now. */
+/* Sends what the windows allow now; asked while a segment of the connection is being
+ * processed, once that is done. */
 void um_tcp_output(struct um_tcp_conn *c);
 /* A ULP takes a listener's child (in its clone or SYN_RECEIVED step) for itself: the child
  * is not queued for accept() nor counted against the backlog, and the ULP releases it with

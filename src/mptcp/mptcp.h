@@ -118,10 +118,7 @@ struct mptcp_subflow {
         int rx_n, rx_cap;
         uint32_t rcv_read; /* subflow sequence of the next byte to read */
         uint8_t seen_dss;
-        uint64_t data_ack_sent; /* the DATA_ACK this subflow last carried */
-        /* Options of the segment being processed (filled by the option parser). */
-        struct mptcp_opts in;
-        const struct um_pkt *in_pkt;
+        uint64_t data_ack_sent;              /* the DATA_ACK this subflow last carried */
         uint64_t bytes_sent, bytes_received; /* data level, for introspection */
         uint64_t join_ack_at;                /* active join: when to repeat the third ACK */
 };
@@ -154,8 +151,17 @@ struct mptcp_stack {
         uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
         struct mptcp_counters ctr;
-        uint8_t out[40]; /* the option being written: size() builds it, write() copies it */
-        unsigned out_len;
+        int opt_handle; /* the kind-30 handler's, for um_tcp_seg_parsed */
+};
+
+/* The msk timer's kinds (mptcp_timer.c); each deadline is UINT64_MAX when not set. */
+enum mptcp_timer_kind {
+        MPTCP_T_ORPHAN,   /* an orphan's wait for the peer's DATA_FIN (mptcp_msk.c) */
+        MPTCP_T_JOIN_ACK, /* repeating an active join's third ACK (mptcp_subflow.c) */
+        MPTCP_T_RTX,      /* data-level retransmission (mptcp_send.c) */
+        MPTCP_T_SIGNAL,   /* repeating ADD_ADDR (mptcp_addr_signal.c) */
+        MPTCP_T_REAP,     /* releasing closed subflows, outside TCP's processing */
+        MPTCP_T_COUNT,
 };
 
 enum mptcp_state {
@@ -176,7 +182,6 @@ struct mptcp_sock {
         uint16_t bind_port;
         struct um_tcp_conn *listener;
         struct mptcp_subflow *subflows, *first;
-        struct mptcp_subflow *cur; /* the subflow whose segment is being processed */
         int n_subflows, n_joins_opened;
         int error;
         uint8_t fallback : 1, csum : 1, remote_key_known : 1, token_registered : 1;
@@ -189,7 +194,6 @@ struct mptcp_sock {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         const char *cc_name;
-        uint64_t orphan_deadline;
         struct mptcp_pm_state pm;
         uint64_t local_key, remote_key;
         uint32_t local_token, remote_token;
@@ -207,9 +211,11 @@ struct mptcp_sock {
         uint8_t rcv_fin_known;
         struct um_ranges ooo;
         uint8_t *scratch; /* one mapping's bytes, for checksums and copies */
-        /* Data-level retransmission timer (RFC 8684 §3.3.6). */
+        /* One timer for all kinds of deadline (mptcp_timer.c). */
         struct um_timer timer;
-        uint64_t rtx_at, rtx_backoff, last_una_move;
+        uint64_t deadline[MPTCP_T_COUNT];
+        /* Data-level retransmission (RFC 8684 §3.3.6). */
+        uint64_t rtx_backoff, last_una_move;
         /* Counters for MPTCP_INFO. */
         uint64_t bytes_sent, bytes_retrans, bytes_received, bytes_acked;
         uint32_t retransmits;
@@ -257,19 +263,31 @@ void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *
                           uint64_t *idsn);
 void mptcp_token_remove(struct mptcp_sock *msk);
 
-/* mptcp_subflow.c: the ULP and the option handler */
+/* The functions below are listed from the entry points down, in the order calls run
+ * inside src/mptcp: socket → msk → send/recv/pm → subflow → options codec/crypto. */
+
+/* mptcp_ulp.c: TCP's hooks on subflows (entry points) */
 extern const struct um_tcp_ulp_ops mptcp_subflow_ulp;
-extern const struct um_tcp_option_ops mptcp_option_ops;
-struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
-/* The local address (and port, when asked) of a subflow's TCP connection. */
-struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port);
-/* Resets one subflow, with MP_TCPRST carrying `reason`. */
-void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
-/* The subflow's TCP connection reached CLOSED. */
-void mptcp_subflow_closed(struct mptcp_subflow *sf);
-/* RFC 8684 §3.7: the peer's MP_FAIL, and the infinite mapping that answers ours. */
-void mptcp_fail_received(struct mptcp_subflow *sf);
-void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+
+/* mptcp_options_in.c: received suboptions, one function each */
+/* The kind-30 handler's parse: into the segment's parsed state. */
+int mptcp_options_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                        const uint8_t *opt, uint8_t len, void *parsed);
+/* The MPTCP options a received segment carried; NULL when none (or seg is NULL). */
+const struct mptcp_opts *mptcp_seg_opts(const struct mptcp_stack *ms,
+                                        const struct um_tcp_seg_info *seg);
+/* The initiator's SYN/ACK: MP_CAPABLE's key, or MP_JOIN's nonce and HMAC. */
+void mptcp_synack_in(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+/* An accepted segment's options. Returns 0 when the data level must not send now (the
+ * connection was closed, fell back or was refused a mapping), 1 otherwise. */
+int mptcp_options_in(struct mptcp_subflow *sf, const struct mptcp_opts *o,
+                     const struct um_tcp_seg_info *seg);
+/* The options of a reset: MP_TCPRST's reason, MP_FASTCLOSE. */
+void mptcp_rst_in(struct mptcp_subflow *sf, const struct mptcp_opts *o);
+
+/* mptcp_options_out.c: sent suboptions, one function each; the kind-30 handler's write */
+unsigned mptcp_options_write(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
+                             uint8_t *out, unsigned room);
 
 /* mptcp_accept.c: the listener's side of the handshakes */
 /* What a SYN asks for (an MP_CAPABLE key, a join), kept on the child until completion. */
@@ -279,14 +297,12 @@ void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *
 /* The handshake completes with the segment that carried o: the msk is made (MPTCP or
  * fallen back), or the join checked and attached. -1 when the subflow was reset. */
 int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o);
-/* RFC 8684 §3.2: the SYN/ACK's HMAC (KeyB‖KeyA over R_B‖R_A, B listening) and the third
- * ACK's (KeyA‖KeyB over R_A‖R_B). */
-void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
-                            int we_listen, uint8_t out[32]);
-void mptcp_join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
-                         int we_listen, uint8_t out[32]);
+/* RFC 8684 §3.1: the initiator's key, on the third ACK or the first data; fallback when
+ * they come without MP_CAPABLE. */
+void mptcp_accept_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
+                          const struct um_tcp_seg_info *seg);
 
-/* mptcp_msk.c: connection life */
+/* mptcp_msk.c: connection life, and what runs when the msk timer fires */
 struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain);
 void mptcp_msk_attach(struct mptcp_sock *msk, struct mptcp_subflow *sf);
 void mptcp_msk_detach(struct mptcp_subflow *sf);
@@ -297,6 +313,11 @@ void mptcp_do_fallback(struct mptcp_sock *msk);
 void mptcp_fastclose(struct mptcp_sock *msk);
 void mptcp_close_subflows(struct mptcp_sock *msk);
 void mptcp_check_close(struct mptcp_sock *msk);
+/* The subflow's TCP connection reached CLOSED. */
+void mptcp_subflow_closed(struct mptcp_subflow *sf);
+/* RFC 8684 §3.7: the peer's MP_FAIL, and the infinite mapping that answers ours. */
+void mptcp_fail_received(struct mptcp_subflow *sf);
+void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 
 /* mptcp_send.c: data level, sending */
 void mptcp_push(struct mptcp_sock *msk);
@@ -305,8 +326,10 @@ uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len);
 void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg);
 void mptcp_subflow_acked(struct mptcp_subflow *sf);
 void mptcp_reinject_subflow(struct mptcp_subflow *sf);
-void mptcp_rtx_arm(struct mptcp_sock *msk);
 void mptcp_send_data_fin(struct mptcp_sock *msk);
+/* RFC 8684 §3.3.6: the data-level retransmission deadline, and its expiry. */
+void mptcp_rtx_rearm(struct mptcp_sock *msk);
+void mptcp_rtx_timer(struct mptcp_sock *msk, uint64_t now);
 
 /* mptcp_recv.c: data level, receiving */
 int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *m);
@@ -319,37 +342,62 @@ void mptcp_window_update(struct mptcp_sock *msk);
 struct mptcp_sched_ops {
         const char *name;
         /* The subflow the next `len` bytes should go to, or NULL to wait. */
-        struct mptcp_subflow *(*get_subflow)(struct mptcp_sock *msk, uint32_t len,
-                                             const struct mptcp_subflow *avoid);
+        struct mptcp_subflow *(*get_subflow)(struct mptcp_sock *msk, uint32_t len);
 };
 extern const struct mptcp_sched_ops mptcp_sched_default;
-int mptcp_subflow_usable(const struct mptcp_subflow *sf);
-uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf);
 
 /* mptcp_pm.c: the built-in path manager's decisions */
 void mptcp_pm_established(struct mptcp_sock *msk);
 int mptcp_pm_accept_join(const struct mptcp_sock *msk);
 uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a);
-/* The peer announced an address (HMAC checked) or removed address IDs. */
+/* What the peer signalled: an address (its HMAC checked), removed address IDs, and its
+ * priority for a subflow (MP_PRIO). */
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n);
+void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup);
 
 /* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
 void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id);
+/* Queues the echo of an announcement the peer made. */
+void mptcp_signal_echo(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+/* The peer echoed one of our announcements: it is not repeated. */
+void mptcp_signal_echo_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 /* Whether a received (non-echo) ADD_ADDR carries the HMAC only the peer can make. */
 int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o);
-/* A received ADD_ADDR or RM_ADDR. */
-void mptcp_signal_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 /* Writes the signal this pure ACK should carry (0: none fits or none waits). */
 unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned room);
-/* When an announcement is next due (UINT64_MAX: never); sends those due by now. */
-uint64_t mptcp_signal_next(struct mptcp_sock *msk);
+/* Repeats the announcements that are due. */
 void mptcp_signal_timer(struct mptcp_sock *msk, uint64_t now);
 /* Sends pure ACKs on a usable subflow while signals wait. */
 void mptcp_signal_kick(struct mptcp_sock *msk);
 /* Sets our backup flag of a subflow and tells the peer with MP_PRIO (RFC 8684 §3.3.8). */
 void mptcp_signal_prio(struct mptcp_subflow *sf, int backup);
+
+/* mptcp_subflow.c: one subflow */
+struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
+/* The local address (and port, when asked) of a subflow's TCP connection. */
+struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port);
+/* Resets one subflow, with MP_TCPRST carrying `reason`. */
+void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
+int mptcp_subflow_usable(const struct mptcp_subflow *sf);
+uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf);
+/* RFC 8684 §3.2: the SYN/ACK's HMAC (KeyB‖KeyA over R_B‖R_A, B listening) and the third
+ * ACK's (KeyA‖KeyB over R_A‖R_B). */
+void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                            int we_listen, uint8_t out[32]);
+void mptcp_join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,
+                         int we_listen, uint8_t out[32]);
+/* The repeats of an active join's third ACK: their deadline, and their expiry. */
+void mptcp_join_ack_rearm(struct mptcp_sock *msk);
+void mptcp_join_ack_timer(struct mptcp_sock *msk, uint64_t now);
+/* Closing subflows are released from the timer, once nothing is lost by it. */
+void mptcp_reap_rearm(struct mptcp_sock *msk);
+void mptcp_reap_subflows(struct mptcp_sock *msk);
+
+/* mptcp_timer.c: the msk's deadlines (UINT64_MAX: not set) */
+void mptcp_timer_set(struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t at);
+int mptcp_timer_due(const struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t now);
 
 /* mptcp_sock.c, mptcp_sockopt.c */
 int mptcp_sock_init(struct um_stack *st);

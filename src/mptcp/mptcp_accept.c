@@ -235,3 +235,40 @@ int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 return join_complete(sf, o);
         return msk_complete(sf);
 }
+
+/* Data that is not the subflow's first byte: it says nothing about a middlebox, as the
+ * segment before it, with the MPTCP option that decides, may be lost or late. */
+static int out_of_order_data(const struct mptcp_subflow *sf, const struct um_tcp_seg_info *seg)
+{
+        return seg->len && seg->seq != um_tcp_irs(sf->tcp) + 1;
+}
+
+void mptcp_accept_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
+                          const struct um_tcp_seg_info *seg)
+{
+        struct mptcp_sock *msk = sf->msk;
+        if (o && mptcp_has(o, MPTCPOPT_MP_CAPABLE) && o->mpc_len >= MPC_LEN_ACK) {
+                if (o->mpc_rcvr_key != msk->local_key) {
+                        mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
+                        return;
+                }
+                msk->ms->ctr.MPTcpExtMPCapableACKRX++;
+                mptcp_set_keys(msk, o->mpc_sndr_key);
+                mptcp_data_acked(msk, msk->snd_una, seg->wnd); /* the peer's first window */
+                sf->fully_established = 1;
+                /* Tell the initiator at once that we have its key: it may then join. */
+                um_tcp_send_ack(sf->tcp);
+                mptcp_pm_established(msk);
+                return;
+        }
+        if (out_of_order_data(sf, seg))
+                return; /* the first data, with the keys, may still come */
+        if (!msk->remote_key_known) {
+                /* RFC 8684 §3.1: the third ACK, or the first data, without MP_CAPABLE means
+                 * fallback, whatever else it carries: a Linux client that put data in its
+                 * SYN (TCP Fast Open) sends that data again under a DSS without a mapping,
+                 * and falls back itself when our ACK comes without an MPTCP option. */
+                msk->ms->ctr.MPTcpExtMPCapableFallbackACK++;
+                mptcp_do_fallback(msk);
+        }
+}

@@ -2,7 +2,8 @@
  * peer echoes it; the echoes we owe; RM_ADDR. They ride on pure ACKs, as Linux sends them:
  * an ADD_ADDR does not fit beside a mapping, and waiting for a segment with room could
  * take forever on a subflow that only sends data. What to announce, and what to do with
- * the peer's announcements, is the path manager's business (mptcp_pm.c). */
+ * the peer's announcements, is the path manager's business (mptcp_pm.c): this file only
+ * turns its decisions into options and the peer's options into what the manager reads. */
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 
@@ -13,6 +14,21 @@ static uint64_t add_addr_hmac(uint64_t k_sender, uint64_t k_receiver,
 {
         return mptcp_add_addr_hmac(k_sender, k_receiver, a->id, a->addr.b, um_addr_len(&a->addr),
                                    a->port);
+}
+
+/* When an announcement is next due (UINT64_MAX: never). */
+static uint64_t signal_next(const struct mptcp_sock *msk)
+{
+        uint64_t at = UINT64_MAX;
+        for (int i = 0; i < msk->pm.n_announced; i++)
+                if (msk->pm.announced[i].due && msk->pm.announced[i].due < at)
+                        at = msk->pm.announced[i].due;
+        return at;
+}
+
+static void signal_rearm(struct mptcp_sock *msk)
+{
+        mptcp_timer_set(msk, MPTCP_T_SIGNAL, signal_next(msk));
 }
 
 static int signal_waiting(const struct mptcp_sock *msk)
@@ -60,7 +76,7 @@ void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info 
         }
         pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = msk->st->now};
         mptcp_signal_kick(msk);
-        mptcp_rtx_arm(msk); /* for the repeat */
+        signal_rearm(msk); /* for the repeat */
 }
 
 void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
@@ -69,6 +85,7 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
         for (int i = 0; i < pm->n_announced; i++)
                 if (pm->announced[i].a.id == id) {
                         pm->announced[i] = pm->announced[--pm->n_announced];
+                        signal_rearm(msk);
                         break;
                 }
         if (pm->n_rm == MPTCP_PM_ADDRS) {
@@ -79,68 +96,36 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
         mptcp_signal_kick(msk);
 }
 
-static void echo_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
+void mptcp_signal_echo_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 {
         struct mptcp_pm_state *pm = &msk->pm;
-        msk->st->mptcp->ctr.MPTcpExtEchoAdd++;
+        msk->ms->ctr.MPTcpExtEchoAdd++;
         for (int i = 0; i < pm->n_announced; i++) {
                 struct mptcp_announce *an = &pm->announced[i];
-                if (an->a.id == o->add_addr_id && um_addr_eq(&an->a.addr, &o->add_addr))
+                if (an->a.id == a->id && um_addr_eq(&an->a.addr, &a->addr))
                         an->due = 0;
         }
-}
-
-static struct mptcp_addr_info addr_of(const struct mptcp_opts *o)
-{
-        return (struct mptcp_addr_info){
-            .addr = o->add_addr, .port = o->add_port, .id = o->add_addr_id};
+        signal_rearm(msk);
 }
 
 int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o)
 {
-        struct mptcp_addr_info a = addr_of(o);
+        struct mptcp_addr_info a = {.addr = o->add_addr, .port = o->add_port, .id = o->add_addr_id};
         return o->add_has_hmac && msk->remote_key_known &&
                add_addr_hmac(msk->remote_key, msk->local_key, &a) == o->add_hmac;
 }
 
-static void add_addr_received(struct mptcp_sock *msk, const struct mptcp_opts *o)
+void mptcp_signal_echo(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 {
         struct mptcp_pm_state *pm = &msk->pm;
-        struct um_stack *st = msk->st;
-        struct mptcp_addr_info a = addr_of(o);
-        /* RFC 8684 §3.4.1: without a valid HMAC the option is ignored. */
-        if (!mptcp_add_addr_authentic(msk, o)) {
-                st->mptcp->ctr.MPTcpExtAddAddrDrop++;
-                return;
-        }
-        st->mptcp->ctr.MPTcpExtAddAddr++;
         /* A repeat (our echo was lost) is echoed again without a second echo queued. */
-        int queued = 0;
         for (int i = 0; i < pm->n_echo; i++)
-                queued |= pm->echo[i].id == a.id && um_addr_eq(&pm->echo[i].addr, &a.addr);
-        if (!queued) {
-                if (pm->n_echo < MPTCP_PM_ADDRS)
-                        pm->echo[pm->n_echo++] = a;
-                else
-                        st->mptcp->ctr.MPTcpExtEchoAddTxDrop++;
-        }
-        mptcp_pm_add_addr_received(msk, &a);
-        mptcp_signal_kick(msk);
-}
-
-void mptcp_signal_received(struct mptcp_subflow *sf, const struct mptcp_opts *o)
-{
-        struct mptcp_sock *msk = sf->msk;
-        if (mptcp_has(o, MPTCPOPT_ADD_ADDR)) {
-                if (o->add_echo)
-                        echo_received(msk, o);
-                else
-                        add_addr_received(msk, o);
-        }
-        if (mptcp_has(o, MPTCPOPT_RM_ADDR)) {
-                msk->st->mptcp->ctr.MPTcpExtRmAddr++;
-                mptcp_pm_rm_addr_received(msk, o->rm_ids, o->rm_n);
-        }
+                if (pm->echo[i].id == a->id && um_addr_eq(&pm->echo[i].addr, &a->addr))
+                        return;
+        if (pm->n_echo < MPTCP_PM_ADDRS)
+                pm->echo[pm->n_echo++] = *a;
+        else
+                msk->ms->ctr.MPTcpExtEchoAddTxDrop++;
 }
 
 static unsigned write_add_addr(struct mptcp_sock *msk, const struct mptcp_addr_info *a, int echo,
@@ -185,6 +170,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                         an->due = an->tries < MPTCP_ADD_ADDR_TRIES
                                       ? st->now + (uint64_t)msk->ms->add_addr_timeout * 1000000
                                       : 0;
+                        signal_rearm(msk);
                 }
                 return n;
         }
@@ -201,22 +187,14 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
         return 0;
 }
 
-uint64_t mptcp_signal_next(struct mptcp_sock *msk)
-{
-        uint64_t at = UINT64_MAX;
-        for (int i = 0; i < msk->pm.n_announced; i++)
-                if (msk->pm.announced[i].due && msk->pm.announced[i].due < at)
-                        at = msk->pm.announced[i].due;
-        return at;
-}
-
 void mptcp_signal_timer(struct mptcp_sock *msk, uint64_t now)
 {
-        if (mptcp_signal_next(msk) > now)
+        if (signal_next(msk) > now)
                 return;
         mptcp_signal_kick(msk);
         /* Still due: no subflow could carry it now; try again in a second. */
         for (int i = 0; i < msk->pm.n_announced; i++)
                 if (msk->pm.announced[i].due && msk->pm.announced[i].due <= now)
                         msk->pm.announced[i].due = now + 1000000;
+        signal_rearm(msk);
 }

@@ -1,7 +1,6 @@
 /* The life of an MPTCP connection (msk): creation, subflows joining and leaving, keys,
- * fallback to TCP (RFC 8684 §3.7), MP_FASTCLOSE (§3.5), the data-level close (§3.3.3) and
- * the one timer that retransmits, repeats join ACKs and ADD_ADDRs, and reaps closed
- * subflows. */
+ * fallback to TCP (RFC 8684 §3.7), MP_FASTCLOSE (§3.5), the data-level close (§3.3.3), and
+ * what runs when its timer fires (each kind's deadline is set by its own file). */
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 #include "sock/sock.h"
@@ -34,6 +33,8 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
         msk->sndbuf = MPTCP_DEFAULT_BUF;
         msk->rcvbuf = MPTCP_DEFAULT_BUF;
         um_timer_init(&msk->timer, msk_timer_fire);
+        for (int k = 0; k < MPTCP_T_COUNT; k++)
+                msk->deadline[k] = UINT64_MAX;
         msk->all_next = ms->all;
         if (ms->all)
                 ms->all->all_prev = msk;
@@ -95,8 +96,6 @@ void mptcp_msk_detach(struct mptcp_subflow *sf)
                 }
         if (msk->first == sf)
                 msk->first = msk->subflows;
-        if (msk->cur == sf)
-                msk->cur = NULL;
         sf->msk = NULL;
 }
 
@@ -153,7 +152,7 @@ void mptcp_fastclose(struct mptcp_sock *msk)
                 if (um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
                         continue;
                 sf->send_fastclose = send && !msk->fallback;
-                mptcp_subflow_reset(sf, 0xff);
+                mptcp_subflow_reset(sf, MPTCP_RST_NONE);
         }
         mptcp_msk_wake(msk);
 }
@@ -163,7 +162,7 @@ void mptcp_close_subflows(struct mptcp_sock *msk)
         msk->subflows_closing = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                 sf->closing = 1;
-        mptcp_rtx_arm(msk);
+        mptcp_reap_rearm(msk);
 }
 
 /* RFC 8684 §3.3.3: the connection is over at the data level when both DATA_FINs are
@@ -175,10 +174,8 @@ void mptcp_check_close(struct mptcp_sock *msk)
         int done = msk->data_fin_acked && msk->rcv_shutdown;
         if (done || (msk->orphan && msk->error))
                 mptcp_close_subflows(msk);
-        else if (msk->orphan && msk->data_fin_acked && !msk->orphan_deadline) {
-                msk->orphan_deadline = msk->st->now + MPTCP_ORPHAN_TIMEOUT_US;
-                mptcp_rtx_arm(msk);
-        }
+        else if (msk->orphan && msk->data_fin_acked && msk->deadline[MPTCP_T_ORPHAN] == UINT64_MAX)
+                mptcp_timer_set(msk, MPTCP_T_ORPHAN, msk->st->now + MPTCP_ORPHAN_TIMEOUT_US);
 }
 
 void mptcp_subflow_closed(struct mptcp_subflow *sf)
@@ -204,95 +201,16 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
                 }
         }
         sf->closing = 1;
-        mptcp_rtx_arm(msk);
-        if (!msk->cur || msk->cur == sf)
-                mptcp_push(msk);
-}
-
-static uint64_t data_rto(const struct mptcp_sock *msk)
-{
-        uint64_t rto = 200000;
-        for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                struct um_tcp_path_info pi;
-                um_tcp_path_info(sf->tcp, &pi);
-                if (pi.rto_us > rto && !pi.backoff)
-                        rto = pi.rto_us;
-        }
-        uint64_t r = rto << (msk->rtx_backoff < 6 ? msk->rtx_backoff : 6);
-        return r < 60000000 ? r : 60000000;
-}
-
-/* A closing subflow is released only when nothing is lost by it: a fallen-back connection
- * first hands TCP all its data, and bytes TCP received (and acknowledged) are first taken
- * up by the msk, which may wait for its reader to make room. */
-static int waits_for_data(const struct mptcp_sock *msk, const struct mptcp_subflow *sf)
-{
-        if (msk->error)
-                return 0;
-        if (!msk->orphan && um_tcp_readable(sf->tcp))
-                return 1;
-        return msk->fallback && !msk->wr_fin_done && um_tcp_state(sf->tcp) != UM_TCP_CLOSED &&
-               dsn_lt(msk->snd_nxt, msk->write_seq);
-}
-
-/* RFC 8684 §3.2: when an active join repeats its third ACK, not yet acknowledged
- * (UINT64_MAX: it does not). The timer and its arming share this one test. */
-static uint64_t join_ack_due(const struct mptcp_subflow *sf)
-{
-        if (!sf->is_join || sf->passive || sf->join_acked || !sf->join_ack_at || sf->closing)
-                return UINT64_MAX;
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(sf->tcp, &pi);
-        return sf->join_ack_at + pi.rto_us;
-}
-
-void mptcp_rtx_arm(struct mptcp_sock *msk)
-{
-        uint64_t now = msk->st->now, at = UINT64_MAX;
-        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if ((sf->closing || msk->subflows_closing) && !sf->released &&
-                    !waits_for_data(msk, sf))
-                        at = now;
-                uint64_t t = join_ack_due(sf);
-                if (t < at)
-                        at = t;
-        }
-        if (!msk->fallback && mptcp_data_outstanding(msk)) {
-                uint64_t t = msk->last_una_move + data_rto(msk);
-                if (t < at)
-                        at = t;
-        }
-        if (msk->orphan_deadline && msk->orphan_deadline < at)
-                at = msk->orphan_deadline;
-        uint64_t signal_at = mptcp_signal_next(msk);
-        if (signal_at < at)
-                at = signal_at;
-        if (at == UINT64_MAX)
-                um_timer_cancel(&msk->st->timers, &msk->timer);
-        else if (!um_timer_armed(&msk->timer) || msk->timer.at != at)
-                um_timer_arm(&msk->st->timers, &msk->timer, at < now ? now : at);
-}
-
-/* Closed subflows are released outside TCP's processing, from the timer. */
-static void reap_subflows(struct mptcp_sock *msk)
-{
-        struct mptcp_subflow *sf = msk->subflows;
-        while (sf) {
-                struct mptcp_subflow *next = sf->next;
-                if (sf->closing && !sf->released && !waits_for_data(msk, sf)) {
-                        sf->released = 1;
-                        tcp_api_close(sf->tcp); /* freed at the end of the poll */
-                }
-                sf = next;
-        }
+        mptcp_reap_rearm(msk);
+        mptcp_push(msk);
 }
 
 static void msk_timer_fire(struct um_timer *t, uint64_t now)
 {
         struct mptcp_sock *msk =
             (struct mptcp_sock *)((char *)t - offsetof(struct mptcp_sock, timer));
-        if (msk->orphan_deadline && now >= msk->orphan_deadline) {
-                msk->orphan_deadline = 0;
+        if (mptcp_timer_due(msk, MPTCP_T_ORPHAN, now)) {
+                mptcp_timer_set(msk, MPTCP_T_ORPHAN, UINT64_MAX);
                 msk->error = ETIMEDOUT;
                 mptcp_fastclose(msk);
                 mptcp_close_subflows(msk);
@@ -300,42 +218,10 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
         if (msk->subflows_closing)
                 for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                         sf->closing = 1;
-        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (now < join_ack_due(sf))
-                        continue;
-                /* RFC 8684 §3.2: the third ACK is repeated until acknowledged. */
-                if (++sf->join_tries > 5) {
-                        mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
-                        continue;
-                }
-                sf->join_ack_at = now;
-                um_tcp_send_ack(sf->tcp);
-        }
-        if (!msk->fallback && mptcp_data_outstanding(msk) &&
-            now >= msk->last_una_move + data_rto(msk)) {
-                /* RFC 8684 §3.3.6: data not DATA_ACKed in time goes out again, on the best
-                 * subflow the scheduler finds. Not before the peer has shown it speaks MPTCP:
-                 * a peer that fell back reads a second copy as new bytes (subflow TCP
-                 * retransmits what was lost meanwhile). */
-                msk->rtx_backoff++;
-                msk->last_una_move = now;
-                uint64_t end = dsn_lt(msk->snd_nxt, msk->snd_una + MPTCP_MAP_MAX)
-                                   ? msk->snd_nxt
-                                   : msk->snd_una + MPTCP_MAP_MAX;
-                int confirmed = !msk->first || msk->first->fully_established;
-                if (confirmed && dsn_gt(end, msk->snd_una) &&
-                    msk->n_reinject < MPTCP_REINJECT_MAX) {
-                        msk->reinject[msk->n_reinject][0] = msk->snd_una;
-                        msk->reinject[msk->n_reinject][1] = end;
-                        msk->n_reinject++;
-                }
-                if (msk->data_fin_sent && !msk->data_fin_acked)
-                        mptcp_send_data_fin(msk);
-        }
+        mptcp_join_ack_timer(msk, now);
+        mptcp_rtx_timer(msk, now);
         mptcp_signal_timer(msk, now);
-        if (!msk->cur)
-                mptcp_push(msk);
+        mptcp_push(msk);
         /* Released subflows are freed at the end of the poll, so msk outlives this. */
-        reap_subflows(msk);
-        mptcp_rtx_arm(msk);
+        mptcp_reap_subflows(msk);
 }

@@ -67,6 +67,7 @@ enum {
         MPTCP_RST_EWQ2BIG = 4,
         MPTCP_RST_EBADPERF = 5,
         MPTCP_RST_EMIDDLEBOX = 6,
+        MPTCP_RST_NONE = 0xff, /* ours: a reset without MP_TCPRST */
 };
 
 /* Everything one segment's MPTCP options said. `present` has bit (1 << subtype) per form. */

@@ -117,7 +117,8 @@ void mptcp_pm_established(struct mptcp_sock *msk)
         }
 }
 
-void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
+/* Takes up an address the peer announced: a subflow to it, within the limits. */
+static void take_up(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 {
         struct mptcp_pm_state *pm = &msk->pm;
         if (a->addr.family != msk->raddr.family || um_addr_eq(&a->addr, &msk->raddr))
@@ -130,6 +131,18 @@ void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_
                 return;
         pm->accepted[pm->n_accepted++] = *a;
         open_join(msk, NULL, 0, &a->addr, a->port ? a->port : msk->rport);
+}
+
+void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
+{
+        mptcp_signal_echo(msk, a); /* RFC 8684 §3.4.1: every valid announcement is echoed */
+        take_up(msk, a);
+        mptcp_signal_kick(msk);
+}
+
+void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup)
+{
+        sf->peer_backup = backup != 0;
 }
 
 static void close_subflow(struct mptcp_subflow *sf)
@@ -194,7 +207,7 @@ int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
                 }
                 if (used)
                         mptcp_signal_remove(msk, ep->id);
-                mptcp_rtx_arm(msk);
+                mptcp_reap_rearm(msk);
         }
         *ep = ms->endpoints[--ms->n_endpoints];
         return 0;

@@ -31,16 +31,16 @@ static void note_data_fin(struct mptcp_sock *msk, uint64_t fin_seq)
         msk->rcv_fin_seq = fin_seq;
 }
 
-static void check_data_fin(struct mptcp_sock *msk)
+/* The DATA_FIN is reached once the data before it is: `via` is the subflow whose data or
+ * mapping got it there. */
+static void check_data_fin(struct mptcp_sock *msk, struct mptcp_subflow *via)
 {
         if (!msk->rcv_fin_known || msk->rcv_shutdown || msk->rcv_nxt != msk->rcv_fin_seq)
                 return;
         msk->rcv_shutdown = 1;
         mptcp_msk_wake(msk);
-        /* Acknowledge the DATA_FIN at once, on the subflow it came by if there is one. */
-        struct mptcp_subflow *sf = msk->cur ? msk->cur : msk->first;
-        if (sf)
-                um_tcp_send_ack(sf->tcp);
+        /* Acknowledge the DATA_FIN at once, on the subflow it came by. */
+        um_tcp_send_ack(via->tcp);
         mptcp_check_close(msk);
 }
 
@@ -53,7 +53,7 @@ int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *e)
         if (fin)
                 note_data_fin(msk, e->dsn + e->data_len - 1);
         if (fin && e->data_len == 1 && e->ssn == 0) {
-                check_data_fin(msk);
+                check_data_fin(msk, sf);
                 return 0;
         }
         if (!e->data_len) {
@@ -145,8 +145,9 @@ static void rcvbuf_autotune(struct mptcp_sock *msk, uint64_t end)
 }
 
 /* Places [dsn, dsn + n) into the receive queue. */
-static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, uint32_t n)
+static void deliver(struct mptcp_subflow *via, uint64_t dsn, const uint8_t *data, uint32_t n)
 {
+        struct mptcp_sock *msk = via->msk;
         struct um_stack *st = msk->st;
         if (dsn_leq(dsn + n, msk->rcv_nxt)) {
                 st->mptcp->ctr.MPTcpExtDuplicateData++;
@@ -174,7 +175,7 @@ static void deliver(struct mptcp_sock *msk, uint64_t dsn, const uint8_t *data, u
         msk->rcv_nxt = dsn + n + (uint32_t)(next - (uint32_t)(dsn + n));
         msk->rcv.len = (uint32_t)(msk->rcv_nxt - base);
         mptcp_msk_wake(msk);
-        check_data_fin(msk);
+        check_data_fin(msk, via);
 }
 
 /* The mapping that covers subflow byte seq, NULL if none does. */
@@ -322,7 +323,7 @@ static uint32_t pull(struct mptcp_subflow *sf)
                         st->mptcp->ctr.MPTcpExtRcvPruned++; /* beyond the window: it comes again */
                         continue;
                 }
-                deliver(msk, dsn, msk->scratch, n);
+                deliver(sf, dsn, msk->scratch, n);
         }
         if (msk->fallback && um_tcp_fin_received(sf->tcp) && !um_tcp_readable(sf->tcp) &&
             sf == msk->first && !msk->rcv_shutdown) {
@@ -330,7 +331,7 @@ static uint32_t pull(struct mptcp_subflow *sf)
                 mptcp_msk_wake(msk);
         }
         if (sf->closing && total && !um_tcp_readable(sf->tcp))
-                mptcp_rtx_arm(msk); /* drained: the subflow may go now */
+                mptcp_reap_rearm(msk); /* drained: the subflow may go now */
         return total;
 }
 

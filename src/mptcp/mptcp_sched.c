@@ -2,41 +2,15 @@
  * (struct mptcp_sched_ops); the default follows Linux's: among the active subflows that
  * have room, the one with the lowest estimated time to deliver what it already holds plus
  * the chunk (bytes queued ÷ rate, rate = cwnd ÷ srtt); backup subflows only when no other
- * subflow is usable; stale subflows (see mptcp_check_stale) skipped. */
+ * subflow is usable; stale subflows (see check_stale in mptcp_send.c) skipped. */
 #include "mptcp/mptcp.h"
 
-int mptcp_subflow_usable(const struct mptcp_subflow *sf)
-{
-        int state = um_tcp_state(sf->tcp);
-        if (sf->closing || (state != UM_TCP_ESTABLISHED && state != UM_TCP_CLOSE_WAIT))
-                return 0;
-        if (sf->is_join && !sf->fully_established)
-                return 0; /* RFC 8684 §3.2: data waits for the fourth ACK */
-        return 1;
-}
-
-uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf)
-{
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(sf->tcp, &pi);
-        /* Keep about a congestion window of data not yet sent: enough that every ACK finds
-         * data to send (also in loss recovery, when the hole holds the window's bytes
-         * unacknowledged), little enough that the choice of subflow stays fresh. Refill
-         * only once half of it has gone, so that data goes in large mappings (few DSS
-         * options, full-size segments) rather than a sliver per ACK. */
-        uint32_t unsent = pi.queued - pi.in_flight;
-        uint32_t want = pi.cwnd + 2 * pi.mss;
-        uint32_t room = unsent < want / 2 ? want - unsent : 0;
-        return room < pi.sndbuf_free ? room : pi.sndbuf_free;
-}
-
-static struct mptcp_subflow *default_get_subflow(struct mptcp_sock *msk, uint32_t len,
-                                                 const struct mptcp_subflow *avoid)
+static struct mptcp_subflow *default_get_subflow(struct mptcp_sock *msk, uint32_t len)
 {
         struct mptcp_subflow *best[2] = {NULL, NULL};
         uint64_t best_cost[2] = {UINT64_MAX, UINT64_MAX};
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (sf == avoid || !mptcp_subflow_usable(sf))
+                if (!mptcp_subflow_usable(sf))
                         continue;
                 if (sf->stale)
                         continue;

@@ -113,8 +113,7 @@ static void flush_touched(struct mptcp_sock *msk)
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                 if (sf->touched) {
                         sf->touched = 0;
-                        if (sf != msk->cur)
-                                um_tcp_output(sf->tcp);
+                        um_tcp_output(sf->tcp);
                 }
 }
 
@@ -201,7 +200,8 @@ void mptcp_push(struct mptcp_sock *msk)
 {
         if (msk->fallback) {
                 push_fallback(msk);
-                mptcp_rtx_arm(msk); /* a closing subflow is released once all is written */
+                mptcp_rtx_rearm(msk);
+                mptcp_reap_rearm(msk); /* a closing subflow is released once all is written */
                 return;
         }
         check_stale(msk);
@@ -210,7 +210,7 @@ void mptcp_push(struct mptcp_sock *msk)
         for (int guard = 0; guard < 4096; guard++) {
                 uint32_t len = take_reinject(msk);
                 if (len) {
-                        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len, NULL);
+                        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len);
                         if (!sf)
                                 break;
                         uint32_t n = push_range(msk, sf, msk->reinject[0][0], len);
@@ -230,7 +230,7 @@ void mptcp_push(struct mptcp_sock *msk)
                 if (!avail || (window_limited && sws_wait(msk, avail)))
                         break;
                 len = avail < PUSH_CHUNK ? (uint32_t)avail : PUSH_CHUNK;
-                struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len, NULL);
+                struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len);
                 if (!sf)
                         break;
                 uint32_t room = mptcp_subflow_room(sf);
@@ -260,13 +260,14 @@ fin:
                 msk->last_una_move = msk->st->now;
                 mptcp_send_data_fin(msk);
         }
-        mptcp_rtx_arm(msk);
+        mptcp_rtx_rearm(msk);
+        mptcp_reap_rearm(msk);
 }
 
 void mptcp_send_data_fin(struct mptcp_sock *msk)
 {
         /* Like Linux: a mapping of length 1 at subflow sequence 0 on a bare ACK. */
-        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, 0, NULL);
+        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, 0);
         if (!sf)
                 for (sf = msk->subflows; sf; sf = sf->next)
                         if (um_tcp_state(sf->tcp) == UM_TCP_ESTABLISHED ||
@@ -464,4 +465,54 @@ void mptcp_fail_received(struct mptcp_subflow *sf)
         sf->has_fb_tx = 1;
         sf->send_infinite = 1;
         push_fallback(msk);
+}
+
+/* ---- data-level retransmission (RFC 8684 §3.3.6) ---- */
+
+static uint64_t data_rto(const struct mptcp_sock *msk)
+{
+        uint64_t rto = 200000;
+        for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                if (pi.rto_us > rto && !pi.backoff)
+                        rto = pi.rto_us;
+        }
+        uint64_t r = rto << (msk->rtx_backoff < 6 ? msk->rtx_backoff : 6);
+        return r < 60000000 ? r : 60000000;
+}
+
+static uint64_t rtx_due(const struct mptcp_sock *msk)
+{
+        if (msk->fallback || !mptcp_data_outstanding(msk))
+                return UINT64_MAX;
+        return msk->last_una_move + data_rto(msk);
+}
+
+void mptcp_rtx_rearm(struct mptcp_sock *msk)
+{
+        mptcp_timer_set(msk, MPTCP_T_RTX, rtx_due(msk));
+}
+
+void mptcp_rtx_timer(struct mptcp_sock *msk, uint64_t now)
+{
+        if (now < rtx_due(msk))
+                return;
+        /* Data not DATA_ACKed in time goes out again, on the best subflow the scheduler
+         * finds. Not before the peer has shown it speaks MPTCP: a peer that fell back reads
+         * a second copy as new bytes (subflow TCP retransmits what was lost meanwhile). */
+        msk->rtx_backoff++;
+        msk->last_una_move = now;
+        uint64_t end = dsn_lt(msk->snd_nxt, msk->snd_una + MPTCP_MAP_MAX)
+                           ? msk->snd_nxt
+                           : msk->snd_una + MPTCP_MAP_MAX;
+        int confirmed = !msk->first || msk->first->fully_established;
+        if (confirmed && dsn_gt(end, msk->snd_una) && msk->n_reinject < MPTCP_REINJECT_MAX) {
+                msk->reinject[msk->n_reinject][0] = msk->snd_una;
+                msk->reinject[msk->n_reinject][1] = end;
+                msk->n_reinject++;
+        }
+        if (msk->data_fin_sent && !msk->data_fin_acked)
+                mptcp_send_data_fin(msk);
+        mptcp_rtx_rearm(msk);
 }

@@ -235,7 +235,8 @@ static void msk_close(struct um_sock *s)
                 if (msk->fallback && msk->first)
                         msk->first->closing = 1;
                 mptcp_check_close(msk);
-                mptcp_rtx_arm(msk);
+                mptcp_rtx_rearm(msk);
+                mptcp_reap_rearm(msk);
         } else {
                 mptcp_close_subflows(msk);
         }

@@ -32,8 +32,15 @@ int mptcp_stack_init(struct um_stack *st)
         ms->ext_id = um_tcp_pkt_ext_register(st, sizeof(struct mptcp_ext));
         if (ms->ext_id < 0)
                 return ms->ext_id;
-        rc = um_tcp_option_register(st, &mptcp_option_ops, ms);
-        return rc < 0 ? rc : mptcp_sock_init(st);
+        static const struct um_tcp_option_ops option_ops = {
+            .kind = TCPOPT_MPTCP,
+            .priority = 10,
+            .parsed_size = sizeof(struct mptcp_opts),
+            .parse = mptcp_options_parse,
+            .write = mptcp_options_write,
+        };
+        ms->opt_handle = um_tcp_option_register(st, &option_ops, ms);
+        return ms->opt_handle < 0 ? ms->opt_handle : mptcp_sock_init(st);
 }
 
 void mptcp_stack_destroy(struct um_stack *st)

@@ -40,7 +40,7 @@ static void report_to_transport(struct um_stack *st, uint8_t proto,
                                 const struct um_addr *quoted_src, const struct um_addr *quoted_dst,
                                 const uint8_t *l4, uint32_t l4len, int err, int hard)
 {
-        const struct um_net_transport *t = um_net_transport_of(st, proto);
+        const struct um_net_transport *t = um_net_transport_of(st->net, proto);
         if (t && t->icmp_error)
                 t->icmp_error(st, quoted_src, quoted_dst, l4, l4len, err, hard);
 }

@@ -38,7 +38,7 @@ static void deliver(struct um_stack *st, int ifindex, const struct um_addr *src,
         pkt->l4_off = 0;
         pkt->ifindex = (uint8_t)ifindex;
         st->net->ctr.IpInDelivers++;
-        const struct um_net_transport *t = um_net_transport_of(st, proto);
+        const struct um_net_transport *t = um_net_transport_of(st->net, proto);
         if (t)
                 return t->input(st, ifindex, src, dst, pkt);
         switch (proto) {

@@ -38,21 +38,12 @@ void um_net_destroy(struct um_stack *st)
 int um_net_register_transport(struct um_stack *st, const struct um_net_transport *t)
 {
         struct um_net *n = st->net;
-        if (um_net_transport_of(st, t->proto))
+        if (um_net_transport_of(n, t->proto))
                 return -EEXIST;
         if (n->n_transports == UM_MAX_TRANSPORTS)
                 return -ENOSPC;
         n->transports[n->n_transports++] = t;
         return 0;
-}
-
-const struct um_net_transport *um_net_transport_of(const struct um_stack *st, uint8_t proto)
-{
-        const struct um_net *n = st->net;
-        for (int i = 0; i < n->n_transports; i++)
-                if (n->transports[i]->proto == proto)
-                        return n->transports[i];
-        return NULL;
 }
 
 int um_stack_add_iface(struct um_stack *st, struct um_link *link)

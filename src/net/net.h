@@ -55,6 +55,13 @@ int um_net_init(struct um_stack *st);
 void um_net_destroy(struct um_stack *st);
 /* Returns 0, or -ENOSPC / -EEXIST. */
 int um_net_register_transport(struct um_stack *st, const struct um_net_transport *t);
-const struct um_net_transport *um_net_transport_of(const struct um_stack *st, uint8_t proto);
+static inline const struct um_net_transport *um_net_transport_of(const struct um_net *n,
+                                                                 uint8_t proto)
+{
+        for (int i = 0; i < n->n_transports; i++)
+                if (n->transports[i]->proto == proto)
+                        return n->transports[i];
+        return NULL;
+}
 
 #endif

@@ -128,10 +128,11 @@ struct um_tcp_conn {
         uint8_t ack_now : 1;
         uint8_t nodelay : 1;
         uint8_t fin_sent : 1;
-        uint8_t force_send : 1;  /* the persist timer overrides SWS avoidance */
-        uint8_t in_input : 1;    /* a segment is being processed */
-        uint32_t fin_seq;        /* sequence number our FIN occupies, valid once sent */
-        uint8_t rcv_fin_pending; /* a FIN arrived beyond a hole */
+        uint8_t force_send : 1;     /* the persist timer overrides SWS avoidance */
+        uint8_t in_input : 1;       /* a segment is being processed */
+        uint8_t output_pending : 1; /* an extension asked for output during input */
+        uint32_t fin_seq;           /* sequence number our FIN occupies, valid once sent */
+        uint8_t rcv_fin_pending;    /* a FIN arrived beyond a hole */
         uint32_t rcv_fin_seq;
         uint64_t syn_xmit_us; /* first SYN (or SYN/ACK) transmission, for an RTT sample */
         int soft_error;       /* last ICMP soft error, reported if the connection times out */
@@ -206,6 +207,16 @@ enum { TCP_MAX_OPTION_HANDLERS = 16 };
 struct tcp_option_entry {
         const struct um_tcp_option_ops *ops;
         void *arg;
+        int handle; /* the handler's index in parsed_off and in a segment's present bits */
+};
+
+/* What option handlers parsed from one received segment. It lives on the stack of the
+ * segment's processing, so only `present` is cleared per segment, and each handler's
+ * area when its first option arrives. */
+struct um_tcp_seg_parsed {
+        const struct um_tcp_stack *tcp;
+        uint32_t present;
+        _Alignas(8) uint8_t area[UM_TCP_PARSED_MAX];
 };
 
 struct um_tcp_stack {
@@ -218,6 +229,8 @@ struct um_tcp_stack {
         uint16_t next_port;
         struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */
         int n_opts;
+        uint16_t parsed_off[TCP_MAX_OPTION_HANDLERS]; /* by handle */
+        uint16_t parsed_used;
         uint64_t challenge_window_start;
         uint32_t challenge_count;
         uint64_t msl_us;

@@ -135,7 +135,7 @@ int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t por
         tcp_hash_insert(c);
         st->tcp->ctr.TcpActiveOpens++;
         if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, UM_TCP_HS_SYN_SENT);
+                c->ulp->handshake(c, UM_TCP_HS_SYN_SENT, NULL);
         c->syn_xmit_us = st->now;
         tcp_send_syn(c);
         tcp_rearm_rto(c);
@@ -350,7 +350,11 @@ long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len)
 
 void um_tcp_output(struct um_tcp_conn *c)
 {
-        if (c->state >= TCPS_ESTABLISHED)
+        if (c->state < TCPS_ESTABLISHED)
+                return;
+        if (c->in_input)
+                c->output_pending = 1; /* sent once the segment is processed (conn_input) */
+        else
                 tcp_output(c);
 }
 

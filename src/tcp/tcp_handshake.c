@@ -58,7 +58,7 @@ void tcp_become_established(struct um_tcp_conn *c)
         tcp_set_state(c, TCPS_ESTABLISHED);
         tcp_arm_keepalive(c);
         if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, UM_TCP_HS_ESTABLISHED);
+                c->ulp->handshake(c, UM_TCP_HS_ESTABLISHED, NULL);
 }
 
 void tcp_syn_acked(struct um_tcp_conn *c, const struct tcp_seg *s, uint32_t wnd)
@@ -86,7 +86,8 @@ int tcp_child_register(struct um_tcp_conn *l, struct um_tcp_conn *c, const struc
                 return -1;
         }
         if (c->ulp && c->ulp->handshake)
-                c->ulp->handshake(c, syn ? UM_TCP_HS_SYN_RECEIVED : UM_TCP_HS_COOKIE_ACK);
+                c->ulp->handshake(c, syn ? UM_TCP_HS_SYN_RECEIVED : UM_TCP_HS_COOKIE_ACK,
+                                  syn ? &syn->info : NULL);
         if (c->dead)
                 return -1;
         l->st->tcp->ctr.TcpPassiveOpens++;
@@ -206,7 +207,7 @@ void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s)
         if (f & UM_TH_ACK) {
                 tcp_syn_acked(c, s, s->wnd); /* RFC 7323 §2.2: a SYN's window is not scaled */
                 if (c->ulp && c->ulp->handshake)
-                        c->ulp->handshake(c, UM_TCP_HS_SYNACK_RECEIVED);
+                        c->ulp->handshake(c, UM_TCP_HS_SYNACK_RECEIVED, &s->info);
                 tcp_become_established(c);
                 if (c->state != TCPS_ESTABLISHED)
                         return;

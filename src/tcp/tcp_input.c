@@ -90,6 +90,8 @@ static void handle_rst(struct um_tcp_conn *c, const struct tcp_seg *s)
         }
         /* Extensions may carry a reason or a signal on a reset; they see it first. */
         tcp_dispatch_options(c, s);
+        if (c->ulp && c->ulp->rst_received)
+                c->ulp->rst_received(c, &s->info);
         switch (c->state) {
         case TCPS_SYN_RECEIVED:
                 tcp_done(c, c->parent ? 0 : ECONNREFUSED);
@@ -307,14 +309,15 @@ static void segment_arrives(struct um_tcp_conn *c, struct tcp_seg *s)
         tcp_output(c);
 }
 
-/* An ACK an extension asks for while the segment is processed goes out once it is, so
- * that it acknowledges the segment's data too (um_tcp_send_ack). */
+/* Output an extension asks for while the segment is processed (an ACK, data it wrote)
+ * goes out once it is, so that it acknowledges the segment's data too and TCP's state is
+ * whole when it is built (um_tcp_send_ack, um_tcp_output). */
 static void conn_input(struct um_tcp_conn *c, struct tcp_seg *s)
 {
         c->in_input = 1;
         segment_arrives(c, s);
         c->in_input = 0;
-        if (c->ack_now && !c->dead && c->state != TCPS_CLOSED)
+        if ((c->ack_now || c->output_pending) && !c->dead && c->state != TCPS_CLOSED)
                 tcp_output(c);
 }
 
@@ -326,6 +329,10 @@ static void tcp_input(struct um_stack *st, int ifindex, const struct um_addr *sr
         const uint8_t *h = um_pkt_data(pkt);
         uint32_t len = pkt->len;
         struct tcp_seg s = {.ifindex = ifindex, .src = src, .dst = dst};
+        struct um_tcp_seg_parsed parsed;
+        parsed.tcp = st->tcp;
+        parsed.present = 0;
+        s.info.parsed = &parsed;
         if (len < TCP_HDR) {
                 st->tcp->ctr.TcpInErrs++;
                 goto out;

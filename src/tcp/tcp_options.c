@@ -5,24 +5,37 @@
 #include <errno.h>
 #include <string.h>
 
+/* The option walk both directions of parsing share: the next option (kind, length, start)
+ * after NOPs, 0 at the end of the list, or -EINVAL where the list is malformed (a length
+ * of 0 or 1, an option running past the header). */
+struct opt_walk {
+        const uint8_t *opt;
+        unsigned len, i;
+};
+
+static inline int next_option(struct opt_walk *w, const uint8_t **start)
+{
+        while (w->i < w->len && w->opt[w->i] == TCPOPT_NOP)
+                w->i++;
+        if (w->i >= w->len || w->opt[w->i] == TCPOPT_EOL)
+                return 0;
+        unsigned i = w->i;
+        if (i + 1 >= w->len || w->opt[i + 1] < 2 || i + w->opt[i + 1] > w->len)
+                return -EINVAL;
+        *start = w->opt + i;
+        w->i += w->opt[i + 1];
+        return 1;
+}
+
 int tcp_options_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
 {
         memset(o, 0, sizeof(*o));
-        unsigned i = 0;
-        while (i < len) {
-                uint8_t kind = opt[i];
-                if (kind == TCPOPT_EOL)
-                        break;
-                if (kind == TCPOPT_NOP) {
-                        i++;
-                        continue;
-                }
-                if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len) {
-                        o->malformed = 1;
-                        return -EINVAL;
-                }
-                uint8_t olen = opt[i + 1];
-                const uint8_t *v = opt + i + 2;
+        struct opt_walk w = {opt, len, 0};
+        const uint8_t *p;
+        int rc;
+        while ((rc = next_option(&w, &p)) > 0) {
+                uint8_t kind = p[0], olen = p[1];
+                const uint8_t *v = p + 2;
                 switch (kind) {
                 case TCPOPT_MSS:
                         if (olen == 4) {
@@ -62,36 +75,44 @@ int tcp_options_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
                         o->has_other = 1;
                         break;
                 }
-                i += olen;
         }
-        return 0;
+        if (rc < 0)
+                o->malformed = 1;
+        return rc;
+}
+
+/* The parsed state of one handler on this segment, zeroed on its first option. */
+static void *parsed_area(const struct um_tcp_stack *t, const struct tcp_option_entry *e,
+                         const struct um_tcp_seg_info *seg)
+{
+        struct um_tcp_seg_parsed *p = seg->parsed;
+        if (!p || !e->ops->parsed_size)
+                return NULL;
+        uint8_t *area = p->area + t->parsed_off[e->handle];
+        if (!(p->present >> e->handle & 1)) {
+                memset(area, 0, e->ops->parsed_size);
+                p->present |= 1u << e->handle;
+        }
+        return area;
 }
 
 int tcp_options_dispatch(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
                          const uint8_t *opt, unsigned len)
 {
         struct um_tcp_stack *t = tcp_of(c);
-        unsigned i = 0;
-        while (i < len) {
-                uint8_t kind = opt[i];
-                if (kind == TCPOPT_EOL)
-                        break;
-                if (kind == TCPOPT_NOP) {
-                        i++;
-                        continue;
-                }
-                if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
-                        break; /* already counted by tcp_options_parse */
-                uint8_t olen = opt[i + 1];
+        if (seg->parsed)
+                seg->parsed->present = 0; /* a segment is dispatched anew on each connection */
+        struct opt_walk w = {opt, len, 0};
+        const uint8_t *p;
+        while (next_option(&w, &p) > 0) { /* a malformed list: counted by tcp_options_parse */
                 for (int h = 0; h < t->n_opts; h++) {
-                        const struct um_tcp_option_ops *ops = t->opts[h].ops;
-                        if (ops->kind == kind && ops->parse) {
-                                int rc = ops->parse(t->opts[h].arg, c, seg, opt + i, olen);
-                                if (rc < 0)
-                                        return rc;
-                        }
+                        const struct tcp_option_entry *e = &t->opts[h];
+                        if (e->ops->kind != p[0] || !e->ops->parse)
+                                continue;
+                        int rc = e->ops->parse(e->arg, c, seg, p, p[1], parsed_area(t, e, seg));
+                        if (rc < 0)
+                                return rc;
                 }
-                i += olen;
         }
         return 0;
 }
@@ -164,14 +185,9 @@ unsigned tcp_options_write(struct um_tcp_conn *c, const struct um_tcp_seg_info *
         struct um_tcp_stack *t = tcp_of(c);
         for (int h = 0; h < t->n_opts; h++) {
                 const struct um_tcp_option_ops *ops = t->opts[h].ops;
-                if (!ops->size || !ops->write)
-                        continue;
                 unsigned left = limit > n ? limit - n : 0;
-                unsigned need = ops->size(t->opts[h].arg, c, seg, left);
-                if (!need || need > left)
-                        continue;
-                ops->write(t->opts[h].arg, c, seg, out + n, need);
-                n += need;
+                if (ops->write && left)
+                        n += ops->write(t->opts[h].arg, c, seg, out + n, left);
         }
         /* SACK blocks take what is left (RFC 2018 §3). */
         if (c->sack_ok && (c->reass.n || c->dsack_pending) &&

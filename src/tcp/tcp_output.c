@@ -283,6 +283,7 @@ static uint32_t next_data_len(struct um_tcp_conn *c, uint32_t avail, int *fin)
 
 void tcp_output(struct um_tcp_conn *c)
 {
+        c->output_pending = 0;
         if (c->dead || c->state == TCPS_CLOSED)
                 return;
         if (!can_send_data(c)) {

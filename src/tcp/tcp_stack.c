@@ -64,14 +64,28 @@ int um_tcp_option_register(struct um_stack *st, const struct um_tcp_option_ops *
                 if (t->opts[i].ops == ops ||
                     (t->opts[i].ops->kind == ops->kind && t->opts[i].arg == arg))
                         return -EEXIST;
+        size_t size = (ops->parsed_size + 7) & ~(size_t)7;
+        if (size > (size_t)UM_TCP_PARSED_MAX - t->parsed_used)
+                return -EINVAL;
+        int handle = t->n_opts;
+        t->parsed_off[handle] = t->parsed_used;
+        t->parsed_used = (uint16_t)(t->parsed_used + size);
         int pos = t->n_opts;
         while (pos > 0 && t->opts[pos - 1].ops->priority < ops->priority) {
                 t->opts[pos] = t->opts[pos - 1];
                 pos--;
         }
-        t->opts[pos] = (struct tcp_option_entry){.ops = ops, .arg = arg};
+        t->opts[pos] = (struct tcp_option_entry){.ops = ops, .arg = arg, .handle = handle};
         t->n_opts++;
-        return 0;
+        return handle;
+}
+
+const void *um_tcp_seg_parsed(const struct um_tcp_seg_info *seg, int handle)
+{
+        const struct um_tcp_seg_parsed *p = seg->parsed;
+        if (!p || handle < 0 || handle >= TCP_MAX_OPTION_HANDLERS || !(p->present >> handle & 1))
+                return NULL;
+        return p->area + p->tcp->parsed_off[handle];
 }
 
 int um_tcp_ulp_set(struct um_tcp_conn *c, const struct um_tcp_ulp_ops *ops, void *ctx)

@@ -97,7 +97,7 @@ void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s)
         if ((!l->ulp || !l->ulp->clone || l->ulp->clone(l, c) == 0) &&
             tcp_dispatch_options(c, s) == 0) {
                 if (c->ulp && c->ulp->handshake)
-                        c->ulp->handshake(c, UM_TCP_HS_SYN_COOKIE);
+                        c->ulp->handshake(c, UM_TCP_HS_SYN_COOKIE, &s->info);
                 if (!c->dead)
                         tcp_send_syn(c);
         }
