@@ -250,19 +250,6 @@ static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
         return dsn_lt(msk->snd_una, msk->snd_nxt) || (msk->data_fin_sent && !msk->data_fin_acked);
 }
 
-/* mptcp_stack.c */
-struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
-int mptcp_token_new(struct mptcp_sock *msk);
-/* A random key whose token no connection of this stack holds (RFC 8684 §3.1). */
-int mptcp_key_fresh(struct mptcp_stack *ms, uint64_t *key);
-/* Makes `key` the connection's own and registers its token; -EADDRINUSE if taken. */
-int mptcp_token_install(struct mptcp_sock *msk, uint64_t key);
-struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);
-/* RFC 8684 §3.1: a key's token and IDSN (test_idsn_near_wrap applied). */
-void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
-                          uint64_t *idsn);
-void mptcp_token_remove(struct mptcp_sock *msk);
-
 /* The functions below are listed from the entry points down, in the order calls run
  * inside src/mptcp: socket → msk → send/recv/pm → subflow → options codec/crypto. */
 
@@ -302,22 +289,11 @@ int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 void mptcp_accept_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
                           const struct um_tcp_seg_info *seg);
 
-/* mptcp_msk.c: connection life, and what runs when the msk timer fires */
+/* mptcp_msk.c: a connection made and freed; its subflows closing; its timer firing */
 struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain);
-void mptcp_msk_attach(struct mptcp_sock *msk, struct mptcp_subflow *sf);
-void mptcp_msk_detach(struct mptcp_subflow *sf);
 void mptcp_msk_maybe_free(struct mptcp_sock *msk);
-void mptcp_msk_wake(struct mptcp_sock *msk);
-void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key);
-void mptcp_do_fallback(struct mptcp_sock *msk);
-void mptcp_fastclose(struct mptcp_sock *msk);
-void mptcp_close_subflows(struct mptcp_sock *msk);
-void mptcp_check_close(struct mptcp_sock *msk);
 /* The subflow's TCP connection reached CLOSED. */
 void mptcp_subflow_closed(struct mptcp_subflow *sf);
-/* RFC 8684 §3.7: the peer's MP_FAIL, and the infinite mapping that answers ours. */
-void mptcp_fail_received(struct mptcp_subflow *sf);
-void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 
 /* mptcp_send.c: data level, sending */
 void mptcp_push(struct mptcp_sock *msk);
@@ -327,6 +303,8 @@ void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg);
 void mptcp_subflow_acked(struct mptcp_subflow *sf);
 void mptcp_reinject_subflow(struct mptcp_subflow *sf);
 void mptcp_send_data_fin(struct mptcp_sock *msk);
+/* RFC 8684 §3.7: the peer's MP_FAIL. */
+void mptcp_fail_received(struct mptcp_subflow *sf);
 /* RFC 8684 §3.3.6: the data-level retransmission deadline, and its expiry. */
 void mptcp_rtx_rearm(struct mptcp_sock *msk);
 void mptcp_rtx_timer(struct mptcp_sock *msk, uint64_t now);
@@ -337,6 +315,8 @@ void mptcp_subflow_data_ready(struct mptcp_subflow *sf);
 void mptcp_rcv_pull_all(struct mptcp_sock *msk);
 uint32_t mptcp_rcv_space(const struct mptcp_sock *msk);
 void mptcp_window_update(struct mptcp_sock *msk);
+/* RFC 8684 §3.7: the infinite mapping that answers our MP_FAIL. */
+void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 
 /* mptcp_sched.c */
 struct mptcp_sched_ops {
@@ -374,8 +354,19 @@ void mptcp_signal_kick(struct mptcp_sock *msk);
 /* Sets our backup flag of a subflow and tells the peer with MP_PRIO (RFC 8684 §3.3.8). */
 void mptcp_signal_prio(struct mptcp_subflow *sf, int backup);
 
+/* mptcp_msk_state.c: state changes any path may make */
+void mptcp_msk_attach(struct mptcp_sock *msk, struct mptcp_subflow *sf);
+void mptcp_msk_detach(struct mptcp_subflow *sf);
+void mptcp_msk_wake(struct mptcp_sock *msk);
+void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key);
+void mptcp_do_fallback(struct mptcp_sock *msk);
+void mptcp_fastclose(struct mptcp_sock *msk);
+void mptcp_close_subflows(struct mptcp_sock *msk);
+void mptcp_check_close(struct mptcp_sock *msk);
+
 /* mptcp_subflow.c: one subflow */
-struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c);
+/* A subflow context on a TCP connection (the ULP set); the caller attaches it to an msk. */
+struct mptcp_subflow *mptcp_subflow_new(struct um_tcp_conn *c);
 /* The local address (and port, when asked) of a subflow's TCP connection. */
 struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port);
 /* Resets one subflow, with MP_TCPRST carrying `reason`. */
@@ -394,6 +385,19 @@ void mptcp_join_ack_timer(struct mptcp_sock *msk, uint64_t now);
 /* Closing subflows are released from the timer, once nothing is lost by it. */
 void mptcp_reap_rearm(struct mptcp_sock *msk);
 void mptcp_reap_subflows(struct mptcp_sock *msk);
+
+/* mptcp_token.c: keys and tokens */
+struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
+int mptcp_token_new(struct mptcp_sock *msk);
+/* A random key whose token no connection of this stack holds (RFC 8684 §3.1). */
+int mptcp_key_fresh(struct mptcp_stack *ms, uint64_t *key);
+/* Makes `key` the connection's own and registers its token; -EADDRINUSE if taken. */
+int mptcp_token_install(struct mptcp_sock *msk, uint64_t key);
+struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token);
+/* RFC 8684 §3.1: a key's token and IDSN (test_idsn_near_wrap applied). */
+void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
+                          uint64_t *idsn);
+void mptcp_token_remove(struct mptcp_sock *msk);
 
 /* mptcp_timer.c: the msk's deadlines (UINT64_MAX: not set) */
 void mptcp_timer_set(struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t at);

@@ -65,11 +65,12 @@ static void open_join(struct mptcp_sock *msk, const struct um_addr *local, int b
                 tcp_api_close(c);
                 return;
         }
-        struct mptcp_subflow *sf = mptcp_subflow_new(msk, c);
+        struct mptcp_subflow *sf = mptcp_subflow_new(c);
         if (!sf) {
                 tcp_api_close(c);
                 return;
         }
+        mptcp_msk_attach(msk, sf);
         sf->is_join = 1;
         sf->local_id = mptcp_pm_local_id(msk->ms, &src);
         sf->backup = backup != 0;

@@ -57,7 +57,7 @@ static int msk_listen(struct um_sock *s, int backlog)
         struct um_tcp_conn *c = pending_conn(msk);
         if (!c)
                 return -ENOMEM;
-        struct mptcp_subflow *sf = mptcp_subflow_new(NULL, c);
+        struct mptcp_subflow *sf = mptcp_subflow_new(c);
         if (!sf)
                 return -ENOMEM;
         sf->is_listener = 1;
@@ -110,11 +110,12 @@ static int msk_connect(struct um_sock *s, const struct um_addr *a, uint16_t port
         if (um_ring_init(&msk->snd, msk->sndbuf) < 0)
                 return -ENOMEM;
         msk->pending = NULL;
-        struct mptcp_subflow *sf = mptcp_subflow_new(msk, c);
+        struct mptcp_subflow *sf = mptcp_subflow_new(c);
         if (!sf) {
                 tcp_api_close(c);
                 return -ENOMEM;
         }
+        mptcp_msk_attach(msk, sf);
         msk->state = MPTCP_SYN_SENT;
         if (!msk->ms->enabled || mptcp_token_new(msk) < 0)
                 mptcp_do_fallback(msk);

@@ -9,7 +9,7 @@
 
 enum { JOIN_ACK_TRIES = 5 };
 
-struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_conn *c)
+struct mptcp_subflow *mptcp_subflow_new(struct um_tcp_conn *c)
 {
         struct mptcp_subflow *sf = calloc(1, sizeof(*sf));
         if (!sf)
@@ -21,8 +21,6 @@ struct mptcp_subflow *mptcp_subflow_new(struct mptcp_sock *msk, struct um_tcp_co
                 free(sf);
                 return NULL;
         }
-        if (msk)
-                mptcp_msk_attach(msk, sf);
         return sf;
 }
 

@@ -65,7 +65,7 @@ static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step,
 static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
 {
         (void)listener;
-        return mptcp_subflow_new(NULL, child) ? 0 : -ENOMEM;
+        return mptcp_subflow_new(child) ? 0 : -ENOMEM;
 }
 
 static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg)

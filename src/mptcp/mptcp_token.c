@@ -1,0 +1,85 @@
+/* Keys and tokens (RFC 8684 §3.1): a key's token and IDSN, fresh keys, and the per-stack
+ * table that finds a connection by its token. */
+#include "mptcp/mptcp.h"
+#include "mptcp/mptcp_crypto.h"
+
+#include <errno.h>
+
+struct mptcp_stack *mptcp_stack_of(struct um_stack *st)
+{
+        return st->mptcp;
+}
+
+static struct mptcp_sock **bucket(struct mptcp_stack *ms, uint32_t token)
+{
+        return &ms->tokens[(token ^ token >> 16) % MPTCP_TOKEN_BUCKETS];
+}
+
+struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token)
+{
+        for (struct mptcp_sock *m = *bucket(ms, token); m; m = m->token_next)
+                if (m->local_token == token)
+                        return m;
+        return NULL;
+}
+
+void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
+                          uint64_t *idsn)
+{
+        mptcp_key_derive(key, token, idsn);
+        if (ms->test_idsn_near_wrap)
+                *idsn = 0 - (uint64_t)(1 << 20) + (*idsn & 0xffff);
+}
+
+int mptcp_token_install(struct mptcp_sock *msk, uint64_t key)
+{
+        uint32_t token;
+        uint64_t idsn;
+        mptcp_key_token_idsn(msk->ms, key, &token, &idsn);
+        if (!key || mptcp_token_lookup(msk->ms, token))
+                return -EADDRINUSE;
+        msk->local_key = key;
+        msk->local_token = token;
+        msk->local_idsn = idsn;
+        /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
+        msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = idsn + 1;
+        msk->last_una_move = msk->st->now;
+        struct mptcp_sock **b = bucket(msk->ms, token);
+        msk->token_next = *b;
+        *b = msk;
+        msk->token_registered = 1;
+        return 0;
+}
+
+int mptcp_key_fresh(struct mptcp_stack *ms, uint64_t *key)
+{
+        /* A fresh key until its token is unused here (Linux retries the same way). */
+        for (int tries = 0; tries < 16; tries++) {
+                uint32_t token;
+                uint64_t idsn;
+                um_rng_bytes(&ms->st->rng, key, sizeof(*key));
+                mptcp_key_token_idsn(ms, *key, &token, &idsn);
+                if (*key && !mptcp_token_lookup(ms, token))
+                        return 0;
+        }
+        return -EADDRINUSE;
+}
+
+int mptcp_token_new(struct mptcp_sock *msk)
+{
+        uint64_t key;
+        return mptcp_key_fresh(msk->ms, &key) < 0 ? -EADDRINUSE : mptcp_token_install(msk, key);
+}
+
+void mptcp_token_remove(struct mptcp_sock *msk)
+{
+        if (!msk->token_registered)
+                return;
+        for (struct mptcp_sock **pp = bucket(msk->ms, msk->local_token); *pp;
+             pp = &(*pp)->token_next)
+                if (*pp == msk) {
+                        *pp = msk->token_next;
+                        break;
+                }
+        msk->token_registered = 0;
+}
