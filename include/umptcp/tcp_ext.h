@@ -10,6 +10,7 @@
 struct um_stack;
 struct um_tcp_conn;
 struct um_pkt;
+struct um_ring;
 
 enum {
         UM_TH_FIN = 0x01,
@@ -167,6 +168,15 @@ void um_tcp_window_update(struct um_tcp_conn *c);
 /* Queues data to send, like send(), but sends nothing yet: inside a hook, TCP sends when it
  * finishes the segment; elsewhere call um_tcp_output(). Returns bytes taken or -errno. */
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);
+/* The same two moves for an upper layer that keeps its bytes in a ring of its own, so that
+ * payload is copied once, ring to ring: um_tcp_write_ring queues len bytes found `off`
+ * bytes after src's head; um_tcp_read_ring moves up to len in-order bytes into dst, `off`
+ * bytes after its head (dst's length unchanged), and consumes them (dst NULL: only
+ * consumes). um_tcp_rcv_ring shows the in-order bytes in place, from its head, to inspect
+ * (a checksum) before reading them. */
+long um_tcp_write_ring(struct um_tcp_conn *c, const struct um_ring *src, uint32_t off, size_t len);
+long um_tcp_read_ring(struct um_tcp_conn *c, struct um_ring *dst, uint32_t off, size_t len);
+const struct um_ring *um_tcp_rcv_ring(const struct um_tcp_conn *c);
 /* Sends what the windows allow now; asked while a segment of the connection is being
  * processed, once that is done. */
 void um_tcp_output(struct um_tcp_conn *c);

@@ -1,3 +1,4 @@
+/* The byte ring: a fixed buffer used from its head, wrapping at its end. */
 #include "core/ring.h"
 
 #include <errno.h>
@@ -47,6 +48,12 @@ uint32_t um_ring_append(struct um_ring *r, const void *src, uint32_t n)
         return n;
 }
 
+static uint32_t pos_of(const struct um_ring *r, uint32_t off)
+{
+        uint32_t pos = r->head + off;
+        return pos >= r->cap ? pos - r->cap : pos;
+}
+
 void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t n)
 {
         uint32_t pos = r->head + off;
@@ -79,4 +86,19 @@ void um_ring_consume(struct um_ring *r, uint32_t n)
         if (r->head >= r->cap)
                 r->head -= r->cap;
         r->len -= n;
+}
+
+void um_ring_copy_ring(struct um_ring *dst, uint32_t dst_off, const struct um_ring *src,
+                       uint32_t src_off, uint32_t n)
+{
+        while (n) {
+                uint32_t sp = pos_of(src, src_off), dp = pos_of(dst, dst_off);
+                uint32_t k = src->cap - sp < dst->cap - dp ? src->cap - sp : dst->cap - dp;
+                if (k > n)
+                        k = n;
+                memcpy(dst->buf + dp, src->buf + sp, k);
+                n -= k;
+                src_off += k;
+                dst_off += k;
+        }
 }

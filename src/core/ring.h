@@ -27,5 +27,9 @@ void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t
 /* Writes n bytes at `off` bytes after head without changing len (off + n <= cap). */
 void um_ring_copy_in(struct um_ring *r, uint32_t off, const void *src, uint32_t n);
 void um_ring_consume(struct um_ring *r, uint32_t n);
+/* Copies n bytes from src (src_off after its head) into dst (dst_off after its head),
+ * without changing either's len: one copy from ring to ring. */
+void um_ring_copy_ring(struct um_ring *dst, uint32_t dst_off, const struct um_ring *src,
+                       uint32_t src_off, uint32_t n);
 
 #endif

@@ -210,7 +210,6 @@ struct mptcp_sock {
         uint64_t rcv_nxt, rcv_fin_seq;
         uint8_t rcv_fin_known;
         struct um_ranges ooo;
-        uint8_t *scratch; /* one mapping's bytes, for checksums and copies */
         /* One timer for all kinds of deadline (mptcp_timer.c). */
         struct um_timer timer;
         uint64_t deadline[MPTCP_T_COUNT];

@@ -52,15 +52,25 @@ int mptcp_mac_equal(const uint8_t *a, const uint8_t *b, size_t n)
         return CRYPTO_memcmp(a, b, n) == 0;
 }
 
-uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,
-                        size_t data_len, uint16_t csum_field)
+/* RFC 8684 §3.3.1: the pseudo-header (DSN, subflow sequence, length, checksum field). */
+static uint64_t dss_pseudo_sum(uint64_t dsn, uint32_t ssn, uint16_t len, uint16_t csum_field)
 {
         uint8_t ph[16];
         um_put_be64(ph, dsn);
         um_put_be32(ph + 8, ssn);
         um_put_be16(ph + 12, len);
         memcpy(ph + 14, &csum_field, 2);
-        uint64_t sum = um_csum_add(0, ph, sizeof(ph));
-        sum = um_csum_add(sum, data, data_len);
-        return um_csum_fold(sum);
+        return um_csum_add(0, ph, sizeof(ph));
+}
+
+uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,
+                        size_t data_len, uint16_t csum_field)
+{
+        return um_csum_fold(um_csum_add(dss_pseudo_sum(dsn, ssn, len, csum_field), data, data_len));
+}
+
+uint16_t mptcp_dss_csum_ring(uint64_t dsn, uint32_t ssn, uint16_t len, const struct um_ring *r,
+                             uint32_t off, uint32_t n, uint16_t csum_field)
+{
+        return um_csum_fold(um_csum_add_ring(dss_pseudo_sum(dsn, ssn, len, csum_field), r, off, n));
 }

@@ -29,5 +29,9 @@ int mptcp_mac_equal(const uint8_t *a, const uint8_t *b, size_t n);
  * to send, or the received field to verify (the result is then 0). */
 uint16_t mptcp_dss_csum(uint64_t dsn, uint32_t ssn, uint16_t len, const uint8_t *data,
                         size_t data_len, uint16_t csum_field);
+/* The same over n bytes of a ring, from `off` after its head. */
+struct um_ring;
+uint16_t mptcp_dss_csum_ring(uint64_t dsn, uint32_t ssn, uint16_t len, const struct um_ring *r,
+                             uint32_t off, uint32_t n, uint16_t csum_field);
 
 #endif

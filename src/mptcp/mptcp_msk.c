@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MPTCP_SCRATCH = 65536 };
-
 static void msk_timer_fire(struct um_timer *t, uint64_t now);
 
 struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
@@ -19,11 +17,6 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
         struct mptcp_sock *msk = calloc(1, sizeof(*msk));
         if (!msk)
                 return NULL;
-        msk->scratch = malloc(MPTCP_SCRATCH);
-        if (!msk->scratch) {
-                free(msk);
-                return NULL;
-        }
         msk->ms = ms;
         msk->st = ms->st;
         msk->domain = domain;
@@ -52,7 +45,6 @@ static void msk_free(struct mptcp_sock *msk)
                 msk->all_next->all_prev = msk->all_prev;
         um_ring_free(&msk->snd);
         um_ring_free(&msk->rcv);
-        free(msk->scratch);
         free(msk);
 }
 

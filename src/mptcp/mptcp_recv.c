@@ -144,23 +144,25 @@ static void rcvbuf_autotune(struct mptcp_sock *msk, uint64_t end)
                         um_tcp_rcvbuf_reserve(sf->tcp, target);
 }
 
-/* Places [dsn, dsn + n) into the receive queue. */
-static void deliver(struct mptcp_subflow *via, uint64_t dsn, const uint8_t *data, uint32_t n)
+/* Moves the subflow's next n bytes, data [dsn, dsn + n), into the receive queue: ring to
+ * ring, what was received before dropped. */
+static void place(struct mptcp_subflow *via, uint64_t dsn, uint32_t n)
 {
         struct mptcp_sock *msk = via->msk;
         struct um_stack *st = msk->st;
         if (dsn_leq(dsn + n, msk->rcv_nxt)) {
                 st->mptcp->ctr.MPTcpExtDuplicateData++;
+                um_tcp_read_ring(via->tcp, NULL, 0, n);
                 return;
         }
         if (dsn_lt(dsn, msk->rcv_nxt)) {
                 uint32_t skip = (uint32_t)(msk->rcv_nxt - dsn);
-                data += skip;
+                um_tcp_read_ring(via->tcp, NULL, 0, skip);
                 n -= skip;
                 dsn = msk->rcv_nxt;
         }
         uint64_t base = msk->rcv_nxt - msk->rcv.len;
-        um_ring_copy_in(&msk->rcv, (uint32_t)(dsn - base), data, n);
+        um_tcp_read_ring(via->tcp, &msk->rcv, (uint32_t)(dsn - base), n);
         msk->bytes_received += n;
         msk->last_data_recv = st->now;
         if (dsn != msk->rcv_nxt) {
@@ -259,7 +261,7 @@ static uint32_t pull(struct mptcp_subflow *sf)
                 }
                 struct mptcp_map *m = find_map(sf, seq);
                 if (!m && sf->await_infinite) {
-                        um_tcp_read(sf->tcp, msk->scratch, avail < PULL_CHUNK ? avail : PULL_CHUNK);
+                        um_tcp_read_ring(sf->tcp, NULL, 0, avail < PULL_CHUNK ? avail : PULL_CHUNK);
                         sf->rcv_read += avail < PULL_CHUNK ? avail : PULL_CHUNK;
                         continue;
                 }
@@ -270,7 +272,7 @@ static uint32_t pull(struct mptcp_subflow *sf)
                                 n = avail;
                         if (n > PULL_CHUNK)
                                 n = PULL_CHUNK;
-                        um_tcp_read(sf->tcp, msk->scratch, n);
+                        um_tcp_read_ring(sf->tcp, NULL, 0, n);
                         sf->rcv_read += n;
                         continue;
                 }
@@ -304,26 +306,26 @@ static uint32_t pull(struct mptcp_subflow *sf)
                     (msk->ooo.n == 0 && dsn_leq(dsn, msk->rcv_nxt)))
                         break; /* the reader is behind: leave it in the subflow (its window shuts)
                                 */
-                um_tcp_read(sf->tcp, msk->scratch, n);
                 sf->rcv_read += n;
                 total += n;
                 struct mptcp_map done = *m;
                 if (m != &sf->fb_rx && off + n == map_bytes(m))
                         drop_map(sf, (int)(m - sf->rx));
-                if (whole) {
-                        uint16_t c = mptcp_dss_csum(done.dsn, done.ssn - um_tcp_irs(sf->tcp),
-                                                    (uint16_t)done.len, msk->scratch, n, done.csum);
-                        if (c) {
-                                csum_failed(sf, &done);
-                                continue;
-                        }
+                /* A checksummed mapping is checked where TCP holds it, before it moves. */
+                if (whole && mptcp_dss_csum_ring(done.dsn, done.ssn - um_tcp_irs(sf->tcp),
+                                                 (uint16_t)done.len, um_tcp_rcv_ring(sf->tcp), 0, n,
+                                                 done.csum)) {
+                        um_tcp_read_ring(sf->tcp, NULL, 0, n);
+                        csum_failed(sf, &done);
+                        continue;
                 }
                 sf->bytes_received += n;
                 if (!fits) {
                         st->mptcp->ctr.MPTcpExtRcvPruned++; /* beyond the window: it comes again */
+                        um_tcp_read_ring(sf->tcp, NULL, 0, n);
                         continue;
                 }
-                deliver(sf, dsn, msk->scratch, n);
+                place(sf, dsn, n);
         }
         if (msk->fallback && um_tcp_fin_received(sf->tcp) && !um_tcp_readable(sf->tcp) &&
             sf == msk->first && !msk->rcv_shutdown) {

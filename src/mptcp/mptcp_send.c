@@ -17,8 +17,9 @@ static struct mptcp_map *tx_at(const struct mptcp_subflow *sf, uint32_t i)
         return &sf->tx[(sf->tx_head + i) % sf->tx_cap];
 }
 
-static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint32_t len, int csum,
-                      const uint8_t *data)
+/* Records the mapping of len bytes just written; with checksums, each write is a mapping of
+ * its own, its checksum taken from the send queue. */
+static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint32_t len, int csum)
 {
         if (sf->tx_n && !csum) {
                 struct mptcp_map *last = tx_at(sf, sf->tx_n - 1);
@@ -43,8 +44,10 @@ static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint
         struct mptcp_map *m = tx_at(sf, sf->tx_n++);
         *m = (struct mptcp_map){.dsn = dsn, .ssn = ssn, .len = len};
         if (csum) {
+                const struct mptcp_sock *msk = sf->msk;
                 uint32_t rel = ssn - um_tcp_iss(sf->tcp);
-                m->csum = mptcp_dss_csum(dsn, rel, (uint16_t)len, data, len, 0);
+                m->csum = mptcp_dss_csum_ring(dsn, rel, (uint16_t)len, &msk->snd,
+                                              (uint32_t)(dsn - msk->snd_una), len, 0);
         }
         return 0;
 }
@@ -92,12 +95,11 @@ static uint32_t push_range(struct mptcp_sock *msk, struct mptcp_subflow *sf, uin
 {
         if (len > PUSH_CHUNK)
                 len = PUSH_CHUNK;
-        um_ring_copy_out(&msk->snd, (uint32_t)(dsn - msk->snd_una), msk->scratch, len);
         uint32_t ssn = next_write_ssn(sf);
-        long n = um_tcp_write(sf->tcp, msk->scratch, len);
+        long n = um_tcp_write_ring(sf->tcp, &msk->snd, (uint32_t)(dsn - msk->snd_una), len);
         if (n <= 0)
                 return 0;
-        if (!msk->fallback && tx_map_add(sf, dsn, ssn, (uint32_t)n, msk->csum, msk->scratch) < 0) {
+        if (!msk->fallback && tx_map_add(sf, dsn, ssn, (uint32_t)n, msk->csum) < 0) {
                 mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
                 return 0;
         }

@@ -320,6 +320,20 @@ long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len)
         return n;
 }
 
+long um_tcp_read_ring(struct um_tcp_conn *c, struct um_ring *dst, uint32_t off, size_t len)
+{
+        uint32_t n = len < c->rcvbuf.len ? (uint32_t)len : c->rcvbuf.len;
+        if (dst)
+                um_ring_copy_ring(dst, off, &c->rcvbuf, 0, n);
+        um_ring_consume(&c->rcvbuf, n);
+        return n;
+}
+
+const struct um_ring *um_tcp_rcv_ring(const struct um_tcp_conn *c)
+{
+        return &c->rcvbuf;
+}
+
 void um_tcp_window_update(struct um_tcp_conn *c)
 {
         if (c->state >= TCPS_ESTABLISHED)
@@ -336,16 +350,38 @@ int um_tcp_fin_received(const struct um_tcp_conn *c)
         return c->fin_rcvd;
 }
 
+/* How many of len bytes an extension may queue now (0 and *err when none). */
+static uint32_t write_room(const struct um_tcp_conn *c, size_t len, long *err)
+{
+        *err = 0;
+        if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
+                *err = c->state < TCPS_ESTABLISHED ? -EAGAIN : -EPIPE;
+        else if (c->fin_queued)
+                *err = -EPIPE;
+        else if (len && !um_ring_free_space(&c->sndbuf))
+                *err = -EAGAIN;
+        if (*err)
+                return 0;
+        uint32_t room = um_ring_free_space(&c->sndbuf);
+        return len < room ? (uint32_t)len : room;
+}
+
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len)
 {
-        if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
-                return c->state < TCPS_ESTABLISHED ? -EAGAIN : -EPIPE;
-        if (c->fin_queued)
-                return -EPIPE;
-        if (len > UINT32_MAX)
-                len = UINT32_MAX;
-        uint32_t n = um_ring_append(&c->sndbuf, buf, (uint32_t)len);
-        return n ? (long)n : (len ? -EAGAIN : 0);
+        long err;
+        uint32_t n = write_room(c, len, &err);
+        return err ? err : (long)um_ring_append(&c->sndbuf, buf, n);
+}
+
+long um_tcp_write_ring(struct um_tcp_conn *c, const struct um_ring *src, uint32_t off, size_t len)
+{
+        long err;
+        uint32_t n = write_room(c, len, &err);
+        if (err)
+                return err;
+        um_ring_copy_ring(&c->sndbuf, c->sndbuf.len, src, off, n);
+        c->sndbuf.len += n;
+        return n;
 }
 
 void um_tcp_output(struct um_tcp_conn *c)

@@ -1,4 +1,4 @@
-/* Core pieces: the timer heap, checksums, packet buffers and their extensions. */
+/* Core pieces: the timer heap, checksums, byte rings, packet buffers and their extensions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include "core/pkt.h"
 #include "core/rand.h"
+#include "core/ring.h"
 #include "core/timer.h"
 #include "net/addr.h"
 #include "net/checksum.h"
@@ -164,6 +165,36 @@ static void test_addr_parsing(void **state)
         assert_true(um_addr_in_prefix(&a, &n, 22));
 }
 
+/* A ring-to-ring copy and a checksum over a ring give what the same bytes give laid out
+ * flat, wherever the rings wrap (odd splits included). */
+static void test_ring_copy_and_checksum_across_the_wrap(void **state)
+{
+        (void)state;
+        uint8_t flat[61];
+        for (unsigned i = 0; i < sizeof(flat); i++)
+                flat[i] = (uint8_t)(i * 37 + 11);
+        uint16_t want = um_csum(flat, sizeof(flat));
+        for (uint32_t head = 0; head < 64; head++) {
+                struct um_ring src, dst;
+                assert_int_equal(um_ring_init(&src, 64), 0);
+                assert_int_equal(um_ring_init(&dst, 50 + head % 23), 0);
+                src.head = head;
+                assert_int_equal(um_ring_append(&src, flat, sizeof(flat)), sizeof(flat));
+                assert_int_equal(um_csum_fold(um_csum_add_ring(0, &src, 0, sizeof(flat))), want);
+                /* 40 bytes from offset 7 of src land at offset 3 of dst, dst's head moved too. */
+                dst.head = (head * 7) % dst.cap;
+                um_ring_copy_ring(&dst, 3, &src, 7, 40);
+                uint8_t out[40];
+                um_ring_copy_out(&dst, 3, out, sizeof(out));
+                assert_memory_equal(out, flat + 7, sizeof(out));
+                assert_int_equal(dst.len, 0);
+                assert_int_equal(um_csum_fold(um_csum_add_ring(0, &dst, 3, 40)),
+                                 um_csum(flat + 7, 40));
+                um_ring_free(&src);
+                um_ring_free(&dst);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -171,6 +202,7 @@ int main(void)
             cmocka_unit_test(test_timer_random_against_model),
             cmocka_unit_test(test_checksum_rfc1071_example),
             cmocka_unit_test(test_checksum_ipv4_header_verifies),
+            cmocka_unit_test(test_ring_copy_and_checksum_across_the_wrap),
             cmocka_unit_test(test_pkt_size_headroom_and_ext),
             cmocka_unit_test(test_addr_parsing),
         };
