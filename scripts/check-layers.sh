@@ -5,6 +5,8 @@
 # floor (link and net, stack and sim) do not include each other. mptcp sits on sock because
 # it is a socket protocol that registers with the socket table; sock never names mptcp.
 # Public headers (<umptcp/...>) are the library's interface and may be included anywhere.
+# TCP and MPTCP keep their internals to themselves: from other layers only their interface
+# headers may be included (see "Names" in docs/ARCHITECTURE.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,15 @@ rank() {
   esac
 }
 
+# Headers of tcp/ and mptcp/ that other layers may include.
+exported() {
+  case "$1" in
+  tcp/tcp_api.h | tcp/tcp_stack.h | mptcp/mptcp_stack.h) return 0 ;;
+  tcp/* | mptcp/*) return 1 ;;
+  *) return 0 ;;
+  esac
+}
+
 bad=0
 while IFS=: read -r file line text; do
   from=$(echo "$file" | cut -d/ -f2)
@@ -34,6 +45,9 @@ while IFS=: read -r file line text; do
     bad=1
   elif [ "$rt" -ge "$rf" ]; then
     echo "$file:$line: $from includes $to, which is not below it: $text"
+    bad=1
+  elif ! exported "$(echo "$text" | sed -E 's/.*#include "([^"]+)".*/\1/')"; then
+    echo "$file:$line: $from includes a header internal to $to: $text"
     bad=1
   fi
 done < <(grep -rnE '^#include "[a-z_]+/' src tools --include='*.c' --include='*.h')

@@ -102,3 +102,12 @@ void um_ring_copy_ring(struct um_ring *dst, uint32_t dst_off, const struct um_ri
                 dst_off += k;
         }
 }
+
+uint32_t um_ring_read(struct um_ring *r, void *buf, size_t len, int peek)
+{
+        uint32_t n = len < r->len ? (uint32_t)len : r->len;
+        um_ring_copy_out(r, 0, buf, n);
+        if (!peek)
+                um_ring_consume(r, n);
+        return n;
+}

@@ -3,6 +3,7 @@
 #ifndef UM_CORE_RING_H
 #define UM_CORE_RING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct um_ring {
@@ -27,6 +28,9 @@ void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t
 /* Writes n bytes at `off` bytes after head without changing len (off + n <= cap). */
 void um_ring_copy_in(struct um_ring *r, uint32_t off, const void *src, uint32_t n);
 void um_ring_consume(struct um_ring *r, uint32_t n);
+/* recv() from the head: copies up to len bytes and, unless peek, consumes them. Returns the
+ * count. */
+uint32_t um_ring_read(struct um_ring *r, void *buf, size_t len, int peek);
 /* Copies n bytes from src (src_off after its head) into dst (dst_off after its head),
  * without changing either's len: one copy from ring to ring. */
 void um_ring_copy_ring(struct um_ring *dst, uint32_t dst_off, const struct um_ring *src,

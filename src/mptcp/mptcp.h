@@ -9,7 +9,10 @@
 #include <umptcp/mptcp.h>
 #include <umptcp/tcp_ext.h>
 
+#include <sys/queue.h>
+
 #include "core/ranges.h"
+#include "core/recq.h"
 #include "core/ring.h"
 #include "core/stack.h"
 #include "mptcp/mptcp_mib.h"
@@ -111,8 +114,7 @@ struct mptcp_subflow {
         uint8_t cookie : 1; /* made by a SYN cookie's ACK: what it asked for is not known yet */
         uint64_t fail_dsn;
         /* Sending: mappings of what was written into this subflow, oldest first. */
-        struct mptcp_map *tx;
-        uint32_t tx_head, tx_n, tx_cap;
+        struct um_recq tx; /* of struct mptcp_map */
         /* Receiving. */
         struct mptcp_map *rx; /* in subflow order */
         int rx_n, rx_cap;
@@ -137,7 +139,7 @@ struct mptcp_stack {
         struct um_stack *st;
         int ext_id;
         struct mptcp_sock *tokens[MPTCP_TOKEN_BUCKETS];
-        struct mptcp_sock *all;
+        LIST_HEAD(, mptcp_sock) all; /* every connection, newest first */
         int enabled, checksum_enabled, allow_join_initial_addr_port;
         struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
         int n_endpoints;
@@ -174,8 +176,9 @@ enum mptcp_state {
 struct mptcp_sock {
         struct mptcp_stack *ms;
         struct um_stack *st;
-        struct um_sock *sock; /* NULL before accept() and after close() */
-        struct mptcp_sock *all_next, *all_prev, *token_next;
+        struct um_sock *sock;            /* NULL before accept() and after close() */
+        LIST_ENTRY(mptcp_sock) all_link; /* in mptcp_stack.all */
+        struct mptcp_sock *token_next;
         enum mptcp_state state;
         int domain;
         struct um_addr bind_addr;

@@ -25,24 +25,15 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
         um_timer_init(&msk->timer, msk_timer_fire);
         for (int k = 0; k < MPTCP_T_COUNT; k++)
                 msk->deadline[k] = UINT64_MAX;
-        msk->all_next = ms->all;
-        if (ms->all)
-                ms->all->all_prev = msk;
-        ms->all = msk;
+        LIST_INSERT_HEAD(&ms->all, msk, all_link);
         return msk;
 }
 
 static void msk_free(struct mptcp_sock *msk)
 {
-        struct mptcp_stack *ms = msk->ms;
         mptcp_token_remove(msk);
         um_timer_cancel(&msk->st->timers, &msk->timer);
-        if (msk->all_prev)
-                msk->all_prev->all_next = msk->all_next;
-        else
-                ms->all = msk->all_next;
-        if (msk->all_next)
-                msk->all_next->all_prev = msk->all_prev;
+        LIST_REMOVE(msk, all_link);
         um_ring_free(&msk->snd);
         um_ring_free(&msk->rcv);
         free(msk);

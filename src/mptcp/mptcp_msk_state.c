@@ -47,7 +47,7 @@ void mptcp_msk_detach(struct mptcp_subflow *sf)
 void mptcp_msk_wake(struct mptcp_sock *msk)
 {
         if (msk->sock)
-                um_sock_wake(msk->sock);
+                sock_wake(msk->sock);
 }
 
 void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key)

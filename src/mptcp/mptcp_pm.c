@@ -193,7 +193,9 @@ int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
         struct mptcp_pm_endpoint *ep = ms ? endpoint_find(ms, addr) : NULL;
         if (!ep)
                 return -ENOENT;
-        for (struct mptcp_sock *msk = ms->all; msk; msk = msk->all_next) {
+        struct mptcp_sock *msk;
+        LIST_FOREACH(msk, &ms->all, all_link)
+        {
                 if (msk->fallback || !msk->remote_key_known)
                         continue;
                 int used = 0;
@@ -221,7 +223,9 @@ int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int back
         if (!ep)
                 return -ENOENT;
         ep->flags = backup ? ep->flags | UM_MPTCP_PM_BACKUP : ep->flags & ~UM_MPTCP_PM_BACKUP;
-        for (struct mptcp_sock *msk = ms->all; msk; msk = msk->all_next) {
+        struct mptcp_sock *msk;
+        LIST_FOREACH(msk, &ms->all, all_link)
+        {
                 if (msk->fallback || !msk->remote_key_known)
                         continue;
                 for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)

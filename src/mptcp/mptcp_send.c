@@ -14,35 +14,25 @@ enum { PUSH_CHUNK = MPTCP_MAP_MAX };
 
 static struct mptcp_map *tx_at(const struct mptcp_subflow *sf, uint32_t i)
 {
-        return &sf->tx[(sf->tx_head + i) % sf->tx_cap];
+        return um_recq_at(&sf->tx, i);
 }
 
 /* Records the mapping of len bytes just written; with checksums, each write is a mapping of
  * its own, its checksum taken from the send queue. */
 static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint32_t len, int csum)
 {
-        if (sf->tx_n && !csum) {
-                struct mptcp_map *last = tx_at(sf, sf->tx_n - 1);
+        if (sf->tx.n && !csum) {
+                struct mptcp_map *last = tx_at(sf, sf->tx.n - 1);
                 if (!last->frozen && last->dsn + last->len == dsn && last->ssn + last->len == ssn &&
                     last->len + len <= MPTCP_MAP_MAX) {
                         last->len += len;
                         return 0;
                 }
         }
-        if (sf->tx_n == sf->tx_cap) {
-                uint32_t cap = sf->tx_cap ? sf->tx_cap * 2 : 64;
-                struct mptcp_map *m = malloc(cap * sizeof(*m));
-                if (!m)
-                        return -ENOMEM;
-                for (uint32_t i = 0; i < sf->tx_n; i++)
-                        m[i] = *tx_at(sf, i);
-                free(sf->tx);
-                sf->tx = m;
-                sf->tx_cap = cap;
-                sf->tx_head = 0;
-        }
-        struct mptcp_map *m = tx_at(sf, sf->tx_n++);
-        *m = (struct mptcp_map){.dsn = dsn, .ssn = ssn, .len = len};
+        struct mptcp_map rec = {.dsn = dsn, .ssn = ssn, .len = len};
+        if (um_recq_push(&sf->tx, &rec) < 0)
+                return -ENOMEM;
+        struct mptcp_map *m = tx_at(sf, sf->tx.n - 1);
         if (csum) {
                 const struct mptcp_sock *msk = sf->msk;
                 uint32_t rel = ssn - um_tcp_iss(sf->tcp);
@@ -55,7 +45,7 @@ static int tx_map_add(struct mptcp_subflow *sf, uint64_t dsn, uint32_t ssn, uint
 /* The mapping holding subflow byte seq (binary search: mappings are in subflow order). */
 static struct mptcp_map *tx_find(struct mptcp_subflow *sf, uint32_t seq)
 {
-        uint32_t lo = 0, hi = sf->tx_n;
+        uint32_t lo = 0, hi = sf->tx.n;
         while (lo < hi) {
                 uint32_t mid = (lo + hi) / 2;
                 struct mptcp_map *m = tx_at(sf, mid);
@@ -72,12 +62,11 @@ static struct mptcp_map *tx_find(struct mptcp_subflow *sf, uint32_t seq)
 static void tx_prune(struct mptcp_subflow *sf)
 {
         uint32_t una = um_tcp_snd_una(sf->tcp);
-        while (sf->tx_n) {
+        while (sf->tx.n) {
                 struct mptcp_map *m = tx_at(sf, 0);
                 if ((int32_t)(una - (m->ssn + m->len)) < 0)
                         break;
-                sf->tx_head = (sf->tx_head + 1) % sf->tx_cap;
-                sf->tx_n--;
+                um_recq_pop(&sf->tx);
         }
 }
 
@@ -424,7 +413,7 @@ void mptcp_subflow_acked(struct mptcp_subflow *sf)
 void mptcp_reinject_subflow(struct mptcp_subflow *sf)
 {
         struct mptcp_sock *msk = sf->msk;
-        for (uint32_t i = 0; i < sf->tx_n; i++) {
+        for (uint32_t i = 0; i < sf->tx.n; i++) {
                 struct mptcp_map *m = tx_at(sf, i);
                 uint64_t s = m->dsn, e = m->dsn + m->len;
                 if (dsn_leq(e, msk->snd_una))

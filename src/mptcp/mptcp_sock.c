@@ -44,7 +44,7 @@ static int msk_bind(struct um_sock *s, const struct um_addr *a, uint16_t port)
 static void listener_notify(struct um_tcp_conn *c, void *arg)
 {
         (void)c;
-        um_sock_wake(arg);
+        sock_wake(arg);
 }
 
 static int msk_listen(struct um_sock *s, int backlog)
@@ -169,13 +169,11 @@ static long msk_recv(struct um_sock *s, void *buf, size_t len, int peek)
         struct mptcp_sock *msk = msk_of(s);
         if (msk->state == MPTCP_LISTEN)
                 return -ENOTCONN;
+        /* As tcp_api_recv: the bytes first, then the end of the stream, then errors. */
         if (msk->rcv.len) {
-                uint32_t n = len < msk->rcv.len ? (uint32_t)len : msk->rcv.len;
-                um_ring_copy_out(&msk->rcv, 0, buf, n);
-                if (!peek) {
-                        um_ring_consume(&msk->rcv, n);
+                uint32_t n = um_ring_read(&msk->rcv, buf, len, peek);
+                if (!peek)
                         mptcp_window_update(msk);
-                }
                 return n;
         }
         if (msk->rcv_shutdown || msk->rd_shut)
@@ -303,5 +301,5 @@ static const struct um_sock_ops mptcp_sock_ops = {
 
 int mptcp_sock_init(struct um_stack *st)
 {
-        return um_sock_register_proto(st, &mptcp_sock_ops);
+        return sock_register_proto(st, &mptcp_sock_ops);
 }

@@ -48,8 +48,8 @@ void mptcp_stack_destroy(struct um_stack *st)
         struct mptcp_stack *ms = st->mptcp;
         if (!ms)
                 return;
-        while (ms->all) {
-                struct mptcp_sock *msk = ms->all;
+        while (!LIST_EMPTY(&ms->all)) {
+                struct mptcp_sock *msk = LIST_FIRST(&ms->all);
                 while (msk->subflows)
                         mptcp_msk_detach(msk->subflows);
                 msk->orphan = 1;

@@ -15,6 +15,7 @@ struct mptcp_subflow *mptcp_subflow_new(struct um_tcp_conn *c)
         if (!sf)
                 return NULL;
         sf->tcp = c;
+        sf->tx.size = sizeof(struct mptcp_map);
         sf->rst_reason = MPTCP_RST_NONE;
         sf->peer_rst_reason = MPTCP_RST_NONE;
         if (um_tcp_ulp_set(c, &mptcp_subflow_ulp, sf) < 0) {

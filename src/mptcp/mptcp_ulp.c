@@ -172,7 +172,7 @@ static void ulp_release(struct um_tcp_conn *c)
                 mptcp_msk_detach(sf);
                 mptcp_msk_maybe_free(msk);
         }
-        free(sf->tx);
+        um_recq_free(&sf->tx);
         free(sf->rx);
         free(sf);
 }

@@ -50,15 +50,15 @@ struct um_sock_table {
         struct um_sock *wake_head;
 };
 
-int um_sock_table_init(struct um_stack *st);
-void um_sock_table_destroy(struct um_stack *st);
+int sock_table_init(struct um_stack *st);
+void sock_table_destroy(struct um_stack *st);
 /* Lets a protocol module serve socket(..., protocol). */
-int um_sock_register_proto(struct um_stack *st, const struct um_sock_ops *ops);
+int sock_register_proto(struct um_stack *st, const struct um_sock_ops *ops);
 /* Notes that readiness may have changed; the callback runs at the next dispatch. */
-void um_sock_wake(struct um_sock *s);
+void sock_wake(struct um_sock *s);
 /* Runs pending callbacks. The stack calls it between receive batches and at the end of a
  * poll, outside protocol processing, so a callback may call any socket function. */
-void um_sock_dispatch(struct um_stack *st);
+void sock_dispatch(struct um_stack *st);
 
 extern const struct um_sock_ops um_sock_tcp_ops;
 

@@ -10,7 +10,7 @@
 static void tcp_sock_notify(struct um_tcp_conn *c, void *arg)
 {
         (void)c;
-        um_sock_wake(arg);
+        sock_wake(arg);
 }
 
 static int tcp_sock_create(struct um_stack *st, struct um_sock *s)

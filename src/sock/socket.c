@@ -6,15 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int um_sock_table_init(struct um_stack *st)
+int sock_table_init(struct um_stack *st)
 {
         st->socks = calloc(1, sizeof(*st->socks));
         if (!st->socks)
                 return -ENOMEM;
-        return um_sock_register_proto(st, &um_sock_tcp_ops);
+        return sock_register_proto(st, &um_sock_tcp_ops);
 }
 
-void um_sock_table_destroy(struct um_stack *st)
+void sock_table_destroy(struct um_stack *st)
 {
         struct um_sock_table *t = st->socks;
         if (!t)
@@ -26,7 +26,7 @@ void um_sock_table_destroy(struct um_stack *st)
         st->socks = NULL;
 }
 
-int um_sock_register_proto(struct um_stack *st, const struct um_sock_ops *ops)
+int sock_register_proto(struct um_stack *st, const struct um_sock_ops *ops)
 {
         struct um_sock_table *t = st->socks;
         if (t->n_protos == (int)(sizeof(t->protos) / sizeof(t->protos[0])))
@@ -73,7 +73,7 @@ static struct um_sock *alloc_sock(struct um_stack *st)
         return s;
 }
 
-void um_sock_wake(struct um_sock *s)
+void sock_wake(struct um_sock *s)
 {
         if (!s || !s->used || !s->cb || s->wake_pending)
                 return;
@@ -82,7 +82,7 @@ void um_sock_wake(struct um_sock *s)
         s->st->socks->wake_head = s;
 }
 
-void um_sock_dispatch(struct um_stack *st)
+void sock_dispatch(struct um_stack *st)
 {
         struct um_sock_table *t = st->socks;
         while (t->wake_head) {

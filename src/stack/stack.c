@@ -5,7 +5,7 @@
 #include "mptcp/mptcp_stack.h"
 #include "net/net.h"
 #include "sock/sock.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_stack.h"
 
 #include <stdlib.h>
 
@@ -16,7 +16,7 @@ struct um_stack *um_stack_new(const struct um_stack_config *cfg)
                 return NULL;
         struct um_stack_config def = {0};
         if (um_core_init(st, cfg ? cfg : &def) < 0 || um_net_init(st) < 0 ||
-            tcp_stack_init(st) < 0 || um_sock_table_init(st) < 0 || mptcp_stack_init(st) < 0) {
+            tcp_stack_init(st) < 0 || sock_table_init(st) < 0 || mptcp_stack_init(st) < 0) {
                 um_stack_free(st);
                 return NULL;
         }
@@ -27,7 +27,7 @@ void um_stack_free(struct um_stack *st)
 {
         if (!st)
                 return;
-        um_sock_table_destroy(st);
+        sock_table_destroy(st);
         tcp_stack_destroy(st);
         mptcp_stack_destroy(st);
         um_net_destroy(st);

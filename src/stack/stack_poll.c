@@ -4,7 +4,7 @@
 #include "net/ip.h"
 #include "net/net.h"
 #include "sock/sock.h"
-#include "tcp/tcp.h"
+#include "tcp/tcp_stack.h"
 
 #include <umptcp/link.h>
 
@@ -47,7 +47,7 @@ static void read_link(struct um_stack *st, int ifindex)
                 }
                 /* Let applications read (and windows reopen) between batches, and let the
                  * ACKs and window updates this batch produced leave now. */
-                um_sock_dispatch(st);
+                sock_dispatch(st);
                 flush_all(st);
                 if (got < n || !n)
                         break;
@@ -61,7 +61,7 @@ void um_stack_poll(struct um_stack *st, uint64_t now_us)
         for (int i = 0; i < st->net->n_ifaces; i++)
                 read_link(st, i);
         um_timer_run(&st->timers, st->now);
-        um_sock_dispatch(st);
+        sock_dispatch(st);
         flush_all(st);
         tcp_reap(st);
 }

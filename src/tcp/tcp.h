@@ -5,11 +5,14 @@
 
 #include "tcp_ext.h" /* the public extension API */
 
+#include <sys/queue.h>
+
 #include "core/stack.h"
 #include "core/timer.h"
 #include "net/addr.h"
 #include "net/iface.h"
 #include "core/ranges.h"
+#include "core/recq.h"
 #include "core/ring.h"
 #include "core/seq.h"
 #include "tcp/tcp_mib.h"
@@ -74,11 +77,6 @@ enum {
         TXS_FIN = 16,
 };
 
-struct tcp_txq {
-        struct tcp_txseg *segs;
-        uint32_t cap, head, n;
-};
-
 struct tcp_cc_ops;
 
 struct um_tcp_conn {
@@ -87,8 +85,8 @@ struct um_tcp_conn {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         int ifindex;
-        struct um_tcp_conn *hnext; /* hash chain or listener list */
-        struct um_tcp_conn *all_next, *all_prev;
+        struct um_tcp_conn *hnext;        /* hash chain or listener list */
+        LIST_ENTRY(um_tcp_conn) all_link; /* in um_tcp_stack.all */
 
         /* Listener and its children. */
         struct um_tcp_conn *parent;  /* listener that made this child, until accepted */
@@ -104,7 +102,7 @@ struct um_tcp_conn {
         uint16_t opt_reserve;  /* option bytes an extension needs on data segments */
         struct um_ring sndbuf; /* bytes from snd_una */
         uint32_t sndbuf_max;
-        struct tcp_txq txq;
+        struct um_recq txq; /* of struct tcp_txseg */
 
         /* Receive sequence space. */
         uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we announced */
@@ -223,7 +221,7 @@ struct um_tcp_stack {
         struct um_tcp_conn **hash;
         uint32_t hash_mask;
         struct um_tcp_conn *listeners;
-        struct um_tcp_conn *all;
+        LIST_HEAD(, um_tcp_conn) all; /* every connection, newest first */
         struct um_tcp_conn *graveyard;
         uint8_t secret[32];
         uint16_t next_port;
@@ -243,9 +241,6 @@ struct um_tcp_stack {
 extern const struct um_net_transport tcp_transport;
 
 /* tcp_stack.c */
-int tcp_stack_init(struct um_stack *st);
-void tcp_stack_destroy(struct um_stack *st);
-void tcp_reap(struct um_stack *st);
 void tcp_free_all(struct um_stack *st);
 
 /* tcp_conn.c: lifetime, tables, state changes */
@@ -295,11 +290,11 @@ void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *loc
                      uint32_t ack, uint8_t flags);
 void tcp_maybe_window_update(struct um_tcp_conn *c);
 
-/* tcp_txq.c: the record of transmitted segments */
-struct tcp_txseg *tcp_txq_at(struct tcp_txq *q, uint32_t i);
-int tcp_txq_push(struct tcp_txq *q, const struct tcp_txseg *s);
-void tcp_txq_pop(struct tcp_txq *q);
-void tcp_txq_free(struct tcp_txq *q);
+/* The record of transmitted segments, oldest first. */
+static inline struct tcp_txseg *tcp_txq_at(const struct um_recq *q, uint32_t i)
+{
+        return um_recq_at(q, i);
+}
 
 /* tcp_recovery.c: SACK scoreboard, RACK-TLP, PRR */
 /* Processes an ACK's cumulative part and SACK blocks; returns bytes newly delivered. */

@@ -27,7 +27,9 @@ void tcp_api_set_notify(struct um_tcp_conn *c, void (*notify)(struct um_tcp_conn
 static int port_in_use(struct um_stack *st, const struct um_tcp_conn *self, const struct um_addr *a,
                        uint16_t port, int reuse)
 {
-        for (struct um_tcp_conn *x = st->tcp->all; x; x = x->all_next) {
+        struct um_tcp_conn *x;
+        LIST_FOREACH(x, &st->tcp->all, all_link)
+        {
                 if (x == self || x->lport != port || x->dead)
                         continue;
                 if (!(um_addr_is_any(&x->laddr) || um_addr_is_any(a) || um_addr_eq(&x->laddr, a)))
@@ -189,12 +191,9 @@ long tcp_api_recv(struct um_tcp_conn *c, void *buf, size_t len, int peek)
         if (c->state == TCPS_LISTEN)
                 return -ENOTCONN;
         if (c->rcvbuf.len) {
-                uint32_t n = len < c->rcvbuf.len ? (uint32_t)len : c->rcvbuf.len;
-                um_ring_copy_out(&c->rcvbuf, 0, buf, n);
-                if (!peek) {
-                        um_ring_consume(&c->rcvbuf, n);
+                uint32_t n = um_ring_read(&c->rcvbuf, buf, len, peek);
+                if (!peek)
                         tcp_maybe_window_update(c);
-                }
                 return n;
         }
         if (c->fin_rcvd || c->rd_shut)
@@ -314,10 +313,7 @@ long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len)
 {
         if (!c->rcvbuf.len)
                 return tcp_api_recv(c, buf, len, 0);
-        uint32_t n = len < c->rcvbuf.len ? (uint32_t)len : c->rcvbuf.len;
-        um_ring_copy_out(&c->rcvbuf, 0, buf, n);
-        um_ring_consume(&c->rcvbuf, n);
-        return n;
+        return um_ring_read(&c->rcvbuf, buf, len, 0);
 }
 
 long um_tcp_read_ring(struct um_tcp_conn *c, struct um_ring *dst, uint32_t off, size_t len)

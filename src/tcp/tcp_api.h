@@ -1,4 +1,5 @@
-/* The operations the socket layer performs on a TCP connection. Errors are negative errno. */
+/* The socket calls the layers above TCP inside the library (the socket layer and the
+ * upper-layer protocols) make on one TCP connection. Errors are negative errno. */
 #ifndef UM_TCP_API_H
 #define UM_TCP_API_H
 

@@ -1,6 +1,7 @@
 /* Connection lifetime: allocation, the 4-tuple table, state changes, ISNs, ports. */
 #include "core/bytes.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_stack.h"
 #include "tcp/tcp_cc.h"
 
 #include <errno.h>
@@ -28,10 +29,8 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
         c->ssthresh = UINT32_MAX;
         c->start_us = st->now;
         tcp_timer_init(c);
-        c->all_next = t->all;
-        if (t->all)
-                t->all->all_prev = c;
-        t->all = c;
+        c->txq.size = sizeof(struct tcp_txseg);
+        LIST_INSERT_HEAD(&t->all, c, all_link);
         return c;
 }
 
@@ -140,18 +139,12 @@ void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
 
 static void free_conn(struct um_tcp_conn *c)
 {
-        struct um_tcp_stack *t = tcp_of(c);
         if (c->ulp && c->ulp->release)
                 c->ulp->release(c);
-        if (c->all_prev)
-                c->all_prev->all_next = c->all_next;
-        else
-                t->all = c->all_next;
-        if (c->all_next)
-                c->all_next->all_prev = c->all_prev;
+        LIST_REMOVE(c, all_link);
         um_ring_free(&c->sndbuf);
         um_ring_free(&c->rcvbuf);
-        tcp_txq_free(&c->txq);
+        um_recq_free(&c->txq);
         free(c);
 }
 
@@ -196,12 +189,13 @@ void tcp_done(struct um_tcp_conn *c, int err)
                                 tcp_send_rst(child);
                                 tcp_done(child, ECONNABORTED);
                         }
-                        for (struct um_tcp_conn *x = tcp_of(c)->all; x; x = x->all_next)
-                                if (x->parent == c) {
-                                        x->parent = NULL;
-                                        x->orphan = 1;
-                                        tcp_done(x, ECONNABORTED);
-                                }
+                        struct um_tcp_conn *x;
+                        LIST_FOREACH(x, &tcp_of(c)->all, all_link)
+                        if (x->parent == c) {
+                                x->parent = NULL;
+                                x->orphan = 1;
+                                tcp_done(x, ECONNABORTED);
+                        }
                 }
                 if (c->parent && c->state == TCPS_SYN_RECEIVED) {
                         c->parent->n_embryonic--;
@@ -239,8 +233,8 @@ void tcp_free_all(struct um_stack *st)
 {
         struct um_tcp_stack *t = st->tcp;
         tcp_reap(st);
-        while (t->all) {
-                struct um_tcp_conn *c = t->all;
+        while (!LIST_EMPTY(&t->all)) {
+                struct um_tcp_conn *c = LIST_FIRST(&t->all);
                 um_timer_cancel(&st->timers, &c->timer);
                 free_conn(c);
         }

@@ -316,11 +316,11 @@ void tcp_output(struct um_tcp_conn *c)
                                         .len = len + (fin ? 1 : 0),
                                         .xmit_us = st->now,
                                         .flags = fin ? TXS_FIN : 0};
-                if (tcp_txq_push(&c->txq, &rec) < 0)
+                if (um_recq_push(&c->txq, &rec) < 0)
                         break;
                 int rc = tcp_xmit(c, c->snd_nxt, len, flags);
                 if (rc == -ENOBUFS || rc == -EMSGSIZE) {
-                        c->txq.n--;
+                        um_recq_drop_last(&c->txq);
                         break;
                 }
                 c->snd_nxt += rec.len;

@@ -103,7 +103,7 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                                                 rtt_from = s->xmit_us;
                                 }
                                 clear_flags(c, s, s->len);
-                                tcp_txq_pop(&c->txq);
+                                um_recq_pop(&c->txq);
                         } else if (seq_lt(s->seq, ack)) {
                                 uint32_t cut = ack - s->seq;
                                 if (!(s->flags & TXS_SACKED))

@@ -1,5 +1,6 @@
 /* Per-stack TCP state, the option registry and the ULP hook's public entry points. */
 #include "tcp/tcp.h"
+#include "tcp/tcp_stack.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_options.h"
 #include "net/net.h"

@@ -311,8 +311,9 @@ static void test_delayed_acks(void **state)
 static int count_conns(struct um_stack *st)
 {
         int n = 0;
-        for (struct um_tcp_conn *c = st->tcp->all; c; c = c->all_next)
-                n++;
+        struct um_tcp_conn *c;
+        LIST_FOREACH(c, &st->tcp->all, all_link)
+        n++;
         return n;
 }
 
