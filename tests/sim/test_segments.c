@@ -18,58 +18,8 @@
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 #include "net/addr.h"
-#include "seg_peer.h"
+#include "seg_script.h"
 #include "simtest.h"
-
-enum { PORT = 5001, PEER_ISN = 1000000 };
-
-static int listen_backlog(struct seg_peer *p, int proto, int backlog)
-{
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        int fd = um_socket(p->st, AF_INET, SOCK_STREAM, proto);
-        assert_true(fd >= 0);
-        assert_int_equal(um_bind(p->st, fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(um_listen(p->st, fd, backlog), 0);
-        return fd;
-}
-
-static int listen_on(struct seg_peer *p, int proto)
-{
-        return listen_backlog(p, proto, 8);
-}
-
-/* Whether the MPTCP socket fd says its connection fell back to TCP. */
-static int fell_back(struct um_stack *st, int fd)
-{
-        struct mptcp_info mi;
-        socklen_t l = sizeof(mi);
-        assert_int_equal(um_getsockopt(st, fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
-        return (mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK) != 0;
-}
-
-static struct seg to_stack(uint32_t seq, uint32_t ack, uint8_t flags)
-{
-        return (struct seg){.dport = PORT, .seq = seq, .ack = ack, .flags = flags};
-}
-
-/* A segment from the peer's listening port to the stack's connection that sent syn. */
-static struct seg to_initiator(const struct seg *syn, uint32_t seq, uint32_t ack, uint8_t flags)
-{
-        return (struct seg){
-            .sport = PORT, .dport = syn->sport, .seq = seq, .ack = ack, .flags = flags};
-}
-
-static void add_mpc(struct seg *s, unsigned len, uint64_t sndr, uint64_t rcvr)
-{
-        uint8_t o[24];
-        seg_add_opt(s, o, mptcp_write_mpc(o, len, MPC_FLAG_H, sndr, rcvr, 0, 0));
-}
-
-static void fill(uint8_t *b, size_t n, uint8_t salt)
-{
-        for (size_t i = 0; i < n; i++)
-                b[i] = (uint8_t)(i * 7 + salt);
-}
 
 /* Issue 11 item 1: a Linux client with TCP Fast Open (net.ipv4.tcp_fastopen=5) puts data in
  * its MP_CAPABLE SYN, then, its SYN/ACK acknowledging only the SYN, sends the data again
@@ -120,118 +70,6 @@ static void test_fast_open_client_falls_back(void **state)
         um_close(p.st, fd);
         um_close(p.st, lfd);
         seg_peer_close(&p);
-}
-
-/* An MPTCP connection the scripted peer opened to the stack's listener: the peer is the
- * initiator A, the stack B. Sequence numbers are what each side sends next. */
-struct mpc_conn {
-        int lfd, fd;
-        uint64_t key_a, key_b, idsn_a, idsn_b;
-        uint32_t seq_a, seq_b; /* next subflow sequence numbers */
-        uint64_t dsn_a;        /* next data sequence number from A */
-};
-
-/* Opens it on an MPTCP listener already there (lfd); the third ACK offers window wnd (0:
- * the largest). */
-static void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
-{
-        memset(m, 0, sizeof(*m));
-        m->lfd = lfd;
-        m->key_a = 0x0102030405060708ULL;
-        uint32_t token;
-        mptcp_key_derive(m->key_a, &token, &m->idsn_a);
-        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
-        add_mpc(&syn, MPC_LEN_SYN, 0, 0);
-        seg_peer_send(p, &syn);
-        struct seg synack;
-        assert_true(seg_peer_recv(p, &synack));
-        assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_CAPABLE));
-        m->key_b = synack.mp.mpc_sndr_key;
-        mptcp_key_derive(m->key_b, &token, &m->idsn_b);
-        m->seq_a = PEER_ISN + 1;
-        m->seq_b = synack.seq + 1;
-        m->dsn_a = m->idsn_a + 1;
-        struct seg ack = to_stack(m->seq_a, m->seq_b, UM_TH_ACK);
-        ack.wnd = wnd;
-        add_mpc(&ack, MPC_LEN_ACK, m->key_a, m->key_b);
-        seg_peer_send(p, &ack);
-        m->fd = um_accept(p->st, m->lfd, NULL, NULL);
-        assert_true(m->fd >= 0);
-}
-
-static void mpc_open(struct seg_peer *p, struct mpc_conn *m)
-{
-        mpc_open_on(p, m, listen_on(p, IPPROTO_MPTCP), 0);
-}
-
-/* A join SYN from port sport for the stack's connection (never completed). */
-static struct seg join_syn_seg(const struct mpc_conn *m, uint16_t sport, uint32_t nonce)
-{
-        uint32_t token;
-        uint64_t idsn;
-        mptcp_key_derive(m->key_b, &token, &idsn);
-        struct seg syn = {.sport = sport, .dport = PORT, .seq = PEER_ISN, .flags = UM_TH_SYN};
-        uint8_t o[12];
-        seg_add_opt(&syn, o, mptcp_write_join_syn(o, 0, 2, token, nonce));
-        return syn;
-}
-
-/* The next segment the stack sends to the peer's port `port` within `us` (others skipped). */
-static int wait_to(struct seg_peer *p, struct seg *out, uint16_t port, uint64_t us)
-{
-        while (seg_peer_wait(p, out, us))
-                if (out->dport == port)
-                        return 1;
-        return 0;
-}
-
-/* A whole join from port sport (RFC 8684 §3.2), its HMACs checked both ways. Returns 1 when
- * the stack answered the third ACK with the fourth, 0 when it reset the join. */
-static int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport)
-{
-        uint32_t r_a = 0x01020304u + sport;
-        struct seg syn = join_syn_seg(m, sport, r_a);
-        seg_peer_send(p, &syn);
-        struct seg synack;
-        assert_true(wait_to(p, &synack, sport, 100000));
-        assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_JOIN));
-        assert_int_equal(synack.mp.join_len, JOIN_LEN_SYNACK);
-        uint32_t r_b = synack.mp.join_nonce;
-        uint8_t mac[32];
-        mptcp_join_hmac(m->key_b, m->key_a, r_b, r_a, mac);
-        assert_memory_equal(mac, synack.mp.join_hmac, 8);
-        mptcp_join_hmac(m->key_a, m->key_b, r_a, r_b, mac);
-        struct seg ack = {.sport = sport,
-                          .dport = PORT,
-                          .seq = PEER_ISN + 1,
-                          .ack = synack.seq + 1,
-                          .flags = UM_TH_ACK};
-        uint8_t o[24];
-        seg_add_opt(&ack, o, mptcp_write_join_ack(o, mac));
-        seg_peer_send(p, &ack);
-        struct seg fourth;
-        assert_true(wait_to(p, &fourth, sport, 100000));
-        return !(fourth.flags & UM_TH_RST);
-}
-
-/* Data from A under a DSS mapping (with a DATA_ACK of all of B's data), or B's DATA_FIN
- * when fin is set and len is 0. */
-static void mpc_send(struct seg_peer *p, struct mpc_conn *m, const char *data, int fin)
-{
-        uint32_t len = data ? (uint32_t)strlen(data) : 0;
-        struct seg s = to_stack(m->seq_a, m->seq_b, UM_TH_ACK | (len ? UM_TH_PSH : 0));
-        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m | (fin ? DSS_F : 0),
-                                  .data_ack = m->idsn_b + 1,
-                                  .dsn = m->dsn_a,
-                                  .ssn = len ? m->seq_a - PEER_ISN : 0,
-                                  .data_len = (uint16_t)(len + (fin ? 1 : 0))};
-        uint8_t o[28];
-        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
-        s.payload = (const uint8_t *)data;
-        s.len = len;
-        seg_peer_send(p, &s);
-        m->seq_a += len;
-        m->dsn_a += len + (fin ? 1 : 0);
 }
 
 /* Issue 11 item 7: a blind attacker's segment, in the window but with an ACK that fails
@@ -335,22 +173,6 @@ static void test_no_bare_ack_before_the_key(void **state)
         um_close(p.st, fd);
         um_close(p.st, lfd);
         seg_peer_close(&p);
-}
-
-/* The stack connects out over MPTCP to the peer, which answers as a listener with an
- * MP_CAPABLE SYN/ACK. Returns the socket; syn is the stack's SYN. */
-static int mpc_connect_out(struct seg_peer *p, struct seg *syn)
-{
-        int fd = um_socket(p->st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
-        assert_int_equal(um_connect(p->st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
-        assert_true(seg_peer_recv(p, syn));
-        assert_true(mptcp_has(&syn->mp, MPTCPOPT_MP_CAPABLE));
-        struct seg synack = to_initiator(syn, PEER_ISN, syn->seq + 1, UM_TH_SYN | UM_TH_ACK);
-        add_mpc(&synack, MPC_LEN_SYNACK, 0x5555aaaa5555aaaaULL, 0);
-        seg_peer_send(p, &synack);
-        return fd;
 }
 
 /* Issue 11 item 11: an ADD_ADDR confirmed the MP_CAPABLE handshake before its HMAC was
@@ -532,17 +354,6 @@ static void test_syn_cookies_keep_mptcp(void **state)
         um_close(p.st, m.fd);
         um_close(p.st, lfd);
         seg_peer_close(&p);
-}
-
-/* A pure ACK from the peer acknowledging data and window, carrying a DATA_ACK. */
-static void mpc_ack(struct seg_peer *p, const struct mpc_conn *m, uint32_t acked, uint16_t wnd)
-{
-        struct seg s = to_stack(m->seq_a, m->seq_b + acked, UM_TH_ACK);
-        s.wnd = wnd;
-        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a, .data_ack = m->idsn_b + 1 + acked};
-        uint8_t o[28];
-        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
-        seg_peer_send(p, &s);
 }
 
 /* The DATA_FIN leaves as soon as the last data does, also when an arriving ACK is what lets

@@ -1,0 +1,256 @@
+/* Exact-segment tests of TCP's loss handling: what the stack retransmits, and when, for a
+ * scripted peer that acknowledges some segments and not others. Times are the injected
+ * clock's, exact to the microsecond; the RTO and RTT are read back with TCP_INFO, and what
+ * is asserted is the RFC's rule applied to them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <netinet/tcp.h>
+#include <string.h>
+#include <umptcp/socket.h>
+#include <umptcp/tcp_ext.h>
+
+#include "seg_script.h"
+#include "simtest.h"
+
+enum { MSS = 1000, RTT_US = 50000 };
+
+/* A TCP connection the peer opened to the stack; seq_b is the stack's next sequence number. */
+struct tcp_conn {
+        int lfd, fd;
+        uint32_t seq_a, seq_b;
+};
+
+/* The peer's SYN offers MSS 1000 (and SACK when asked); it answers the SYN/ACK after
+ * RTT_US, so that the stack's first RTT sample is RTT_US. */
+static void tcp_open(struct seg_peer *p, struct tcp_conn *t, int sack)
+{
+        t->lfd = listen_on(p, IPPROTO_TCP);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        static const uint8_t mss[4] = {2, 4, MSS >> 8, MSS & 0xff}, sack_perm[4] = {1, 1, 4, 2};
+        seg_add_opt(&syn, mss, sizeof(mss));
+        if (sack)
+                seg_add_opt(&syn, sack_perm, sizeof(sack_perm));
+        seg_peer_send(p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(p, &synack));
+        seg_peer_run(p, RTT_US);
+        t->seq_a = PEER_ISN + 1;
+        t->seq_b = synack.seq + 1;
+        struct seg ack = to_stack(t->seq_a, t->seq_b, UM_TH_ACK);
+        seg_peer_send(p, &ack);
+        t->fd = um_accept(p->st, t->lfd, NULL, NULL);
+        assert_true(t->fd >= 0);
+}
+
+static struct tcp_info info_of(struct seg_peer *p, const struct tcp_conn *t)
+{
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        assert_int_equal(um_getsockopt(p->st, t->fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+        return ti;
+}
+
+/* The application writes n bytes; the stack sends segs segments of MSS at once. */
+static void app_send(struct seg_peer *p, const struct tcp_conn *t, uint32_t n)
+{
+        static uint8_t data[64 * MSS];
+        assert_true(n <= sizeof(data));
+        assert_int_equal(um_send(p->st, t->fd, data, n, 0), (long)n);
+}
+
+static void expect_data(struct seg_peer *p, uint32_t seq, uint32_t len, uint64_t at)
+{
+        struct seg s;
+        assert_true(seg_peer_wait(p, &s, 120000000));
+        assert_int_equal(s.seq, seq);
+        assert_int_equal(s.len, len);
+        assert_true(s.flags & UM_TH_ACK);
+        assert_int_equal(p->now, at);
+}
+
+/* An ACK from the peer, with SACK blocks [sack[i][0], sack[i][1]). */
+static void peer_ack(struct seg_peer *p, const struct tcp_conn *t, uint32_t ack,
+                     const uint32_t (*sack)[2], int n_sack)
+{
+        struct seg s = to_stack(t->seq_a, ack, UM_TH_ACK);
+        if (n_sack) {
+                uint8_t o[36] = {1, 1, 5, (uint8_t)(2 + 8 * n_sack)};
+                for (int i = 0; i < n_sack; i++)
+                        for (int k = 0; k < 2; k++) {
+                                uint32_t v = sack[i][k];
+                                uint8_t *b = o + 4 + 8 * i + 4 * k;
+                                b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16);
+                                b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+                        }
+                seg_add_opt(&s, o, 4 + 8 * (unsigned)n_sack);
+        }
+        seg_peer_send(p, &s);
+}
+
+/* RFC 6298 §5.5: each expiry doubles the RTO; §5.1: data sent while no timer runs (after
+ * everything was acknowledged) starts it with the RTO of the moment. */
+static void test_rto_backoff_doubles_then_restarts(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 0);
+        app_send(&p, &t, MSS);
+        uint64_t t0 = p.now;
+        expect_data(&p, t.seq_b, MSS, t0);
+        uint64_t rto = info_of(&p, &t).tcpi_rto;
+        assert_int_equal(rto, 3 * RTT_US < 200000 ? 200000 : 3 * RTT_US); /* §2.2, Linux's floor */
+        uint64_t at = t0;
+        for (int k = 0; k < 5; k++) {
+                at += rto << k;
+                expect_data(&p, t.seq_b, MSS, at);
+                assert_int_equal(info_of(&p, &t).tcpi_backoff, k + 1);
+        }
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPTimeouts"), 5);
+
+        peer_ack(&p, &t, t.seq_b + MSS, NULL, 0);
+        t.seq_b += MSS;
+        seg_peer_run(&p, 1000);
+        app_send(&p, &t, MSS);
+        uint64_t t1 = p.now;
+        expect_data(&p, t.seq_b, MSS, t1);
+        rto = info_of(&p, &t).tcpi_rto;
+        expect_data(&p, t.seq_b, MSS, t1 + rto);
+        um_close(p.st, t.fd);
+        um_close(p.st, t.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 6298 §5.3: an ACK of new data restarts the timer for what is still outstanding, from
+ * the ACK; data sent meanwhile did not restart it (§5.1: it was running). */
+static void test_rto_restarts_on_new_ack(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 0);
+        app_send(&p, &t, MSS);
+        uint64_t t0 = p.now;
+        expect_data(&p, t.seq_b, MSS, t0);
+        uint64_t rto0 = info_of(&p, &t).tcpi_rto;
+        seg_peer_run(&p, 20000);
+        app_send(&p, &t, MSS);
+        expect_data(&p, t.seq_b + MSS, MSS, t0 + 20000);
+        seg_peer_run(&p, 60000);
+        peer_ack(&p, &t, t.seq_b + MSS, NULL, 0); /* the first only, 80 ms after it left */
+        uint64_t t_ack = p.now;
+        uint64_t rto = info_of(&p, &t).tcpi_rto;
+        assert_true(t_ack + rto != t0 + rto0);
+        expect_data(&p, t.seq_b + MSS, MSS, t_ack + rto);
+        um_close(p.st, t.fd);
+        um_close(p.st, t.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 8985 §7: a tail loss (the last segments of a flight) is probed after PTO = 2 SRTT
+ * (capped at the RTO; with more than one segment in flight no delayed-ACK allowance): the
+ * probe is the last segment again, before the RTO. The ACK of all ends the episode
+ * without recovery or timeout. */
+static void test_tail_loss_probe(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 1);
+        app_send(&p, &t, 10 * MSS);
+        uint64_t t0 = p.now;
+        for (uint32_t i = 0; i < 10; i++)
+                expect_data(&p, t.seq_b + i * MSS, MSS, t0);
+        seg_peer_run(&p, RTT_US);
+        peer_ack(&p, &t, t.seq_b + 8 * MSS, NULL, 0); /* all but the last two */
+        uint64_t t_ack = p.now;
+        struct tcp_info ti = info_of(&p, &t);
+        uint64_t pto = 2 * (uint64_t)ti.tcpi_rtt;
+        assert_true(pto < ti.tcpi_rto);
+        expect_data(&p, t.seq_b + 9 * MSS, MSS, t_ack + pto);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPLossProbes"), 1);
+        peer_ack(&p, &t, t.seq_b + 10 * MSS, NULL, 0);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPSackRecovery"), 0);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPTimeouts"), 0);
+        um_close(p.st, t.fd);
+        um_close(p.st, t.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 8985 §6.2: the first segment is lost, the nine after it are SACKed. RACK marks it
+ * lost once a segment sent after it was delivered and the reordering window (min RTT / 4)
+ * has passed since that became known: it goes again then, with no third duplicate ACK.
+ * Then RFC 6937 PRR: while recovery lasts, data sent never exceeds what the proportional
+ * rule allows, ceil(delivered * ssthresh / RecoverFS), plus the first retransmission; and
+ * recovery ends with cwnd at ssthresh. */
+static void test_rack_then_prr(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 1);
+        app_send(&p, &t, 40 * MSS);
+        uint64_t t0 = p.now;
+        for (uint32_t i = 0; i < 10; i++)
+                expect_data(&p, t.seq_b + i * MSS, MSS, t0);
+        uint32_t una = t.seq_b, nxt = t.seq_b + 10 * MSS;
+        seg_peer_run(&p, RTT_US);
+        uint32_t sack[1][2] = {{una + MSS, una + 2 * MSS}};
+        peer_ack(&p, &t, una, sack, 1);
+        uint64_t t_sack = p.now;
+        struct seg s;
+        while (seg_peer_recv(&p, &s)) { /* new data only: the first may just be reordered */
+                assert_int_equal(s.seq, nxt);
+                nxt += s.len;
+        }
+        expect_data(&p, una, MSS, t_sack + RTT_US / 4);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPRACKLost"), 1);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPSackRecovery"), 1);
+        struct tcp_info ti = info_of(&p, &t);
+        uint64_t ssthresh = (uint64_t)ti.tcpi_snd_ssthresh * MSS;
+        uint64_t recover_fs = nxt - una; /* RFC 6937: the flight when recovery started */
+        assert_true(ssthresh < recover_fs);
+
+        /* Segments 3..10 are SACKed one per ACK; each may release new data. */
+        uint64_t delivered = MSS, sent = 0;
+        for (uint32_t i = 2; i < 10; i++) {
+                sack[0][1] = una + (i + 1) * MSS;
+                peer_ack(&p, &t, una, sack, 1);
+                delivered += MSS;
+                while (seg_peer_recv(&p, &s)) {
+                        assert_int_equal(s.seq, nxt); /* new data, in order */
+                        nxt += s.len;
+                        sent += s.len;
+                }
+                assert_true(sent <= (delivered * ssthresh + recover_fs - 1) / recover_fs);
+        }
+        assert_true(sent > 0);
+        peer_ack(&p, &t, nxt, NULL, 0); /* everything, the retransmission included */
+        ti = info_of(&p, &t);
+        /* One reduction for the episode; the window restarts from ssthresh (this ACK may add
+         * one congestion-avoidance step for what it delivered). */
+        assert_int_equal((uint64_t)ti.tcpi_snd_ssthresh * MSS, ssthresh);
+        assert_true((uint64_t)ti.tcpi_snd_cwnd * MSS >= ssthresh);
+        assert_true((uint64_t)ti.tcpi_snd_cwnd * MSS <= ssthresh + MSS);
+        um_close(p.st, t.fd);
+        um_close(p.st, t.lfd);
+        seg_peer_close(&p);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_rto_backoff_doubles_then_restarts),
+            cmocka_unit_test(test_rto_restarts_on_new_ack),
+            cmocka_unit_test(test_tail_loss_probe),
+            cmocka_unit_test(test_rack_then_prr),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
