@@ -212,6 +212,7 @@ struct mptcp_sock {
         struct um_ring rcv;
         uint64_t rcv_nxt, rcv_fin_seq;
         uint8_t rcv_fin_known;
+        uint8_t rcv_data_fin; /* the peer's DATA_FIN was reached: it takes one number */
         struct um_ranges ooo;
         /* One timer for all kinds of deadline (mptcp_timer.c). */
         struct um_timer timer;
@@ -244,6 +245,12 @@ static inline int dsn_leq(uint64_t a, uint64_t b)
 static inline int dsn_gt(uint64_t a, uint64_t b)
 {
         return dsn_lt(b, a);
+}
+
+/* RFC 8684 §3.3.3: the DATA_ACK we send, one past the peer's DATA_FIN once reached. */
+static inline uint64_t mptcp_data_ack(const struct mptcp_sock *msk)
+{
+        return msk->rcv_nxt + msk->rcv_data_fin;
 }
 
 /* Data sent and not yet DATA_ACKed (our DATA_FIN included). */

@@ -74,7 +74,10 @@ void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info 
                 msk->st->mptcp->ctr.MPTcpExtAddAddrTxDrop++;
                 return;
         }
-        pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = msk->st->now};
+        /* Due now; 0 means "not due" (echoed or given up), so time 0 is taken as 1, as TCP
+         * takes its deadlines. */
+        uint64_t now = msk->st->now ? msk->st->now : 1;
+        pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = now};
         mptcp_signal_kick(msk);
         signal_rearm(msk); /* for the repeat */
 }

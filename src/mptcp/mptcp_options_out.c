@@ -125,7 +125,7 @@ static unsigned out_dss(struct mptcp_subflow *sf, const struct mptcp_ext *ext, u
                  * the timestamps and an 8-byte DATA_ACK fit just one), so a subflow that
                  * lost a burst learns of two holes per ACK. */
                 d.flags |= maps ? DSS_A | DSS_a : DSS_A;
-                d.data_ack = maps ? msk->rcv_nxt : (uint32_t)msk->rcv_nxt;
+                d.data_ack = maps ? mptcp_data_ack(msk) : (uint32_t)mptcp_data_ack(msk);
         }
         if (maps) {
                 d.flags |= DSS_M | DSS_m | (ext->flags & DSS_F);
@@ -138,7 +138,7 @@ static unsigned out_dss(struct mptcp_subflow *sf, const struct mptcp_ext *ext, u
         if (!d.flags || mptcp_dss_len(&d) > room)
                 return 0;
         if (d.flags & DSS_A)
-                sf->data_ack_sent = msk->rcv_nxt;
+                sf->data_ack_sent = mptcp_data_ack(msk);
         return mptcp_write_dss(out, &d);
 }
 

@@ -38,6 +38,7 @@ static void check_data_fin(struct mptcp_sock *msk, struct mptcp_subflow *via)
         if (!msk->rcv_fin_known || msk->rcv_shutdown || msk->rcv_nxt != msk->rcv_fin_seq)
                 return;
         msk->rcv_shutdown = 1;
+        msk->rcv_data_fin = 1;
         mptcp_msk_wake(msk);
         /* Acknowledge the DATA_FIN at once, on the subflow it came by. */
         um_tcp_send_ack(via->tcp);

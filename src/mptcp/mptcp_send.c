@@ -336,9 +336,9 @@ uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len)
                 len = left;
         /* Option room this segment needs: a whole DSS where it carries the mapping, a
          * DATA_ACK where ours moved since this subflow last carried one, else none. */
-        unsigned opt = carries_mapping(sf->msk, m, seq)        ? DSS_LEN_MAX
-                       : sf->data_ack_sent != sf->msk->rcv_nxt ? DSS_LEN_ACK32
-                                                               : 0;
+        unsigned opt = carries_mapping(sf->msk, m, seq)               ? DSS_LEN_MAX
+                       : sf->data_ack_sent != mptcp_data_ack(sf->msk) ? DSS_LEN_ACK32
+                                                                      : 0;
         return leave_room(sf, len, opt);
 }
 

@@ -75,6 +75,8 @@ void seg_peer_send(struct seg_peer *p, const struct seg *s)
         struct um_addr src, dst;
         um_addr_parse("10.0.0.1", &src);
         um_addr_parse("10.0.0.2", &dst);
+        src.b[3] = s->peer_host ? s->peer_host : 1;
+        dst.b[3] = s->stack_host ? s->stack_host : 2;
         memcpy(pkt + 12, src.b, 4);
         memcpy(pkt + 16, dst.b, 4);
         uint16_t ipsum = um_csum(pkt, 20);
@@ -126,6 +128,8 @@ int seg_peer_recv(struct seg_peer *p, struct seg *out)
         memset(out, 0, sizeof(*out));
         const uint8_t *t = buf + (buf[0] & 15) * 4;
         unsigned doff = (unsigned)(t[12] >> 4) * 4;
+        out->stack_host = buf[15];
+        out->peer_host = buf[19];
         out->sport = um_get_be16(t);
         out->dport = um_get_be16(t + 2);
         out->seq = um_get_be32(t + 4);

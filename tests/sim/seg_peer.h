@@ -19,6 +19,9 @@ struct seg {
         unsigned optlen;
         const uint8_t *payload;
         uint32_t len;
+        /* Hosts of 10.0.0.0/24 at each end (0: the defaults, peer 1 and stack 2); filled
+         * for received segments too. */
+        uint8_t peer_host, stack_host;
         /* Filled for received segments: the kind-30 options, parsed. */
         struct mptcp_opts mp;
         int n_mptcp;

@@ -244,6 +244,53 @@ static void test_rack_then_prr(void **state)
         seg_peer_close(&p);
 }
 
+/* SYN cookies (RFC 4987 §3.6): with the SYN queue full, the SYN/ACK keeps nothing and its
+ * sequence number is the cookie; an ACK that returns it opens the connection with the MSS
+ * the SYN asked for, and one that does not is refused with a reset, counted. */
+static void test_syn_cookies(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        int lfd = listen_backlog(&p, IPPROTO_TCP, 1);
+        struct seg flood = {.sport = 33333, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
+        seg_peer_send(&p, &flood);
+        seg_peer_drain(&p);
+
+        static const uint8_t mss[4] = {2, 4, MSS >> 8, MSS & 0xff};
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        seg_add_opt(&syn, mss, sizeof(mss));
+        seg_peer_send(&p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(&p, &synack));
+        assert_int_equal(synack.flags, UM_TH_SYN | UM_TH_ACK);
+        assert_int_equal(synack.ack, PEER_ISN + 1);
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesSent"), 1);
+
+        struct seg wrong = to_stack(PEER_ISN + 1, synack.seq + 2, UM_TH_ACK);
+        seg_peer_send(&p, &wrong);
+        struct seg rst;
+        assert_true(seg_peer_recv(&p, &rst));
+        assert_int_equal(rst.flags, UM_TH_RST);
+        assert_int_equal(rst.seq, synack.seq + 2);
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesFailed"), 1);
+
+        struct seg ack = to_stack(PEER_ISN + 1, synack.seq + 1, UM_TH_ACK);
+        seg_peer_send(&p, &ack);
+        assert_int_equal(um_counter_get(p.st, "TcpExtSyncookiesRecv"), 1);
+        int fd = um_accept(p.st, lfd, NULL, NULL);
+        assert_true(fd >= 0);
+        struct tcp_conn t = {.lfd = lfd, .fd = fd, .seq_a = PEER_ISN + 1, .seq_b = synack.seq + 1};
+        /* The cookie keeps the SYN's MSS as the largest of its eight sizes not above it: the
+         * smallest, 536, for 1000. */
+        app_send(&p, &t, 3 * 536);
+        for (uint32_t i = 0; i < 3; i++)
+                expect_data(&p, t.seq_b + i * 536, 536, p.now);
+        um_close(p.st, fd);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -251,6 +298,7 @@ int main(void)
             cmocka_unit_test(test_rto_restarts_on_new_ack),
             cmocka_unit_test(test_tail_loss_probe),
             cmocka_unit_test(test_rack_then_prr),
+            cmocka_unit_test(test_syn_cookies),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,573 @@
+/* Exact-segment tests of MPTCP (RFC 8684): every field of the suboptions the stack sends
+ * for what a scripted peer sends it — MP_CAPABLE in its four forms both ways, MP_JOIN with
+ * its HMACs, DSS mappings refused, a checksum failure with MP_FAIL and the infinite
+ * mapping, the C flag, ADD_ADDR with its HMAC and echo, and DATA_FIN each way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <umptcp/mptcp.h>
+#include <umptcp/socket.h>
+#include <umptcp/tcp_ext.h>
+
+#include "mptcp/mptcp_crypto.h"
+#include "mptcp/mptcp_options.h"
+#include "seg_script.h"
+#include "simtest.h"
+
+static const uint64_t KEY_A = 0x0102030405060708ULL, KEY_B = 0x5555aaaa5555aaaaULL;
+
+static void open_peer(struct seg_peer *p)
+{
+        assert_int_equal(seg_peer_open(p, simtest_seed()), 0);
+}
+
+/* The next segment that carries MPTCP suboption t, within `us`. */
+static int wait_for(struct seg_peer *p, struct seg *out, enum mptcp_subtype t, uint64_t us)
+{
+        while (seg_peer_wait(p, out, us))
+                if (mptcp_has(&out->mp, t))
+                        return 1;
+        return 0;
+}
+
+/* The next segment that carries a DSS mapping, within `us`. */
+static int wait_for_mapping(struct seg_peer *p, struct seg *out, uint64_t us)
+{
+        while (wait_for(p, out, MPTCPOPT_DSS, us))
+                if (out->mp.dss_flags & DSS_M)
+                        return 1;
+        return 0;
+}
+
+static uint64_t idsn_of(uint64_t key)
+{
+        uint32_t token;
+        uint64_t idsn;
+        mptcp_key_derive(key, &token, &idsn);
+        return idsn;
+}
+
+static uint32_t token_of(uint64_t key)
+{
+        uint32_t token;
+        uint64_t idsn;
+        mptcp_key_derive(key, &token, &idsn);
+        return token;
+}
+
+/* The stack listens; the peer's SYN asks for checksums (A). Then the first data carries the
+ * keys, its length and its checksum (the third ACK was lost). */
+static void test_mp_capable_as_listener(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        int lfd = listen_on(&p, IPPROTO_MPTCP);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        uint8_t o[24];
+        seg_add_opt(&syn, o, mptcp_write_mpc(o, MPC_LEN_SYN, MPC_FLAG_A | MPC_FLAG_H, 0, 0, 0, 0));
+        seg_peer_send(&p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(&p, &synack));
+        assert_int_equal(synack.n_mptcp, 1);
+        assert_int_equal(synack.mp.mpc_len, MPC_LEN_SYNACK);
+        assert_int_equal(synack.mp.mpc_version, 1);
+        assert_int_equal(synack.mp.mpc_flags, MPC_FLAG_A | MPC_FLAG_H);
+        uint64_t key_b = synack.mp.mpc_sndr_key;
+        assert_true(key_b != 0);
+
+        static const char data[] = "first data";
+        uint16_t len = sizeof(data) - 1;
+        uint16_t csum = mptcp_dss_csum(idsn_of(KEY_A) + 1, 1, len, (const uint8_t *)data, len, 0);
+        struct seg first = to_stack(PEER_ISN + 1, synack.seq + 1, UM_TH_ACK | UM_TH_PSH);
+        seg_add_opt(&first, o,
+                    mptcp_write_mpc(o, MPC_LEN_DATA_CSUM, MPC_FLAG_A | MPC_FLAG_H, KEY_A, key_b,
+                                    len, csum));
+        first.payload = (const uint8_t *)data;
+        first.len = len;
+        seg_peer_send(&p, &first);
+        struct seg ack;
+        assert_true(wait_for(&p, &ack, MPTCPOPT_DSS, 200000));
+        assert_int_equal(ack.ack, PEER_ISN + 1 + len);
+        assert_int_equal(ack.mp.dss_flags & (DSS_A | DSS_M), DSS_A);
+        assert_int_equal(ack.mp.data_ack, (uint32_t)(idsn_of(KEY_A) + 1 + len));
+        int fd = um_accept(p.st, lfd, NULL, NULL);
+        assert_true(fd >= 0);
+        char buf[32];
+        assert_int_equal(um_recv(p.st, fd, buf, sizeof(buf), 0), len);
+        assert_memory_equal(buf, data, len);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPCapableSYNRX"), 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPCapableACKRX"), 1);
+        um_close(p.st, fd);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+}
+
+/* The stack connects: its SYN, its third ACK with both keys, and its first data with both
+ * keys and the data length (no checksum: neither side asked). */
+static void test_mp_capable_as_initiator(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        struct seg syn;
+        int fd = mpc_connect_out(&p, &syn);
+        assert_int_equal(syn.n_mptcp, 1);
+        assert_int_equal(syn.mp.mpc_len, MPC_LEN_SYN);
+        assert_int_equal(syn.mp.mpc_version, 1);
+        assert_int_equal(syn.mp.mpc_flags, MPC_FLAG_H);
+        struct seg third;
+        assert_true(seg_peer_recv(&p, &third));
+        assert_int_equal(third.flags, UM_TH_ACK);
+        assert_int_equal(third.ack, PEER_ISN + 1);
+        assert_int_equal(third.mp.mpc_len, MPC_LEN_ACK);
+        uint64_t key_a = third.mp.mpc_sndr_key;
+        assert_int_equal(third.mp.mpc_rcvr_key, KEY_B);
+
+        assert_int_equal(um_send(p.st, fd, "hello", 5, 0), 5);
+        struct seg data;
+        assert_true(seg_peer_recv(&p, &data));
+        assert_int_equal(data.seq, syn.seq + 1);
+        assert_int_equal(data.len, 5);
+        assert_memory_equal(data.data, "hello", 5);
+        assert_int_equal(data.mp.mpc_len, MPC_LEN_DATA);
+        assert_int_equal(data.mp.mpc_sndr_key, key_a);
+        assert_int_equal(data.mp.mpc_rcvr_key, KEY_B);
+        assert_int_equal(data.mp.mpc_data_len, 5);
+        assert_false(mptcp_has(&data.mp, MPTCPOPT_DSS));
+
+        /* The listener's DSS confirms: the next data goes under a DSS mapping. */
+        struct seg ack = to_initiator(&syn, PEER_ISN + 1, syn.seq + 6, UM_TH_ACK);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a, .data_ack = idsn_of(key_a) + 6};
+        uint8_t o[28];
+        seg_add_opt(&ack, o, mptcp_write_dss(o, &d));
+        seg_peer_send(&p, &ack);
+        assert_int_equal(um_send(p.st, fd, "world", 5, 0), 5);
+        assert_true(wait_for(&p, &data, MPTCPOPT_DSS, 200000));
+        assert_false(mptcp_has(&data.mp, MPTCPOPT_MP_CAPABLE));
+        assert_int_equal(data.mp.dss_flags & (DSS_M | DSS_m), DSS_M | DSS_m);
+        assert_int_equal(data.mp.dsn, idsn_of(key_a) + 6);
+        assert_int_equal(data.mp.ssn, 6);
+        assert_int_equal(data.mp.data_len, 5);
+        assert_int_equal(data.mp.data_ack, idsn_of(KEY_B) + 1);
+        um_close(p.st, fd);
+        seg_peer_close(&p);
+}
+
+/* The stack connected (key_a its key); the listener's DSS makes it fully established. */
+static uint64_t connect_established(struct seg_peer *p, int *fd, struct seg *syn)
+{
+        *fd = mpc_connect_out(p, syn);
+        struct seg third;
+        assert_true(seg_peer_recv(p, &third));
+        uint64_t key_a = third.mp.mpc_sndr_key;
+        struct seg ack = to_initiator(syn, PEER_ISN + 1, syn->seq + 1, UM_TH_ACK);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a, .data_ack = idsn_of(key_a) + 1};
+        uint8_t o[28];
+        seg_add_opt(&ack, o, mptcp_write_dss(o, &d));
+        seg_peer_send(p, &ack);
+        return key_a;
+}
+
+/* The peer (B, the listener) announces 10.0.0.3 with its HMAC; the stack echoes it and joins
+ * it. The join's SYN names B's token and A's nonce; the SYN/ACK's truncated HMAC is checked
+ * and the third ACK carries A's full one (RFC 8684 §3.2, §3.4.1). A second join whose
+ * SYN/ACK carries a wrong HMAC is reset with MP_TCPRST "administratively prohibited". */
+static void test_add_addr_echo_and_join_hmacs(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_limits_set(p.st, 2, 2), 0);
+        int fd;
+        struct seg syn;
+        uint64_t key_a = connect_established(&p, &fd, &syn);
+        seg_peer_drain(&p);
+
+        for (int round = 0; round < 2; round++) {
+                uint8_t host = (uint8_t)(3 + round), id = (uint8_t)(7 + round);
+                struct um_addr a;
+                um_addr_parse(round ? "10.0.0.4" : "10.0.0.3", &a);
+                struct seg ann = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
+                uint8_t o[40];
+                uint64_t hmac = mptcp_add_addr_hmac(KEY_B, key_a, id, a.b, 4, 0);
+                seg_add_opt(&ann, o, mptcp_write_add_addr(o, 0, id, &a, 0, 1, hmac));
+                seg_peer_send(&p, &ann);
+                /* The echo and the join's SYN, in either order. */
+                struct seg echo = {0}, jsyn = {0}, any;
+                while ((!echo.n_mptcp || !jsyn.n_mptcp) && seg_peer_wait(&p, &any, 100000)) {
+                        if (mptcp_has(&any.mp, MPTCPOPT_ADD_ADDR))
+                                echo = any;
+                        if (mptcp_has(&any.mp, MPTCPOPT_MP_JOIN))
+                                jsyn = any;
+                }
+                assert_true(echo.n_mptcp && jsyn.n_mptcp);
+                assert_true(echo.mp.add_echo);
+                assert_false(echo.mp.add_has_hmac);
+                assert_int_equal(echo.mp.add_addr_id, id);
+                assert_true(um_addr_eq(&echo.mp.add_addr, &a));
+
+                assert_int_equal(jsyn.flags, UM_TH_SYN);
+                assert_int_equal(jsyn.peer_host, host);
+                assert_int_equal(jsyn.dport, PORT);
+                assert_int_equal(jsyn.mp.join_len, JOIN_LEN_SYN);
+                assert_int_equal(jsyn.mp.join_token, token_of(KEY_B));
+                assert_int_equal(jsyn.mp.join_backup, 0);
+                uint32_t r_a = jsyn.mp.join_nonce, r_b = 0x0badcafe;
+                uint8_t mac[32];
+                mptcp_join_hmac(KEY_B, key_a, r_b, r_a, mac);
+                if (round)
+                        mac[0] ^= 1;
+                struct seg jsynack = to_initiator(&jsyn, 777, jsyn.seq + 1, UM_TH_SYN | UM_TH_ACK);
+                jsynack.peer_host = host;
+                seg_add_opt(&jsynack, o, mptcp_write_join_synack(o, 0, 5, mac, r_b));
+                seg_peer_send(&p, &jsynack);
+                struct seg jack;
+                assert_true(seg_peer_wait(&p, &jack, 100000));
+                assert_int_equal(jack.peer_host, host);
+                if (round) {
+                        assert_true(jack.flags & UM_TH_RST);
+                        assert_true(mptcp_has(&jack.mp, MPTCPOPT_MP_TCPRST));
+                        assert_int_equal(jack.mp.rst_reason, MPTCP_RST_EPROHIBIT);
+                        break;
+                }
+                assert_int_equal(jack.flags, UM_TH_ACK);
+                assert_int_equal(jack.mp.join_len, JOIN_LEN_ACK);
+                mptcp_join_hmac(key_a, KEY_B, r_a, r_b, mac);
+                assert_memory_equal(jack.mp.join_hmac, mac, 20);
+        }
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddr"), 2);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtEchoAddTx"), 2);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinSynAckHMacFailure"), 1);
+        um_close(p.st, fd);
+        seg_peer_close(&p);
+}
+
+/* The stack, listening, announces its `signal` endpoint on a pure ACK with the HMAC of its
+ * key over the peer's (RFC 8684 §3.4.1), repeats it every add_addr_timeout until echoed,
+ * and not after. */
+static void test_add_addr_sent_until_echoed(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_stack_add_addr(p.st, 0, "10.0.0.4/24"), 0);
+        assert_int_equal(um_mptcp_endpoint_add(p.st, "10.0.0.4", UM_MPTCP_PM_SIGNAL, 9), 9);
+        assert_int_equal(um_mptcp_sysctl_set(p.st, "add_addr_timeout", 2), 0);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        struct um_addr a;
+        um_addr_parse("10.0.0.4", &a);
+        uint64_t want = mptcp_add_addr_hmac(m.key_b, m.key_a, 9, a.b, 4, 0);
+        struct seg ann;
+        assert_true(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 100000));
+        uint64_t t0 = p.now;
+        assert_int_equal(ann.len, 0);
+        assert_false(ann.mp.add_echo);
+        assert_int_equal(ann.mp.add_addr_id, 9);
+        assert_true(um_addr_eq(&ann.mp.add_addr, &a));
+        assert_false(ann.mp.add_has_port);
+        assert_true(ann.mp.add_has_hmac);
+        assert_int_equal(ann.mp.add_hmac, want);
+        assert_true(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 3000000));
+        assert_int_equal(p.now, t0 + 2000000);
+        assert_int_equal(ann.mp.add_hmac, want);
+
+        struct seg echo = to_stack(m.seq_a, m.seq_b, UM_TH_ACK);
+        uint8_t o[40];
+        seg_add_opt(&echo, o, mptcp_write_add_addr(o, 1, 9, &a, 0, 0, 0));
+        seg_peer_send(&p, &echo);
+        assert_false(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 10000000));
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddrTx"), 2);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtEchoAdd"), 1);
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 8684 §3.1: C in the listener's MP_CAPABLE forbids joins to its address and port. The
+ * stack, listening with allow_join_initial_addr_port 0, sets it; connecting, it joins the
+ * peer from its `subflow` endpoint only when the peer did not. */
+static void test_c_flag(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_sysctl_set(p.st, "allow_join_initial_addr_port", 0), 0);
+        int lfd = listen_on(&p, IPPROTO_MPTCP);
+        struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
+        add_mpc(&syn, MPC_LEN_SYN, 0, 0);
+        seg_peer_send(&p, &syn);
+        struct seg synack;
+        assert_true(seg_peer_recv(&p, &synack));
+        assert_int_equal(synack.mp.mpc_flags, MPC_FLAG_C | MPC_FLAG_H);
+        um_close(p.st, lfd);
+        seg_peer_close(&p);
+
+        for (int c = 0; c < 2; c++) {
+                open_peer(&p);
+                assert_int_equal(um_stack_add_addr(p.st, 0, "10.0.0.4/24"), 0);
+                assert_true(um_mptcp_endpoint_add(p.st, "10.0.0.4", UM_MPTCP_PM_SUBFLOW, 0) > 0);
+                int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+                struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+                inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
+                assert_int_equal(um_connect(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+                assert_true(seg_peer_recv(&p, &syn));
+                synack = to_initiator(&syn, PEER_ISN, syn.seq + 1, UM_TH_SYN | UM_TH_ACK);
+                uint8_t o[24];
+                seg_add_opt(&synack, o,
+                            mptcp_write_mpc(o, MPC_LEN_SYNACK, MPC_FLAG_H | (c ? MPC_FLAG_C : 0),
+                                            KEY_B, 0, 0, 0));
+                seg_peer_send(&p, &synack);
+                struct seg third;
+                assert_true(seg_peer_recv(&p, &third));
+                struct seg ack = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
+                struct mptcp_dss_out d = {.flags = DSS_A | DSS_a,
+                                          .data_ack = idsn_of(third.mp.mpc_sndr_key) + 1};
+                seg_add_opt(&ack, o, mptcp_write_dss(o, &d));
+                seg_peer_send(&p, &ack);
+                struct seg join;
+                int joined = wait_for(&p, &join, MPTCPOPT_MP_JOIN, 1000000);
+                assert_int_equal(joined, !c);
+                if (joined) {
+                        assert_int_equal(join.stack_host, 4);
+                        assert_int_equal(join.dport, PORT);
+                        assert_int_equal(join.mp.join_token, token_of(KEY_B));
+                }
+                um_close(p.st, fd);
+                seg_peer_close(&p);
+        }
+}
+
+/* RFC 8684 §3.3.2: a mapping that maps bytes already mapped to other data sequence numbers,
+ * or data that no mapping covers once mappings were seen, resets the subflow with
+ * MP_TCPRST "MPTCP-specific error", counted. */
+static void test_dss_mapping_validation(void **state)
+{
+        (void)state;
+        for (int kind = 0; kind < 2; kind++) {
+                struct seg_peer p;
+                open_peer(&p);
+                struct mpc_conn m;
+                mpc_open(&p, &m);
+                seg_peer_drain(&p);
+                struct seg s = to_stack(m.seq_a, m.seq_b, UM_TH_ACK | UM_TH_PSH);
+                uint8_t o[28];
+                struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m,
+                                          .data_ack = m.idsn_b + 1,
+                                          .dsn = m.dsn_a,
+                                          .ssn = 1,
+                                          .data_len = 20};
+                seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+                s.payload = (const uint8_t *)"0123456789";
+                s.len = 10; /* the first half of a 20-byte mapping */
+                seg_peer_send(&p, &s);
+                seg_peer_drain(&p);
+                struct seg next = to_stack(m.seq_a + 10, m.seq_b, UM_TH_ACK | UM_TH_PSH);
+                if (kind == 0) {
+                        d.dsn += 1000; /* the same subflow bytes, other data */
+                        seg_add_opt(&next, o, mptcp_write_dss(o, &d));
+                        next.payload = (const uint8_t *)"abcdefghij";
+                        next.len = 10;
+                } else {
+                        next.seq = m.seq_a + 20; /* past the mapping, with none of its own */
+                        next.payload = (const uint8_t *)"klmnopqrst";
+                        next.len = 10;
+                        struct seg fill_in = to_stack(m.seq_a + 10, m.seq_b, UM_TH_ACK);
+                        fill_in.payload = (const uint8_t *)"abcdefghij";
+                        fill_in.len = 10;
+                        seg_peer_send(&p, &next);
+                        seg_peer_drain(&p);
+                        next = fill_in;
+                }
+                seg_peer_send(&p, &next);
+                struct seg rst;
+                assert_true(wait_for(&p, &rst, MPTCPOPT_MP_TCPRST, 100000));
+                assert_true(rst.flags & UM_TH_RST);
+                assert_int_equal(rst.mp.rst_reason, MPTCP_RST_EMPTCP);
+                assert_int_equal(
+                    um_counter_get(p.st, kind ? "MPTcpExtDSSNoMatchTCP" : "MPTcpExtDSSNotMatching"),
+                    1);
+                um_close(p.st, m.fd);
+                um_close(p.st, m.lfd);
+                seg_peer_close(&p);
+        }
+}
+
+/* RFC 8684 §3.7, the receiver: a DSS checksum that does not match on the only subflow is
+ * answered with MP_FAIL naming the mapping; nothing of it is delivered. The peer's infinite
+ * mapping then says where its plain byte stream continues, and it is read from there. */
+static void test_checksum_failure_mp_fail_then_infinite_mapping(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_sysctl_set(p.st, "checksum_enabled", 1), 0);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        seg_peer_drain(&p);
+        struct seg s = to_stack(m.seq_a, m.seq_b, UM_TH_ACK | UM_TH_PSH);
+        uint8_t o[28];
+        uint16_t good = mptcp_dss_csum(m.dsn_a, 1, 5, (const uint8_t *)"hello", 5, 0);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m,
+                                  .data_ack = m.idsn_b + 1,
+                                  .dsn = m.dsn_a,
+                                  .ssn = 1,
+                                  .data_len = 5,
+                                  .csum = (uint16_t)(good ^ 0x0100),
+                                  .with_csum = 1};
+        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+        s.payload = (const uint8_t *)"hello";
+        s.len = 5;
+        seg_peer_send(&p, &s);
+        struct seg fail;
+        assert_true(wait_for(&p, &fail, MPTCPOPT_MP_FAIL, 200000));
+        assert_int_equal(fail.len, 0);
+        assert_int_equal(fail.mp.fail_dsn, m.dsn_a);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtDataCsumErr"), 1);
+        char buf[16];
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), -1);
+
+        struct seg inf = to_stack(m.seq_a + 5, m.seq_b, UM_TH_ACK | UM_TH_PSH);
+        struct mptcp_dss_out id = {.flags = DSS_M | DSS_m, .dsn = m.dsn_a, .ssn = 6};
+        seg_add_opt(&inf, o, mptcp_write_dss(o, &id));
+        inf.payload = (const uint8_t *)"world";
+        inf.len = 5;
+        seg_peer_send(&p, &inf);
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 5);
+        assert_memory_equal(buf, "world", 5);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtInfiniteMapRx"), 1);
+        assert_true(fell_back(p.st, m.fd));
+        struct seg after;
+        assert_true(seg_peer_wait(&p, &after, 200000));
+        assert_int_equal(after.ack, m.seq_a + 10);
+        assert_false(mptcp_has(&after.mp, MPTCPOPT_MP_FAIL));
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 8684 §3.7, the sender: the peer's MP_FAIL on the only subflow makes the stack send
+ * again from the failed data sequence number as plain TCP, the first segment carrying the
+ * infinite mapping (DSS with a mapping of length 0) that says so. */
+static void test_mp_fail_answered_with_infinite_mapping(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        seg_peer_drain(&p);
+        assert_int_equal(um_send(p.st, m.fd, "hello", 5, 0), 5);
+        struct seg data;
+        assert_true(wait_for(&p, &data, MPTCPOPT_DSS, 100000));
+        assert_int_equal(data.mp.dsn, m.idsn_b + 1);
+        struct seg fail = to_stack(m.seq_a, m.seq_b + 5, UM_TH_ACK);
+        uint8_t o[28];
+        seg_add_opt(&fail, o, mptcp_write_mp_fail(o, m.idsn_b + 1));
+        seg_peer_send(&p, &fail);
+        struct seg inf;
+        assert_true(wait_for(&p, &inf, MPTCPOPT_DSS, 200000));
+        assert_int_equal(inf.seq, m.seq_b + 5);
+        assert_int_equal(inf.len, 5);
+        assert_memory_equal(inf.data, "hello", 5);
+        assert_int_equal(inf.mp.dss_flags & (DSS_M | DSS_m), DSS_M | DSS_m);
+        assert_int_equal(inf.mp.data_len, 0);
+        assert_int_equal(inf.mp.dsn, m.idsn_b + 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPFailRx"), 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtInfiniteMapTx"), 1);
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+/* RFC 8684 §3.3.3: the peer's DATA_FIN on its last mapping is acknowledged at once with a
+ * DATA_ACK one past it, and reads end there; the stack's own, after shutdown(SHUT_WR), is a
+ * mapping of length 1 at subflow sequence 0 right after its data. Once both are
+ * acknowledged the subflow closes. */
+static void test_data_fin_both_ways(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        seg_peer_drain(&p);
+
+        struct seg s = to_stack(m.seq_a, m.seq_b, UM_TH_ACK | UM_TH_PSH);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m | DSS_F,
+                                  .data_ack = m.idsn_b + 1,
+                                  .dsn = m.dsn_a,
+                                  .ssn = 1,
+                                  .data_len = 4};
+        uint8_t o[28];
+        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+        s.payload = (const uint8_t *)"abc";
+        s.len = 3;
+        seg_peer_send(&p, &s);
+        uint64_t sent_at = p.now;
+        struct seg ack;
+        do
+                assert_true(wait_for(&p, &ack, MPTCPOPT_DSS, 100000));
+        while ((ack.mp.data_ack & 0xffffffff) != (uint32_t)(m.dsn_a + 4));
+        assert_int_equal(p.now, sent_at);
+        assert_int_equal(ack.ack, m.seq_a + 3);
+        assert_true(ack.mp.dss_flags & DSS_A);
+        char buf[8];
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 3);
+        assert_memory_equal(buf, "abc", 3);
+        assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 0);
+
+        assert_int_equal(um_send(p.st, m.fd, "xyz", 3, 0), 3);
+        assert_int_equal(um_shutdown(p.st, m.fd, SHUT_WR), 0);
+        struct seg data, fin;
+        assert_true(wait_for_mapping(&p, &data, 100000));
+        assert_int_equal(data.len, 3);
+        assert_int_equal(data.mp.dsn, m.idsn_b + 1);
+        int fin_on_data = (data.mp.dss_flags & DSS_F) != 0;
+        if (fin_on_data) { /* the DATA_FIN may ride on the data's own mapping */
+                fin = data;
+                assert_int_equal(fin.mp.data_len, 4);
+        } else {
+                assert_true(wait_for_mapping(&p, &fin, 100000));
+                assert_int_equal(fin.len, 0);
+                assert_true(fin.mp.dss_flags & DSS_F);
+                assert_int_equal(fin.mp.dsn, m.idsn_b + 4);
+                assert_int_equal(fin.mp.ssn, 0);
+                assert_int_equal(fin.mp.data_len, 1);
+        }
+        assert_false(fin.flags & UM_TH_FIN); /* the subflow stays open until both are acked */
+
+        /* Both DATA_FINs acknowledged: the connection is over, its subflow closes with FIN. */
+        struct seg dack = to_stack(m.seq_a + 3, fin.seq + fin.len, UM_TH_ACK);
+        struct mptcp_dss_out a = {.flags = DSS_A | DSS_a, .data_ack = m.idsn_b + 5};
+        seg_add_opt(&dack, o, mptcp_write_dss(o, &a));
+        seg_peer_send(&p, &dack);
+        struct seg tcp_fin;
+        do
+                assert_true(seg_peer_wait(&p, &tcp_fin, 1000000));
+        while (!(tcp_fin.flags & UM_TH_FIN));
+        um_close(p.st, m.fd);
+        um_close(p.st, m.lfd);
+        seg_peer_close(&p);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_mp_capable_as_listener),
+            cmocka_unit_test(test_mp_capable_as_initiator),
+            cmocka_unit_test(test_add_addr_echo_and_join_hmacs),
+            cmocka_unit_test(test_add_addr_sent_until_echoed),
+            cmocka_unit_test(test_c_flag),
+            cmocka_unit_test(test_dss_mapping_validation),
+            cmocka_unit_test(test_checksum_failure_mp_fail_then_infinite_mapping),
+            cmocka_unit_test(test_mp_fail_answered_with_infinite_mapping),
+            cmocka_unit_test(test_data_fin_both_ways),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
