@@ -1,3 +1,5 @@
+/* What the tools share: HOST PORT parsing, link specifications with impairments, and
+ * --endpoints. */
 #include "tool_links.h"
 
 #include <arpa/inet.h>

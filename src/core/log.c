@@ -1,3 +1,4 @@
+/* Log lines, tagged with the stack's name and filtered by its level. */
 #include "core/log.h"
 #include "core/stack.h"
 

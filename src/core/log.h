@@ -1,3 +1,4 @@
+/* Logging: per-stack level and destination (um_stack_config), printf-style lines. */
 #ifndef UM_CORE_LOG_H
 #define UM_CORE_LOG_H
 

@@ -1,3 +1,5 @@
+/* The packet pool: fixed-size buffers and their extension blocks, allocated in chunks and
+ * recycled, within a limit. */
 #include "core/pkt.h"
 
 #include <errno.h>

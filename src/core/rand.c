@@ -1,3 +1,4 @@
+/* The stack's random source: a seeded PRNG for repeatable runs, or a CSPRNG. */
 #include "core/rand.h"
 
 #include <openssl/rand.h>

@@ -1,3 +1,5 @@
+/* Sets of sequence ranges: out-of-order data (TCP's reassembly, MPTCP's data level) and
+ * the SACK blocks reported from them. */
 #include "core/ranges.h"
 #include "core/seq.h"
 

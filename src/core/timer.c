@@ -1,3 +1,4 @@
+/* The timer heap: a binary min-heap of deadlines; firing runs each due timer once. */
 #include "core/timer.h"
 
 #include <errno.h>

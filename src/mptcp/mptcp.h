@@ -262,6 +262,11 @@ static inline int mptcp_data_outstanding(const struct mptcp_sock *msk)
 /* The functions below are listed from the entry points down, in the order calls run
  * inside src/mptcp: socket → msk → send/recv/pm → subflow → options codec/crypto. */
 
+/* mptcp_sock.c, mptcp_sockopt.c */
+int mptcp_sock_init(struct um_stack *st);
+int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, size_t len);
+int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *len);
+
 /* mptcp_ulp.c: TCP's hooks on subflows (entry points) */
 extern const struct um_tcp_ulp_ops mptcp_subflow_ulp;
 
@@ -411,10 +416,5 @@ void mptcp_token_remove(struct mptcp_sock *msk);
 /* mptcp_timer.c: the msk's deadlines (UINT64_MAX: not set) */
 void mptcp_timer_set(struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t at);
 int mptcp_timer_due(const struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t now);
-
-/* mptcp_sock.c, mptcp_sockopt.c */
-int mptcp_sock_init(struct um_stack *st);
-int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, size_t len);
-int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *len);
 
 #endif

@@ -1,3 +1,5 @@
+/* MPTCP's cryptography: SHA-256 and HMAC-SHA256 (OpenSSL) for tokens, IDSNs and HMACs,
+ * the DSS checksum, and a constant-time MAC comparison. */
 #include "mptcp/mptcp_crypto.h"
 #include "core/bytes.h"
 #include "net/checksum.h"

@@ -1,3 +1,5 @@
+/* The MPTCP option codec (RFC 8684 §3): every suboption parsed from and written to its
+ * wire form, nothing else. */
 #include "mptcp/mptcp_options.h"
 #include "core/bytes.h"
 

@@ -1,3 +1,4 @@
+/* IPv4 and IPv6 addresses: parsing, prefixes, and conversion to and from sockaddr. */
 #include "net/addr.h"
 
 #include <arpa/inet.h>

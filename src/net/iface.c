@@ -1,3 +1,5 @@
+/* Interfaces: which owns an address, source-address routing, and the per-poll transmit
+ * batch of each. */
 #include "net/iface.h"
 #include "core/stack.h"
 #include "net/net.h"

@@ -1,3 +1,5 @@
+/* IP input: header checks for IPv4 and IPv6 (extension headers skipped, fragments
+ * dropped), then delivery to the registered transport or ICMP. */
 #include "net/ip.h"
 #include "core/stack.h"
 #include "net/checksum.h"

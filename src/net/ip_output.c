@@ -1,3 +1,4 @@
+/* IP output: the IPv4 or IPv6 header in front of a transport segment, then the interface. */
 #include "net/ip.h"
 #include "core/stack.h"
 #include "net/net.h"

@@ -240,10 +240,8 @@ struct um_tcp_stack {
 /* tcp_input.c: what TCP registers with the network layer */
 extern const struct um_net_transport tcp_transport;
 
-/* tcp_stack.c */
-void tcp_free_all(struct um_stack *st);
-
 /* tcp_conn.c: lifetime, tables, state changes */
+void tcp_free_all(struct um_stack *st);
 struct um_tcp_conn *tcp_conn_new(struct um_stack *st);
 int tcp_conn_alloc_buffers(struct um_tcp_conn *c);
 void tcp_hash_insert(struct um_tcp_conn *c);

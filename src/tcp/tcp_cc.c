@@ -1,3 +1,4 @@
+/* Congestion-control modules by name (TCP_CONGESTION): CUBIC, the default, and Reno. */
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp.h"
 

@@ -18,6 +18,7 @@ struct tcp_seg {
         const struct um_addr *src, *dst;
 };
 
+/* tcp_input.c */
 uint32_t tcp_seg_seqlen(const struct tcp_seg *s);
 /* RFC 9293 §3.10.7.1: the reply to a segment that belongs to no connection. */
 void tcp_reset_for(struct um_stack *st, const struct tcp_seg *s);
@@ -37,12 +38,15 @@ void tcp_syn_acked(struct um_tcp_conn *c, const struct tcp_seg *s, uint32_t wnd)
 /* A child of a listener for the segment's 4-tuple, with the listener's settings. */
 struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s);
 
+/* Our SYN's answer (SYN/ACK, reset, or a simultaneous open's SYN). */
+void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s);
+void tcp_become_established(struct um_tcp_conn *c);
+/* A child's handshake completed: it waits on the listener's accept queue. */
+void tcp_accept_child(struct um_tcp_conn *c);
+
 /* tcp_syncookie.c */
 void tcp_syncookie_send(struct um_tcp_conn *l, const struct tcp_seg *s);
 struct um_tcp_conn *tcp_syncookie_ack(struct um_tcp_conn *l, const struct tcp_seg *s);
-void tcp_synsent_input(struct um_tcp_conn *c, const struct tcp_seg *s);
-void tcp_become_established(struct um_tcp_conn *c);
-void tcp_accept_child(struct um_tcp_conn *c);
 
 /* tcp_rcv.c */
 void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_all);

@@ -1,3 +1,6 @@
+/* TCP options: one walk of the option list, the built-in kinds parsed and written (RFC 9293
+ * MSS, RFC 7323 window scale and timestamps, RFC 2018 SACK), other kinds handed to the
+ * handlers registered for them. */
 #include "tcp/tcp_options.h"
 #include "core/bytes.h"
 #include "tcp/tcp.h"

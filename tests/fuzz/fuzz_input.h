@@ -1,3 +1,5 @@
+/* The packet fuzz target's entry points: one IP packet into a stack with a listener and a
+ * connection, as it came or with its checksums made right. */
 #ifndef UMPTCP_FUZZ_INPUT_H
 #define UMPTCP_FUZZ_INPUT_H
 

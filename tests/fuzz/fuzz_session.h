@@ -1,3 +1,4 @@
+/* The session and API fuzz targets' entry points, and how deep their inputs got. */
 #ifndef UMPTCP_FUZZ_SESSION_H
 #define UMPTCP_FUZZ_SESSION_H
 

@@ -1,3 +1,4 @@
+/* Two stacks over one emulated link, with a connection between them (pair.h). */
 #include "pair.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* The scripted peer of the exact-segment tests (seg_peer.h). */
 #include "seg_peer.h"
 
 #include <string.h>

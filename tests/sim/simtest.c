@@ -1,3 +1,5 @@
+/* Helpers of the simulation tests: the seed (printed, replayable with UMPTCP_SEED),
+ * paths, and transfers checked end to end. */
 #include "simtest.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* A view of the TCP header inside an IPv4 or IPv6 packet, for link middleboxes in tests. */
 #include "tcp_view.h"
 
 #include <string.h>
