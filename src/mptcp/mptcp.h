@@ -138,7 +138,7 @@ struct mptcp_join_cookie;
 struct mptcp_stack {
         struct um_stack *st;
         int ext_id;
-        struct mptcp_sock *tokens[MPTCP_TOKEN_BUCKETS];
+        LIST_HEAD(, mptcp_sock) tokens[MPTCP_TOKEN_BUCKETS];
         LIST_HEAD(, mptcp_sock) all; /* every connection, newest first */
         int enabled, checksum_enabled, allow_join_initial_addr_port;
         struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
@@ -176,9 +176,9 @@ enum mptcp_state {
 struct mptcp_sock {
         struct mptcp_stack *ms;
         struct um_stack *st;
-        struct um_sock *sock;            /* NULL before accept() and after close() */
-        LIST_ENTRY(mptcp_sock) all_link; /* in mptcp_stack.all */
-        struct mptcp_sock *token_next;
+        struct um_sock *sock;              /* NULL before accept() and after close() */
+        LIST_ENTRY(mptcp_sock) all_link;   /* in mptcp_stack.all */
+        LIST_ENTRY(mptcp_sock) token_link; /* in its token's bucket, while registered */
         enum mptcp_state state;
         int domain;
         struct um_addr bind_addr;

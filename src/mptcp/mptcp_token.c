@@ -10,16 +10,17 @@ struct mptcp_stack *mptcp_stack_of(struct um_stack *st)
         return st->mptcp;
 }
 
-static struct mptcp_sock **bucket(struct mptcp_stack *ms, uint32_t token)
+static unsigned bucket(uint32_t token)
 {
-        return &ms->tokens[(token ^ token >> 16) % MPTCP_TOKEN_BUCKETS];
+        return (token ^ token >> 16) % MPTCP_TOKEN_BUCKETS;
 }
 
 struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token)
 {
-        for (struct mptcp_sock *m = *bucket(ms, token); m; m = m->token_next)
-                if (m->local_token == token)
-                        return m;
+        struct mptcp_sock *m;
+        LIST_FOREACH(m, &ms->tokens[bucket(token)], token_link)
+        if (m->local_token == token)
+                return m;
         return NULL;
 }
 
@@ -44,9 +45,7 @@ int mptcp_token_install(struct mptcp_sock *msk, uint64_t key)
         /* RFC 8684 §3.3: our first data byte is IDSN + 1. */
         msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = idsn + 1;
         msk->last_una_move = msk->st->now;
-        struct mptcp_sock **b = bucket(msk->ms, token);
-        msk->token_next = *b;
-        *b = msk;
+        LIST_INSERT_HEAD(&msk->ms->tokens[bucket(token)], msk, token_link);
         msk->token_registered = 1;
         return 0;
 }
@@ -75,11 +74,6 @@ void mptcp_token_remove(struct mptcp_sock *msk)
 {
         if (!msk->token_registered)
                 return;
-        for (struct mptcp_sock **pp = bucket(msk->ms, msk->local_token); *pp;
-             pp = &(*pp)->token_next)
-                if (*pp == msk) {
-                        *pp = msk->token_next;
-                        break;
-                }
+        LIST_REMOVE(msk, token_link);
         msk->token_registered = 0;
 }

@@ -85,13 +85,13 @@ struct um_tcp_conn {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         int ifindex;
-        struct um_tcp_conn *hnext;        /* hash chain or listener list */
-        LIST_ENTRY(um_tcp_conn) all_link; /* in um_tcp_stack.all */
+        LIST_ENTRY(um_tcp_conn) hash_link; /* a hash chain, the listeners, or the graveyard */
+        LIST_ENTRY(um_tcp_conn) all_link;  /* in um_tcp_stack.all */
 
         /* Listener and its children. */
-        struct um_tcp_conn *parent;  /* listener that made this child, until accepted */
-        struct um_tcp_conn *aq_next; /* accept queue chain */
-        struct um_tcp_conn *aq_head, *aq_tail;
+        struct um_tcp_conn *parent;         /* listener that made this child, until accepted */
+        STAILQ_ENTRY(um_tcp_conn) aq_link;  /* in its listener's accept queue */
+        STAILQ_HEAD(, um_tcp_conn) acceptq; /* a listener's: children whose handshake is done */
         int backlog, n_embryonic, n_acceptq;
 
         /* Send sequence space (RFC 9293 §3.3.1). */
@@ -217,12 +217,14 @@ struct um_tcp_seg_parsed {
         _Alignas(8) uint8_t area[UM_TCP_PARSED_MAX];
 };
 
+LIST_HEAD(tcp_chain, um_tcp_conn);
+
 struct um_tcp_stack {
-        struct um_tcp_conn **hash;
+        struct tcp_chain *hash;
         uint32_t hash_mask;
-        struct um_tcp_conn *listeners;
+        struct tcp_chain listeners;
         LIST_HEAD(, um_tcp_conn) all; /* every connection, newest first */
-        struct um_tcp_conn *graveyard;
+        struct tcp_chain graveyard;   /* closed, freed at the end of the poll */
         uint8_t secret[32];
         uint16_t next_port;
         struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */

@@ -82,8 +82,7 @@ int tcp_api_listen(struct um_tcp_conn *c, int backlog)
         }
         c->backlog = backlog < 1 ? 1 : (backlog > 4096 ? 4096 : backlog);
         c->state = TCPS_LISTEN;
-        c->hnext = tcp_of(c)->listeners;
-        tcp_of(c)->listeners = c;
+        LIST_INSERT_HEAD(&tcp_of(c)->listeners, c, hash_link);
         return 0;
 }
 
@@ -146,14 +145,11 @@ int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t por
 
 struct um_tcp_conn *tcp_api_accept(struct um_tcp_conn *l)
 {
-        struct um_tcp_conn *c = l->aq_head;
+        struct um_tcp_conn *c = STAILQ_FIRST(&l->acceptq);
         if (!c)
                 return NULL;
-        l->aq_head = c->aq_next;
-        if (!l->aq_head)
-                l->aq_tail = NULL;
+        STAILQ_REMOVE_HEAD(&l->acceptq, aq_link);
         l->n_acceptq--;
-        c->aq_next = NULL;
         c->parent = NULL;
         return c;
 }
@@ -266,7 +262,7 @@ short tcp_api_events(const struct um_tcp_conn *c)
 {
         short ev = 0;
         if (c->state == TCPS_LISTEN)
-                return c->aq_head ? POLLIN : 0;
+                return STAILQ_EMPTY(&c->acceptq) ? 0 : POLLIN;
         if (c->rcvbuf.len || c->fin_rcvd || c->rd_shut)
                 ev |= POLLIN;
         if (c->fin_rcvd)

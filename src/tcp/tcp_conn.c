@@ -30,6 +30,7 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
         c->start_us = st->now;
         tcp_timer_init(c);
         c->txq.size = sizeof(struct tcp_txseg);
+        STAILQ_INIT(&c->acceptq);
         LIST_INSERT_HEAD(&t->all, c, all_link);
         return c;
 }
@@ -65,38 +66,27 @@ void tcp_hash_insert(struct um_tcp_conn *c)
 {
         struct um_tcp_stack *t = tcp_of(c);
         uint32_t b = tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport);
-        c->hnext = t->hash[b];
-        t->hash[b] = c;
+        LIST_INSERT_HEAD(&t->hash[b], c, hash_link);
 }
 
-static void unlink_from(struct um_tcp_conn **head, struct um_tcp_conn *c)
-{
-        for (struct um_tcp_conn **pp = head; *pp; pp = &(*pp)->hnext)
-                if (*pp == c) {
-                        *pp = c->hnext;
-                        c->hnext = NULL;
-                        return;
-                }
-}
-
+/* Out of its hash chain or the listeners, if it was in one. */
 void tcp_hash_remove(struct um_tcp_conn *c)
 {
-        struct um_tcp_stack *t = tcp_of(c);
-        if (c->state == TCPS_LISTEN)
-                unlink_from(&t->listeners, c);
-        else
-                unlink_from(&t->hash[tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport)], c);
+        if (!c->hash_link.le_prev)
+                return;
+        LIST_REMOVE(c, hash_link);
+        c->hash_link.le_prev = NULL;
 }
 
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
                                const struct um_addr *raddr, uint16_t rport)
 {
         struct um_tcp_stack *t = st->tcp;
-        for (struct um_tcp_conn *c = t->hash[tuple_hash(t, laddr, lport, raddr, rport)]; c;
-             c = c->hnext)
-                if (c->lport == lport && c->rport == rport && um_addr_eq(&c->laddr, laddr) &&
-                    um_addr_eq(&c->raddr, raddr))
-                        return c;
+        struct um_tcp_conn *c;
+        LIST_FOREACH(c, &t->hash[tuple_hash(t, laddr, lport, raddr, rport)], hash_link)
+        if (c->lport == lport && c->rport == rport && um_addr_eq(&c->laddr, laddr) &&
+            um_addr_eq(&c->raddr, raddr))
+                return c;
         return NULL;
 }
 
@@ -104,7 +94,9 @@ struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_add
                                         uint16_t lport)
 {
         struct um_tcp_conn *wild = NULL;
-        for (struct um_tcp_conn *c = st->tcp->listeners; c; c = c->hnext) {
+        struct um_tcp_conn *c;
+        LIST_FOREACH(c, &st->tcp->listeners, hash_link)
+        {
                 if (c->lport != lport)
                         continue;
                 if (um_addr_eq(&c->laddr, laddr))
@@ -153,18 +145,11 @@ static void free_conn(struct um_tcp_conn *c)
  * returns it with the data it received and its error.) */
 static void accept_queue_unlink(struct um_tcp_conn *l, struct um_tcp_conn *c)
 {
-        struct um_tcp_conn *prev = NULL;
-        for (struct um_tcp_conn *x = l->aq_head; x; prev = x, x = x->aq_next) {
-                if (x != c)
-                        continue;
-                if (prev)
-                        prev->aq_next = c->aq_next;
-                else
-                        l->aq_head = c->aq_next;
-                if (l->aq_tail == c)
-                        l->aq_tail = prev;
+        struct um_tcp_conn *x;
+        STAILQ_FOREACH(x, &l->acceptq, aq_link)
+        if (x == c) {
+                STAILQ_REMOVE(&l->acceptq, c, um_tcp_conn, aq_link);
                 l->n_acceptq--;
-                c->aq_next = NULL;
                 return;
         }
 }
@@ -181,9 +166,9 @@ void tcp_done(struct um_tcp_conn *c, int err)
                 tcp_hash_remove(c);
                 if (c->state == TCPS_LISTEN) {
                         /* Children not yet accepted go with their listener. */
-                        while (c->aq_head) {
-                                struct um_tcp_conn *child = c->aq_head;
-                                c->aq_head = child->aq_next;
+                        while (!STAILQ_EMPTY(&c->acceptq)) {
+                                struct um_tcp_conn *child = STAILQ_FIRST(&c->acceptq);
+                                STAILQ_REMOVE_HEAD(&c->acceptq, aq_link);
                                 child->parent = NULL;
                                 child->orphan = 1;
                                 tcp_send_rst(child);
@@ -213,8 +198,8 @@ void tcp_done(struct um_tcp_conn *c, int err)
                         c->parent = NULL;
                 }
                 c->dead = 1;
-                c->hnext = tcp_of(c)->graveyard;
-                tcp_of(c)->graveyard = c;
+                tcp_hash_remove(c); /* the graveyard reuses the link */
+                LIST_INSERT_HEAD(&tcp_of(c)->graveyard, c, hash_link);
         }
         tcp_notify(c);
 }
@@ -222,9 +207,9 @@ void tcp_done(struct um_tcp_conn *c, int err)
 void tcp_reap(struct um_stack *st)
 {
         struct um_tcp_stack *t = st->tcp;
-        while (t->graveyard) {
-                struct um_tcp_conn *c = t->graveyard;
-                t->graveyard = c->hnext;
+        while (!LIST_EMPTY(&t->graveyard)) {
+                struct um_tcp_conn *c = LIST_FIRST(&t->graveyard);
+                LIST_REMOVE(c, hash_link);
                 free_conn(c);
         }
 }

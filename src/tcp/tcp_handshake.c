@@ -229,11 +229,6 @@ void tcp_accept_child(struct um_tcp_conn *c)
         struct um_tcp_conn *l = c->parent;
         l->n_embryonic--;
         l->n_acceptq++;
-        c->aq_next = NULL;
-        if (l->aq_tail)
-                l->aq_tail->aq_next = c;
-        else
-                l->aq_head = c;
-        l->aq_tail = c;
+        STAILQ_INSERT_TAIL(&l->acceptq, c, aq_link);
         tcp_notify(l);
 }
