@@ -236,13 +236,16 @@ struct um_tcp_stack {
         uint64_t msl_us;
         uint64_t fin_timeout_us;
         const struct tcp_cc_ops *default_cc;
+        um_timer_fn conn_timer_fn; /* what a connection's timer runs (tcp_timeouts.c) */
         struct um_tcp_counters ctr;
 };
 
 /* tcp_input.c: what TCP registers with the network layer */
 extern const struct um_net_transport tcp_transport;
 
-/* tcp_conn.c: lifetime, tables, state changes */
+/* tcp_conn.c: lifetime, tables, ISNs and ports */
+/* Frees the connections closed since the last call (the graveyard), then all of them. */
+void tcp_free_dead(struct um_stack *st);
 void tcp_free_all(struct um_stack *st);
 struct um_tcp_conn *tcp_conn_new(struct um_stack *st);
 int tcp_conn_alloc_buffers(struct um_tcp_conn *c);
@@ -252,19 +255,28 @@ struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr,
                                const struct um_addr *raddr, uint16_t rport);
 struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_addr *laddr,
                                         uint16_t lport);
-void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s);
 /* Ends the connection: reports err (0 for a normal close) and frees it once orphaned. */
 void tcp_done(struct um_tcp_conn *c, int err);
-void tcp_notify(struct um_tcp_conn *c);
 uint32_t tcp_isn(struct um_tcp_conn *c);
 int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c);
 
-/* tcp_timer.c */
+/* tcp_state.c: state changes, and the socket notified */
+void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s);
+void tcp_notify(struct um_tcp_conn *c);
+
+/* tcp_timer.c: the deadlines */
 void tcp_timer_set(struct um_tcp_conn *c, enum tcp_timer_kind k, uint64_t at);
 void tcp_timer_clear(struct um_tcp_conn *c, enum tcp_timer_kind k);
 void tcp_timer_init(struct um_tcp_conn *c);
+/* Arms the connection's one stack timer at its earliest deadline. */
+void tcp_timer_rearm(struct um_tcp_conn *c);
 void tcp_rearm_rto(struct um_tcp_conn *c);
 void tcp_arm_keepalive(struct um_tcp_conn *c);
+void tcp_arm_tlp(struct um_tcp_conn *c);
+
+/* tcp_timeouts.c: what expiry does (the stack timer's function; tcp_stack_init hands it to
+ * every connection through um_tcp_stack.conn_timer_fn) */
+void tcp_timeouts_fire(struct um_timer *t, uint64_t now);
 
 /* tcp_rtt.c */
 void tcp_rtt_sample(struct um_tcp_conn *c, uint64_t rtt_us);
@@ -303,12 +315,17 @@ void tcp_recovery_on_ack(struct um_tcp_conn *c, uint32_t delivered, int dupack);
 void tcp_rack_detect(struct um_tcp_conn *c);
 void tcp_on_rto(struct um_tcp_conn *c);
 void tcp_on_tlp(struct um_tcp_conn *c);
-void tcp_arm_tlp(struct um_tcp_conn *c);
-uint32_t tcp_pipe(const struct um_tcp_conn *c);
 
 static inline uint32_t tcp_flight_size(const struct um_tcp_conn *c)
 {
         return c->snd_nxt - c->snd_una;
+}
+
+/* RFC 6675 pipe: bytes believed in the network. */
+static inline uint32_t tcp_pipe(const struct um_tcp_conn *c)
+{
+        int64_t p = (int64_t)tcp_flight_size(c) - c->sacked_out - c->lost_out + c->retrans_out;
+        return p > 0 ? (uint32_t)p : 0;
 }
 
 static inline struct um_tcp_stack *tcp_of(const struct um_tcp_conn *c)

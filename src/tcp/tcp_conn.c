@@ -1,7 +1,6 @@
 /* Connection lifetime: allocation, the 4-tuple table, state changes, ISNs, ports. */
 #include "core/bytes.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_stack.h"
 #include "tcp/tcp_cc.h"
 
 #include <errno.h>
@@ -110,25 +109,6 @@ struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_add
         return wild;
 }
 
-void tcp_notify(struct um_tcp_conn *c)
-{
-        if (c->notify)
-                c->notify(c, c->notify_arg);
-}
-
-void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
-{
-        enum tcp_state old = c->state;
-        if (old == s)
-                return;
-        c->state = s;
-        if (s == TCPS_TIME_WAIT)
-                c->st->tcp->ctr.TcpExtTW++;
-        if (c->ulp && c->ulp->state_change)
-                c->ulp->state_change(c, (int)old, (int)s);
-        tcp_notify(c);
-}
-
 static void free_conn(struct um_tcp_conn *c)
 {
         if (c->ulp && c->ulp->release)
@@ -204,7 +184,7 @@ void tcp_done(struct um_tcp_conn *c, int err)
         tcp_notify(c);
 }
 
-void tcp_reap(struct um_stack *st)
+void tcp_free_dead(struct um_stack *st)
 {
         struct um_tcp_stack *t = st->tcp;
         while (!LIST_EMPTY(&t->graveyard)) {
@@ -217,7 +197,7 @@ void tcp_reap(struct um_stack *st)
 void tcp_free_all(struct um_stack *st)
 {
         struct um_tcp_stack *t = st->tcp;
-        tcp_reap(st);
+        tcp_free_dead(st);
         while (!LIST_EMPTY(&t->all)) {
                 struct um_tcp_conn *c = LIST_FIRST(&t->all);
                 um_timer_cancel(&st->timers, &c->timer);

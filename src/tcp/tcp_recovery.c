@@ -4,12 +4,6 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 
-uint32_t tcp_pipe(const struct um_tcp_conn *c)
-{
-        int64_t p = (int64_t)tcp_flight_size(c) - c->sacked_out - c->lost_out + c->retrans_out;
-        return p > 0 ? (uint32_t)p : 0;
-}
-
 static void clear_flags(struct um_tcp_conn *c, struct tcp_txseg *s, uint32_t bytes)
 {
         if (s->flags & TXS_SACKED)
@@ -300,24 +294,6 @@ void tcp_on_rto(struct um_tcp_conn *c)
         }
         tcp_timer_clear(c, TCP_T_TLP);
         tcp_timer_clear(c, TCP_T_REORDER);
-}
-
-void tcp_arm_tlp(struct um_tcp_conn *c)
-{
-        if (!c->sack_ok || c->in_recovery || c->rto_recovery || c->tlp_outstanding ||
-            !tcp_flight_size(c)) {
-                tcp_timer_clear(c, TCP_T_TLP);
-                return;
-        }
-        /* RFC 8985 §7.2. */
-        uint64_t pto = c->srtt_us ? 2 * c->srtt_us : TCP_INIT_RTO_US;
-        if (c->txq.n == 1)
-                pto += TCP_DELACK_US * 5; /* WCDelAckT = 200 ms */
-        if (pto < TCP_TLP_MIN_US)
-                pto = TCP_TLP_MIN_US;
-        if (pto > c->rto_us)
-                pto = c->rto_us;
-        tcp_timer_set(c, TCP_T_TLP, c->st->now + pto);
 }
 
 void tcp_on_tlp(struct um_tcp_conn *c)

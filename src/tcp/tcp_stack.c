@@ -26,6 +26,7 @@ int tcp_stack_init(struct um_stack *st)
         t->msl_us = 30ULL * 1000000; /* TIME_WAIT lasts 2*MSL = 60 s, as on Linux */
         t->fin_timeout_us = 60ULL * 1000000;
         t->default_cc = &tcp_cc_cubic;
+        t->conn_timer_fn = tcp_timeouts_fire;
         st->tcp = t;
         static const struct um_counter_name names[] = {
 #define TCP_COUNTER_NAME(n) UM_COUNTER_NAME(struct um_tcp_counters, n)
@@ -195,4 +196,9 @@ int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes)
 uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c)
 {
         return c->rcvbuf.buf ? c->rcvbuf.cap : 0;
+}
+
+void tcp_reap(struct um_stack *st)
+{
+        tcp_free_dead(st);
 }
