@@ -415,6 +415,8 @@ void mptcp_token_remove(struct mptcp_sock *msk);
 
 /* mptcp_timer.c: the msk's deadlines (UINT64_MAX: not set) */
 void mptcp_timer_set(struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t at);
+/* Arms the one stack timer at the earliest deadline (after it fired, whatever changed). */
+void mptcp_timer_rearm(struct mptcp_sock *msk);
 int mptcp_timer_due(const struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t now);
 
 #endif

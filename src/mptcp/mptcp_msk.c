@@ -91,4 +91,5 @@ static void msk_timer_fire(struct um_timer *t, uint64_t now)
         mptcp_push(msk);
         /* Released subflows are freed at the end of the poll, so msk outlives this. */
         mptcp_reap_subflows(msk);
+        mptcp_timer_rearm(msk);
 }

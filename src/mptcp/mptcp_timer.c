@@ -3,7 +3,7 @@
  * mptcp_msk.c's (msk_timer_fire). */
 #include "mptcp/mptcp.h"
 
-static void rearm(struct mptcp_sock *msk)
+void mptcp_timer_rearm(struct mptcp_sock *msk)
 {
         uint64_t next = UINT64_MAX;
         for (int k = 0; k < MPTCP_T_COUNT; k++)
@@ -21,7 +21,7 @@ void mptcp_timer_set(struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t a
         if (msk->deadline[k] == at)
                 return;
         msk->deadline[k] = at;
-        rearm(msk);
+        mptcp_timer_rearm(msk);
 }
 
 int mptcp_timer_due(const struct mptcp_sock *msk, enum mptcp_timer_kind k, uint64_t now)
