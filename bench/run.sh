@@ -15,6 +15,10 @@ echo
 echo "== umptcp-cat over TUN vs kernel over veth (root)"
 bench/tun_vs_veth.sh "$BIN" 512 3
 echo
+echo "== what a connection costs: heap per idle connection, and connections per CPU-second"
+"$BIN/bench_conns" memory 1000
+"$BIN/bench_conns" setup 2000
+echo
 echo "== MPTCP over emulated paths, virtual time (aggregation, simult_flows, failover)"
 "$BIN/bench_mptcp" 1
 echo

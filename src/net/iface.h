@@ -8,7 +8,7 @@
 struct um_link;
 struct um_stack;
 
-enum { UM_MAX_IFACES = 16, UM_MAX_ADDRS = 8, UM_TX_BATCH = 64 };
+enum { UM_MAX_IFACES = 16, UM_MAX_ADDRS = 8, UM_TX_BATCH = 64, UM_RX_BATCH = 32 };
 
 struct um_ifaddr {
         struct um_addr addr;
@@ -21,6 +21,10 @@ struct um_iface {
         int n_addrs;
         struct um_pkt *txq[UM_TX_BATCH]; /* flushed in one batch at the end of a poll */
         int n_txq;
+        /* Empty packets a receive batch did not use, kept for the next one: an idle link
+         * costs no allocation per poll. */
+        struct um_pkt *rx_spare[UM_RX_BATCH];
+        int n_rx_spare;
 };
 
 /* Index of the interface owning `a`, or -1 when `a` is not a local address. */

@@ -28,9 +28,12 @@ void um_net_destroy(struct um_stack *st)
         struct um_net *n = st->net;
         if (!n)
                 return;
-        for (int i = 0; i < n->n_ifaces; i++)
+        for (int i = 0; i < n->n_ifaces; i++) {
                 for (int j = 0; j < n->ifaces[i].n_txq; j++)
                         um_pkt_free(&st->pool, n->ifaces[i].txq[j]);
+                for (int j = 0; j < n->ifaces[i].n_rx_spare; j++)
+                        um_pkt_free(&st->pool, n->ifaces[i].rx_spare[j]);
+        }
         free(n);
         st->net = NULL;
 }

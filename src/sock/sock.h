@@ -44,7 +44,9 @@ struct um_sock {
 
 struct um_sock_table {
         struct um_sock **socks;
-        int n;
+        int n, cap;    /* descriptors handed out so far, and room for */
+        int *free_fds; /* closed descriptors, taken again last closed first */
+        int n_free;
         const struct um_sock_ops *protos[4];
         int n_protos;
         struct um_sock *wake_head;

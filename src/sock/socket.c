@@ -22,6 +22,7 @@ void sock_table_destroy(struct um_stack *st)
         for (int i = 0; i < t->n; i++)
                 free(t->socks[i]);
         free(t->socks);
+        free(t->free_fds);
         free(t);
         st->socks = NULL;
 }
@@ -49,28 +50,43 @@ static struct um_sock *lookup(struct um_stack *st, int fd)
         return t->socks[fd];
 }
 
+/* A descriptor in O(1): the last one closed, else a new one (the table doubles). */
 static struct um_sock *alloc_sock(struct um_stack *st)
 {
         struct um_sock_table *t = st->socks;
-        int fd = 0;
-        while (fd < t->n && t->socks[fd] && t->socks[fd]->used)
-                fd++;
-        if (fd == t->n) {
-                struct um_sock **grown = realloc(t->socks, (size_t)(t->n + 16) * sizeof(*grown));
-                if (!grown)
+        int fd;
+        if (t->n_free) {
+                fd = t->free_fds[--t->n_free];
+        } else {
+                if (t->n == t->cap) {
+                        int cap = t->cap ? 2 * t->cap : 16;
+                        struct um_sock **grown = realloc(t->socks, (size_t)cap * sizeof(*grown));
+                        if (!grown)
+                                return NULL;
+                        t->socks = grown;
+                        int *free_fds = realloc(t->free_fds, (size_t)cap * sizeof(*free_fds));
+                        if (!free_fds)
+                                return NULL;
+                        t->free_fds = free_fds;
+                        t->cap = cap;
+                }
+                if (!(t->socks[t->n] = calloc(1, sizeof(struct um_sock))))
                         return NULL;
-                memset(grown + t->n, 0, 16 * sizeof(*grown));
-                t->socks = grown;
-                t->n += 16;
+                fd = t->n++;
         }
-        if (!t->socks[fd] && !(t->socks[fd] = calloc(1, sizeof(struct um_sock))))
-                return NULL;
         struct um_sock *s = t->socks[fd];
         memset(s, 0, sizeof(*s));
         s->fd = fd;
         s->used = 1;
         s->st = st;
         return s;
+}
+
+static void release_sock(struct um_sock *s)
+{
+        struct um_sock_table *t = s->st->socks;
+        s->used = 0;
+        t->free_fds[t->n_free++] = s->fd;
 }
 
 void sock_wake(struct um_sock *s)
@@ -117,7 +133,7 @@ int um_socket(struct um_stack *st, int domain, int type, int protocol)
         s->ops = ops;
         int rc = ops->create(st, s);
         if (rc) {
-                s->used = 0;
+                release_sock(s);
                 return fail(rc);
         }
         return s->fd;
@@ -187,7 +203,7 @@ int um_accept(struct um_stack *st, int fd, struct sockaddr *addr, socklen_t *len
         child->ops = s->ops;
         int rc = s->ops->accept(s, child);
         if (rc) {
-                child->used = 0;
+                release_sock(child);
                 return fail(rc);
         }
         struct um_addr la, ra;
@@ -254,7 +270,7 @@ int um_close(struct um_stack *st, int fd)
         if (!s)
                 return fail(-EBADF);
         s->ops->close(s);
-        s->used = 0;
+        release_sock(s);
         s->cb = NULL;
         for (struct um_sock **pp = &st->socks->wake_head; *pp; pp = &(*pp)->wake_next)
                 if (*pp == s) {

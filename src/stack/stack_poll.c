@@ -8,7 +8,7 @@
 
 #include <umptcp/link.h>
 
-enum { RX_BATCH = 32, RX_BATCHES_PER_POLL = 64 };
+enum { RX_BATCHES_PER_POLL = 64 };
 
 static void flush_all(struct um_stack *st)
 {
@@ -16,34 +16,43 @@ static void flush_all(struct um_stack *st)
                 um_iface_flush(st, i);
 }
 
+/* Tops the interface's spare packets up to a whole batch; returns how many there are. */
+static int spares(struct um_stack *st, struct um_iface *ifc)
+{
+        while (ifc->n_rx_spare < UM_RX_BATCH) {
+                struct um_pkt *p = um_pkt_alloc(&st->pool);
+                if (!p) {
+                        st->ctr.PktPoolExhausted++;
+                        break;
+                }
+                ifc->rx_spare[ifc->n_rx_spare++] = p;
+        }
+        return ifc->n_rx_spare;
+}
+
 static void read_link(struct um_stack *st, int ifindex)
 {
-        struct um_link *link = st->net->ifaces[ifindex].link;
+        struct um_iface *ifc = &st->net->ifaces[ifindex];
+        struct um_link *link = ifc->link;
         for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
-                struct um_pkt *pkts[RX_BATCH];
-                struct um_frame frames[RX_BATCH];
-                int n = 0;
-                for (; n < RX_BATCH; n++) {
-                        pkts[n] = um_pkt_alloc(&st->pool);
-                        if (!pkts[n]) {
-                                st->ctr.PktPoolExhausted++;
-                                break;
-                        }
+                int n = spares(st, ifc);
+                struct um_frame frames[UM_RX_BATCH];
+                for (int i = 0; i < n; i++) {
                         /* Receive at the start of the buffer: input only strips headers. */
-                        pkts[n]->off = 0;
-                        frames[n].data = pkts[n]->buf;
-                        frames[n].len = 0;
-                        frames[n].cap = sizeof(pkts[n]->buf);
+                        struct um_pkt *p = ifc->rx_spare[n - 1 - i];
+                        p->off = 0;
+                        frames[i].data = p->buf;
+                        frames[i].len = 0;
+                        frames[i].cap = sizeof(p->buf);
                 }
                 int got = n ? link->ops->recv(link, frames, n, st->now) : 0;
                 if (got < 0)
                         got = 0;
-                for (int i = got; i < n; i++)
-                        um_pkt_free(&st->pool, pkts[i]);
                 for (int i = 0; i < got; i++) {
-                        pkts[i]->len = (uint16_t)frames[i].len;
-                        pkts[i]->time_us = st->now;
-                        um_ip_input(st, ifindex, pkts[i]);
+                        struct um_pkt *p = ifc->rx_spare[--ifc->n_rx_spare];
+                        p->len = (uint16_t)frames[i].len;
+                        p->time_us = st->now;
+                        um_ip_input(st, ifindex, p);
                 }
                 /* Let applications read (and windows reopen) between batches, and let the
                  * ACKs and window updates this batch produced leave now. */

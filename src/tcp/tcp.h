@@ -86,6 +86,7 @@ struct um_tcp_conn {
         uint16_t lport, rport;
         int ifindex;
         LIST_ENTRY(um_tcp_conn) hash_link; /* a hash chain, the listeners, or the graveyard */
+        LIST_ENTRY(um_tcp_conn) port_link; /* its local port's chain, once it has one */
         LIST_ENTRY(um_tcp_conn) all_link;  /* in um_tcp_stack.all */
 
         /* Listener and its children. */
@@ -200,7 +201,7 @@ struct um_tcp_conn {
         uint64_t start_us;
 };
 
-enum { TCP_MAX_OPTION_HANDLERS = 16 };
+enum { TCP_MAX_OPTION_HANDLERS = 16, TCP_PORT_BUCKETS = 1024 };
 
 struct tcp_option_entry {
         const struct um_tcp_option_ops *ops;
@@ -223,8 +224,9 @@ struct um_tcp_stack {
         struct tcp_chain *hash;
         uint32_t hash_mask;
         struct tcp_chain listeners;
-        LIST_HEAD(, um_tcp_conn) all; /* every connection, newest first */
-        struct tcp_chain graveyard;   /* closed, freed at the end of the poll */
+        LIST_HEAD(, um_tcp_conn) all;             /* every connection, newest first */
+        struct tcp_chain graveyard;               /* closed, freed at the end of the poll */
+        struct tcp_chain ports[TCP_PORT_BUCKETS]; /* connections by local port */
         uint8_t secret[32];
         uint16_t next_port;
         struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */
@@ -258,6 +260,8 @@ struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_add
 /* Ends the connection: reports err (0 for a normal close) and frees it once orphaned. */
 void tcp_done(struct um_tcp_conn *c, int err);
 uint32_t tcp_isn(struct um_tcp_conn *c);
+/* Gives the connection its local port and files it under it (port_in_use looks there). */
+void tcp_set_lport(struct um_tcp_conn *c, uint16_t port);
 int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c);
 
 /* tcp_state.c: state changes, and the socket notified */

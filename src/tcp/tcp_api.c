@@ -28,7 +28,7 @@ static int port_in_use(struct um_stack *st, const struct um_tcp_conn *self, cons
                        uint16_t port, int reuse)
 {
         struct um_tcp_conn *x;
-        LIST_FOREACH(x, &st->tcp->all, all_link)
+        LIST_FOREACH(x, &st->tcp->ports[port % TCP_PORT_BUCKETS], port_link)
         {
                 if (x == self || x->lport != port || x->dead)
                         continue;
@@ -63,7 +63,7 @@ int tcp_api_bind(struct um_tcp_conn *c, const struct um_addr *a, uint16_t port, 
                 return -EADDRINUSE;
         }
         c->laddr = *a;
-        c->lport = port;
+        tcp_set_lport(c, port);
         return 0;
 }
 

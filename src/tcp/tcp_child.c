@@ -70,7 +70,7 @@ struct um_tcp_conn *tcp_child_new(struct um_tcp_conn *l, const struct tcp_seg *s
                 return NULL;
         c->laddr = *s->dst;
         c->raddr = *s->src;
-        c->lport = s->dport;
+        tcp_set_lport(c, s->dport);
         c->rport = s->sport;
         /* Answer through the interface the SYN came in on: with several paths between two
          * hosts, a subflow's packets then stay on the path it was opened on. */

@@ -114,6 +114,8 @@ static void free_conn(struct um_tcp_conn *c)
         if (c->ulp && c->ulp->release)
                 c->ulp->release(c);
         LIST_REMOVE(c, all_link);
+        if (c->port_link.le_prev)
+                LIST_REMOVE(c, port_link);
         um_ring_free(&c->sndbuf);
         um_ring_free(&c->rcvbuf);
         um_recq_free(&c->txq);
@@ -228,6 +230,14 @@ uint32_t tcp_isn(struct um_tcp_conn *c)
         return (uint32_t)(c->st->now / 4) + f;
 }
 
+void tcp_set_lport(struct um_tcp_conn *c, uint16_t port)
+{
+        if (c->port_link.le_prev)
+                LIST_REMOVE(c, port_link);
+        c->lport = port;
+        LIST_INSERT_HEAD(&tcp_of(c)->ports[port % TCP_PORT_BUCKETS], c, port_link);
+}
+
 int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c)
 {
         struct um_tcp_stack *t = st->tcp;
@@ -238,7 +248,7 @@ int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c)
                 t->next_port = (uint16_t)(p >= HI ? LO : p + 1);
                 if (!tcp_lookup(st, &c->laddr, p, &c->raddr, c->rport) &&
                     !tcp_lookup_listener(st, &c->laddr, p)) {
-                        c->lport = p;
+                        tcp_set_lport(c, p);
                         return 0;
                 }
         }

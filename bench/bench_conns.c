@@ -1,0 +1,323 @@
+/* What a connection costs, beside the kernel in the same run.
+ *
+ *   bench_conns memory N   heap per idle established connection, both ends (mallinfo2), for
+ *                          N connections of each kind — TCP, MPTCP with 1 and with 2
+ *                          subflows — between two stacks in one process; the kernel's slab
+ *                          growth (/proc/meminfo) for N TCP and N MPTCP connections over
+ *                          loopback is the baseline.
+ *   bench_conns setup N    connections per CPU-second: connect, a byte each way, close, N
+ *                          times, in process against the kernel over loopback (process CPU
+ *                          time, which includes the kernel's work for the loopback sockets).
+ *
+ * Under callgrind, `setup N` at several N gives instructions per connection (bench/run.sh). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <umptcp/link.h>
+#include <umptcp/mptcp.h>
+#include <umptcp/sim.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+enum { PORT = 5001 };
+
+struct pair {
+        struct um_stack *st[2]; /* client, server */
+        struct um_link *links[2][2];
+        int n_paths;
+        uint64_t now;
+};
+
+static int pair_open(struct pair *p, int n_paths)
+{
+        memset(p, 0, sizeof(*p));
+        p->n_paths = n_paths;
+        struct um_stack_config cc = {.seed = 1, .name = "client"},
+                               sc = {.seed = 2, .name = "server"};
+        p->st[0] = um_stack_new(&cc);
+        p->st[1] = um_stack_new(&sc);
+        if (!p->st[0] || !p->st[1])
+                return -1;
+        for (int k = 0; k < n_paths; k++) {
+                if (um_link_emu_pair(NULL, NULL, 1500, 7 + (uint64_t)k, &p->links[k][0],
+                                     &p->links[k][1]))
+                        return -1;
+                char a[32], b[32];
+                snprintf(a, sizeof(a), "10.0.%d.1/24", k);
+                snprintf(b, sizeof(b), "10.0.%d.2/24", k);
+                if (um_stack_add_addr(p->st[0], um_stack_add_iface(p->st[0], p->links[k][0]), a) ||
+                    um_stack_add_addr(p->st[1], um_stack_add_iface(p->st[1], p->links[k][1]), b))
+                        return -1;
+        }
+        if (n_paths > 1) {
+                if (um_mptcp_endpoint_add(p->st[0], "10.0.1.1", UM_MPTCP_PM_SUBFLOW, 0) < 0 ||
+                    um_mptcp_limits_set(p->st[0], 1, 0) < 0 ||
+                    um_mptcp_limits_set(p->st[1], 1, 0) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static void pair_close(struct pair *p)
+{
+        um_stack_free(p->st[0]);
+        um_stack_free(p->st[1]);
+        for (int k = 0; k < p->n_paths; k++) {
+                um_link_destroy(p->links[k][0]);
+                um_link_destroy(p->links[k][1]);
+        }
+}
+
+static void pair_run(struct pair *p, uint64_t us)
+{
+        um_sim_run(p->st, 2, &p->now, p->now + us, NULL, NULL);
+}
+
+static struct sockaddr_in server_addr(void)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
+        return sa;
+}
+
+static int um_listener(struct pair *p, int proto)
+{
+        struct sockaddr_in sa = server_addr();
+        int fd = um_socket(p->st[1], AF_INET, SOCK_STREAM, proto);
+        if (fd < 0 || um_bind(p->st[1], fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+            um_listen(p->st[1], fd, 4096))
+                return -1;
+        return fd;
+}
+
+/* Bytes in use: the heap's chunks and the large blocks malloc maps on its own. */
+static size_t heap_now(void)
+{
+        struct mallinfo2 m = mallinfo2();
+        return m.uordblks + m.hblkhd;
+}
+
+/* Heap per idle connection, both ends: n connections opened in batches, all accepted, and
+ * the joins of the 2-subflow kind completed. */
+static double um_memory(int n, int proto, int n_paths)
+{
+        struct pair p;
+        if (pair_open(&p, n_paths))
+                return -1;
+        int lfd = um_listener(&p, proto);
+        pair_run(&p, 1000);
+        int *cfd = calloc((size_t)n, sizeof(int)), *sfd = calloc((size_t)n, sizeof(int));
+        size_t before = heap_now();
+        struct sockaddr_in sa = server_addr();
+        int accepted = 0;
+        for (int i = 0; i < n; i++) {
+                cfd[i] = um_socket(p.st[0], AF_INET, SOCK_STREAM, proto);
+                um_connect(p.st[0], cfd[i], (struct sockaddr *)&sa, sizeof(sa));
+                if (i % 64 == 63 || i == n - 1) {
+                        pair_run(&p, 50000);
+                        int fd;
+                        while ((fd = um_accept(p.st[1], lfd, NULL, NULL)) >= 0)
+                                sfd[accepted++] = fd;
+                }
+        }
+        pair_run(&p, 500000); /* joins, and the last ACKs */
+        int fd;
+        while ((fd = um_accept(p.st[1], lfd, NULL, NULL)) >= 0)
+                sfd[accepted++] = fd;
+        double per = accepted == n ? (double)(heap_now() - before) / n : -1;
+        if (n_paths > 1) { /* all joined? */
+                struct mptcp_info mi;
+                socklen_t l = sizeof(mi);
+                if (um_getsockopt(p.st[0], cfd[n - 1], SOL_MPTCP, MPTCP_INFO, &mi, &l) ||
+                    mi.mptcpi_subflows < 1)
+                        per = -1;
+        }
+        for (int i = 0; i < accepted; i++)
+                um_close(p.st[1], sfd[i]);
+        for (int i = 0; i < n; i++)
+                um_close(p.st[0], cfd[i]);
+        pair_close(&p);
+        free(cfd);
+        free(sfd);
+        return per;
+}
+
+static long slab_kb(void)
+{
+        FILE *f = fopen("/proc/meminfo", "r");
+        char line[256];
+        long kb = -1;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+                        break;
+        if (f)
+                fclose(f);
+        return kb;
+}
+
+/* The kernel's slab growth per connection (both ends) over loopback; -1 if unavailable. */
+static double kernel_memory(int n, int proto)
+{
+        int l = socket(AF_INET, SOCK_STREAM, proto);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sa);
+        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4096) ||
+            getsockname(l, (struct sockaddr *)&sa, &len)) {
+                if (l >= 0)
+                        close(l);
+                return -1;
+        }
+        int *fds = calloc(2 * (size_t)n, sizeof(int));
+        long before = slab_kb();
+        int made = 0;
+        for (int i = 0; i < n; i++) {
+                int c = socket(AF_INET, SOCK_STREAM, proto);
+                if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+                        break;
+                int s = accept(l, NULL, NULL);
+                if (s < 0)
+                        break;
+                fds[made++] = c;
+                fds[made++] = s;
+        }
+        usleep(200000);
+        long after = slab_kb();
+        for (int i = 0; i < made; i++)
+                close(fds[i]);
+        close(l);
+        free(fds);
+        return made == 2 * n && before >= 0 ? (double)(after - before) * 1024 / n : -1;
+}
+
+static double cpu_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Connections per CPU-second: connect, a byte each way, close; n times, one at a time. */
+static double um_setup(int n, int proto, int n_paths)
+{
+        struct pair p;
+        if (pair_open(&p, n_paths))
+                return -1;
+        int lfd = um_listener(&p, proto);
+        struct sockaddr_in sa = server_addr();
+        double start = cpu_s();
+        int done = 0;
+        for (int i = 0; i < n; i++) {
+                int c = um_socket(p.st[0], AF_INET, SOCK_STREAM, proto), s = -1;
+                um_connect(p.st[0], c, (struct sockaddr *)&sa, sizeof(sa));
+                char b = 'x';
+                for (int k = 0; k < 100 && s < 0; k++) {
+                        pair_run(&p, 100);
+                        s = um_accept(p.st[1], lfd, NULL, NULL);
+                }
+                if (s < 0 || um_send(p.st[0], c, &b, 1, 0) != 1)
+                        break;
+                pair_run(&p, 100);
+                if (um_recv(p.st[1], s, &b, 1, 0) != 1 || um_send(p.st[1], s, &b, 1, 0) != 1)
+                        break;
+                pair_run(&p, 100);
+                if (um_recv(p.st[0], c, &b, 1, 0) != 1)
+                        break;
+                um_close(p.st[0], c);
+                um_close(p.st[1], s);
+                pair_run(&p, 1000);
+                done++;
+        }
+        double cpu = cpu_s() - start;
+        pair_close(&p);
+        return done == n ? n / cpu : -1;
+}
+
+static double kernel_setup(int n, int proto)
+{
+        int l = socket(AF_INET, SOCK_STREAM, proto);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sa);
+        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4096) ||
+            getsockname(l, (struct sockaddr *)&sa, &len)) {
+                if (l >= 0)
+                        close(l);
+                return -1;
+        }
+        double start = cpu_s();
+        int done = 0;
+        for (int i = 0; i < n; i++) {
+                int c = socket(AF_INET, SOCK_STREAM, proto);
+                if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+                        break;
+                int s = accept(l, NULL, NULL);
+                char b = 'x';
+                if (s < 0 || write(c, &b, 1) != 1 || read(s, &b, 1) != 1 || write(s, &b, 1) != 1 ||
+                    read(c, &b, 1) != 1)
+                        break;
+                close(c);
+                close(s);
+                done++;
+        }
+        double cpu = cpu_s() - start;
+        close(l);
+        return done == n ? n / cpu : -1;
+}
+
+static void raise_fd_limit(void)
+{
+        struct rlimit r;
+        if (getrlimit(RLIMIT_NOFILE, &r) == 0) {
+                r.rlim_cur = r.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &r);
+        }
+}
+
+static void row(const char *what, double um, double kernel, const char *unit, int lower_better)
+{
+        printf("%-22s umptcp %10.0f %s", what, um, unit);
+        if (kernel > 0)
+                printf("   kernel %10.0f %s   ratio %.2f%s", kernel, unit, um / kernel,
+                       lower_better ? " (lower is better)" : "");
+        else
+                printf("   kernel: not measured here");
+        printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+        const char *mode = argc > 1 ? argv[1] : "memory";
+        int n = argc > 2 ? atoi(argv[2]) : 1000;
+        if (n < 1 || n > 200000 || (strcmp(mode, "memory") && strcmp(mode, "setup"))) {
+                fprintf(stderr, "usage: bench_conns memory|setup [N (1-200000)]\n");
+                return 2;
+        }
+        raise_fd_limit();
+        if (!strcmp(mode, "memory")) {
+                printf("heap per idle established connection, both ends, %d connections\n", n);
+                row("TCP", um_memory(n, IPPROTO_TCP, 1), kernel_memory(n, IPPROTO_TCP), "bytes", 1);
+                row("MPTCP, 1 subflow", um_memory(n, IPPROTO_MPTCP, 1),
+                    kernel_memory(n, IPPROTO_MPTCP), "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2), -1, "bytes", 1);
+        } else {
+                printf("connections per CPU-second (connect, a byte each way, close), %d each\n",
+                       n);
+                row("TCP", um_setup(n, IPPROTO_TCP, 1), kernel_setup(n, IPPROTO_TCP), "conn/s", 0);
+                row("MPTCP, 1 subflow", um_setup(n, IPPROTO_MPTCP, 1),
+                    kernel_setup(n, IPPROTO_MPTCP), "conn/s", 0);
+                row("MPTCP, 2 subflows", um_setup(n, IPPROTO_MPTCP, 2), -1, "conn/s", 0);
+        }
+        return 0;
+}
