@@ -2,6 +2,7 @@
  * its counters, and the injected clock. The layers are assembled in src/stack/. */
 #include "core/stack.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +18,8 @@ int um_core_init(struct um_stack *st, const struct um_stack_config *cfg)
         else
                 um_rng_init_secure(&st->rng);
         um_pkt_pool_init(&st->pool, PKT_POOL_LIMIT);
+        if (um_sha256_init(&st->sha) < 0)
+                return -ENOMEM;
         static const struct um_counter_name names[] = {
 #define CORE_COUNTER_NAME(n) UM_COUNTER_NAME(struct um_core_counters, n)
             UM_CORE_COUNTER_LIST(CORE_COUNTER_NAME)
@@ -29,6 +32,7 @@ void um_core_destroy(struct um_stack *st)
 {
         um_timer_heap_destroy(&st->timers);
         um_pkt_pool_destroy(&st->pool);
+        um_sha256_free(&st->sha);
 }
 
 void um_stack_advance(struct um_stack *st, uint64_t now_us)

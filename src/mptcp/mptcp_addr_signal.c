@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-static uint64_t add_addr_hmac(uint64_t k_sender, uint64_t k_receiver,
+static uint64_t add_addr_hmac(struct um_stack *st, uint64_t k_sender, uint64_t k_receiver,
                               const struct mptcp_addr_info *a)
 {
-        return mptcp_add_addr_hmac(k_sender, k_receiver, a->id, a->addr.b, um_addr_len(&a->addr),
-                                   a->port);
+        return mptcp_add_addr_hmac(st, k_sender, k_receiver, a->id, a->addr.b,
+                                   um_addr_len(&a->addr), a->port);
 }
 
 /* When an announcement is next due (UINT64_MAX: never). */
@@ -115,7 +115,7 @@ int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_op
 {
         struct mptcp_addr_info a = {.addr = o->add_addr, .port = o->add_port, .id = o->add_addr_id};
         return o->add_has_hmac && msk->remote_key_known &&
-               add_addr_hmac(msk->remote_key, msk->local_key, &a) == o->add_hmac;
+               add_addr_hmac(msk->st, msk->remote_key, msk->local_key, &a) == o->add_hmac;
 }
 
 void mptcp_signal_echo(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
@@ -136,7 +136,7 @@ static unsigned write_add_addr(struct mptcp_sock *msk, const struct mptcp_addr_i
 {
         if (mptcp_add_addr_len(a->addr.family, a->port != 0, !echo) > room)
                 return 0;
-        uint64_t hmac = echo ? 0 : add_addr_hmac(msk->local_key, msk->remote_key, a);
+        uint64_t hmac = echo ? 0 : add_addr_hmac(msk->st, msk->local_key, msk->remote_key, a);
         return mptcp_write_add_addr(out, echo, a->id, &a->addr, a->port, !echo, hmac);
 }
 

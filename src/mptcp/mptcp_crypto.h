@@ -7,18 +7,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The stack whose digest state the hashes use; NULL works too, at a fetch per call. */
+struct um_stack;
+
 /* SHA-256 of the key in network byte order: the token is the first 32 bits of the digest,
  * the IDSN the last 64 (RFC 8684 §3.1). */
-void mptcp_key_derive(uint64_t key, uint32_t *token, uint64_t *idsn);
+void mptcp_key_derive(struct um_stack *st, uint64_t key, uint32_t *token, uint64_t *idsn);
 /* HMAC-SHA256 with a 16-byte key (key_a ‖ key_b, each big-endian) over msg. */
-void mptcp_hmac(uint64_t key_a, uint64_t key_b, const uint8_t *msg, size_t len, uint8_t out[32]);
+void mptcp_hmac(struct um_stack *st, uint64_t key_a, uint64_t key_b, const uint8_t *msg, size_t len,
+                uint8_t out[32]);
 /* RFC 8684 §3.2: the MP_JOIN HMAC over (nonce_a ‖ nonce_b) keyed by (key_a ‖ key_b). */
-void mptcp_join_hmac(uint64_t key_a, uint64_t key_b, uint32_t nonce_a, uint32_t nonce_b,
-                     uint8_t out[32]);
+void mptcp_join_hmac(struct um_stack *st, uint64_t key_a, uint64_t key_b, uint32_t nonce_a,
+                     uint32_t nonce_b, uint8_t out[32]);
 /* RFC 8684 §3.4.1: the ADD_ADDR HMAC, the rightmost 64 bits of HMAC(key_sender ‖
  * key_receiver, ID ‖ address ‖ port), port 0 when the option carries none. */
-uint64_t mptcp_add_addr_hmac(uint64_t key_sender, uint64_t key_receiver, uint8_t id,
-                             const uint8_t *addr, size_t addr_len, uint16_t port);
+uint64_t mptcp_add_addr_hmac(struct um_stack *st, uint64_t key_sender, uint64_t key_receiver,
+                             uint8_t id, const uint8_t *addr, size_t addr_len, uint16_t port);
 /* Whether two MACs are equal, in a time that does not depend on where they differ (a
  * forger must not learn a MAC byte by byte from response times). */
 int mptcp_mac_equal(const uint8_t *a, const uint8_t *b, size_t n);

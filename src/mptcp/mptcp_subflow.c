@@ -76,11 +76,11 @@ void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_sub
                             int we_listen, uint8_t out[32])
 {
         if (we_listen)
-                mptcp_join_hmac(msk->local_key, msk->remote_key, sf->local_nonce, sf->remote_nonce,
-                                out);
+                mptcp_join_hmac(msk->st, msk->local_key, msk->remote_key, sf->local_nonce,
+                                sf->remote_nonce, out);
         else
-                mptcp_join_hmac(msk->remote_key, msk->local_key, sf->remote_nonce, sf->local_nonce,
-                                out);
+                mptcp_join_hmac(msk->st, msk->remote_key, msk->local_key, sf->remote_nonce,
+                                sf->local_nonce, out);
 }
 
 void mptcp_join_ack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,

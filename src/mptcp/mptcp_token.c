@@ -27,7 +27,7 @@ struct mptcp_sock *mptcp_token_lookup(struct mptcp_stack *ms, uint32_t token)
 void mptcp_key_token_idsn(const struct mptcp_stack *ms, uint64_t key, uint32_t *token,
                           uint64_t *idsn)
 {
-        mptcp_key_derive(key, token, idsn);
+        mptcp_key_derive(ms->st, key, token, idsn);
         if (ms->test_idsn_near_wrap)
                 *idsn = 0 - (uint64_t)(1 << 20) + (*idsn & 0xffff);
 }

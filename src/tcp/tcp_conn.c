@@ -222,9 +222,8 @@ uint32_t tcp_isn(struct um_tcp_conn *c)
         msg[n++] = (uint8_t)c->lport;
         msg[n++] = (uint8_t)(c->rport >> 8);
         msg[n++] = (uint8_t)c->rport;
-        uint8_t md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-        HMAC(EVP_sha256(), t->secret, sizeof(t->secret), msg, n, md, &mdlen);
+        uint8_t md[32];
+        um_hmac_sha256(c->st, t->secret, sizeof(t->secret), msg, n, md);
         uint32_t f;
         memcpy(&f, md, sizeof(f));
         return (uint32_t)(c->st->now / 4) + f;

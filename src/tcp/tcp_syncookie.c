@@ -34,10 +34,9 @@ static uint32_t keyed_hash(const struct um_tcp_conn *c, const struct um_addr *la
         um_put_be16(msg + n + 2, rp);
         um_put_be32(msg + n + 4, extra);
         n += 8;
-        uint8_t md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
+        uint8_t md[32];
         const struct um_tcp_stack *t = tcp_of(c);
-        HMAC(EVP_sha256(), t->secret, sizeof(t->secret), msg, n, md, &mdlen);
+        um_hmac_sha256(c->st, t->secret, sizeof(t->secret), msg, n, md);
         return um_get_be32(md);
 }
 

@@ -79,7 +79,7 @@ static int open_mpc(struct session *s)
 {
         uint32_t token;
         s->key_a = 0x0102030405060708ULL;
-        mptcp_key_derive(s->key_a, &token, &s->idsn_a);
+        mptcp_key_derive(NULL, s->key_a, &token, &s->idsn_a);
         s->dsn = s->idsn_a + 1;
         s->sf[0] = (struct subflow){.port = 40000, .seq = ISN_A};
         struct seg syn = {.sport = 40000, .dport = PORT, .seq = ISN_A, .flags = UM_TH_SYN};
@@ -90,7 +90,7 @@ static int open_mpc(struct session *s)
         if (!seg_peer_recv(&s->p, &synack) || !mptcp_has(&synack.mp, MPTCPOPT_MP_CAPABLE))
                 return -1;
         s->key_b = synack.mp.mpc_sndr_key;
-        mptcp_key_derive(s->key_b, &token, &s->idsn_b);
+        mptcp_key_derive(NULL, s->key_b, &token, &s->idsn_b);
         s->sf[0].seq = ISN_A + 1;
         s->sf[0].ack = synack.seq + 1;
         struct seg ack = {.sport = 40000,
@@ -108,7 +108,7 @@ static void open_join(struct session *s)
 {
         uint32_t token, r_a = 0x55667788;
         uint64_t idsn;
-        mptcp_key_derive(s->key_b, &token, &idsn);
+        mptcp_key_derive(NULL, s->key_b, &token, &idsn);
         s->sf[1] = (struct subflow){.port = 40001, .seq = ISN_A};
         struct seg syn = {.sport = 40001, .dport = PORT, .seq = ISN_A, .flags = UM_TH_SYN};
         uint8_t o[40];
@@ -118,7 +118,7 @@ static void open_join(struct session *s)
         if (!seg_peer_recv(&s->p, &synack) || !mptcp_has(&synack.mp, MPTCPOPT_MP_JOIN))
                 return;
         uint8_t mac[32];
-        mptcp_join_hmac(s->key_a, s->key_b, r_a, synack.mp.join_nonce, mac);
+        mptcp_join_hmac(NULL, s->key_a, s->key_b, r_a, synack.mp.join_nonce, mac);
         s->sf[1].seq = ISN_A + 1;
         s->sf[1].ack = synack.seq + 1;
         struct seg ack = {.sport = 40001,
@@ -156,7 +156,7 @@ static void add_option(struct session *s, struct input *in, struct seg *g, const
                         a.b[i] = next(in);
                 uint8_t id = next(in);
                 uint16_t port = (t & 4) ? (uint16_t)next32(in) : 0;
-                uint64_t hmac = (t & 8) ? mptcp_add_addr_hmac(s->key_a, s->key_b, id, a.b,
+                uint64_t hmac = (t & 8) ? mptcp_add_addr_hmac(NULL, s->key_a, s->key_b, id, a.b,
                                                               um_addr_len(&a), port)
                                         : ((uint64_t)next32(in) << 32 | next32(in));
                 n = mptcp_write_add_addr(o, (t & 16) != 0, id, &a, port, !(t & 16), hmac);

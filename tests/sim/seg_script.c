@@ -66,7 +66,7 @@ void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
         m->lfd = lfd;
         m->key_a = 0x0102030405060708ULL;
         uint32_t token;
-        mptcp_key_derive(m->key_a, &token, &m->idsn_a);
+        mptcp_key_derive(NULL, m->key_a, &token, &m->idsn_a);
         struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
         add_mpc(&syn, MPC_LEN_SYN, 0, 0);
         seg_peer_send(p, &syn);
@@ -74,7 +74,7 @@ void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
         assert_true(seg_peer_recv(p, &synack));
         assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_CAPABLE));
         m->key_b = synack.mp.mpc_sndr_key;
-        mptcp_key_derive(m->key_b, &token, &m->idsn_b);
+        mptcp_key_derive(NULL, m->key_b, &token, &m->idsn_b);
         m->seq_a = PEER_ISN + 1;
         m->seq_b = synack.seq + 1;
         m->dsn_a = m->idsn_a + 1;
@@ -95,7 +95,7 @@ struct seg join_syn_seg(const struct mpc_conn *m, uint16_t sport, uint32_t nonce
 {
         uint32_t token;
         uint64_t idsn;
-        mptcp_key_derive(m->key_b, &token, &idsn);
+        mptcp_key_derive(NULL, m->key_b, &token, &idsn);
         struct seg syn = {.sport = sport, .dport = PORT, .seq = PEER_ISN, .flags = UM_TH_SYN};
         uint8_t o[12];
         seg_add_opt(&syn, o, mptcp_write_join_syn(o, 0, 2, token, nonce));
@@ -121,9 +121,9 @@ int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport)
         assert_int_equal(synack.mp.join_len, JOIN_LEN_SYNACK);
         uint32_t r_b = synack.mp.join_nonce;
         uint8_t mac[32];
-        mptcp_join_hmac(m->key_b, m->key_a, r_b, r_a, mac);
+        mptcp_join_hmac(NULL, m->key_b, m->key_a, r_b, r_a, mac);
         assert_memory_equal(mac, synack.mp.join_hmac, 8);
-        mptcp_join_hmac(m->key_a, m->key_b, r_a, r_b, mac);
+        mptcp_join_hmac(NULL, m->key_a, m->key_b, r_a, r_b, mac);
         struct seg ack = {.sport = sport,
                           .dport = PORT,
                           .seq = PEER_ISN + 1,

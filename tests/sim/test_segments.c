@@ -124,14 +124,14 @@ static void test_no_bare_ack_before_the_key(void **state)
         int lfd = listen_on(&p, IPPROTO_MPTCP);
         uint64_t key_a = 0x1122334455667788ULL, idsn_a;
         uint32_t token;
-        mptcp_key_derive(key_a, &token, &idsn_a);
+        mptcp_key_derive(NULL, key_a, &token, &idsn_a);
         struct seg syn = to_stack(PEER_ISN, 0, UM_TH_SYN);
         add_mpc(&syn, MPC_LEN_SYN, 0, 0);
         seg_peer_send(&p, &syn);
         struct seg synack;
         assert_true(seg_peer_recv(&p, &synack));
         uint64_t key_b = synack.mp.mpc_sndr_key, idsn_b;
-        mptcp_key_derive(key_b, &token, &idsn_b);
+        mptcp_key_derive(NULL, key_b, &token, &idsn_b);
 
         /* Bytes 11-20 of the stream, under a DSS: the third ACK and bytes 1-10 are lost. */
         struct seg later = to_stack(PEER_ISN + 11, synack.seq + 1, UM_TH_ACK | UM_TH_PSH);

@@ -47,7 +47,7 @@ static uint64_t idsn_of(uint64_t key)
 {
         uint32_t token;
         uint64_t idsn;
-        mptcp_key_derive(key, &token, &idsn);
+        mptcp_key_derive(NULL, key, &token, &idsn);
         return idsn;
 }
 
@@ -55,7 +55,7 @@ static uint32_t token_of(uint64_t key)
 {
         uint32_t token;
         uint64_t idsn;
-        mptcp_key_derive(key, &token, &idsn);
+        mptcp_key_derive(NULL, key, &token, &idsn);
         return token;
 }
 
@@ -194,7 +194,7 @@ static void test_add_addr_echo_and_join_hmacs(void **state)
                 um_addr_parse(round ? "10.0.0.4" : "10.0.0.3", &a);
                 struct seg ann = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
                 uint8_t o[40];
-                uint64_t hmac = mptcp_add_addr_hmac(KEY_B, key_a, id, a.b, 4, 0);
+                uint64_t hmac = mptcp_add_addr_hmac(NULL, KEY_B, key_a, id, a.b, 4, 0);
                 seg_add_opt(&ann, o, mptcp_write_add_addr(o, 0, id, &a, 0, 1, hmac));
                 seg_peer_send(&p, &ann);
                 /* The echo and the join's SYN, in either order. */
@@ -219,7 +219,7 @@ static void test_add_addr_echo_and_join_hmacs(void **state)
                 assert_int_equal(jsyn.mp.join_backup, 0);
                 uint32_t r_a = jsyn.mp.join_nonce, r_b = 0x0badcafe;
                 uint8_t mac[32];
-                mptcp_join_hmac(KEY_B, key_a, r_b, r_a, mac);
+                mptcp_join_hmac(NULL, KEY_B, key_a, r_b, r_a, mac);
                 if (round)
                         mac[0] ^= 1;
                 struct seg jsynack = to_initiator(&jsyn, 777, jsyn.seq + 1, UM_TH_SYN | UM_TH_ACK);
@@ -237,7 +237,7 @@ static void test_add_addr_echo_and_join_hmacs(void **state)
                 }
                 assert_int_equal(jack.flags, UM_TH_ACK);
                 assert_int_equal(jack.mp.join_len, JOIN_LEN_ACK);
-                mptcp_join_hmac(key_a, KEY_B, r_a, r_b, mac);
+                mptcp_join_hmac(NULL, key_a, KEY_B, r_a, r_b, mac);
                 assert_memory_equal(jack.mp.join_hmac, mac, 20);
         }
         assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddr"), 2);
@@ -262,7 +262,7 @@ static void test_add_addr_sent_until_echoed(void **state)
         mpc_open(&p, &m);
         struct um_addr a;
         um_addr_parse("10.0.0.4", &a);
-        uint64_t want = mptcp_add_addr_hmac(m.key_b, m.key_a, 9, a.b, 4, 0);
+        uint64_t want = mptcp_add_addr_hmac(NULL, m.key_b, m.key_a, 9, a.b, 4, 0);
         struct seg ann;
         assert_true(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 100000));
         uint64_t t0 = p.now;

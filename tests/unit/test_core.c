@@ -5,11 +5,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/pkt.h"
 #include "core/rand.h"
 #include "core/ring.h"
+#include "core/sha256.h"
+
+#include <umptcp/stack.h>
 #include "core/timer.h"
 #include "net/addr.h"
 #include "net/checksum.h"
@@ -195,6 +199,36 @@ static void test_ring_copy_and_checksum_across_the_wrap(void **state)
         }
 }
 
+static void hex(const char *h, uint8_t *out)
+{
+        for (size_t i = 0; h[2 * i]; i++)
+                sscanf(h + 2 * i, "%2hhx", &out[i]);
+}
+
+/* RFC 4231 test cases 2 (a short key) and 6 (a key longer than the block, hashed first),
+ * through a stack's digest state and without one. */
+static void test_hmac_sha256_rfc4231(void **state)
+{
+        (void)state;
+        struct um_stack_config cfg = {.seed = 1};
+        struct um_stack *st = um_stack_new(&cfg);
+        assert_non_null(st);
+        uint8_t want2[32], want6[32], got[32], key6[131];
+        hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want2);
+        hex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", want6);
+        memset(key6, 0xaa, sizeof(key6));
+        static const char msg2[] = "what do ya want for nothing?";
+        static const char msg6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+        struct um_stack *which[2] = {st, NULL};
+        for (int k = 0; k < 2; k++) {
+                um_hmac_sha256(which[k], "Jefe", 4, msg2, sizeof(msg2) - 1, got);
+                assert_memory_equal(got, want2, 32);
+                um_hmac_sha256(which[k], key6, sizeof(key6), msg6, sizeof(msg6) - 1, got);
+                assert_memory_equal(got, want6, 32);
+        }
+        um_stack_free(st);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -203,6 +237,7 @@ int main(void)
             cmocka_unit_test(test_checksum_rfc1071_example),
             cmocka_unit_test(test_checksum_ipv4_header_verifies),
             cmocka_unit_test(test_ring_copy_and_checksum_across_the_wrap),
+            cmocka_unit_test(test_hmac_sha256_rfc4231),
             cmocka_unit_test(test_pkt_size_headroom_and_ext),
             cmocka_unit_test(test_addr_parsing),
         };

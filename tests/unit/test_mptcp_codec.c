@@ -23,7 +23,7 @@ static void test_key_to_token_and_idsn(void **state)
         (void)state;
         uint32_t token;
         uint64_t idsn;
-        mptcp_key_derive(0x0102030405060708ULL, &token, &idsn);
+        mptcp_key_derive(NULL, 0x0102030405060708ULL, &token, &idsn);
         assert_int_equal(token, 0x66840dda);
         assert_true(idsn == 0xf5a101d3d29d6f72ULL);
 }
@@ -32,7 +32,7 @@ static void check_hmac(const char *key, const char *msg, const char *want)
 {
         uint8_t out[32];
         char got[65];
-        mptcp_hmac(um_get_be64((const uint8_t *)key), um_get_be64((const uint8_t *)key + 8),
+        mptcp_hmac(NULL, um_get_be64((const uint8_t *)key), um_get_be64((const uint8_t *)key + 8),
                    (const uint8_t *)msg, 8, out);
         hex(out, 32, got);
         assert_string_equal(got, want);
@@ -53,13 +53,13 @@ static void test_join_hmac_is_keyed_by_order(void **state)
 {
         (void)state;
         uint8_t ab[32], ba[32], msg[8];
-        mptcp_join_hmac(1, 2, 3, 4, ab);
-        mptcp_join_hmac(2, 1, 4, 3, ba);
+        mptcp_join_hmac(NULL, 1, 2, 3, 4, ab);
+        mptcp_join_hmac(NULL, 2, 1, 4, 3, ba);
         assert_memory_not_equal(ab, ba, 32);
         um_put_be32(msg, 3);
         um_put_be32(msg + 4, 4);
         uint8_t direct[32];
-        mptcp_hmac(1, 2, msg, 8, direct);
+        mptcp_hmac(NULL, 1, 2, msg, 8, direct);
         assert_memory_equal(ab, direct, 32);
 }
 
@@ -70,10 +70,10 @@ static void test_add_addr_hmac_vector(void **state)
 {
         (void)state;
         const uint8_t addr[4] = {10, 1, 2, 1};
-        uint64_t h = mptcp_add_addr_hmac(0x0102030405060708ull, 0x1112131415161718ull, 1, addr,
-                                         sizeof(addr), 0);
+        uint64_t h = mptcp_add_addr_hmac(NULL, 0x0102030405060708ull, 0x1112131415161718ull, 1,
+                                         addr, sizeof(addr), 0);
         assert_true(h == 0xb9c22a1e0e36cdcdull);
-        assert_true(mptcp_add_addr_hmac(0x1112131415161718ull, 0x0102030405060708ull, 1, addr,
+        assert_true(mptcp_add_addr_hmac(NULL, 0x1112131415161718ull, 0x0102030405060708ull, 1, addr,
                                         sizeof(addr), 0) != h);
 }
 
