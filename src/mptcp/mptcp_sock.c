@@ -92,9 +92,7 @@ static int msk_accept(struct um_sock *s, struct um_sock *child)
         msk->sndbuf = l->sndbuf;
         msk->rcvbuf = l->rcvbuf;
         child->pcb = msk;
-        if (!msk->fallback && !msk->snd.buf && um_ring_init(&msk->snd, msk->sndbuf) < 0)
-                return -ENOMEM;
-        return 0;
+        return 0; /* the send queue comes with the first bytes written (msk_send) */
 }
 
 static int msk_connect(struct um_sock *s, const struct um_addr *a, uint16_t port)
@@ -106,8 +104,6 @@ static int msk_connect(struct um_sock *s, const struct um_addr *a, uint16_t port
                 return -EISCONN;
         struct um_tcp_conn *c = pending_conn(msk);
         if (!c)
-                return -ENOMEM;
-        if (um_ring_init(&msk->snd, msk->sndbuf) < 0)
                 return -ENOMEM;
         msk->pending = NULL;
         struct mptcp_subflow *sf = mptcp_subflow_new(c);
