@@ -15,6 +15,21 @@ int um_ring_init(struct um_ring *r, uint32_t cap)
         return 0;
 }
 
+void um_ring_init_lazy(struct um_ring *r, uint32_t cap)
+{
+        r->buf = NULL;
+        r->cap = cap;
+        r->head = r->len = 0;
+}
+
+int um_ring_back(struct um_ring *r)
+{
+        if (r->buf || !r->cap)
+                return 0;
+        r->buf = malloc(r->cap);
+        return r->buf ? 0 : -ENOMEM;
+}
+
 void um_ring_free(struct um_ring *r)
 {
         free(r->buf);
@@ -22,15 +37,18 @@ void um_ring_free(struct um_ring *r)
         r->cap = r->head = r->len = 0;
 }
 
-int um_ring_grow(struct um_ring *r, uint32_t cap)
+int um_ring_grow(struct um_ring *r, uint32_t cap, uint32_t keep)
 {
         if (cap <= r->cap)
                 return 0;
+        if (!r->buf) {
+                r->cap = cap;
+                return 0;
+        }
         uint8_t *nb = malloc(cap);
         if (!nb)
                 return -ENOMEM;
-        /* Out-of-order bytes may lie past len: keep the whole old ring, in order. */
-        um_ring_copy_out(r, 0, nb, r->cap);
+        um_ring_copy_out(r, 0, nb, keep < r->cap ? keep : r->cap);
         free(r->buf);
         r->buf = nb;
         r->cap = cap;

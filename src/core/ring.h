@@ -14,9 +14,16 @@ struct um_ring {
 };
 
 int um_ring_init(struct um_ring *r, uint32_t cap);
+/* A ring of capacity cap whose memory comes with its first bytes (um_ring_back): an idle
+ * connection's rings cost nothing. Everything else treats it as a ring of that capacity. */
+void um_ring_init_lazy(struct um_ring *r, uint32_t cap);
+/* Gives a lazily made ring its memory before bytes are written into it; 0 or -ENOMEM. */
+int um_ring_back(struct um_ring *r);
 void um_ring_free(struct um_ring *r);
-/* Grows capacity (never shrinks); keeps the content. Returns 0 or -ENOMEM. */
-int um_ring_grow(struct um_ring *r, uint32_t cap);
+/* Grows capacity (never shrinks), keeping the first `keep` bytes from the head: the live
+ * ones, which for a receive ring include out-of-order bytes past len (a ring without memory
+ * yet only takes the new capacity). Returns 0 or -ENOMEM. */
+int um_ring_grow(struct um_ring *r, uint32_t cap, uint32_t keep);
 static inline uint32_t um_ring_free_space(const struct um_ring *r)
 {
         return r->cap - r->len;

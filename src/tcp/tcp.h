@@ -325,6 +325,14 @@ static inline uint32_t tcp_flight_size(const struct um_tcp_conn *c)
         return c->snd_nxt - c->snd_una;
 }
 
+/* Bytes of the receive ring in use from its head: unread ones, and out-of-order ones
+ * beyond them up to the last range held. */
+static inline uint32_t tcp_rcv_extent(const struct um_tcp_conn *c)
+{
+        return c->reass.n ? c->rcvbuf.len + (c->reass.end[c->reass.n - 1] - c->rcv_nxt)
+                          : c->rcvbuf.len;
+}
+
 /* RFC 6675 pipe: bytes believed in the network. */
 static inline uint32_t tcp_pipe(const struct um_tcp_conn *c)
 {

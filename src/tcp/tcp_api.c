@@ -175,6 +175,8 @@ long tcp_api_send(struct um_tcp_conn *c, const void *buf, size_t len)
                 return -EPIPE;
         if (len > UINT32_MAX)
                 len = UINT32_MAX;
+        if (len && um_ring_back(&c->sndbuf) < 0)
+                return -ENOMEM;
         uint32_t n = um_ring_append(&c->sndbuf, buf, (uint32_t)len);
         if (!n)
                 return len ? -EAGAIN : 0;
@@ -343,7 +345,7 @@ int um_tcp_fin_received(const struct um_tcp_conn *c)
 }
 
 /* How many of len bytes an extension may queue now (0 and *err when none). */
-static uint32_t write_room(const struct um_tcp_conn *c, size_t len, long *err)
+static uint32_t write_room(struct um_tcp_conn *c, size_t len, long *err)
 {
         *err = 0;
         if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
@@ -352,6 +354,8 @@ static uint32_t write_room(const struct um_tcp_conn *c, size_t len, long *err)
                 *err = -EPIPE;
         else if (len && !um_ring_free_space(&c->sndbuf))
                 *err = -EAGAIN;
+        else if (len && um_ring_back(&c->sndbuf) < 0)
+                *err = -ENOMEM;
         if (*err)
                 return 0;
         uint32_t room = um_ring_free_space(&c->sndbuf);

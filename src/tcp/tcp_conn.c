@@ -34,15 +34,13 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
         return c;
 }
 
+/* The rings get their sizes now and their memory with their first bytes. */
 int tcp_conn_alloc_buffers(struct um_tcp_conn *c)
 {
-        if (!c->sndbuf.buf && um_ring_init(&c->sndbuf, c->sndbuf_max) < 0)
-                return -ENOMEM;
-        if (!c->rcvbuf.buf) {
-                uint32_t cap = c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
-                if (um_ring_init(&c->rcvbuf, cap) < 0)
-                        return -ENOMEM;
-        }
+        if (!c->sndbuf.cap)
+                um_ring_init_lazy(&c->sndbuf, c->sndbuf_max);
+        if (!c->rcvbuf.cap)
+                um_ring_init_lazy(&c->rcvbuf, c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF);
         return 0;
 }
 

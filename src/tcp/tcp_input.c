@@ -75,7 +75,7 @@ static void grow_sndbuf(struct um_tcp_conn *c)
         uint32_t cap = c->sndbuf.cap * 2;
         if (cap > TCP_MAX_BUF)
                 cap = TCP_MAX_BUF;
-        if (um_ring_grow(&c->sndbuf, cap) == 0)
+        if (um_ring_grow(&c->sndbuf, cap, c->sndbuf.len) == 0)
                 c->sndbuf_max = cap;
 }
 

@@ -10,7 +10,7 @@
 
 uint32_t tcp_rcv_window(const struct um_tcp_conn *c)
 {
-        if (!c->rcvbuf.buf)
+        if (!c->rcvbuf.cap)
                 return c->user_rcvbuf ? c->rcvbuf_max : TCP_DEFAULT_RCVBUF;
         uint32_t free = c->rcvbuf.cap - c->rcvbuf.len;
         if (c->ulp && c->ulp->rcv_space)
@@ -30,7 +30,7 @@ uint32_t tcp_adv_window(const struct um_tcp_conn *c)
         uint32_t free = tcp_rcv_window(c);
         uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
         uint32_t promised = tcp_promised_window(c);
-        if (c->rcvbuf.buf && free < step)
+        if (c->rcvbuf.cap && free < step)
                 free = 0;
         return free > promised ? free : promised;
 }

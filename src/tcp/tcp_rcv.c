@@ -10,9 +10,9 @@ int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
 {
         if (bytes > c->rcvbuf_max)
                 bytes = c->rcvbuf_max;
-        if (c->user_rcvbuf || !c->rcvbuf.buf || bytes <= c->rcvbuf.cap)
+        if (c->user_rcvbuf || !c->rcvbuf.cap || bytes <= c->rcvbuf.cap)
                 return 0;
-        int rc = um_ring_grow(&c->rcvbuf, bytes);
+        int rc = um_ring_grow(&c->rcvbuf, bytes, tcp_rcv_extent(c));
         if (rc == 0)
                 c->st->tcp->ctr.TcpExtTCPRcvAutotune++;
         return rc;
@@ -146,7 +146,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
         }
         uint32_t room = tcp_rcv_window(c);
         uint32_t promised = tcp_promised_window(c);
-        if (promised > room && c->rcvbuf.buf) {
+        if (promised > room && c->rcvbuf.cap) {
                 /* RFC 9293 §3.8.6.2.1: the window announced is honoured while the buffer
                  * has the room, even if an upper layer has asked for less since. */
                 uint32_t space = c->rcvbuf.cap - c->rcvbuf.len;
@@ -167,6 +167,10 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
         if (fin) {
                 c->rcv_fin_pending = 1;
                 c->rcv_fin_seq = seq + len;
+        }
+        if (len && um_ring_back(&c->rcvbuf) < 0) {
+                st->tcp->ctr.TcpExtTCPRcvQDrop++; /* no memory now: it comes again */
+                return;
         }
         if (len) {
                 um_ring_copy_in(&c->rcvbuf, c->rcvbuf.len + off, data, len);

@@ -63,14 +63,14 @@ int tcp_api_setopt(struct um_tcp_conn *c, int level, int name, const void *val, 
                 case SO_SNDBUF:
                         c->user_sndbuf = 1;
                         c->sndbuf_max = clamp_buf(v);
-                        if (c->sndbuf.buf)
-                                return um_ring_grow(&c->sndbuf, c->sndbuf_max);
+                        if (c->sndbuf.cap)
+                                return um_ring_grow(&c->sndbuf, c->sndbuf_max, c->sndbuf.len);
                         return 0;
                 case SO_RCVBUF:
                         c->user_rcvbuf = 1;
                         c->rcvbuf_max = clamp_buf(v);
-                        if (c->rcvbuf.buf)
-                                return um_ring_grow(&c->rcvbuf, c->rcvbuf_max);
+                        if (c->rcvbuf.cap)
+                                return um_ring_grow(&c->rcvbuf, c->rcvbuf_max, tcp_rcv_extent(c));
                         return 0;
                 case SO_KEEPALIVE:
                         c->keepalive = !!v;
@@ -119,10 +119,10 @@ int tcp_api_getopt(struct um_tcp_conn *c, int level, int name, void *val, size_t
                 switch (name) {
                 case SO_SNDBUF:
                         return put_int(val, len,
-                                       (int)(c->sndbuf.buf ? c->sndbuf.cap : c->sndbuf_max));
+                                       (int)(c->sndbuf.cap ? c->sndbuf.cap : c->sndbuf_max));
                 case SO_RCVBUF:
                         return put_int(val, len,
-                                       (int)(c->rcvbuf.buf ? c->rcvbuf.cap : tcp_rcv_window(c)));
+                                       (int)(c->rcvbuf.cap ? c->rcvbuf.cap : tcp_rcv_window(c)));
                 case SO_KEEPALIVE:
                         return put_int(val, len, c->keepalive);
                 case SO_ERROR:

@@ -195,7 +195,7 @@ int um_tcp_set_option_reserve(struct um_tcp_conn *c, unsigned bytes)
 
 uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c)
 {
-        return c->rcvbuf.buf ? c->rcvbuf.cap : 0;
+        return c->rcvbuf.cap ? c->rcvbuf.cap : 0;
 }
 
 void tcp_reap(struct um_stack *st)
