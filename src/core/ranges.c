@@ -4,7 +4,35 @@
 #include "core/seq.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum { FIRST_CAP = 8 };
+
+void um_ranges_free(struct um_ranges *r)
+{
+        free(r->start);
+        free(r->end);
+        r->start = r->end = NULL;
+        r->n = r->cap = 0;
+}
+
+static int grow(struct um_ranges *r)
+{
+        if (r->cap == UM_RANGES_MAX)
+                return -ENOSPC;
+        int cap = r->cap ? 2 * r->cap : FIRST_CAP;
+        uint32_t *s = realloc(r->start, (size_t)cap * sizeof(*s));
+        if (!s)
+                return -ENOSPC;
+        r->start = s;
+        uint32_t *e = realloc(r->end, (size_t)cap * sizeof(*e));
+        if (!e)
+                return -ENOSPC;
+        r->end = e;
+        r->cap = cap;
+        return 0;
+}
 
 static void remove_at(struct um_ranges *r, int i, int count)
 {
@@ -32,7 +60,7 @@ int um_ranges_add(struct um_ranges *r, uint32_t start, uint32_t end)
                 r->end[i] = e;
                 remove_at(r, i + 1, j - i - 1);
         } else {
-                if (r->n == UM_RANGES_MAX)
+                if (r->n == r->cap && grow(r) < 0)
                         return -ENOSPC;
                 memmove(&r->start[i + 1], &r->start[i], (size_t)(r->n - i) * sizeof(uint32_t));
                 memmove(&r->end[i + 1], &r->end[i], (size_t)(r->n - i) * sizeof(uint32_t));
@@ -53,6 +81,8 @@ uint32_t um_ranges_advance(struct um_ranges *r, uint32_t rcv_nxt)
         }
         if (k)
                 remove_at(r, 0, k);
+        if (!r->n && r->cap)
+                um_ranges_free(r); /* every hole filled: the table goes */
         return rcv_nxt;
 }
 

@@ -5,17 +5,21 @@
 
 #include <stdint.h>
 
-/* Enough for the holes a burst of drops leaves in a large window (8 KB a connection). */
+/* Enough for the holes a burst of drops leaves in a large window. The table takes memory
+ * only while it holds ranges: it starts at 8 entries, doubles as holes appear, and is
+ * released when the last hole fills. */
 enum { UM_RANGES_MAX = 1024 };
 
 struct um_ranges {
-        uint32_t start[UM_RANGES_MAX], end[UM_RANGES_MAX]; /* sorted, disjoint, not adjacent */
-        int n;
+        uint32_t *start, *end; /* sorted, disjoint, not adjacent; NULL while empty */
+        int n, cap;
         uint32_t recent; /* a sequence number in the most recently changed range (for SACK) */
 };
 
+void um_ranges_free(struct um_ranges *r);
+
 /* Records [start, end) (above rcv_nxt). Returns 0, or -ENOSPC when the range would need
- * a new entry and the table is full (the caller drops the segment). */
+ * a new entry and the table is full or cannot grow (the caller drops the segment). */
 int um_ranges_add(struct um_ranges *r, uint32_t start, uint32_t end);
 /* Whether [start, end) is already held. */
 int um_ranges_covers(const struct um_ranges *r, uint32_t start, uint32_t end);

@@ -74,6 +74,8 @@ static uint32_t pos_of(const struct um_ring *r, uint32_t off)
 
 void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t n)
 {
+        if (!n)
+                return; /* a ring without memory yet may be asked for nothing */
         uint32_t pos = r->head + off;
         if (pos >= r->cap)
                 pos -= r->cap;
@@ -87,6 +89,8 @@ void um_ring_copy_out(const struct um_ring *r, uint32_t off, void *dst, uint32_t
 
 void um_ring_copy_in(struct um_ring *r, uint32_t off, const void *src, uint32_t n)
 {
+        if (!n)
+                return; /* a ring without memory yet may be asked for nothing */
         uint32_t pos = r->head + off;
         if (pos >= r->cap)
                 pos -= r->cap;

@@ -36,6 +36,7 @@ static void msk_free(struct mptcp_sock *msk)
         LIST_REMOVE(msk, all_link);
         um_ring_free(&msk->snd);
         um_ring_free(&msk->rcv);
+        um_ranges_free(&msk->ooo);
         free(msk);
 }
 

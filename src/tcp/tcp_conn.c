@@ -116,6 +116,7 @@ static void free_conn(struct um_tcp_conn *c)
                 LIST_REMOVE(c, port_link);
         um_ring_free(&c->sndbuf);
         um_ring_free(&c->rcvbuf);
+        um_ranges_free(&c->reass);
         um_recq_free(&c->txq);
         free(c);
 }

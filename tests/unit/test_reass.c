@@ -25,6 +25,7 @@ static void test_merge_and_advance(void **state)
         assert_int_equal(um_ranges_advance(&r, 50), 50); /* hole at 50..100 remains */
         assert_int_equal(um_ranges_advance(&r, 100), 400);
         assert_int_equal(r.n, 0);
+        um_ranges_free(&r);
 }
 
 static void test_overlaps_and_duplicates(void **state)
@@ -40,6 +41,7 @@ static void test_overlaps_and_duplicates(void **state)
         assert_int_equal(r.end[1], 250);
         assert_int_equal(um_ranges_add(&r, 10, 10), 0); /* empty */
         assert_int_equal(r.n, 2);
+        um_ranges_free(&r);
 }
 
 static void test_across_sequence_wrap(void **state)
@@ -53,6 +55,7 @@ static void test_across_sequence_wrap(void **state)
         um_ranges_add(&r, 0x8, 0x10);
         assert_int_equal(r.n, 1);
         assert_int_equal(um_ranges_advance(&r, 0xfffffff0u), 0x20);
+        um_ranges_free(&r);
 }
 
 static void test_table_full(void **state)
@@ -65,6 +68,7 @@ static void test_table_full(void **state)
         assert_int_equal(um_ranges_add(&r, beyond, beyond + 10), -ENOSPC);
         /* Growing an existing range still works when full. */
         assert_int_equal(um_ranges_add(&r, 1010, 1015), 0);
+        um_ranges_free(&r);
 }
 
 static void test_sack_blocks_recent_first(void **state)
@@ -82,6 +86,7 @@ static void test_sack_blocks_recent_first(void **state)
         assert_int_equal(b[0][1], 250);
         assert_int_equal(b[1][0], 500);
         assert_int_equal(um_ranges_recent_first(&r, b, 1), 1);
+        um_ranges_free(&r);
 }
 
 static void test_ring_out_of_order_placement(void **state)
