@@ -86,21 +86,35 @@ static void pair_run(struct pair *p, uint64_t us)
         um_sim_run(p->st, 2, &p->now, p->now + us, NULL, NULL);
 }
 
-static struct sockaddr_in server_addr(void)
+/* One client address reaches one server port from at most 28,232 ephemeral ports (as with
+ * Linux): more connections than that spread over several server ports. */
+enum { PER_PORT = 16000 };
+
+static struct sockaddr_in server_addr_at(int k)
 {
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(PORT + k))};
         inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
         return sa;
 }
 
-static int um_listener(struct pair *p, int proto)
+static struct sockaddr_in server_addr(void)
 {
-        struct sockaddr_in sa = server_addr();
+        return server_addr_at(0);
+}
+
+static int um_listener_at(struct pair *p, int proto, int k)
+{
+        struct sockaddr_in sa = server_addr_at(k);
         int fd = um_socket(p->st[1], AF_INET, SOCK_STREAM, proto);
         if (fd < 0 || um_bind(p->st[1], fd, (struct sockaddr *)&sa, sizeof(sa)) ||
             um_listen(p->st[1], fd, 4096))
                 return -1;
         return fd;
+}
+
+static int um_listener(struct pair *p, int proto)
+{
+        return um_listener_at(p, proto, 0);
 }
 
 /* Bytes in use: the heap's chunks and the large blocks malloc maps on its own. */
@@ -117,26 +131,32 @@ static double um_memory(int n, int proto, int n_paths)
         struct pair p;
         if (pair_open(&p, n_paths))
                 return -1;
-        int lfd = um_listener(&p, proto);
+        int n_ports = 1 + n / PER_PORT, lfd[16];
+        for (int k = 0; k < n_ports; k++)
+                lfd[k] = um_listener_at(&p, proto, k);
         pair_run(&p, 1000);
         int *cfd = calloc((size_t)n, sizeof(int)), *sfd = calloc((size_t)n, sizeof(int));
         size_t before = heap_now();
-        struct sockaddr_in sa = server_addr();
         int accepted = 0;
         for (int i = 0; i < n; i++) {
+                struct sockaddr_in sa = server_addr_at(i % n_ports);
                 cfd[i] = um_socket(p.st[0], AF_INET, SOCK_STREAM, proto);
                 um_connect(p.st[0], cfd[i], (struct sockaddr *)&sa, sizeof(sa));
                 if (i % 64 == 63 || i == n - 1) {
                         pair_run(&p, 50000);
-                        int fd;
-                        while ((fd = um_accept(p.st[1], lfd, NULL, NULL)) >= 0)
-                                sfd[accepted++] = fd;
+                        for (int k = 0; k < n_ports; k++) {
+                                int fd;
+                                while ((fd = um_accept(p.st[1], lfd[k], NULL, NULL)) >= 0)
+                                        sfd[accepted++] = fd;
+                        }
                 }
         }
         pair_run(&p, 500000); /* joins, and the last ACKs */
-        int fd;
-        while ((fd = um_accept(p.st[1], lfd, NULL, NULL)) >= 0)
-                sfd[accepted++] = fd;
+        for (int k = 0; k < n_ports; k++) {
+                int fd;
+                while ((fd = um_accept(p.st[1], lfd[k], NULL, NULL)) >= 0)
+                        sfd[accepted++] = fd;
+        }
         double per = accepted == n ? (double)(heap_now() - before) / n : -1;
         if (n_paths > 1) { /* all joined? */
                 struct mptcp_info mi;
@@ -300,8 +320,8 @@ int main(int argc, char **argv)
 {
         const char *mode = argc > 1 ? argv[1] : "memory";
         int n = argc > 2 ? atoi(argv[2]) : 1000;
-        if (n < 1 || n > 200000 || (strcmp(mode, "memory") && strcmp(mode, "setup"))) {
-                fprintf(stderr, "usage: bench_conns memory|setup [N (1-200000)]\n");
+        if (n < 1 || n > 15 * PER_PORT || (strcmp(mode, "memory") && strcmp(mode, "setup"))) {
+                fprintf(stderr, "usage: bench_conns memory|setup [N (1-240000)]\n");
                 return 2;
         }
         raise_fd_limit();

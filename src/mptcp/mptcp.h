@@ -29,11 +29,11 @@ enum {
         /* Mappings a subflow remembers ahead of its reader. A mapping arrives once, on the
          * segment that starts it, so the table grows rather than forget one. */
         MPTCP_RX_MAPS_MAX = 16384,
-        MPTCP_MAP_MAX = 65000,    /* bytes one mapping covers (the field is 16 bits) */
-        MPTCP_REINJECT_MAX = 32,  /* data ranges waiting to go out again */
-        MPTCP_PM_ADDRS = 8,       /* addresses a connection announces or hears of */
-        MPTCP_ADD_ADDR_TRIES = 4, /* ADD_ADDR sent at most this often without an echo */
-        MPTCP_TOKEN_BUCKETS = 256,
+        MPTCP_MAP_MAX = 65000,       /* bytes one mapping covers (the field is 16 bits) */
+        MPTCP_REINJECT_MAX = 32,     /* data ranges waiting to go out again */
+        MPTCP_PM_ADDRS = 8,          /* addresses a connection announces or hears of */
+        MPTCP_ADD_ADDR_TRIES = 4,    /* ADD_ADDR sent at most this often without an echo */
+        MPTCP_TOKEN_BUCKETS = 64,    /* to start with */
         MPTCP_DEFAULT_BUF = 4 << 20, /* msk send and receive buffers */
 };
 
@@ -138,7 +138,8 @@ struct mptcp_join_cookie;
 struct mptcp_stack {
         struct um_stack *st;
         int ext_id;
-        LIST_HEAD(, mptcp_sock) tokens[MPTCP_TOKEN_BUCKETS];
+        LIST_HEAD(mptcp_chain, mptcp_sock) * tokens; /* by token; doubles as tokens come */
+        uint32_t token_mask, n_tokens;
         LIST_HEAD(, mptcp_sock) all; /* every connection, newest first */
         int enabled, checksum_enabled, allow_join_initial_addr_port;
         struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
@@ -401,6 +402,7 @@ void mptcp_reap_rearm(struct mptcp_sock *msk);
 void mptcp_reap_subflows(struct mptcp_sock *msk);
 
 /* mptcp_token.c: keys and tokens */
+int mptcp_tokens_init(struct mptcp_stack *ms);
 struct mptcp_stack *mptcp_stack_of(struct um_stack *st);
 int mptcp_token_new(struct mptcp_sock *msk);
 /* A random key whose token no connection of this stack holds (RFC 8684 §3.1). */

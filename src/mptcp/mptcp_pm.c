@@ -61,7 +61,7 @@ static void open_join(struct mptcp_sock *msk, const struct um_addr *local, int b
         struct um_tcp_conn *c = tcp_api_open(st, NULL, NULL);
         if (!c)
                 return;
-        if (tcp_api_bind(c, &src, 0, 0) < 0) {
+        if (tcp_api_bind_address(c, &src) < 0) {
                 tcp_api_close(c);
                 return;
         }

@@ -14,6 +14,10 @@ int mptcp_stack_init(struct um_stack *st)
         if (!ms)
                 return -ENOMEM;
         ms->st = st;
+        if (mptcp_tokens_init(ms) < 0) {
+                free(ms);
+                return -ENOMEM;
+        }
         ms->enabled = 1;
         ms->allow_join_initial_addr_port = 1;
         ms->limit_subflows = 2; /* Linux's defaults */
@@ -60,6 +64,7 @@ void mptcp_stack_destroy(struct um_stack *st)
                 mptcp_msk_maybe_free(msk);
         }
         free(ms->join_cookies);
+        free(ms->tokens);
         free(ms);
         st->mptcp = NULL;
 }

@@ -129,6 +129,7 @@ struct um_tcp_conn {
         uint8_t fin_sent : 1;
         uint8_t force_send : 1;     /* the persist timer overrides SWS avoidance */
         uint8_t in_input : 1;       /* a segment is being processed */
+        uint8_t hashed : 1;         /* in the 4-tuple table (not the listeners) */
         uint8_t output_pending : 1; /* an extension asked for output during input */
         uint32_t fin_seq;           /* sequence number our FIN occupies, valid once sent */
         uint8_t rcv_fin_pending;    /* a FIN arrived beyond a hole */
@@ -222,7 +223,8 @@ LIST_HEAD(tcp_chain, um_tcp_conn);
 
 struct um_tcp_stack {
         struct tcp_chain *hash;
-        uint32_t hash_mask;
+        uint32_t hash_mask; /* buckets - 1; the table doubles when it holds more than buckets */
+        uint32_t n_hashed;
         struct tcp_chain listeners;
         LIST_HEAD(, um_tcp_conn) all;             /* every connection, newest first */
         struct tcp_chain graveyard;               /* closed, freed at the end of the poll */

@@ -43,6 +43,16 @@ static int port_in_use(struct um_stack *st, const struct um_tcp_conn *self, cons
         return 0;
 }
 
+int tcp_api_bind_address(struct um_tcp_conn *c, const struct um_addr *a)
+{
+        if (c->state != TCPS_CLOSED || c->lport)
+                return -EINVAL;
+        if (um_addr_is_any(a) || um_iface_of_addr(c->st, a) < 0)
+                return -EADDRNOTAVAIL;
+        c->laddr = *a;
+        return 0;
+}
+
 int tcp_api_bind(struct um_tcp_conn *c, const struct um_addr *a, uint16_t port, int reuse)
 {
         if (c->state != TCPS_CLOSED || c->lport)

@@ -16,6 +16,10 @@ struct um_tcp_conn *tcp_api_open(struct um_stack *st,
                                  void (*notify)(struct um_tcp_conn *c, void *arg), void *arg);
 void tcp_api_set_notify(struct um_tcp_conn *c, void (*notify)(struct um_tcp_conn *c, void *arg),
                         void *arg);
+/* The source address only, the port chosen at connect among those free for the 4-tuple
+ * (Linux's IP_BIND_ADDRESS_NO_PORT): what an upper layer opening many connections from one
+ * address needs, as the ports a bind may take are shared by all of them. */
+int tcp_api_bind_address(struct um_tcp_conn *c, const struct um_addr *a);
 int tcp_api_bind(struct um_tcp_conn *c, const struct um_addr *a, uint16_t port, int reuse);
 int tcp_api_listen(struct um_tcp_conn *c, int backlog);
 int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t port);

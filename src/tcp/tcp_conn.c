@@ -59,11 +59,35 @@ static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *l
         return h & t->hash_mask;
 }
 
+/* Twice the buckets, every connection filed again: lookups stay O(1) as connections grow.
+ * Without memory for it the table stays as it is (longer chains, nothing lost). */
+static void hash_grow(struct um_tcp_stack *t)
+{
+        uint32_t old_n = t->hash_mask + 1;
+        struct tcp_chain *old = t->hash, *h = calloc(2 * (size_t)old_n, sizeof(*h));
+        if (!h)
+                return;
+        t->hash = h;
+        t->hash_mask = 2 * old_n - 1;
+        for (uint32_t i = 0; i < old_n; i++)
+                while (!LIST_EMPTY(&old[i])) {
+                        struct um_tcp_conn *c = LIST_FIRST(&old[i]);
+                        LIST_REMOVE(c, hash_link);
+                        LIST_INSERT_HEAD(
+                            &h[tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport)], c,
+                            hash_link);
+                }
+        free(old);
+}
+
 void tcp_hash_insert(struct um_tcp_conn *c)
 {
         struct um_tcp_stack *t = tcp_of(c);
         uint32_t b = tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport);
         LIST_INSERT_HEAD(&t->hash[b], c, hash_link);
+        c->hashed = 1;
+        if (++t->n_hashed > t->hash_mask + 1)
+                hash_grow(t);
 }
 
 /* Out of its hash chain or the listeners, if it was in one. */
@@ -73,6 +97,10 @@ void tcp_hash_remove(struct um_tcp_conn *c)
                 return;
         LIST_REMOVE(c, hash_link);
         c->hash_link.le_prev = NULL;
+        if (c->hashed) {
+                c->hashed = 0;
+                tcp_of(c)->n_hashed--;
+        }
 }
 
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
