@@ -124,9 +124,33 @@ static size_t heap_now(void)
         return m.uordblks + m.hblkhd;
 }
 
+/* Closes every connection gracefully after a byte each way, the client first, and lets
+ * the closes complete (TIME_WAIT lasts 60 s: what is left is what it holds). */
+static void close_all(struct pair *p, int *cfd, int *sfd, int n)
+{
+        char b = 'x';
+        for (int i = 0; i < n; i++)
+                um_send(p->st[0], cfd[i], &b, 1, 0);
+        pair_run(p, 100000);
+        for (int i = 0; i < n; i++) {
+                um_recv(p->st[1], sfd[i], &b, 1, 0);
+                um_send(p->st[1], sfd[i], &b, 1, 0);
+        }
+        pair_run(p, 100000);
+        for (int i = 0; i < n; i++) {
+                um_recv(p->st[0], cfd[i], &b, 1, 0);
+                um_close(p->st[0], cfd[i]);
+        }
+        pair_run(p, 100000);
+        for (int i = 0; i < n; i++)
+                um_close(p->st[1], sfd[i]);
+        pair_run(p, 5000000);
+}
+
 /* Heap per idle connection, both ends: n connections opened in batches, all accepted, and
- * the joins of the 2-subflow kind completed. */
-static double um_memory(int n, int proto, int n_paths)
+ * the joins of the 2-subflow kind completed. With `closed`, what is left of them once
+ * closed gracefully (TIME_WAIT). */
+static double um_memory(int n, int proto, int n_paths, int closed)
 {
         struct pair p;
         if (pair_open(&p, n_paths))
@@ -165,10 +189,15 @@ static double um_memory(int n, int proto, int n_paths)
                     mi.mptcpi_subflows < 1)
                         per = -1;
         }
-        for (int i = 0; i < accepted; i++)
-                um_close(p.st[1], sfd[i]);
-        for (int i = 0; i < n; i++)
-                um_close(p.st[0], cfd[i]);
+        if (closed && per >= 0) {
+                close_all(&p, cfd, sfd, n);
+                per = (double)(heap_now() - before) / n;
+        } else {
+                for (int i = 0; i < accepted; i++)
+                        um_close(p.st[1], sfd[i]);
+                for (int i = 0; i < n; i++)
+                        um_close(p.st[0], cfd[i]);
+        }
         pair_close(&p);
         free(cfd);
         free(sfd);
@@ -327,10 +356,16 @@ int main(int argc, char **argv)
         raise_fd_limit();
         if (!strcmp(mode, "memory")) {
                 printf("heap per idle established connection, both ends, %d connections\n", n);
-                row("TCP", um_memory(n, IPPROTO_TCP, 1), kernel_memory(n, IPPROTO_TCP), "bytes", 1);
-                row("MPTCP, 1 subflow", um_memory(n, IPPROTO_MPTCP, 1),
+                row("TCP", um_memory(n, IPPROTO_TCP, 1, 0), kernel_memory(n, IPPROTO_TCP), "bytes",
+                    1);
+                row("MPTCP, 1 subflow", um_memory(n, IPPROTO_MPTCP, 1, 0),
                     kernel_memory(n, IPPROTO_MPTCP), "bytes", 1);
-                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2), -1, "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, 0), -1, "bytes", 1);
+                printf("heap per connection closed gracefully, both ends (TIME_WAIT), %d "
+                       "connections\n",
+                       n);
+                row("TCP", um_memory(n, IPPROTO_TCP, 1, 1), -1, "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, 1), -1, "bytes", 1);
         } else {
                 printf("connections per CPU-second (connect, a byte each way, close), %d each\n",
                        n);

@@ -30,6 +30,15 @@ int um_ring_back(struct um_ring *r)
         return r->buf ? 0 : -ENOMEM;
 }
 
+void um_ring_release(struct um_ring *r)
+{
+        if (r->len)
+                return;
+        free(r->buf);
+        r->buf = NULL;
+        r->head = 0;
+}
+
 void um_ring_free(struct um_ring *r)
 {
         free(r->buf);

@@ -19,6 +19,8 @@ int um_ring_init(struct um_ring *r, uint32_t cap);
 void um_ring_init_lazy(struct um_ring *r, uint32_t cap);
 /* Gives a lazily made ring its memory before bytes are written into it; 0 or -ENOMEM. */
 int um_ring_back(struct um_ring *r);
+/* An empty ring gives its memory back and keeps its size (lazy again). */
+void um_ring_release(struct um_ring *r);
 void um_ring_free(struct um_ring *r);
 /* Grows capacity (never shrinks), keeping the first `keep` bytes from the head: the live
  * ones, which for a receive ring include out-of-order bytes past len (a ring without memory

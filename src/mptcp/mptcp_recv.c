@@ -39,6 +39,7 @@ static void check_data_fin(struct mptcp_sock *msk, struct mptcp_subflow *via)
                 return;
         msk->rcv_shutdown = 1;
         msk->rcv_data_fin = 1;
+        um_ring_release(&msk->rcv); /* when already read: nothing more comes */
         mptcp_msk_wake(msk);
         /* Acknowledge the DATA_FIN at once, on the subflow it came by. */
         um_tcp_send_ack(via->tcp);
@@ -247,13 +248,15 @@ static uint32_t pull(struct mptcp_subflow *sf)
         struct mptcp_sock *msk = sf->msk;
         struct um_stack *st = msk->st;
         uint32_t total = 0;
-        if (!msk->rcv.buf && um_ring_init(&msk->rcv, msk->rcvbuf) < 0)
-                return 0;
         if (!sf->rcv_read)
                 sf->rcv_read = um_tcp_irs(sf->tcp) + 1;
         for (;;) {
                 uint32_t avail = um_tcp_readable(sf->tcp);
                 if (!avail || !sf->msk)
+                        break;
+                /* The receive queue comes with the first bytes (and again, should any come
+                 * after it was given back). */
+                if (!msk->rcv.buf && um_ring_init(&msk->rcv, msk->rcvbuf) < 0)
                         break;
                 uint32_t seq = sf->rcv_read;
                 if (msk->fallback && !sf->has_fb_rx && !sf->await_infinite) {

@@ -295,6 +295,7 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         }
         if (msk->data_fin_sent && ack == msk->write_seq + 1 && !msk->data_fin_acked) {
                 msk->data_fin_acked = 1;
+                um_ring_release(&msk->snd); /* everything acknowledged: nothing more to send */
                 mptcp_msk_wake(msk);
                 mptcp_check_close(msk);
         }

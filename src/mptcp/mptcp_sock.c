@@ -170,6 +170,8 @@ static long msk_recv(struct um_sock *s, void *buf, size_t len, int peek)
                 uint32_t n = um_ring_read(&msk->rcv, buf, len, peek);
                 if (!peek)
                         mptcp_window_update(msk);
+                if (msk->rcv_shutdown)
+                        um_ring_release(&msk->rcv); /* read to the end: nothing more comes */
                 return n;
         }
         if (msk->rcv_shutdown || msk->rd_shut)

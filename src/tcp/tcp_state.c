@@ -14,8 +14,16 @@ void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
         if (old == s)
                 return;
         c->state = s;
-        if (s == TCPS_TIME_WAIT)
+        if (s == TCPS_TIME_WAIT) {
                 c->st->tcp->ctr.TcpExtTW++;
+                /* Both FINs are acknowledged: nothing is left to send, and what was received
+                 * stays only until it is read. TIME_WAIT keeps the control block alone. */
+                um_ring_release(&c->sndbuf);
+                if (!c->txq.n)
+                        um_recq_free(&c->txq);
+                if (!c->reass.n)
+                        um_ring_release(&c->rcvbuf);
+        }
         if (c->ulp && c->ulp->state_change)
                 c->ulp->state_change(c, (int)old, (int)s);
         tcp_notify(c);
