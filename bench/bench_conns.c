@@ -97,11 +97,6 @@ static struct sockaddr_in server_addr_at(int k)
         return sa;
 }
 
-static struct sockaddr_in server_addr(void)
-{
-        return server_addr_at(0);
-}
-
 static int um_listener_at(struct pair *p, int proto, int k)
 {
         struct sockaddr_in sa = server_addr_at(k);
@@ -110,11 +105,6 @@ static int um_listener_at(struct pair *p, int proto, int k)
             um_listen(p->st[1], fd, 4096))
                 return -1;
         return fd;
-}
-
-static int um_listener(struct pair *p, int proto)
-{
-        return um_listener_at(p, proto, 0);
 }
 
 /* Bytes in use: the heap's chunks and the large blocks malloc maps on its own. */
@@ -217,18 +207,28 @@ static long slab_kb(void)
         return kb;
 }
 
+/* A kernel listener on a free loopback port (its address in *sa), or -1. */
+static int kernel_listener(int proto, struct sockaddr_in *sa)
+{
+        int l = socket(AF_INET, SOCK_STREAM, proto);
+        *sa =
+            (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(*sa);
+        if (l >= 0 && !bind(l, (struct sockaddr *)sa, sizeof(*sa)) && !listen(l, 4096) &&
+            !getsockname(l, (struct sockaddr *)sa, &len))
+                return l;
+        if (l >= 0)
+                close(l);
+        return -1;
+}
+
 /* The kernel's slab growth per connection (both ends) over loopback; -1 if unavailable. */
 static double kernel_memory(int n, int proto)
 {
-        int l = socket(AF_INET, SOCK_STREAM, proto);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(sa);
-        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4096) ||
-            getsockname(l, (struct sockaddr *)&sa, &len)) {
-                if (l >= 0)
-                        close(l);
+        struct sockaddr_in sa;
+        int l = kernel_listener(proto, &sa);
+        if (l < 0)
                 return -1;
-        }
         int *fds = calloc(2 * (size_t)n, sizeof(int));
         long before = slab_kb();
         int made = 0;
@@ -264,8 +264,8 @@ static double um_setup(int n, int proto, int n_paths)
         struct pair p;
         if (pair_open(&p, n_paths))
                 return -1;
-        int lfd = um_listener(&p, proto);
-        struct sockaddr_in sa = server_addr();
+        int lfd = um_listener_at(&p, proto, 0);
+        struct sockaddr_in sa = server_addr_at(0);
         double start = cpu_s();
         int done = 0;
         for (int i = 0; i < n; i++) {
@@ -296,15 +296,10 @@ static double um_setup(int n, int proto, int n_paths)
 
 static double kernel_setup(int n, int proto)
 {
-        int l = socket(AF_INET, SOCK_STREAM, proto);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(sa);
-        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4096) ||
-            getsockname(l, (struct sockaddr *)&sa, &len)) {
-                if (l >= 0)
-                        close(l);
+        struct sockaddr_in sa;
+        int l = kernel_listener(proto, &sa);
+        if (l < 0)
                 return -1;
-        }
         double start = cpu_s();
         int done = 0;
         for (int i = 0; i < n; i++) {

@@ -70,7 +70,7 @@ struct mptcp_addr_info {
 struct mptcp_announce {
         struct mptcp_addr_info a;
         uint8_t tries; /* times sent */
-        uint64_t due;  /* when it goes out (again); 0 once echoed or given up */
+        uint64_t due;  /* when it goes out (again); UINT64_MAX once echoed or given up */
 };
 
 /* The address signals of one connection: what we announce and remove, the echoes we owe,

@@ -21,7 +21,7 @@ static uint64_t signal_next(const struct mptcp_sock *msk)
 {
         uint64_t at = UINT64_MAX;
         for (int i = 0; i < msk->pm.n_announced; i++)
-                if (msk->pm.announced[i].due && msk->pm.announced[i].due < at)
+                if (msk->pm.announced[i].due < at)
                         at = msk->pm.announced[i].due;
         return at;
 }
@@ -37,7 +37,7 @@ static int signal_waiting(const struct mptcp_sock *msk)
         if (pm->n_echo || pm->n_rm)
                 return 1;
         for (int i = 0; i < pm->n_announced; i++)
-                if (pm->announced[i].due && pm->announced[i].due <= msk->st->now)
+                if (pm->announced[i].due <= msk->st->now)
                         return 1;
         return 0;
 }
@@ -74,10 +74,7 @@ void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info 
                 msk->st->mptcp->ctr.MPTcpExtAddAddrTxDrop++;
                 return;
         }
-        /* Due now; 0 means "not due" (echoed or given up), so time 0 is taken as 1, as TCP
-         * takes its deadlines. */
-        uint64_t now = msk->st->now ? msk->st->now : 1;
-        pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = now};
+        pm->announced[pm->n_announced++] = (struct mptcp_announce){.a = *a, .due = msk->st->now};
         mptcp_signal_kick(msk);
         signal_rearm(msk); /* for the repeat */
 }
@@ -106,7 +103,7 @@ void mptcp_signal_echo_received(struct mptcp_sock *msk, const struct mptcp_addr_
         for (int i = 0; i < pm->n_announced; i++) {
                 struct mptcp_announce *an = &pm->announced[i];
                 if (an->a.id == a->id && um_addr_eq(&an->a.addr, &a->addr))
-                        an->due = 0;
+                        an->due = UINT64_MAX;
         }
         signal_rearm(msk);
 }
@@ -163,7 +160,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
         }
         for (int i = 0; i < pm->n_announced; i++) {
                 struct mptcp_announce *an = &pm->announced[i];
-                if (!an->due || an->due > st->now)
+                if (an->due > st->now)
                         continue;
                 unsigned n = write_add_addr(msk, &an->a, 0, out, room);
                 if (n) {
@@ -172,7 +169,7 @@ unsigned mptcp_signal_write(struct mptcp_subflow *sf, uint8_t *out, unsigned roo
                         an->tries++;
                         an->due = an->tries < MPTCP_ADD_ADDR_TRIES
                                       ? st->now + (uint64_t)msk->ms->add_addr_timeout * 1000000
-                                      : 0;
+                                      : UINT64_MAX;
                         signal_rearm(msk);
                 }
                 return n;
@@ -197,7 +194,7 @@ void mptcp_signal_timer(struct mptcp_sock *msk, uint64_t now)
         mptcp_signal_kick(msk);
         /* Still due: no subflow could carry it now; try again in a second. */
         for (int i = 0; i < msk->pm.n_announced; i++)
-                if (msk->pm.announced[i].due && msk->pm.announced[i].due <= now)
+                if (msk->pm.announced[i].due <= now)
                         msk->pm.announced[i].due = now + 1000000;
         signal_rearm(msk);
 }

@@ -129,7 +129,6 @@ struct um_tcp_conn {
         uint8_t fin_sent : 1;
         uint8_t force_send : 1;     /* the persist timer overrides SWS avoidance */
         uint8_t in_input : 1;       /* a segment is being processed */
-        uint8_t hashed : 1;         /* in the 4-tuple table (not the listeners) */
         uint8_t output_pending : 1; /* an extension asked for output during input */
         uint32_t fin_seq;           /* sequence number our FIN occupies, valid once sent */
         uint8_t rcv_fin_pending;    /* a FIN arrived beyond a hole */

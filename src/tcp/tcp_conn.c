@@ -85,7 +85,6 @@ void tcp_hash_insert(struct um_tcp_conn *c)
         struct um_tcp_stack *t = tcp_of(c);
         uint32_t b = tuple_hash(t, &c->laddr, c->lport, &c->raddr, c->rport);
         LIST_INSERT_HEAD(&t->hash[b], c, hash_link);
-        c->hashed = 1;
         if (++t->n_hashed > t->hash_mask + 1)
                 hash_grow(t);
 }
@@ -97,10 +96,8 @@ void tcp_hash_remove(struct um_tcp_conn *c)
                 return;
         LIST_REMOVE(c, hash_link);
         c->hash_link.le_prev = NULL;
-        if (c->hashed) {
-                c->hashed = 0;
+        if (c->state != TCPS_LISTEN) /* a listener was in the listeners, not the table */
                 tcp_of(c)->n_hashed--;
-        }
 }
 
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,

@@ -91,6 +91,13 @@ void mpc_open(struct seg_peer *p, struct mpc_conn *m)
         mpc_open_on(p, m, listen_on(p, IPPROTO_MPTCP), 0);
 }
 
+void mpc_close(struct seg_peer *p, struct mpc_conn *m)
+{
+        um_close(p->st, m->fd);
+        um_close(p->st, m->lfd);
+        seg_peer_close(p);
+}
+
 struct seg join_syn_seg(const struct mpc_conn *m, uint16_t sport, uint32_t nonce)
 {
         uint32_t token;

@@ -47,6 +47,8 @@ void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd);
 
 /* The same on a new MPTCP listener. */
 void mpc_open(struct seg_peer *p, struct mpc_conn *m);
+/* Closes the connection and its listener, then the peer. */
+void mpc_close(struct seg_peer *p, struct mpc_conn *m);
 
 /* A join SYN from port sport for the stack's connection (never completed). */
 struct seg join_syn_seg(const struct mpc_conn *m, uint16_t sport, uint32_t nonce);

@@ -106,9 +106,7 @@ static void test_options_of_a_bad_ack_ignored(void **state)
         assert_memory_equal(buf, "0123456789", 10);
         assert_int_equal(um_recv(p.st, m.fd, buf, sizeof(buf), 0), 0); /* the real DATA_FIN */
         assert_false(fell_back(p.st, m.fd));
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* Issue 11 item 3: the third ACK and the first data (which carry the initiator's key) are
@@ -272,9 +270,7 @@ static void test_spoofed_join_syns_hold_no_slot(void **state)
         socklen_t l = sizeof(mi);
         assert_int_equal(um_getsockopt(p.st, m.fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
         assert_int_equal(mi.mptcpi_subflows, 2);
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* Heap bytes held per SYN waiting in a listener's queue (nothing completes). */
@@ -385,9 +381,7 @@ static void test_data_fin_right_after_the_data(void **state)
         assert_true(sent > 1000); /* the rest went into the subflow (its tail may wait for
                                    * Nagle), and the DATA_FIN at once */
         assert_true(data_fin);
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* The same rule for any extension: an option handler sees no option of a segment whose

@@ -284,9 +284,7 @@ static void test_add_addr_sent_until_echoed(void **state)
         assert_false(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 10000000));
         assert_int_equal(um_counter_get(p.st, "MPTcpExtAddAddrTx"), 2);
         assert_int_equal(um_counter_get(p.st, "MPTcpExtEchoAdd"), 1);
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* RFC 8684 §3.1: C in the listener's MP_CAPABLE forbids joins to its address and port. The
@@ -446,9 +444,7 @@ static void test_checksum_failure_mp_fail_then_infinite_mapping(void **state)
         assert_true(seg_peer_wait(&p, &after, 200000));
         assert_int_equal(after.ack, m.seq_a + 10);
         assert_false(mptcp_has(&after.mp, MPTCPOPT_MP_FAIL));
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* RFC 8684 §3.7, the sender: the peer's MP_FAIL on the only subflow makes the stack send
@@ -480,9 +476,7 @@ static void test_mp_fail_answered_with_infinite_mapping(void **state)
         assert_int_equal(inf.mp.dsn, m.idsn_b + 1);
         assert_int_equal(um_counter_get(p.st, "MPTcpExtMPFailRx"), 1);
         assert_int_equal(um_counter_get(p.st, "MPTcpExtInfiniteMapTx"), 1);
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 /* RFC 8684 §3.3.3: the peer's DATA_FIN on its last mapping is acknowledged at once with a
@@ -551,9 +545,7 @@ static void test_data_fin_both_ways(void **state)
         do
                 assert_true(seg_peer_wait(&p, &tcp_fin, 1000000));
         while (!(tcp_fin.flags & UM_TH_FIN));
-        um_close(p.st, m.fd);
-        um_close(p.st, m.lfd);
-        seg_peer_close(&p);
+        mpc_close(&p, &m);
 }
 
 int main(void)

@@ -45,6 +45,13 @@ static void tcp_open(struct seg_peer *p, struct tcp_conn *t, int sack)
         assert_true(t->fd >= 0);
 }
 
+static void tcp_close(struct seg_peer *p, struct tcp_conn *t)
+{
+        um_close(p->st, t->fd);
+        um_close(p->st, t->lfd);
+        seg_peer_close(p);
+}
+
 static struct tcp_info info_of(struct seg_peer *p, const struct tcp_conn *t)
 {
         struct tcp_info ti;
@@ -69,6 +76,15 @@ static void expect_data(struct seg_peer *p, uint32_t seq, uint32_t len, uint64_t
         assert_int_equal(s.len, len);
         assert_true(s.flags & UM_TH_ACK);
         assert_int_equal(p->now, at);
+}
+
+/* The application writes n bytes; a first flight of 10 full segments leaves at once. */
+static void send_flight(struct seg_peer *p, const struct tcp_conn *t, uint32_t n)
+{
+        app_send(p, t, n);
+        uint64_t t0 = p->now;
+        for (uint32_t i = 0; i < 10; i++)
+                expect_data(p, t->seq_b + i * MSS, MSS, t0);
 }
 
 /* An ACK from the peer, with SACK blocks [sack[i][0], sack[i][1]). */
@@ -120,9 +136,7 @@ static void test_rto_backoff_doubles_then_restarts(void **state)
         expect_data(&p, t.seq_b, MSS, t1);
         rto = info_of(&p, &t).tcpi_rto;
         expect_data(&p, t.seq_b, MSS, t1 + rto);
-        um_close(p.st, t.fd);
-        um_close(p.st, t.lfd);
-        seg_peer_close(&p);
+        tcp_close(&p, &t);
 }
 
 /* RFC 6298 §5.3: an ACK of new data restarts the timer for what is still outstanding, from
@@ -147,9 +161,7 @@ static void test_rto_restarts_on_new_ack(void **state)
         uint64_t rto = info_of(&p, &t).tcpi_rto;
         assert_true(t_ack + rto != t0 + rto0);
         expect_data(&p, t.seq_b + MSS, MSS, t_ack + rto);
-        um_close(p.st, t.fd);
-        um_close(p.st, t.lfd);
-        seg_peer_close(&p);
+        tcp_close(&p, &t);
 }
 
 /* RFC 8985 §7: a tail loss (the last segments of a flight) is probed after PTO = 2 SRTT
@@ -163,10 +175,7 @@ static void test_tail_loss_probe(void **state)
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
         struct tcp_conn t;
         tcp_open(&p, &t, 1);
-        app_send(&p, &t, 10 * MSS);
-        uint64_t t0 = p.now;
-        for (uint32_t i = 0; i < 10; i++)
-                expect_data(&p, t.seq_b + i * MSS, MSS, t0);
+        send_flight(&p, &t, 10 * MSS);
         seg_peer_run(&p, RTT_US);
         peer_ack(&p, &t, t.seq_b + 8 * MSS, NULL, 0); /* all but the last two */
         uint64_t t_ack = p.now;
@@ -178,9 +187,7 @@ static void test_tail_loss_probe(void **state)
         peer_ack(&p, &t, t.seq_b + 10 * MSS, NULL, 0);
         assert_int_equal(um_counter_get(p.st, "TcpExtTCPSackRecovery"), 0);
         assert_int_equal(um_counter_get(p.st, "TcpExtTCPTimeouts"), 0);
-        um_close(p.st, t.fd);
-        um_close(p.st, t.lfd);
-        seg_peer_close(&p);
+        tcp_close(&p, &t);
 }
 
 /* RFC 8985 §6.2: the first segment is lost, the nine after it are SACKed. RACK marks it
@@ -196,10 +203,7 @@ static void test_rack_then_prr(void **state)
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
         struct tcp_conn t;
         tcp_open(&p, &t, 1);
-        app_send(&p, &t, 40 * MSS);
-        uint64_t t0 = p.now;
-        for (uint32_t i = 0; i < 10; i++)
-                expect_data(&p, t.seq_b + i * MSS, MSS, t0);
+        send_flight(&p, &t, 40 * MSS);
         uint32_t una = t.seq_b, nxt = t.seq_b + 10 * MSS;
         seg_peer_run(&p, RTT_US);
         uint32_t sack[1][2] = {{una + MSS, una + 2 * MSS}};
@@ -239,9 +243,7 @@ static void test_rack_then_prr(void **state)
         assert_int_equal((uint64_t)ti.tcpi_snd_ssthresh * MSS, ssthresh);
         assert_true((uint64_t)ti.tcpi_snd_cwnd * MSS >= ssthresh);
         assert_true((uint64_t)ti.tcpi_snd_cwnd * MSS <= ssthresh + MSS);
-        um_close(p.st, t.fd);
-        um_close(p.st, t.lfd);
-        seg_peer_close(&p);
+        tcp_close(&p, &t);
 }
 
 /* SYN cookies (RFC 4987 §3.6): with the SYN queue full, the SYN/ACK keeps nothing and its
