@@ -127,11 +127,12 @@ struct um_tcp_conn {
         uint8_t ack_now : 1;
         uint8_t nodelay : 1;
         uint8_t fin_sent : 1;
-        uint8_t force_send : 1;     /* the persist timer overrides SWS avoidance */
-        uint8_t in_input : 1;       /* a segment is being processed */
-        uint8_t output_pending : 1; /* an extension asked for output during input */
-        uint32_t fin_seq;           /* sequence number our FIN occupies, valid once sent */
-        uint8_t rcv_fin_pending;    /* a FIN arrived beyond a hole */
+        uint8_t force_send : 1;        /* the persist timer overrides SWS avoidance */
+        uint8_t in_input : 1;          /* a segment is being processed */
+        uint8_t output_pending : 1;    /* an extension asked for output during input */
+        uint8_t rcv_wnd_by_buffer : 1; /* the window last announced was the buffer's room */
+        uint32_t fin_seq;              /* sequence number our FIN occupies, valid once sent */
+        uint8_t rcv_fin_pending;       /* a FIN arrived beyond a hole */
         uint32_t rcv_fin_seq;
         uint64_t syn_xmit_us; /* first SYN (or SYN/ACK) transmission, for an RTT sample */
         int soft_error;       /* last ICMP soft error, reported if the connection times out */

@@ -35,6 +35,18 @@ uint32_t tcp_adv_window(const struct um_tcp_conn *c)
         return free > promised ? free : promised;
 }
 
+/* Whether the window announced now is all the buffer has room for, rather than less
+ * because of the SYN's unscaled field, the scaled field's limit or an extension's shared
+ * window: only then can a bigger buffer open the window further. */
+static int window_is_buffer_room(const struct um_tcp_conn *c, int syn)
+{
+        if (!c->rcvbuf.cap)
+                return 0;
+        uint32_t room = c->rcvbuf.cap - c->rcvbuf.len;
+        uint64_t field_limit = syn ? 65535 : (uint64_t)65535 << c->rcv_wscale;
+        return room <= field_limit && tcp_rcv_window(c) >= room;
+}
+
 uint32_t tcp_seg_size(const struct um_tcp_conn *c)
 {
         uint32_t n = c->mss;
@@ -112,6 +124,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
             c->rcv_nxt + ((uint32_t)wfield << ((flags & UM_TH_SYN) ? 0 : c->rcv_wscale));
         if (seq_gt(edge, c->rcv_adv) || !(c->state >= TCPS_ESTABLISHED))
                 c->rcv_adv = edge;
+        c->rcv_wnd_by_buffer = window_is_buffer_room(c, flags & UM_TH_SYN);
         fill_header(h, c->lport, c->rport, seq, (flags & UM_TH_ACK) ? c->rcv_nxt : 0, hdrlen, flags,
                     wfield);
         memcpy(h + TCP_HDR, opts, optlen);

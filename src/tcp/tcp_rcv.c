@@ -23,11 +23,13 @@ int um_tcp_rcvbuf_reserve(struct um_tcp_conn *c, uint32_t bytes)
 static void rcv_autotune(struct um_tcp_conn *c)
 {
         uint64_t now = c->st->now;
-        /* The peer has half the window in flight while the application keeps up: the
-         * window, not the reader, limits it. Grow before it fills (the RTT-based rule below
-         * needs a whole window to arrive before its first sample). */
+        /* The peer has half the window in flight while the application keeps up, and that
+         * window was all the buffer had room for: the buffer, not the reader, limits it.
+         * Grow before it fills (the RTT-based rule below needs a whole window to arrive
+         * before its first sample). A window capped by something else (the SYN's unscaled
+         * field, an extension's shared window) would not open with a bigger buffer. */
         uint32_t cap = c->rcvbuf.cap, remaining = c->rcv_adv - c->rcv_nxt;
-        if (remaining < cap / 2 && c->rcvbuf.len < cap / 4)
+        if (c->rcv_wnd_by_buffer && remaining < cap / 2 && c->rcvbuf.len < cap / 4)
                 um_tcp_rcvbuf_reserve(c, cap * 2);
         if (!c->rcv_rtt_time || seq_geq(c->rcv_nxt, c->rcv_rtt_seq)) {
                 if (c->rcv_rtt_time) {

@@ -463,6 +463,45 @@ static void test_one_window_for_all_subflows(void **state)
         assert_int_equal(ws.srv_rcvq_drops, 0);
 }
 
+/* Issue 13: a subflow's buffer grows only when the buffer limited the window it announced.
+ * Under a connection with SO_RCVBUF 64 KiB, the shared window caps every subflow's window
+ * below its own buffer; the buffers used to double on every burst up to 16 MiB, and a
+ * small echo then waited behind megabytes of ring. */
+static void largest_subflow_buffer(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv,
+                                   int sfd, uint64_t now)
+{
+        (void)cli, (void)cfd, (void)now;
+        uint32_t *largest = arg;
+        struct mptcp_info mi;
+        socklen_t l = sizeof(mi);
+        if (sfd < 0 || um_getsockopt(srv, sfd, SOL_MPTCP, MPTCP_INFO, &mi, &l))
+                return;
+        struct mptcp_sock *msk = mptcp_token_lookup(srv->mptcp, mi.mptcpi_token);
+        for (struct mptcp_subflow *sf = msk ? msk->subflows : NULL; sf; sf = sf->next)
+                if (sf->tcp && um_tcp_rcvbuf_size(sf->tcp) > *largest)
+                        *largest = um_tcp_rcvbuf_size(sf->tcp);
+}
+
+static void test_subflow_buffers_stay_under_a_small_connection_buffer(void **state)
+{
+        (void)state;
+        uint32_t largest = 0;
+        struct um_sim_transfer_cfg c = {.bytes = 4 * MB,
+                                        .protocol = IPPROTO_MPTCP,
+                                        .rcvbuf = 65536,
+                                        .path = simtest_path(50, 5),
+                                        .n_more_paths = 1,
+                                        .on_step = largest_subflow_buffer,
+                                        .step_arg = &largest};
+        c.more_paths[0] = simtest_path(50, 10);
+        struct um_sim_transfer_result r;
+        run_ok("SO_RCVBUF 64 KiB, 2 paths", &c, &r);
+        printf("    largest subflow receive buffer %u bytes\n", largest);
+        fflush(stdout);
+        assert_true(largest > 0);
+        assert_true(largest <= 4 * 65536);
+}
+
 /* The window shuts while the reader sleeps; the window updates it sends on waking are lost.
  * The sender, with nothing in flight at the data level, must still find the window open:
  * the subflow's TCP sees the same shut window and probes it (RFC 9293 §3.8.6.1). */
@@ -826,6 +865,7 @@ int main(void)
             cmocka_unit_test(test_fallback_closed_with_unread_data),
             cmocka_unit_test(test_small_buffer_slow_reader),
             cmocka_unit_test(test_one_window_for_all_subflows),
+            cmocka_unit_test(test_subflow_buffers_stay_under_a_small_connection_buffer),
             cmocka_unit_test(test_window_update_lost),
             cmocka_unit_test(test_mp_capable_stripped_from_synack),
             cmocka_unit_test(test_mp_capable_stripped_from_third_ack_and_data),

@@ -293,6 +293,38 @@ static void test_syn_cookies(void **state)
         seg_peer_close(&p);
 }
 
+/* Receive auto-tuning grows the buffer only when the buffer limited the window. A peer
+ * without window scaling sees at most 65,535 bytes, less than the 128 KiB buffer: filling
+ * that window says nothing about the buffer, which stays as it was. */
+static void test_rcvbuf_not_grown_behind_unscaled_window(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 0);
+        int before = 0;
+        socklen_t len = sizeof(before);
+        assert_int_equal(um_getsockopt(p.st, t.fd, SOL_SOCKET, SO_RCVBUF, &before, &len), 0);
+        static uint8_t sent[60 * MSS], got[60 * MSS];
+        fill(sent, sizeof(sent), 7);
+        for (uint32_t i = 0; i < 60; i++) {
+                struct seg d = to_stack(t.seq_a, t.seq_b, UM_TH_ACK);
+                d.payload = sent + i * MSS;
+                d.len = MSS;
+                seg_peer_send(&p, &d);
+                t.seq_a += MSS;
+        }
+        seg_peer_drain(&p);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPRcvAutotune"), 0);
+        int after = 0;
+        assert_int_equal(um_getsockopt(p.st, t.fd, SOL_SOCKET, SO_RCVBUF, &after, &len), 0);
+        assert_int_equal(after, before);
+        assert_int_equal(um_recv(p.st, t.fd, got, sizeof(got), 0), (long)sizeof(got));
+        assert_memory_equal(got, sent, sizeof(sent));
+        tcp_close(&p, &t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -301,6 +333,7 @@ int main(void)
             cmocka_unit_test(test_tail_loss_probe),
             cmocka_unit_test(test_rack_then_prr),
             cmocka_unit_test(test_syn_cookies),
+            cmocka_unit_test(test_rcvbuf_not_grown_behind_unscaled_window),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
