@@ -7,7 +7,8 @@
 
 struct um_addr;
 
-/* Adds data to a running 32-bit one's-complement accumulator (unfolded). */
+/* Adds data to a running one's-complement sum (unfolded; what it returns fits in 33 bits,
+ * so two sums add with a plain +). */
 uint64_t um_csum_add(uint64_t sum, const void *data, size_t len);
 uint16_t um_csum_fold(uint64_t sum);
 struct um_ring;
