@@ -5,6 +5,8 @@
 #include "core/pkt.h"
 #include "net/addr.h"
 
+#include <umptcp/link.h>
+
 struct um_link;
 struct um_stack;
 
@@ -21,9 +23,11 @@ struct um_iface {
         int n_addrs;
         struct um_pkt *txq[UM_TX_BATCH]; /* flushed in one batch at the end of a poll */
         int n_txq;
-        /* Empty packets a receive batch did not use, kept for the next one: an idle link
-         * costs no allocation per poll. */
+        /* Empty packets a receive batch did not use, kept for the next one with the frame
+         * that describes each to the link: an idle link costs no allocation and no setup
+         * per poll. */
         struct um_pkt *rx_spare[UM_RX_BATCH];
+        struct um_frame rx_frames[UM_RX_BATCH];
         int n_rx_spare;
 };
 

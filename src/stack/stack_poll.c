@@ -16,7 +16,8 @@ static void flush_all(struct um_stack *st)
                 um_iface_flush(st, i);
 }
 
-/* Tops the interface's spare packets up to a whole batch; returns how many there are. */
+/* Tops the interface's spare packets up to a whole batch; returns how many there are.
+ * Spare i is described to the link by frame i. */
 static int spares(struct um_stack *st, struct um_iface *ifc)
 {
         while (ifc->n_rx_spare < UM_RX_BATCH) {
@@ -25,6 +26,8 @@ static int spares(struct um_stack *st, struct um_iface *ifc)
                         st->ctr.PktPoolExhausted++;
                         break;
                 }
+                ifc->rx_frames[ifc->n_rx_spare] =
+                    (struct um_frame){.data = p->buf, .cap = sizeof(p->buf)};
                 ifc->rx_spare[ifc->n_rx_spare++] = p;
         }
         return ifc->n_rx_spare;
@@ -36,24 +39,26 @@ static void read_link(struct um_stack *st, int ifindex)
         struct um_link *link = ifc->link;
         for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
                 int n = spares(st, ifc);
-                struct um_frame frames[UM_RX_BATCH];
-                for (int i = 0; i < n; i++) {
-                        /* Receive at the start of the buffer: input only strips headers. */
-                        struct um_pkt *p = ifc->rx_spare[n - 1 - i];
-                        p->off = 0;
-                        frames[i].data = p->buf;
-                        frames[i].len = 0;
-                        frames[i].cap = sizeof(p->buf);
-                }
-                int got = n ? link->ops->recv(link, frames, n, st->now) : 0;
+                int got = n ? link->ops->recv(link, ifc->rx_frames, n, st->now) : 0;
                 if (got < 0)
                         got = 0;
+                struct um_pkt *in[UM_RX_BATCH];
                 for (int i = 0; i < got; i++) {
-                        struct um_pkt *p = ifc->rx_spare[--ifc->n_rx_spare];
-                        p->len = (uint16_t)frames[i].len;
+                        struct um_pkt *p = ifc->rx_spare[i];
+                        p->off = 0; /* received at the start of the buffer */
+                        p->len = (uint16_t)ifc->rx_frames[i].len;
                         p->time_us = st->now;
-                        um_ip_input(st, ifindex, p);
+                        in[i] = p;
                 }
+                /* The last spares fill the places of the used ones: work in proportion to
+                 * what arrived, not to the batch. */
+                for (int i = 0; i < got && n - 1 - i >= got; i++) {
+                        ifc->rx_spare[i] = ifc->rx_spare[n - 1 - i];
+                        ifc->rx_frames[i] = ifc->rx_frames[n - 1 - i];
+                }
+                ifc->n_rx_spare = n - got;
+                for (int i = 0; i < got; i++)
+                        um_ip_input(st, ifindex, in[i]);
                 /* Let applications read (and windows reopen) between batches, and let the
                  * ACKs and window updates this batch produced leave now. */
                 sock_dispatch(st);
