@@ -8,7 +8,7 @@
 #include <string.h>
 #include <umptcp/link.h>
 
-enum { EMU_PKT_CAP = 2048 };
+enum { EMU_PKT_CAP = 2048, EMU_FREE_KEPT = 256 };
 
 struct emu_pkt {
         struct emu_pkt *next, *prev;
@@ -30,6 +30,7 @@ struct emu_shared {
         struct emu_dir dir[2];
         struct um_rng rng;
         struct emu_pkt *free;
+        int n_free;
         um_emu_middlebox_fn middlebox;
         void *middlebox_arg;
         int refs;
@@ -46,15 +47,23 @@ static struct emu_pkt *pkt_get(struct emu_shared *sh)
         struct emu_pkt *p = sh->free;
         if (p) {
                 sh->free = p->next;
+                sh->n_free--;
                 return p;
         }
         return malloc(sizeof(*p));
 }
 
+/* Packets in flight are the emulated network's memory; the free ones kept for reuse are
+ * bounded, so that a burst does not leave its high-water mark behind. */
 static void pkt_put(struct emu_shared *sh, struct emu_pkt *p)
 {
+        if (sh->n_free >= EMU_FREE_KEPT) {
+                free(p);
+                return;
+        }
         p->next = sh->free;
         sh->free = p;
+        sh->n_free++;
 }
 
 static void insert_sorted(struct emu_dir *d, struct emu_pkt *p)

@@ -88,6 +88,7 @@ struct um_tcp_conn {
         LIST_ENTRY(um_tcp_conn) hash_link; /* a hash chain, the listeners, or the graveyard */
         LIST_ENTRY(um_tcp_conn) port_link; /* its local port's chain, once it has one */
         LIST_ENTRY(um_tcp_conn) all_link;  /* in um_tcp_stack.all */
+        LIST_ENTRY(um_tcp_conn) tw_link;   /* waiting to become a TIME_WAIT record */
 
         /* Listener and its children. */
         struct um_tcp_conn *parent;         /* listener that made this child, until accepted */
@@ -221,6 +222,20 @@ struct um_tcp_seg_parsed {
 
 LIST_HEAD(tcp_chain, um_tcp_conn);
 
+/* TIME_WAIT records (tcp_timewait.c): by 4-tuple, by local port, and by expiry. */
+struct tcp_tw;
+LIST_HEAD(tcp_tw_chain, tcp_tw);
+struct tcp_tw_table {
+        struct tcp_tw_chain *hash;
+        uint32_t hash_mask; /* buckets - 1; doubles when it holds more than buckets */
+        uint32_t n;
+        struct tcp_tw_chain ports[TCP_PORT_BUCKETS];
+        TAILQ_HEAD(tcp_tw_expiry, tcp_tw) expiry; /* earliest first */
+        struct tcp_chain pending; /* orphans in TIME_WAIT, made records at the poll's end */
+        struct um_timer timer;    /* at the earliest expiry */
+        struct um_stack *st;
+};
+
 struct um_tcp_stack {
         struct tcp_chain *hash;
         uint32_t hash_mask; /* buckets - 1; the table doubles when it holds more than buckets */
@@ -229,6 +244,7 @@ struct um_tcp_stack {
         LIST_HEAD(, um_tcp_conn) all;             /* every connection, newest first */
         struct tcp_chain graveyard;               /* closed, freed at the end of the poll */
         struct tcp_chain ports[TCP_PORT_BUCKETS]; /* connections by local port */
+        struct tcp_tw_table tw;
         uint8_t secret[32];
         uint16_t next_port;
         struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */
@@ -265,6 +281,22 @@ uint32_t tcp_isn(struct um_tcp_conn *c);
 /* Gives the connection its local port and files it under it (port_in_use looks there). */
 void tcp_set_lport(struct um_tcp_conn *c, uint16_t port);
 int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c);
+
+/* tcp_timewait.c: TIME_WAIT records */
+struct tcp_seg;
+void tcp_tw_init(struct um_stack *st);
+void tcp_tw_free_all(struct um_stack *st);
+/* An orphan in TIME_WAIT becomes a record at the end of the poll. */
+void tcp_tw_schedule(struct um_tcp_conn *c);
+void tcp_tw_unschedule(struct um_tcp_conn *c);
+void tcp_tw_convert_pending(struct um_stack *st);
+struct tcp_tw *tcp_tw_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
+                             const struct um_addr *raddr, uint16_t rport);
+/* Whether a record holds the local port (bind without SO_REUSEADDR fails then). */
+int tcp_tw_port_in_use(struct um_stack *st, const struct um_addr *a, uint16_t port);
+/* A segment for a record. Returns 1 when it opens a new connection, which the caller
+ * hands to the listener (the record is gone then), 0 when it was answered or dropped. */
+int tcp_tw_input(struct um_stack *st, struct tcp_tw *w, const struct tcp_seg *s);
 
 /* tcp_state.c: state changes, and the socket notified */
 void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s);
@@ -303,6 +335,11 @@ uint32_t tcp_seg_size(const struct um_tcp_conn *c);
 uint32_t tcp_adv_window(const struct um_tcp_conn *c);
 /* What is left of the window last announced (the right edge never moves back). */
 uint32_t tcp_promised_window(const struct um_tcp_conn *c);
+/* A segment that belongs to no connection's control block: a reset, or the ACK of a
+ * TIME_WAIT record, with options opt. */
+void tcp_respond(struct um_stack *st, int ifindex, const struct um_addr *local,
+                 const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
+                 uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt, unsigned optlen);
 void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
                      const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags);

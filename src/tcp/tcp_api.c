@@ -40,7 +40,7 @@ static int port_in_use(struct um_stack *st, const struct um_tcp_conn *self, cons
                         continue;
                 return 1;
         }
-        return 0;
+        return !reuse && tcp_tw_port_in_use(st, a, port);
 }
 
 int tcp_api_bind_address(struct um_tcp_conn *c, const struct um_addr *a)
@@ -127,7 +127,8 @@ int tcp_api_connect(struct um_tcp_conn *c, const struct um_addr *a, uint16_t por
         if (!c->lport) {
                 if (tcp_pick_port(st, c) < 0)
                         return -EADDRNOTAVAIL;
-        } else if (tcp_lookup(st, &c->laddr, c->lport, a, port)) {
+        } else if (tcp_lookup(st, &c->laddr, c->lport, a, port) ||
+                   tcp_tw_lookup(st, &c->laddr, c->lport, a, port)) {
                 return -EADDRINUSE;
         }
         uint32_t mtu = um_iface_mtu(st, ifindex);
@@ -248,6 +249,8 @@ void tcp_api_close(struct um_tcp_conn *c)
                 tcp_done(c, 0);
                 return;
         case TCPS_TIME_WAIT:
+                tcp_tw_schedule(c);
+                return;
         case TCPS_LAST_ACK:
         case TCPS_CLOSING:
         case TCPS_FIN_WAIT_2:

@@ -137,6 +137,7 @@ static void free_conn(struct um_tcp_conn *c)
         if (c->ulp && c->ulp->release)
                 c->ulp->release(c);
         LIST_REMOVE(c, all_link);
+        tcp_tw_unschedule(c);
         if (c->port_link.le_prev)
                 LIST_REMOVE(c, port_link);
         um_ring_free(&c->sndbuf);
@@ -270,6 +271,7 @@ int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c)
                 uint16_t p = t->next_port;
                 t->next_port = (uint16_t)(p >= HI ? LO : p + 1);
                 if (!tcp_lookup(st, &c->laddr, p, &c->raddr, c->rport) &&
+                    !tcp_tw_lookup(st, &c->laddr, p, &c->raddr, c->rport) &&
                     !tcp_lookup_listener(st, &c->laddr, p)) {
                         tcp_set_lport(c, p);
                         return 0;

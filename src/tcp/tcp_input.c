@@ -326,6 +326,9 @@ static void tcp_input(struct um_stack *st, int ifindex, const struct um_addr *sr
         }
         struct um_tcp_conn *c = tcp_lookup(st, dst, s.dport, src, s.sport);
         if (!c) {
+                struct tcp_tw *w = tcp_tw_lookup(st, dst, s.dport, src, s.sport);
+                if (w && !tcp_tw_input(st, w, &s))
+                        goto out;
                 struct um_tcp_conn *l = tcp_lookup_listener(st, dst, s.dport);
                 if (l) {
                         struct um_tcp_conn *child = tcp_listen_input(l, &s);

@@ -148,9 +148,9 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
         return um_ip_output(st, c->ifindex, &c->laddr, &c->raddr, UM_IPPROTO_TCP, pkt);
 }
 
-void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
-                     const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
-                     uint32_t ack, uint8_t flags)
+void tcp_respond(struct um_stack *st, int ifindex, const struct um_addr *local,
+                 const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
+                 uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt, unsigned optlen)
 {
         struct um_pkt *pkt = um_pkt_alloc(&st->pool);
         if (!pkt) {
@@ -158,14 +158,26 @@ void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *loc
                 return;
         }
         uint8_t *h = um_pkt_data(pkt);
-        fill_header(h, lport, rport, seq, ack, TCP_HDR, flags | UM_TH_RST, 0);
-        pkt->len = TCP_HDR;
-        finish_checksum(local, remote, h, TCP_HDR);
+        unsigned hdrlen = TCP_HDR + optlen;
+        fill_header(h, lport, rport, seq, ack, hdrlen, flags, wnd);
+        if (optlen)
+                memcpy(h + TCP_HDR, opt, optlen);
+        pkt->len = (uint16_t)hdrlen;
+        finish_checksum(local, remote, h, hdrlen);
         st->tcp->ctr.TcpOutSegs++;
-        st->tcp->ctr.TcpOutRsts++;
+        if (flags & UM_TH_RST)
+                st->tcp->ctr.TcpOutRsts++;
         struct um_addr src = *local;
         int out = um_route(st, &src, remote);
         um_ip_output(st, out >= 0 ? out : ifindex, &src, remote, UM_IPPROTO_TCP, pkt);
+}
+
+void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
+                     const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
+                     uint32_t ack, uint8_t flags)
+{
+        tcp_respond(st, ifindex, local, remote, lport, rport, seq, ack, flags | UM_TH_RST, 0, NULL,
+                    0);
 }
 
 int tcp_send_syn(struct um_tcp_conn *c)

@@ -28,6 +28,7 @@ int tcp_stack_init(struct um_stack *st)
         t->default_cc = &tcp_cc_cubic;
         t->conn_timer_fn = tcp_timeouts_fire;
         st->tcp = t;
+        tcp_tw_init(st);
         static const struct um_counter_name names[] = {
 #define TCP_COUNTER_NAME(n) UM_COUNTER_NAME(struct um_tcp_counters, n)
             UM_TCP_COUNTER_LIST(TCP_COUNTER_NAME)
@@ -42,6 +43,7 @@ void tcp_stack_destroy(struct um_stack *st)
         if (!st->tcp)
                 return;
         tcp_free_all(st);
+        tcp_tw_free_all(st);
         free(st->tcp->hash);
         free(st->tcp);
         st->tcp = NULL;
@@ -200,5 +202,6 @@ uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c)
 
 void tcp_reap(struct um_stack *st)
 {
+        tcp_tw_convert_pending(st);
         tcp_free_dead(st);
 }

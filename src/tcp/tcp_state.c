@@ -23,6 +23,8 @@ void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
                         um_recq_free(&c->txq);
                 if (!c->reass.n)
                         um_ring_release(&c->rcvbuf);
+                if (c->orphan)
+                        tcp_tw_schedule(c);
         }
         if (c->ulp && c->ulp->state_change)
                 c->ulp->state_change(c, (int)old, (int)s);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <umptcp/socket.h>
@@ -14,6 +16,7 @@
 
 #include "seg_script.h"
 #include "simtest.h"
+#include "tcp/tcp.h"
 
 enum { MSS = 1000, RTT_US = 50000 };
 
@@ -325,6 +328,102 @@ static void test_rcvbuf_not_grown_behind_unscaled_window(void **state)
         tcp_close(&p, &t);
 }
 
+/* The stack closes first; the peer acknowledges its FIN and sends its own, which the stack
+ * acknowledges and enters TIME_WAIT. Nobody holds the connection any more: it becomes a
+ * record of its own at the end of that poll. */
+static void close_into_time_wait(struct seg_peer *p, struct tcp_conn *t)
+{
+        tcp_open(p, t, 0);
+        um_close(p->st, t->fd);
+        struct seg fin;
+        assert_true(wait_to(p, &fin, p->port, 1000000));
+        assert_int_equal(fin.flags, UM_TH_FIN | UM_TH_ACK);
+        assert_int_equal(fin.seq, t->seq_b);
+        t->seq_b++;
+        struct seg peer_fin = to_stack(t->seq_a, t->seq_b, UM_TH_FIN | UM_TH_ACK);
+        seg_peer_send(p, &peer_fin);
+        t->seq_a++;
+        struct seg ack;
+        assert_true(wait_to(p, &ack, p->port, 1000000));
+        assert_int_equal(ack.flags, UM_TH_ACK);
+        assert_int_equal(ack.seq, t->seq_b);
+        assert_int_equal(ack.ack, t->seq_a);
+        assert_int_equal(um_counter_get(p->st, "TcpExtTW"), 1);
+        assert_int_equal(p->st->tcp->tw.n, 1);
+}
+
+/* The record answers as the connection did (RFC 9293 §3.10.7.4): a retransmitted FIN and
+ * an old SYN get an ACK of the peer's FIN; a SYN beyond the old sequence space opens a new
+ * connection through the listener and ends the wait. */
+static void test_time_wait_record_answers(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        close_into_time_wait(&p, &t);
+        struct seg again = to_stack(t.seq_a - 1, t.seq_b, UM_TH_FIN | UM_TH_ACK);
+        seg_peer_send(&p, &again);
+        struct seg ack;
+        assert_true(wait_to(&p, &ack, p.port, 1000000));
+        assert_int_equal(ack.flags, UM_TH_ACK);
+        assert_int_equal(ack.seq, t.seq_b);
+        assert_int_equal(ack.ack, t.seq_a);
+        struct seg old_syn = to_stack(t.seq_a - 5000, 0, UM_TH_SYN);
+        seg_peer_send(&p, &old_syn);
+        assert_true(wait_to(&p, &ack, p.port, 1000000));
+        assert_int_equal(ack.flags, UM_TH_ACK);
+        assert_int_equal(ack.ack, t.seq_a);
+        assert_int_equal(p.st->tcp->tw.n, 1);
+        struct seg new_syn = to_stack(t.seq_a + 100000, 0, UM_TH_SYN);
+        seg_peer_send(&p, &new_syn);
+        struct seg synack;
+        assert_true(wait_to(&p, &synack, p.port, 1000000));
+        assert_int_equal(synack.flags, UM_TH_SYN | UM_TH_ACK);
+        assert_int_equal(synack.ack, t.seq_a + 100001);
+        assert_int_equal(p.st->tcp->tw.n, 0);
+        um_close(p.st, t.lfd);
+        seg_peer_close(&p);
+}
+
+/* 2*MSL (60 s) from the last FIN; the port stays taken for bind() without SO_REUSEADDR
+ * meanwhile; afterwards the 4-tuple belongs to nobody and is answered with a reset. */
+static void test_time_wait_record_expires(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        close_into_time_wait(&p, &t);
+        um_close(p.st, t.lfd);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        int fd = um_socket(p.st, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        assert_int_equal(um_bind(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+        assert_int_equal(errno, EADDRINUSE);
+        int one = 1;
+        assert_int_equal(um_setsockopt(p.st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+        assert_int_equal(um_bind(p.st, fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        um_close(p.st, fd);
+
+        seg_peer_run(&p, 50ULL * 1000000);
+        struct seg again = to_stack(t.seq_a - 1, t.seq_b, UM_TH_FIN | UM_TH_ACK);
+        seg_peer_send(&p, &again); /* restarts the 60 s */
+        struct seg ack;
+        assert_true(wait_to(&p, &ack, p.port, 1000000));
+        assert_int_equal(ack.ack, t.seq_a);
+        seg_peer_run(&p, 59ULL * 1000000);
+        assert_int_equal(p.st->tcp->tw.n, 1);
+        seg_peer_run(&p, 2ULL * 1000000);
+        assert_int_equal(p.st->tcp->tw.n, 0);
+        struct seg late = to_stack(t.seq_a, t.seq_b, UM_TH_ACK);
+        seg_peer_send(&p, &late);
+        struct seg rst;
+        assert_true(wait_to(&p, &rst, p.port, 1000000));
+        assert_int_equal(rst.flags, UM_TH_RST);
+        assert_int_equal(rst.seq, t.seq_b);
+        seg_peer_close(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -334,6 +433,8 @@ int main(void)
             cmocka_unit_test(test_rack_then_prr),
             cmocka_unit_test(test_syn_cookies),
             cmocka_unit_test(test_rcvbuf_not_grown_behind_unscaled_window),
+            cmocka_unit_test(test_time_wait_record_answers),
+            cmocka_unit_test(test_time_wait_record_expires),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
