@@ -143,10 +143,42 @@ static void close_all(struct pair *p, int *cfd, int *sfd, int n)
         pair_run(p, 5000000);
 }
 
+/* 16 KiB each way on every connection, in batches of 64, all read and acknowledged, then
+ * 2 s of quiet: the connections are idle again with nothing queued, and their rings have
+ * been used. Returns 0 when every byte arrived as sent. */
+static int exchange_all(struct pair *p, int *cfd, int *sfd, int n)
+{
+        enum { BYTES = 16384 };
+        static uint8_t out[BYTES], in[BYTES];
+        for (int i = 0; i < BYTES; i++)
+                out[i] = (uint8_t)(i * 7 + 3);
+        int bad = 0;
+        for (int lo = 0; lo < n; lo += 64) {
+                int hi = lo + 64 < n ? lo + 64 : n;
+                for (int i = lo; i < hi; i++)
+                        bad |= um_send(p->st[0], cfd[i], out, BYTES, 0) != BYTES;
+                pair_run(p, 100000);
+                for (int i = lo; i < hi; i++) {
+                        bad |= um_recv(p->st[1], sfd[i], in, BYTES, 0) != BYTES ||
+                               memcmp(in, out, BYTES) != 0;
+                        bad |= um_send(p->st[1], sfd[i], out, BYTES, 0) != BYTES;
+                }
+                pair_run(p, 100000);
+                for (int i = lo; i < hi; i++)
+                        bad |= um_recv(p->st[0], cfd[i], in, BYTES, 0) != BYTES ||
+                               memcmp(in, out, BYTES) != 0;
+                pair_run(p, 100000);
+        }
+        pair_run(p, 2000000); /* the stacks keep drained buffers for reuse up to 1 s */
+        return bad ? -1 : 0;
+}
+
+enum phase { IDLE, USED, CLOSED };
+
 /* Heap per idle connection, both ends: n connections opened in batches, all accepted, and
- * the joins of the 2-subflow kind completed. With `closed`, what is left of them once
- * closed gracefully (TIME_WAIT). */
-static double um_memory(int n, int proto, int n_paths, int closed)
+ * the joins of the 2-subflow kind completed; with USED, once they moved data and were
+ * read to the end; with CLOSED, what is left of them once closed gracefully (TIME_WAIT). */
+static double um_memory(int n, int proto, int n_paths, enum phase phase)
 {
         struct pair p;
         if (pair_open(&p, n_paths))
@@ -185,7 +217,9 @@ static double um_memory(int n, int proto, int n_paths, int closed)
                     mi.mptcpi_subflows < 1)
                         per = -1;
         }
-        if (closed && per >= 0) {
+        if (phase == USED && per >= 0)
+                per = exchange_all(&p, cfd, sfd, n) ? -1 : (double)(heap_now() - before) / n;
+        if (phase == CLOSED && per >= 0) {
                 close_all(&p, cfd, sfd, n);
                 per = (double)(heap_now() - before) / n;
         } else {
@@ -357,16 +391,21 @@ int main(int argc, char **argv)
         raise_fd_limit();
         if (!strcmp(mode, "memory")) {
                 printf("heap per idle established connection, both ends, %d connections\n", n);
-                row("TCP", um_memory(n, IPPROTO_TCP, 1, 0), kernel_memory(n, IPPROTO_TCP), "bytes",
-                    1);
-                row("MPTCP, 1 subflow", um_memory(n, IPPROTO_MPTCP, 1, 0),
+                row("TCP", um_memory(n, IPPROTO_TCP, 1, IDLE), kernel_memory(n, IPPROTO_TCP),
+                    "bytes", 1);
+                row("MPTCP, 1 subflow", um_memory(n, IPPROTO_MPTCP, 1, IDLE),
                     kernel_memory(n, IPPROTO_MPTCP), "bytes", 1);
-                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, 0), -1, "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, IDLE), -1, "bytes", 1);
+                printf("heap per idle connection after 16 KiB each way, all read, %d "
+                       "connections\n",
+                       n);
+                row("TCP", um_memory(n, IPPROTO_TCP, 1, USED), -1, "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, USED), -1, "bytes", 1);
                 printf("heap per connection closed gracefully, both ends (TIME_WAIT), %d "
                        "connections\n",
                        n);
-                row("TCP", um_memory(n, IPPROTO_TCP, 1, 1), -1, "bytes", 1);
-                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, 1), -1, "bytes", 1);
+                row("TCP", um_memory(n, IPPROTO_TCP, 1, CLOSED), -1, "bytes", 1);
+                row("MPTCP, 2 subflows", um_memory(n, IPPROTO_MPTCP, 2, CLOSED), -1, "bytes", 1);
         } else {
                 printf("connections per CPU-second (connect, a byte each way, close), %d each\n",
                        n);

@@ -26,10 +26,12 @@ int um_recq_push(struct um_recq *q, const void *rec)
         return 0;
 }
 
+/* A queue that empties gives its memory back: an idle connection keeps no records. */
 void um_recq_pop(struct um_recq *q)
 {
         q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
-        q->n--;
+        if (--q->n == 0)
+                um_recq_free(q);
 }
 
 void um_recq_drop_last(struct um_recq *q)

@@ -24,6 +24,7 @@ static inline void *um_recq_at(const struct um_recq *q, uint32_t i)
 /* Appends a copy of the record. Returns 0 or -ENOMEM. */
 int um_recq_push(struct um_recq *q, const void *rec);
 /* Drops the oldest record (n > 0), or the newest. */
+/* Drops the oldest record; a queue that empties gives its memory back. */
 void um_recq_pop(struct um_recq *q);
 void um_recq_drop_last(struct um_recq *q);
 void um_recq_free(struct um_recq *q);

@@ -22,26 +22,93 @@ void um_ring_init_lazy(struct um_ring *r, uint32_t cap)
         r->head = r->len = 0;
 }
 
-int um_ring_back(struct um_ring *r)
+void um_ring_pool_init(struct um_ring_pool *p, size_t limit, uint64_t grace_us, const uint64_t *now)
+{
+        memset(p, 0, sizeof(*p));
+        p->limit = limit;
+        p->grace_us = grace_us;
+        p->now = now;
+}
+
+void um_ring_pool_destroy(struct um_ring_pool *p)
+{
+        for (int i = 0; i < p->n; i++)
+                free(p->spare[i].buf);
+        p->n = 0;
+        p->bytes = 0;
+}
+
+static void pool_remove(struct um_ring_pool *p, int i)
+{
+        p->bytes -= p->spare[i].cap;
+        memmove(&p->spare[i], &p->spare[i + 1], (size_t)(p->n - i - 1) * sizeof(p->spare[0]));
+        p->n--;
+}
+
+/* The most recently given spare of exactly cap bytes (the likeliest still in cache), or a
+ * new buffer. */
+static uint8_t *pool_take(struct um_ring_pool *p, uint32_t cap)
+{
+        for (int i = p->n - 1; i >= 0; i--)
+                if (p->spare[i].cap == cap) {
+                        uint8_t *buf = p->spare[i].buf;
+                        pool_remove(p, i);
+                        return buf;
+                }
+        return malloc(cap);
+}
+
+static void pool_drop_oldest(struct um_ring_pool *p)
+{
+        free(p->spare[0].buf);
+        pool_remove(p, 0);
+}
+
+void um_ring_pool_trim(struct um_ring_pool *p)
+{
+        while (p->n && *p->now - p->spare[0].given_at >= p->grace_us)
+                pool_drop_oldest(p);
+}
+
+/* Kept newest last; the oldest spares make room for a new one. */
+static void pool_give(struct um_ring_pool *p, uint8_t *buf, uint32_t cap)
+{
+        if (!buf)
+                return;
+        if (!p || cap > p->limit) {
+                free(buf);
+                return;
+        }
+        while (p->n == UM_RING_POOL_SLOTS || p->bytes + cap > p->limit)
+                pool_drop_oldest(p);
+        p->spare[p->n].buf = buf;
+        p->spare[p->n].cap = cap;
+        p->spare[p->n].given_at = *p->now;
+        p->n++;
+        p->bytes += cap;
+        um_ring_pool_trim(p);
+}
+
+int um_ring_back(struct um_ring *r, struct um_ring_pool *pool)
 {
         if (r->buf || !r->cap)
                 return 0;
-        r->buf = malloc(r->cap);
+        r->buf = pool ? pool_take(pool, r->cap) : malloc(r->cap);
         return r->buf ? 0 : -ENOMEM;
 }
 
-void um_ring_release(struct um_ring *r)
+void um_ring_release(struct um_ring *r, struct um_ring_pool *pool)
 {
         if (r->len)
                 return;
-        free(r->buf);
+        pool_give(pool, r->buf, r->cap);
         r->buf = NULL;
         r->head = 0;
 }
 
-void um_ring_free(struct um_ring *r)
+void um_ring_free(struct um_ring *r, struct um_ring_pool *pool)
 {
-        free(r->buf);
+        pool_give(pool, r->buf, r->cap);
         r->buf = NULL;
         r->cap = r->head = r->len = 0;
 }

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-enum { PKT_POOL_LIMIT = 64 * 1024 };
+enum { PKT_POOL_LIMIT = 64 * 1024, RING_POOL_LIMIT = 32 * 1024 * 1024 };
+#define RING_POOL_GRACE_US 1000000ull /* 1 s */
 
 int um_core_init(struct um_stack *st, const struct um_stack_config *cfg)
 {
@@ -18,6 +19,7 @@ int um_core_init(struct um_stack *st, const struct um_stack_config *cfg)
         else
                 um_rng_init_secure(&st->rng);
         um_pkt_pool_init(&st->pool, PKT_POOL_LIMIT);
+        um_ring_pool_init(&st->rings, RING_POOL_LIMIT, RING_POOL_GRACE_US, &st->now);
         if (um_sha256_init(&st->sha) < 0)
                 return -ENOMEM;
         static const struct um_counter_name names[] = {
@@ -32,6 +34,7 @@ void um_core_destroy(struct um_stack *st)
 {
         um_timer_heap_destroy(&st->timers);
         um_pkt_pool_destroy(&st->pool);
+        um_ring_pool_destroy(&st->rings);
         um_sha256_free(&st->sha);
 }
 

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/pkt.h"
 #include "core/rand.h"
+#include "core/ring.h"
 #include "core/sha256.h"
 #include "core/timer.h"
 
@@ -25,6 +26,7 @@ struct um_stack {
         struct um_rng rng;
         struct um_timer_heap timers;
         struct um_pkt_pool pool;
+        struct um_ring_pool rings;
         struct um_sha256 sha;
         struct um_core_counters ctr;
         struct um_counter_registry counters;

@@ -34,8 +34,8 @@ static void msk_free(struct mptcp_sock *msk)
         mptcp_token_remove(msk);
         um_timer_cancel(&msk->st->timers, &msk->timer);
         LIST_REMOVE(msk, all_link);
-        um_ring_free(&msk->snd);
-        um_ring_free(&msk->rcv);
+        um_ring_free(&msk->snd, &msk->st->rings);
+        um_ring_free(&msk->rcv, &msk->st->rings);
         um_ranges_free(&msk->ooo);
         free(msk);
 }

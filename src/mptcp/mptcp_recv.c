@@ -17,10 +17,15 @@ static uint32_t map_bytes(const struct mptcp_map *m)
         return m->len - (m->fin ? 1 : 0);
 }
 
+/* The last mapping gone, the table goes too (an idle subflow keeps none). */
 static void drop_map(struct mptcp_subflow *sf, int i)
 {
         memmove(&sf->rx[i], &sf->rx[i + 1], (size_t)(sf->rx_n - i - 1) * sizeof(sf->rx[0]));
-        sf->rx_n--;
+        if (--sf->rx_n == 0) {
+                free(sf->rx);
+                sf->rx = NULL;
+                sf->rx_cap = 0;
+        }
 }
 
 static void note_data_fin(struct mptcp_sock *msk, uint64_t fin_seq)
@@ -39,7 +44,7 @@ static void check_data_fin(struct mptcp_sock *msk, struct mptcp_subflow *via)
                 return;
         msk->rcv_shutdown = 1;
         msk->rcv_data_fin = 1;
-        um_ring_release(&msk->rcv); /* when already read: nothing more comes */
+        um_ring_release(&msk->rcv, &msk->st->rings); /* when already read: nothing more comes */
         mptcp_msk_wake(msk);
         /* Acknowledge the DATA_FIN at once, on the subflow it came by. */
         um_tcp_send_ack(via->tcp);
@@ -256,8 +261,11 @@ static uint32_t pull(struct mptcp_subflow *sf)
                         break;
                 /* The receive queue comes with the first bytes (and again, should any come
                  * after it was given back). */
-                if (!msk->rcv.buf && um_ring_init(&msk->rcv, msk->rcvbuf) < 0)
-                        break;
+                if (!msk->rcv.buf) {
+                        um_ring_init_lazy(&msk->rcv, msk->rcvbuf);
+                        if (um_ring_back(&msk->rcv, &msk->st->rings) < 0)
+                                break;
+                }
                 uint32_t seq = sf->rcv_read;
                 if (msk->fallback && !sf->has_fb_rx && !sf->await_infinite) {
                         sf->fb_rx = (struct mptcp_map){.dsn = msk->rcv_nxt, .ssn = seq};

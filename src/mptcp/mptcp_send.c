@@ -287,6 +287,7 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         if (dsn_gt(data_ack, msk->snd_una)) {
                 uint64_t n = data_ack - msk->snd_una;
                 um_ring_consume(&msk->snd, (uint32_t)n);
+                um_ring_release(&msk->snd, &msk->st->rings); /* when all was acknowledged */
                 msk->snd_una = data_ack;
                 msk->bytes_acked += n;
                 msk->last_una_move = msk->st->now;
@@ -295,7 +296,6 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
         }
         if (msk->data_fin_sent && ack == msk->write_seq + 1 && !msk->data_fin_acked) {
                 msk->data_fin_acked = 1;
-                um_ring_release(&msk->snd); /* everything acknowledged: nothing more to send */
                 mptcp_msk_wake(msk);
                 mptcp_check_close(msk);
         }

@@ -146,8 +146,11 @@ static long msk_send(struct um_sock *s, const void *buf, size_t len)
                 return -ENOTCONN;
         if (msk->snd_shutdown || msk->fastclosed)
                 return -EPIPE;
-        if (!msk->snd.buf && um_ring_init(&msk->snd, msk->sndbuf) < 0)
-                return -ENOMEM;
+        if (!msk->snd.buf) {
+                um_ring_init_lazy(&msk->snd, msk->sndbuf);
+                if (um_ring_back(&msk->snd, &msk->st->rings) < 0)
+                        return -ENOMEM;
+        }
         if (!msk->fallback && !msk->remote_key_known)
                 return -EAGAIN;
         if (len > UINT32_MAX)
@@ -170,8 +173,10 @@ static long msk_recv(struct um_sock *s, void *buf, size_t len, int peek)
                 uint32_t n = um_ring_read(&msk->rcv, buf, len, peek);
                 if (!peek)
                         mptcp_window_update(msk);
-                if (msk->rcv_shutdown)
-                        um_ring_release(&msk->rcv); /* read to the end: nothing more comes */
+                /* Read to its end with nothing out of order beyond: the memory goes to the
+                 * stack's pool until new bytes come. */
+                if (!msk->rcv.len && !msk->ooo.n)
+                        um_ring_release(&msk->rcv, &msk->st->rings);
                 return n;
         }
         if (msk->rcv_shutdown || msk->rd_shut)

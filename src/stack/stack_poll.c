@@ -78,11 +78,15 @@ void um_stack_poll(struct um_stack *st, uint64_t now_us)
         sock_dispatch(st);
         flush_all(st);
         tcp_reap(st);
+        um_ring_pool_trim(&st->rings);
 }
 
 uint64_t um_stack_next_deadline(const struct um_stack *st)
 {
         uint64_t next = um_timer_next(&st->timers);
+        uint64_t trim = um_ring_pool_next_trim(&st->rings);
+        if (trim < next)
+                next = trim;
         for (int i = 0; i < st->net->n_ifaces; i++) {
                 if (st->net->ifaces[i].n_txq) /* packets queued by socket calls since the poll */
                         return st->now;

@@ -186,7 +186,7 @@ long tcp_api_send(struct um_tcp_conn *c, const void *buf, size_t len)
                 return -EPIPE;
         if (len > UINT32_MAX)
                 len = UINT32_MAX;
-        if (len && um_ring_back(&c->sndbuf) < 0)
+        if (len && um_ring_back(&c->sndbuf, &c->st->rings) < 0)
                 return -ENOMEM;
         uint32_t n = um_ring_append(&c->sndbuf, buf, (uint32_t)len);
         if (!n)
@@ -195,14 +195,24 @@ long tcp_api_send(struct um_tcp_conn *c, const void *buf, size_t len)
         return n;
 }
 
+/* A receive ring read to its end, with no out-of-order bytes beyond, gives its memory to
+ * the stack's pool until new bytes come. */
+static void rcvbuf_drained(struct um_tcp_conn *c)
+{
+        if (!c->rcvbuf.len && !c->reass.n)
+                um_ring_release(&c->rcvbuf, &c->st->rings);
+}
+
 long tcp_api_recv(struct um_tcp_conn *c, void *buf, size_t len, int peek)
 {
         if (c->state == TCPS_LISTEN)
                 return -ENOTCONN;
         if (c->rcvbuf.len) {
                 uint32_t n = um_ring_read(&c->rcvbuf, buf, len, peek);
-                if (!peek)
+                if (!peek) {
+                        rcvbuf_drained(c);
                         tcp_maybe_window_update(c);
+                }
                 return n;
         }
         if (c->fin_rcvd || c->rd_shut)
@@ -324,7 +334,9 @@ long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len)
 {
         if (!c->rcvbuf.len)
                 return tcp_api_recv(c, buf, len, 0);
-        return um_ring_read(&c->rcvbuf, buf, len, 0);
+        uint32_t n = um_ring_read(&c->rcvbuf, buf, len, 0);
+        rcvbuf_drained(c);
+        return n;
 }
 
 long um_tcp_read_ring(struct um_tcp_conn *c, struct um_ring *dst, uint32_t off, size_t len)
@@ -333,6 +345,7 @@ long um_tcp_read_ring(struct um_tcp_conn *c, struct um_ring *dst, uint32_t off, 
         if (dst)
                 um_ring_copy_ring(dst, off, &c->rcvbuf, 0, n);
         um_ring_consume(&c->rcvbuf, n);
+        rcvbuf_drained(c);
         return n;
 }
 
@@ -367,7 +380,7 @@ static uint32_t write_room(struct um_tcp_conn *c, size_t len, long *err)
                 *err = -EPIPE;
         else if (len && !um_ring_free_space(&c->sndbuf))
                 *err = -EAGAIN;
-        else if (len && um_ring_back(&c->sndbuf) < 0)
+        else if (len && um_ring_back(&c->sndbuf, &c->st->rings) < 0)
                 *err = -ENOMEM;
         if (*err)
                 return 0;

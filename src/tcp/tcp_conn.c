@@ -140,8 +140,8 @@ static void free_conn(struct um_tcp_conn *c)
         tcp_tw_unschedule(c);
         if (c->port_link.le_prev)
                 LIST_REMOVE(c, port_link);
-        um_ring_free(&c->sndbuf);
-        um_ring_free(&c->rcvbuf);
+        um_ring_free(&c->sndbuf, &c->st->rings);
+        um_ring_free(&c->rcvbuf, &c->st->rings);
         um_ranges_free(&c->reass);
         um_recq_free(&c->txq);
         free(c);

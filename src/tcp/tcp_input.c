@@ -141,6 +141,7 @@ static int process_ack(struct um_tcp_conn *c, const struct tcp_seg *s)
                 if (data > c->sndbuf.len)
                         data = c->sndbuf.len;
                 um_ring_consume(&c->sndbuf, data);
+                um_ring_release(&c->sndbuf, &c->st->rings); /* when all was acknowledged */
                 c->snd_una = ack;
                 c->bytes_acked += data;
                 c->retries = 0;

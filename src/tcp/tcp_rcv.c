@@ -170,7 +170,7 @@ void tcp_process_data(struct um_tcp_conn *c, const struct tcp_seg *s, int trim_a
                 c->rcv_fin_pending = 1;
                 c->rcv_fin_seq = seq + len;
         }
-        if (len && um_ring_back(&c->rcvbuf) < 0) {
+        if (len && um_ring_back(&c->rcvbuf, &c->st->rings) < 0) {
                 st->tcp->ctr.TcpExtTCPRcvQDrop++; /* no memory now: it comes again */
                 return;
         }

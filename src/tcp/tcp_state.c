@@ -16,13 +16,10 @@ void tcp_set_state(struct um_tcp_conn *c, enum tcp_state s)
         c->state = s;
         if (s == TCPS_TIME_WAIT) {
                 c->st->tcp->ctr.TcpExtTW++;
-                /* Both FINs are acknowledged: nothing is left to send, and what was received
-                 * stays only until it is read. TIME_WAIT keeps the control block alone. */
-                um_ring_release(&c->sndbuf);
-                if (!c->txq.n)
-                        um_recq_free(&c->txq);
+                /* Both FINs are acknowledged (the send ring went when its last byte was):
+                 * what was received stays only until it is read. */
                 if (!c->reass.n)
-                        um_ring_release(&c->rcvbuf);
+                        um_ring_release(&c->rcvbuf, &c->st->rings);
                 if (c->orphan)
                         tcp_tw_schedule(c);
         }

@@ -424,6 +424,45 @@ static void test_time_wait_record_expires(void **state)
         seg_peer_close(&p);
 }
 
+/* Buffers follow the bytes: a receive ring read to its end and a send ring acknowledged to
+ * its end give their memory to the stack's pool, with the segment records; the pool frees
+ * what waited unused for a second. */
+static void test_drained_buffers_given_back(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 0);
+        struct um_tcp_conn *c = um_tcp_conn_of(p.st, t.fd);
+        static uint8_t sent[3 * MSS], got[3 * MSS];
+        fill(sent, sizeof(sent), 3);
+        for (uint32_t i = 0; i < 3; i++) {
+                struct seg d = to_stack(t.seq_a, t.seq_b, UM_TH_ACK);
+                d.payload = sent + i * MSS;
+                d.len = MSS;
+                seg_peer_send(&p, &d);
+                t.seq_a += MSS;
+        }
+        assert_non_null(c->rcvbuf.buf);
+        assert_int_equal(um_recv(p.st, t.fd, got, sizeof(got), 0), (long)sizeof(got));
+        assert_memory_equal(got, sent, sizeof(got));
+        assert_null(c->rcvbuf.buf);
+        seg_peer_drain(&p); /* the ACK of the peer's data */
+        app_send(&p, &t, 2 * MSS);
+        expect_data(&p, t.seq_b, MSS, p.now);
+        expect_data(&p, t.seq_b + MSS, MSS, p.now);
+        assert_non_null(c->sndbuf.buf);
+        assert_non_null(c->txq.recs);
+        peer_ack(&p, &t, t.seq_b + 2 * MSS, NULL, 0);
+        assert_null(c->sndbuf.buf);
+        assert_null(c->txq.recs);
+        assert_int_equal(p.st->rings.n, 2);
+        seg_peer_run(&p, 1100000);
+        assert_int_equal(p.st->rings.n, 0);
+        tcp_close(&p, &t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -435,6 +474,7 @@ int main(void)
             cmocka_unit_test(test_rcvbuf_not_grown_behind_unscaled_window),
             cmocka_unit_test(test_time_wait_record_answers),
             cmocka_unit_test(test_time_wait_record_expires),
+            cmocka_unit_test(test_drained_buffers_given_back),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,8 +235,8 @@ static void test_ring_copy_and_checksum_across_the_wrap(void **state)
                 assert_int_equal(dst.len, 0);
                 assert_int_equal(um_csum_fold(um_csum_add_ring(0, &dst, 3, 40)),
                                  um_csum(flat + 7, 40));
-                um_ring_free(&src);
-                um_ring_free(&dst);
+                um_ring_free(&src, NULL);
+                um_ring_free(&dst, NULL);
         }
 }
 

@@ -112,7 +112,7 @@ static void test_ring_out_of_order_placement(void **state)
         um_ring_copy_out(&ring, ring.len + 2, buf, 2);
         assert_memory_equal(buf, "PQ", 2);
         assert_int_equal(um_ring_free_space(&ring), 64 - 12);
-        um_ring_free(&ring);
+        um_ring_free(&ring, NULL);
 }
 
 int main(void)
