@@ -28,6 +28,20 @@ static inline void um_put_be16(uint8_t *p, uint16_t v)
         p[1] = (uint8_t)v;
 }
 
+/* Little-endian, for the few wire formats that use it (the virtio-net header). */
+static inline void um_put_le16(void *p, uint16_t v)
+{
+        uint8_t *b = p;
+        b[0] = (uint8_t)v;
+        b[1] = (uint8_t)(v >> 8);
+}
+
+static inline uint16_t um_get_le16(const void *p)
+{
+        const uint8_t *b = p;
+        return (uint16_t)(b[0] | b[1] << 8);
+}
+
 static inline uint64_t um_get_be64(const uint8_t *p)
 {
         return (uint64_t)um_get_be32(p) << 32 | um_get_be32(p + 4);

@@ -1,0 +1,60 @@
+/* Segmentation offload for the TUN driver, as pure functions over packet bytes: the
+ * kernel's TCP super-packets (GSO, with the virtio-net header) split into segments the
+ * stack takes, and runs of the stack's segments joined into one super-packet for the
+ * kernel to split. */
+#ifndef UM_LINK_TUN_GSO_H
+#define UM_LINK_TUN_GSO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* The virtio-net header that precedes each packet on a TUN device with IFF_VNET_HDR
+ * (linux/virtio_net.h; little-endian fields). */
+struct tun_vnet_hdr {
+        uint8_t flags; /* TUN_VNET_NEEDS_CSUM, TUN_VNET_DATA_VALID */
+        uint8_t gso_type;
+        uint16_t hdr_len;
+        uint16_t gso_size;
+        uint16_t csum_start;
+        uint16_t csum_offset;
+};
+enum {
+        TUN_VNET_NEEDS_CSUM = 1,
+        TUN_VNET_DATA_VALID = 2,
+        TUN_VNET_GSO_NONE = 0,
+        TUN_VNET_GSO_TCPV4 = 1,
+        TUN_VNET_GSO_TCPV6 = 4,
+        TUN_VNET_GSO_ECN = 0x80,
+        TUN_GSO_MAX = 65535, /* an IPv4 packet's total length */
+};
+
+/* Where the TCP header of an IPv4 or IPv6 packet starts, and its length with options;
+ * -1 when the packet is not TCP without IP options or extension headers, or is short. */
+int tun_tcp_offsets(const uint8_t *pkt, size_t len, size_t *l4_off, size_t *l4_hdr);
+
+/* Completes a checksum the kernel left partial (TUN_VNET_NEEDS_CSUM): the field at
+ * csum_start + csum_offset holds the pseudo-header sum; the sum from csum_start on goes
+ * there. Returns -1 when the offsets do not fit the packet. */
+int tun_csum_complete(uint8_t *pkt, size_t len, uint16_t csum_start, uint16_t csum_offset);
+
+/* Writes the k-th segment of gso_size payload bytes of a TCP super-packet into out (cap
+ * bytes) with its own IP length, IPv4 id and header checksum, sequence number, flags (FIN
+ * and PSH on the last only, CWR on the first only) and a complete TCP checksum. Returns
+ * its length, or 0 when the super-packet has no k-th segment or out is too small. */
+size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsigned k, uint8_t *out,
+                       size_t cap);
+
+/* How many of the n segments from segs[0] can travel as one super-packet: the same TCP
+ * flow, consecutive sequence numbers, headers equal except in length, id, sequence number
+ * and checksums, only ACK and (on the last) PSH set, every payload but the last of the
+ * first one's size, and at most TUN_GSO_MAX bytes in all. 1 when segs[0] goes alone. */
+int tun_gso_run(const struct iovec *segs, int n);
+
+/* Makes the header of a super-packet of the run segs[0..n) (n >= 2) in hdr (room for the
+ * first segment's headers): total length, and the TCP checksum field set to the
+ * pseudo-header sum as TUN_VNET_NEEDS_CSUM asks; fills vh. Returns the header's length.
+ * The payloads follow it on the wire, each from its own segment. */
+size_t tun_gso_header(const struct iovec *segs, int n, uint8_t *hdr, struct tun_vnet_hdr *vh);
+
+#endif
