@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# umptcp-cat --tcp -> kernel TCP server over a TUN device, against kernel -> kernel over a
-# veth pair, in the same run. Needs root. Usage: tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
+# umptcp-cat --tcp over a TUN device, sending to and receiving from a kernel TCP peer, with
+# the TUN's segmentation offloads and without (offload=0), against kernel -> kernel over a
+# veth pair, in the same round. Prints Gbit/s and the TUN system calls per MiB. Needs root.
+# Usage: tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
 set -euo pipefail
 BIN=${1:?usage: $0 BIN_DIR [MBYTES] [ROUNDS]}
 MB=${2:-512}
@@ -34,23 +36,51 @@ wait_listen() { # NS PORT
   return 1
 }
 
-best_tun=0 best_veth=0
-for r in $(seq 1 "$ROUNDS"); do
-  port=$((6000 + r))
-  ip netns exec $NS1 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.1.1,reuseaddr - > /dev/null &
-  wait_listen $NS1 $port
-  t0=$(secs)
-  head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS1 "$BIN/umptcp-cat" --tcp --link tun:um0:10.9.1.2/24 10.9.1.1 $port
-  t1=$(secs)
-  wait
-  tun=$(python3 -c "print(f'{$MB*8*1048576/($t1-$t0)/1e9:.3f}')")
+# System calls per MiB from umptcp-cat's --stats line for the TUN link.
+syscalls_per_mib() { # STATS_FILE
+  python3 - "$1" "$MB" <<'PY'
+import re, sys
+line = [l for l in open(sys.argv[1]) if l.startswith("tun ")][-1]
+r, w = int(re.search(r"(\d+) reads", line).group(1)), int(re.search(r"(\d+) writes", line).group(1))
+print(f"{(r + w) / float(sys.argv[2]):.0f}")
+PY
+}
+gbps() { python3 -c "print(f'{$MB*8*1048576/($2-$1)/1e9:.3f}')"; }
 
-  ip netns exec $NS2 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.2.1,reuseaddr - > /dev/null &
-  wait_listen $NS2 $port
-  t0=$(secs)
-  head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS3 socat -b 262144 -u - TCP4:10.9.2.1:$port
-  t1=$(secs)
-  wait
-  veth=$(python3 -c "print(f'{$MB*8*1048576/($t1-$t0)/1e9:.3f}')")
-  echo "round $r: umptcp-cat over TUN -> kernel $tun Gbit/s; kernel -> kernel over veth $veth Gbit/s; ratio $(python3 -c "print(f'{$tun/$veth:.2f}')")"
+port=6000
+for r in $(seq 1 "$ROUNDS"); do
+  for mode in 1 0; do
+    name=$([ $mode = 1 ] && echo "offloads" || echo "plain   ")
+    # umptcp sends: umptcp-cat -> kernel socat
+    port=$((port + 1))
+    ip netns exec $NS1 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.1.1,reuseaddr - > /dev/null &
+    wait_listen $NS1 $port
+    t0=$(secs)
+    head -c $((MB * 1048576)) /dev/zero |
+      ip netns exec $NS1 "$BIN/umptcp-cat" --stats --tcp --link tun:um0:10.9.1.2/24,offload=$mode 10.9.1.1 $port 2> /tmp/umb-stats-$$
+    t1=$(secs)
+    wait
+    send=$(gbps "$t0" "$t1") send_sc=$(syscalls_per_mib /tmp/umb-stats-$$)
+    # umptcp receives: kernel socat -> umptcp-cat -l
+    port=$((port + 1))
+    ip netns exec $NS1 "$BIN/umptcp-cat" -l --stats --tcp --link tun:um0:10.9.1.2/24,offload=$mode 10.9.1.2 $port > /dev/null 2> /tmp/umb-stats-$$ &
+    cat_pid=$!
+    sleep 0.5
+    t0=$(secs)
+    head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS1 socat -b 262144 -u - TCP4:10.9.1.2:$port
+    wait $cat_pid
+    t1=$(secs)
+    recv=$(gbps "$t0" "$t1") recv_sc=$(syscalls_per_mib /tmp/umb-stats-$$)
+    # the kernel both ways over veth
+    port=$((port + 1))
+    ip netns exec $NS2 socat -b 262144 -u TCP4-LISTEN:$port,bind=10.9.2.1,reuseaddr - > /dev/null &
+    wait_listen $NS2 $port
+    t0=$(secs)
+    head -c $((MB * 1048576)) /dev/zero | ip netns exec $NS3 socat -b 262144 -u - TCP4:10.9.2.1:$port
+    t1=$(secs)
+    wait
+    veth=$(gbps "$t0" "$t1")
+    echo "round $r, TUN $name: umptcp sends $send Gbit/s ($send_sc syscalls/MiB), receives $recv Gbit/s ($recv_sc syscalls/MiB); kernel over veth $veth Gbit/s; ratios $(ratio_of "$send" "$veth") / $(ratio_of "$recv" "$veth")"
+  done
 done
+rm -f /tmp/umb-stats-$$

@@ -106,10 +106,16 @@ int tool_link_parse(const char *tool, const char *spec, struct link_spec *out)
                 return -1;
         }
         for (const char *kv = comma; kv; kv = strchr(kv + 1, ',')) {
+                if (!strncmp(kv + 1, "offload=", 8) && (kv[9] == '0' || kv[9] == '1') &&
+                    (kv[10] == ',' || !kv[10])) {
+                        out->plain = kv[9] == '0';
+                        continue;
+                }
                 if (parse_impairment(kv + 1, &out->impair) < 0) {
                         fprintf(stderr,
-                                "%s: bad impairment in --link '%s' (want loss=P, delay=MS, "
-                                "jitter=MS, reorder=P, duplicate=P or rate=MBIT; P in 0-1)\n",
+                                "%s: bad option in --link '%s' (want loss=P, delay=MS, "
+                                "jitter=MS, reorder=P, duplicate=P, rate=MBIT or "
+                                "offload=0|1; P in 0-1)\n",
                                 tool, spec);
                         return -1;
                 }
@@ -130,7 +136,8 @@ int tool_links_open(const char *tool, struct um_stack *st, const struct link_spe
         memset(tl, 0, sizeof(*tl));
         for (int i = 0; i < n && i < TOOL_MAX_LINKS; i++) {
                 struct um_link *l;
-                int e = um_link_tun_open(links[i].ifname, &l);
+                int e =
+                    um_link_tun_open_flags(links[i].ifname, links[i].plain ? UM_TUN_PLAIN : 0, &l);
                 if (e < 0) {
                         fprintf(stderr, "%s: cannot attach to TUN device %s: %s\n", tool,
                                 links[i].ifname, strerror(-e));
@@ -167,6 +174,24 @@ int tool_links_open(const char *tool, struct um_stack *st, const struct link_spe
                 }
         }
         return 0;
+}
+
+void tool_links_print_stats(const struct tool_links *tl, FILE *out)
+{
+        for (int i = 0; i < tl->n_opened; i++) {
+                const struct um_tun_stats *s = um_link_tun_stats(tl->opened[i]);
+                if (!s)
+                        continue;
+                fprintf(out,
+                        "tun %s: %s, %llu reads for %llu packets (%llu super-packets), %llu "
+                        "writes for %llu packets (%llu super-packets), %llu dropped, %llu "
+                        "write errors\n",
+                        tl->opened[i]->name, s->offload ? "offloads" : "plain",
+                        (unsigned long long)s->reads, (unsigned long long)s->rx_packets,
+                        (unsigned long long)s->rx_super, (unsigned long long)s->writes,
+                        (unsigned long long)s->tx_packets, (unsigned long long)s->tx_super,
+                        (unsigned long long)s->rx_dropped, (unsigned long long)s->tx_errors);
+        }
 }
 
 void tool_links_close(struct tool_links *tl)

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <umptcp/link.h>
 #include <umptcp/stack.h>
 
@@ -19,6 +20,7 @@ struct link_spec {
         char addr[64]; /* ADDR/PREFIX */
         struct um_emu_dir_config impair;
         int impaired;
+        int plain; /* ,offload=0: one packet per system call */
 };
 
 /* HOST (a numeric IPv4 or IPv6 address) and PORT; prints why they are bad (prefixed with
@@ -42,6 +44,8 @@ struct tool_links {
 int tool_links_open(const char *tool, struct um_stack *st, const struct link_spec *links, int n,
                     const char *pcap, uint64_t seed, struct tool_links *out);
 void tool_links_close(struct tool_links *tl);
+/* One line per TUN link: its mode and system calls, for --stats. */
+void tool_links_print_stats(const struct tool_links *tl, FILE *out);
 /* The built-in path manager: every link's address beyond the first becomes an endpoint of
  * `kind` (UM_MPTCP_PM_*; 0: none), and the limits allow them all. */
 int tool_add_endpoints(const char *tool, struct um_stack *st, const struct link_spec *links, int n,

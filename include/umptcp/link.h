@@ -76,8 +76,24 @@ const struct um_emu_stats *um_link_emu_stats(const struct um_link *end);
 /* Changes a direction's configuration mid-run (the one leaving this endpoint). */
 void um_link_emu_configure(struct um_link *end, const struct um_emu_dir_config *cfg);
 
-/* ---- Linux TUN: attach to an existing device made with `ip tuntap add dev NAME mode tun`. */
+/* ---- Linux TUN: attach to an existing device made with `ip tuntap add dev NAME mode tun`.
+ * By default the device is opened with IFF_VNET_HDR and TUNSETOFFLOAD (checksum, TSO4,
+ * TSO6): runs of TCP segments go to the kernel as one super-packet each, and the kernel's
+ * super-packets are cut into segments here, so that one system call carries up to 64 KB.
+ * Where the kernel refuses either, or with UM_TUN_PLAIN, one packet per system call. */
+enum { UM_TUN_PLAIN = 1 };
 int um_link_tun_open(const char *ifname, struct um_link **out);
+int um_link_tun_open_flags(const char *ifname, int flags, struct um_link **out);
+
+struct um_tun_stats {
+        int offload;                     /* 1: IFF_VNET_HDR with offloads; 0: plain */
+        uint64_t reads, writes;          /* system calls that moved a packet */
+        uint64_t rx_packets, tx_packets; /* segments handed to and taken from the stack */
+        uint64_t rx_super, tx_super;     /* super-packets read and written */
+        uint64_t rx_dropped, tx_errors;
+};
+/* The counters of a TUN link (NULL for another kind of link). */
+const struct um_tun_stats *um_link_tun_stats(const struct um_link *l);
 
 /* ---- Impairment: the emulated link's models applied to any link (a TUN device, say), out
  * for what the stack sends, in for what it receives. `inner` is destroyed by its owner, after

@@ -1,6 +1,13 @@
 /* Linux TUN: attaches to an existing device (ip tuntap add dev NAME mode tun) with
- * IFF_TUN | IFF_NO_PI. Reads are batched until the device is empty or the batch is full;
- * each write is one packet (the TUN interface takes no more per call). */
+ * IFF_TUN | IFF_NO_PI, and by default IFF_VNET_HDR with checksum and TCP segmentation
+ * offloads (TUNSETOFFLOAD): each packet then carries a virtio-net header, runs of TCP
+ * segments are written as one super-packet the kernel cuts up (GSO), and the kernel's own
+ * super-packets are read whole and cut up here (tun_gso.c). Without offloads (an old
+ * kernel, UM_TUN_PLAIN) each read or write is one packet. Reads are batched until the
+ * device is empty or the batch is full. */
+#include "link/tun_gso.h"
+#include "core/bytes.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -10,34 +17,97 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <umptcp/link.h>
+
+_Static_assert(sizeof(struct tun_vnet_hdr) == 10, "the virtio-net header TUN expects");
+
+enum { TX_RUN_MAX = 64, RX_SUPER_CAP = TUN_GSO_MAX + 256 };
 
 struct tun_link {
         struct um_link link;
         int fd;
-        uint64_t tx_errors;
+        struct um_tun_stats stats;
+        /* Offload mode: the super-packet being cut into segments for the stack. */
+        uint8_t *rx;
+        size_t rx_len;
+        uint16_t rx_gso;
+        unsigned rx_next;
 };
+
+static int send_plain(struct tun_link *t, const struct um_frame *frames, int n)
+{
+        int sent = 0;
+        for (int i = 0; i < n; i++) {
+                ssize_t w = write(t->fd, frames[i].data, frames[i].len);
+                if (w == (ssize_t)frames[i].len) {
+                        sent++;
+                        t->stats.writes++;
+                        t->stats.tx_packets++;
+                } else {
+                        t->stats.tx_errors++;
+                }
+        }
+        return sent;
+}
+
+/* One write: segs[0] alone behind an empty virtio-net header, or the run segs[0..run) as
+ * a super-packet. Returns how many segments it carried. */
+static int send_run(struct tun_link *t, const struct iovec *segs, int run)
+{
+        struct tun_vnet_hdr vh = {0};
+        uint8_t hdr[128];
+        struct iovec v[TX_RUN_MAX + 2];
+        int nv = 0;
+        v[nv++] = (struct iovec){&vh, sizeof(vh)};
+        size_t total = sizeof(vh);
+        if (run == 1) {
+                v[nv++] = segs[0];
+                total += segs[0].iov_len;
+        } else {
+                size_t h = tun_gso_header(segs, run, hdr, &vh);
+                v[nv++] = (struct iovec){hdr, h};
+                total += h;
+                for (int i = 0; i < run; i++) {
+                        v[nv].iov_base = (uint8_t *)segs[i].iov_base + h;
+                        v[nv].iov_len = segs[i].iov_len - h;
+                        total += v[nv++].iov_len;
+                }
+        }
+        ssize_t w = writev(t->fd, v, nv);
+        if (w != (ssize_t)total) {
+                t->stats.tx_errors += (uint64_t)run;
+                return 0;
+        }
+        t->stats.writes++;
+        t->stats.tx_packets += (uint64_t)run;
+        if (run > 1)
+                t->stats.tx_super++;
+        return run;
+}
 
 static int tun_send(struct um_link *l, const struct um_frame *frames, int n, uint64_t now)
 {
         struct tun_link *t = (struct tun_link *)l;
         (void)now;
+        if (!t->stats.offload)
+                return send_plain(t, frames, n);
         int sent = 0;
-        for (int i = 0; i < n; i++) {
-                ssize_t w = write(t->fd, frames[i].data, frames[i].len);
-                if (w == (ssize_t)frames[i].len)
-                        sent++;
-                else
-                        t->tx_errors++;
+        struct iovec segs[TX_RUN_MAX];
+        for (int i = 0; i < n;) {
+                int m = n - i < TX_RUN_MAX ? n - i : TX_RUN_MAX;
+                for (int k = 0; k < m; k++)
+                        segs[k] = (struct iovec){frames[i + k].data, frames[i + k].len};
+                int run = tun_gso_run(segs, m);
+                sent += send_run(t, segs, run);
+                i += run;
         }
         return sent;
 }
 
-static int tun_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t now)
+static int recv_plain(struct tun_link *t, struct um_frame *frames, int n)
 {
-        struct tun_link *t = (struct tun_link *)l;
-        (void)now;
         int got = 0;
         while (got < n) {
                 ssize_t r = read(t->fd, frames[got].data, frames[got].cap);
@@ -45,8 +115,79 @@ static int tun_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t 
                         break;
                 frames[got].len = (uint32_t)r;
                 got++;
+                t->stats.reads++;
+                t->stats.rx_packets++;
         }
         return got;
+}
+
+/* The next segment of the super-packet being cut, into f; 0 when it has no more. */
+static int next_cut(struct tun_link *t, struct um_frame *f)
+{
+        if (!t->rx_gso)
+                return 0;
+        size_t m = tun_gso_segment(t->rx, t->rx_len, t->rx_gso, t->rx_next, f->data, f->cap);
+        if (!m) {
+                t->rx_gso = 0;
+                return 0;
+        }
+        t->rx_next++;
+        f->len = (uint32_t)m;
+        t->stats.rx_packets++;
+        return 1;
+}
+
+static int recv_offload(struct tun_link *t, struct um_frame *frames, int n)
+{
+        int got = 0;
+        while (got < n) {
+                if (next_cut(t, &frames[got])) {
+                        got++;
+                        continue;
+                }
+                struct tun_vnet_hdr vh;
+                struct iovec v[2] = {{&vh, sizeof(vh)}, {t->rx, RX_SUPER_CAP}};
+                ssize_t r = readv(t->fd, v, 2);
+                if (r < (ssize_t)sizeof(vh))
+                        break;
+                t->stats.reads++;
+                size_t len = (size_t)r - sizeof(vh);
+                uint8_t type = vh.gso_type & (uint8_t)~TUN_VNET_GSO_ECN;
+                if (type == TUN_VNET_GSO_TCPV4 || type == TUN_VNET_GSO_TCPV6) {
+                        /* Cut as the stack takes the segments; each gets a full checksum. */
+                        t->stats.rx_super++;
+                        t->rx_len = len;
+                        t->rx_gso = um_get_le16(&vh.gso_size);
+                        t->rx_next = 0;
+                        continue;
+                }
+                if (type != TUN_VNET_GSO_NONE || len > frames[got].cap ||
+                    ((vh.flags & TUN_VNET_NEEDS_CSUM) &&
+                     tun_csum_complete(t->rx, len, um_get_le16(&vh.csum_start),
+                                       um_get_le16(&vh.csum_offset)) < 0)) {
+                        t->stats.rx_dropped++;
+                        continue;
+                }
+                memcpy(frames[got].data, t->rx, len);
+                frames[got].len = (uint32_t)len;
+                got++;
+                t->stats.rx_packets++;
+        }
+        return got;
+}
+
+static int tun_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t now)
+{
+        struct tun_link *t = (struct tun_link *)l;
+        (void)now;
+        return t->stats.offload ? recv_offload(t, frames, n) : recv_plain(t, frames, n);
+}
+
+static uint64_t tun_next_event(const struct um_link *l, uint64_t now)
+{
+        const struct tun_link *t = (const struct tun_link *)l;
+        /* Segments of a super-packet wait here, not in the device. */
+        return t->rx_gso ? now : UINT64_MAX;
 }
 
 static int tun_fd(const struct um_link *l)
@@ -57,14 +198,18 @@ static int tun_fd(const struct um_link *l)
 static void tun_destroy(struct um_link *l)
 {
         struct tun_link *t = (struct tun_link *)l;
+        /* The device outlives us: leave it for readers without virtio-net headers. */
+        if (t->stats.offload)
+                ioctl(t->fd, TUNSETOFFLOAD, 0);
         close(t->fd);
+        free(t->rx);
         free(t);
 }
 
 static const struct um_link_ops tun_ops = {
     .send = tun_send,
     .recv = tun_recv,
-    .next_event = NULL,
+    .next_event = tun_next_event,
     .fd = tun_fd,
     .destroy = tun_destroy,
 };
@@ -82,35 +227,68 @@ static uint32_t device_mtu(const char *ifname)
         return mtu;
 }
 
-int um_link_tun_open(const char *ifname, struct um_link **out)
+/* An fd attached to the device, with virtio-net headers and offloads when `offload`;
+ * -errno when the kernel refuses. */
+static int attach(const char *ifname, int offload)
+{
+        int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0));
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+        int hdr = sizeof(struct tun_vnet_hdr);
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+            (offload && (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
+                         ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0))) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        return fd;
+}
+
+int um_link_tun_open_flags(const char *ifname, int flags, struct um_link **out)
 {
         if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !out)
                 return -EINVAL;
         /* TUNSETIFF would create a missing device; we only attach to one the user made. */
         if (!if_nametoindex(ifname))
                 return -ENODEV;
-        int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        struct ifreq ifr;
-        memset(&ifr, 0, sizeof(ifr));
-        ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-        if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-                int e = errno;
-                close(fd);
-                return -e;
+        int offload = !(flags & UM_TUN_PLAIN);
+        int fd = offload ? attach(ifname, 1) : -1;
+        if (fd < 0) {
+                offload = 0;
+                fd = attach(ifname, 0);
+                if (fd < 0)
+                        return fd;
         }
         struct tun_link *t = calloc(1, sizeof(*t));
-        if (!t) {
+        uint8_t *rx = offload ? malloc(RX_SUPER_CAP) : NULL;
+        if (!t || (offload && !rx)) {
+                free(t);
+                free(rx);
                 close(fd);
                 return -ENOMEM;
         }
         t->fd = fd;
+        t->rx = rx;
+        t->stats.offload = offload;
         t->link.ops = &tun_ops;
         uint32_t mtu = device_mtu(ifname);
         t->link.mtu = mtu > 1500 ? 1500 : mtu;
         snprintf(t->link.name, sizeof(t->link.name), "%s", ifname);
         *out = &t->link;
         return 0;
+}
+
+int um_link_tun_open(const char *ifname, struct um_link **out)
+{
+        return um_link_tun_open_flags(ifname, 0, out);
+}
+
+const struct um_tun_stats *um_link_tun_stats(const struct um_link *l)
+{
+        return l && l->ops == &tun_ops ? &((const struct tun_link *)l)->stats : NULL;
 }
