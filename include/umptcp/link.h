@@ -91,6 +91,7 @@ struct um_tun_stats {
         uint64_t rx_packets, tx_packets; /* segments handed to and taken from the stack */
         uint64_t rx_super, tx_super;     /* super-packets read and written */
         uint64_t rx_dropped, tx_errors;
+        uint64_t acks_thinned; /* pure ACKs a later one in the same batch made redundant */
 };
 /* The counters of a TUN link (NULL for another kind of link). */
 const struct um_tun_stats *um_link_tun_stats(const struct um_link *l);

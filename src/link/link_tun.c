@@ -87,21 +87,49 @@ static int send_run(struct tun_link *t, const struct iovec *segs, int run)
         return run;
 }
 
+/* Whether frame i is a pure ACK that the next segment of its flow in the batch, a pure ACK
+ * too, makes redundant (tun_ack_superseded): it is not written. */
+static int superseded_later(const struct um_frame *frames, int i, int n)
+{
+        struct iovec a = {frames[i].data, frames[i].len};
+        for (int j = i + 1; j < n; j++) {
+                const uint8_t *p = frames[j].data, *q = frames[i].data;
+                size_t l4, th;
+                if (tun_tcp_offsets(p, frames[j].len, &l4, &th) < 0 || p[0] != q[0])
+                        continue;
+                size_t addr = l4 == 20 ? 12 : 8, alen = l4 == 20 ? 8 : 32;
+                if (memcmp(p + addr, q + addr, alen) || memcmp(p + l4, q + l4, 4))
+                        continue; /* another flow */
+                struct iovec b = {frames[j].data, frames[j].len};
+                return tun_ack_superseded(&a, &b);
+        }
+        return 0;
+}
+
 static int tun_send(struct um_link *l, const struct um_frame *frames, int n, uint64_t now)
 {
         struct tun_link *t = (struct tun_link *)l;
         (void)now;
         if (!t->stats.offload)
                 return send_plain(t, frames, n);
-        int sent = 0;
+        int sent = 0, m = 0;
         struct iovec segs[TX_RUN_MAX];
-        for (int i = 0; i < n;) {
-                int m = n - i < TX_RUN_MAX ? n - i : TX_RUN_MAX;
-                for (int k = 0; k < m; k++)
-                        segs[k] = (struct iovec){frames[i + k].data, frames[i + k].len};
-                int run = tun_gso_run(segs, m);
-                sent += send_run(t, segs, run);
-                i += run;
+        for (int i = 0; i < n; i++) {
+                struct iovec f = {frames[i].data, frames[i].len};
+                if (superseded_later(frames, i, n)) {
+                        t->stats.acks_thinned++;
+                        sent++;
+                        continue;
+                }
+                segs[m++] = f;
+                if (m < TX_RUN_MAX && i + 1 < n)
+                        continue;
+                for (int k = 0; k < m;) {
+                        int run = tun_gso_run(segs + k, m - k);
+                        sent += send_run(t, segs + k, run);
+                        k += run;
+                }
+                m = 0;
         }
         return sent;
 }

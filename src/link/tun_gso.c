@@ -155,6 +155,47 @@ int tun_gso_run(const struct iovec *segs, int n)
         return run;
 }
 
+/* A pure ACK (no payload, only the ACK flag) whose options are all ones a later ACK
+ * repeats with newer values: timestamps, MPTCP's DATA_ACK. */
+static int plain_ack(const uint8_t *p, size_t len, size_t *l4)
+{
+        size_t th;
+        if (tun_tcp_offsets(p, len, l4, &th) < 0 || len != *l4 + th || p[*l4 + 13] != TH_ACK)
+                return 0;
+        const uint8_t *o = p + *l4 + TCP_HDR;
+        for (size_t i = 0, n = th - TCP_HDR; i < n;) {
+                if (o[i] == 0)
+                        break;
+                if (o[i] == 1) {
+                        i++;
+                        continue;
+                }
+                if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+                        return 0;
+                /* RFC 8684 §3.3: a DSS with a DATA_ACK only (no mapping, no DATA_FIN). */
+                int ok = o[i] == 8 || (o[i] == 30 && o[i + 1] >= 4 && o[i + 2] >> 4 == 2 &&
+                                       !(o[i + 3] & (0x04 | 0x10)));
+                if (!ok)
+                        return 0;
+                i += o[i + 1];
+        }
+        return 1;
+}
+
+int tun_ack_superseded(const struct iovec *a, const struct iovec *b)
+{
+        const uint8_t *x = a->iov_base, *y = b->iov_base;
+        size_t la, lb;
+        if (!plain_ack(x, a->iov_len, &la) || !plain_ack(y, b->iov_len, &lb) || la != lb)
+                return 0;
+        /* The same flow: addresses and ports. */
+        size_t addr = la == IPV4_HDR ? 12 : 8, alen = la == IPV4_HDR ? 8 : 32;
+        if (x[0] >> 4 != y[0] >> 4 || memcmp(x + addr, y + addr, alen) || memcmp(x + la, y + la, 4))
+                return 0;
+        return um_get_be32(x + la + 4) == um_get_be32(y + la + 4) &&
+               (int32_t)(um_get_be32(y + la + 8) - um_get_be32(x + la + 8)) > 0;
+}
+
 size_t tun_gso_header(const struct iovec *segs, int n, uint8_t *hdr, struct tun_vnet_hdr *vh)
 {
         size_t l4, th;

@@ -51,6 +51,13 @@ size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsign
  * first one's size, and at most TUN_GSO_MAX bytes in all. 1 when segs[0] goes alone. */
 int tun_gso_run(const struct iovec *segs, int n);
 
+/* Whether the pure ACK a says nothing that the later pure ACK b of the same flow does not:
+ * b acknowledges more from the same sequence number, and a carries no option but
+ * timestamps and an MPTCP DATA_ACK (no SACK blocks, D-SACK, mapping, DATA_FIN or signal
+ * would be lost, and a duplicate ACK is never superseded). A receiver that coalesces its input
+ * (GRO) sends as few ACKs. */
+int tun_ack_superseded(const struct iovec *a, const struct iovec *b);
+
 /* Makes the header of a super-packet of the run segs[0..n) (n >= 2) in hdr (room for the
  * first segment's headers): total length, and the TCP checksum field set to the
  * pseudo-header sum as TUN_VNET_NEEDS_CSUM asks; fills vh. Returns the header's length.

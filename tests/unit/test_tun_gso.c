@@ -222,12 +222,58 @@ static void test_what_is_not_plain_tcp_is_refused(void **state)
         assert_int_equal(tun_csum_complete(p, len, (uint16_t)len, 16), -1);
 }
 
+/* Pure ACKs of one flow in one batch: an earlier one goes only when a later one says all
+ * it said. */
+static void test_ack_superseded_only_when_nothing_is_lost(void **state)
+{
+        (void)state;
+        struct flow f = {.sport = 5001, .dport = 40000, .tsval = 7};
+        uint8_t a[MAXSEG], b[MAXSEG];
+        struct iovec ia = {a, make_seg(&f, a, 500, 1, payload, 0, 0x10)};
+        struct iovec ib = {b, make_seg(&f, b, 500, 2, payload, 0, 0x10)};
+        uint8_t *ack_b = b + 20 + 8;
+        um_put_be32(ack_b, 777 + 2 * MSS);
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 1);
+        assert_int_equal(tun_ack_superseded(&ib, &ia), 0); /* acknowledges less */
+        um_put_be32(ack_b, 777);
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0); /* a duplicate ACK stays */
+        um_put_be32(ack_b, 777 + 2 * MSS);
+        um_put_be32(a + 20 + 4, 499); /* another sequence number */
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+        um_put_be32(a + 20 + 4, 500);
+        a[20 + 20 + 2] = 5; /* a SACK block where the timestamps were */
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+        a[20 + 20 + 2] = 8;
+        /* An MPTCP DATA_ACK may go; a mapping or a DATA_FIN may not. */
+        uint8_t dss[12] = {1, 1, 1, 1, 30, 8, 0x20, 0x01, 0, 0, 0, 9};
+        memcpy(a + 40, dss, sizeof(dss));
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 1);
+        a[40 + 7] = 0x05;
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+        a[40 + 7] = 0x11;
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+        a[40 + 7] = 0x01;
+        a[40 + 5] = 40; /* an option longer than the header */
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+        a[40 + 5] = 8;
+        /* Another flow, or data. */
+        struct flow g = f;
+        g.sport = 5002;
+        uint8_t c[MAXSEG];
+        struct iovec ic = {c, make_seg(&g, c, 500, 3, payload, 0, 0x10)};
+        um_put_be32(c + 20 + 8, 777 + 4 * MSS);
+        assert_int_equal(tun_ack_superseded(&ia, &ic), 0);
+        ia.iov_len = make_seg(&f, a, 500, 1, payload, 10, 0x10);
+        assert_int_equal(tun_ack_superseded(&ia, &ib), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_join_then_split_gives_the_segments_back),
             cmocka_unit_test(test_runs_stop_where_segments_differ),
             cmocka_unit_test(test_what_is_not_plain_tcp_is_refused),
+            cmocka_unit_test(test_ack_superseded_only_when_nothing_is_lost),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
