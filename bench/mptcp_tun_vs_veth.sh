@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Unshaped MPTCP over two paths, in the same run:
-#   umptcp-cat (two TUN links, the second a subflow endpoint) -> kernel MPTCP server, against
-#   kernel MPTCP client -> kernel MPTCP server over two veth pairs (an `ip mptcp endpoint
-#   ... subflow` on the second).
+#   umptcp-cat (two TUN links, the second a subflow endpoint) -> kernel MPTCP server;
+#   kernel MPTCP client -> umptcp-cat -l (which announces its second address);
+#   against kernel MPTCP client -> kernel MPTCP server over two veth pairs (an `ip mptcp
+#   endpoint ... subflow` on the second).
 # The same Python receiver serves both and hashes what it gets (SHA-256, compared with the
 # file sent). Needs root. Usage: mptcp_tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
 set -euo pipefail
@@ -28,7 +29,9 @@ for i in 0 1; do
   ip -n $NS1 addr add 10.9.$((2 * i + 1)).1/24 dev um$i
   ip -n $NS1 link set um$i up
 done
-ip -n $NS1 mptcp limits set subflows 2 add_addr_accepted 0
+# add_addr_accepted 1: when umptcp receives, it announces its second address and the
+# kernel client opens its second subflow there (through um1).
+ip -n $NS1 mptcp limits set subflows 2 add_addr_accepted 1
 
 # kernel <-> kernel: two veth pairs, server 10.9.2.1 / 10.9.4.1, client 10.9.2.2 / 10.9.4.2.
 ip netns add $NS2
@@ -122,5 +125,44 @@ PY
   finish kernel
   t1=$(date +%s.%N)
   veth=$(gbit "$t0" "$t1")
-  echo "round $r: umptcp-cat over 2 TUN -> kernel MPTCP $tun Gbit/s; kernel MPTCP -> kernel over 2 veth $veth Gbit/s; ratio $(python3 -c "print(f'{$tun/$veth:.2f}')")"
+
+  # umptcp receives: a kernel MPTCP client -> umptcp-cat -l on any address, which announces
+  # its second one; the kernel opens its second subflow there.
+  port=$((6200 + r))
+  ip netns exec $NS1 "$BIN/umptcp-cat" -l --stats --endpoints signal --link tun:um0:10.9.1.2/24 \
+    --link tun:um1:10.9.3.2/24 0.0.0.0 $port > "$WORK/recv.bin" 2> "$WORK/recv.stats" &
+  cat_pid=$!
+  PIDS+=($cat_pid)
+  sleep 0.5
+  # The clock starts once the second subflow had half a second to come up (the ADD_ADDR,
+  # then the kernel's join), so that both paths carry the bulk, as in the other runs.
+  secs=$(ip netns exec $NS1 python3 - 10.9.1.2 $port "$WORK/send.bin" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect((sys.argv[1], int(sys.argv[2])))
+time.sleep(0.5)
+t0 = time.monotonic()
+with open(sys.argv[3], "rb") as f:
+    s.sendfile(f)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+print(time.monotonic() - t0)
+s.close()
+PY
+)
+  wait $cat_pid
+  [ "$(sha256sum "$WORK/recv.bin" | cut -d' ' -f1)" = "$want" ] ||
+    { echo "mptcp_tun_vs_veth: umptcp receiving: data differs" >&2; exit 1; }
+  joins=$(awk '$1 == "MPTcpExtMPJoinAckRx" {print $2}' "$WORK/recv.stats")
+  [ "${joins:-0}" -ge 1 ] ||
+    { echo "mptcp_tun_vs_veth: umptcp receiving: no second subflow" >&2; grep -vE "^Ip" "$WORK/recv.stats" >&2; exit 1; }
+  sc=$(python3 - "$WORK/recv.stats" "$MB" <<'PY'
+import re, sys
+n = sum(int(re.search(r"(\d+) reads", l).group(1)) + int(re.search(r"(\d+) writes", l).group(1))
+        for l in open(sys.argv[1]) if l.startswith("tun "))
+print(f"{n / float(sys.argv[2]):.0f}")
+PY
+)
+  recv=$(gbit 0 "$secs")
+  echo "round $r: umptcp-cat over 2 TUN -> kernel MPTCP $tun Gbit/s; kernel MPTCP -> umptcp-cat over 2 TUN $recv Gbit/s ($sc TUN syscalls/MiB); kernel MPTCP -> kernel over 2 veth $veth Gbit/s; ratios $(python3 -c "print(f'{$tun/$veth:.2f} / {$recv/$veth:.2f}')")"
 done
