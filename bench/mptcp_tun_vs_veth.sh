@@ -96,14 +96,23 @@ finish() { # LABEL: waits for the server, checks the hash and that a join carrie
   [ "$joins" -ge 1 ] || { echo "mptcp_tun_vs_veth: $1: no second subflow" >&2; exit 1; }
 }
 
+syscalls_per_mib() { # STATS_FILE: umptcp-cat's TUN reads and writes per MiB moved
+  python3 - "$1" "$MB" <<'PY'
+import re, sys
+n = sum(int(re.search(r"(\d+) reads", l).group(1)) + int(re.search(r"(\d+) writes", l).group(1))
+        for l in open(sys.argv[1]) if l.startswith("tun "))
+print(f"{n / float(sys.argv[2]):.0f}")
+PY
+}
+
 gbit() { python3 -c "print(f'{$MB*8*1048576/($2-$1)/1e9:.3f}')"; }
 
 for r in $(seq 1 "$ROUNDS"); do
   port=$((6100 + r))
   server $NS1 10.9.1.1 $port
   t0=$(date +%s.%N)
-  ip netns exec $NS1 "$BIN/umptcp-cat" --link tun:um0:10.9.1.2/24 --link tun:um1:10.9.3.2/24 \
-    10.9.1.1 $port < "$WORK/send.bin"
+  ip netns exec $NS1 "$BIN/umptcp-cat" --stats --link tun:um0:10.9.1.2/24 --link tun:um1:10.9.3.2/24 \
+    10.9.1.1 $port < "$WORK/send.bin" 2> "$WORK/send.stats"
   finish umptcp
   t1=$(date +%s.%N)
   tun=$(gbit "$t0" "$t1")
@@ -156,13 +165,7 @@ PY
   joins=$(awk '$1 == "MPTcpExtMPJoinAckRx" {print $2}' "$WORK/recv.stats")
   [ "${joins:-0}" -ge 1 ] ||
     { echo "mptcp_tun_vs_veth: umptcp receiving: no second subflow" >&2; grep -vE "^Ip" "$WORK/recv.stats" >&2; exit 1; }
-  sc=$(python3 - "$WORK/recv.stats" "$MB" <<'PY'
-import re, sys
-n = sum(int(re.search(r"(\d+) reads", l).group(1)) + int(re.search(r"(\d+) writes", l).group(1))
-        for l in open(sys.argv[1]) if l.startswith("tun "))
-print(f"{n / float(sys.argv[2]):.0f}")
-PY
-)
+  sc=$(syscalls_per_mib "$WORK/recv.stats") send_sc=$(syscalls_per_mib "$WORK/send.stats")
   recv=$(gbit 0 "$secs")
-  echo "round $r: umptcp-cat over 2 TUN -> kernel MPTCP $tun Gbit/s; kernel MPTCP -> umptcp-cat over 2 TUN $recv Gbit/s ($sc TUN syscalls/MiB); kernel MPTCP -> kernel over 2 veth $veth Gbit/s; ratios $(python3 -c "print(f'{$tun/$veth:.2f} / {$recv/$veth:.2f}')")"
+  echo "round $r: umptcp-cat over 2 TUN -> kernel MPTCP $tun Gbit/s ($send_sc TUN syscalls/MiB); kernel MPTCP -> umptcp-cat over 2 TUN $recv Gbit/s ($sc TUN syscalls/MiB); kernel MPTCP -> kernel over 2 veth $veth Gbit/s; ratios $(python3 -c "print(f'{$tun/$veth:.2f} / {$recv/$veth:.2f}')")"
 done
