@@ -20,6 +20,8 @@
 #include "core/stack.h"
 #include "fuzz_input.h"
 #include "fuzz_session.h"
+#include "fuzz_tun.h"
+#include "link/tun_gso.h"
 #include "mptcp/mptcp_options.h"
 #include "net/checksum.h"
 
@@ -247,6 +249,36 @@ static int run_corpus(const char *kind, int (*fn)(const uint8_t *, size_t), stru
         return files;
 }
 
+/* The TUN driver's offload parsing: a TCP super-packet behind a virtio-net header, its
+ * header fields, lengths and bytes mutated. */
+static void test_tun_offload_mutations(void **state)
+{
+        (void)state;
+        uint64_t seed = smoke_seed();
+        struct um_rng rng;
+        um_rng_seed(&rng, seed);
+        static uint8_t base[10 + 20 + 32 + 4000], buf[sizeof(base)];
+        memset(base, 0, sizeof(base));
+        uint8_t *p = base + 10;
+        p[0] = 0x45, p[2] = (uint8_t)((sizeof(base) - 10) >> 8),
+        p[3] = (uint8_t)(sizeof(base) - 10);
+        p[6] = 0x40, p[8] = 64, p[9] = 6;
+        p[20 + 12] = 0x80, p[20 + 13] = 0x10;
+        base[1] = TUN_VNET_GSO_TCPV4;
+        base[4] = 0xa8, base[5] = 0x05; /* gso_size 1448, little-endian */
+        base[6] = 20;                   /* csum_start */
+        base[8] = 16;                   /* csum_offset */
+        for (int i = 0; i < 20000; i++) {
+                memcpy(buf, base, sizeof(buf));
+                size_t n = sizeof(buf) - um_rng_u64(&rng) % 4000;
+                for (int k = (int)(um_rng_u64(&rng) % 8); k >= 0; k--)
+                        buf[um_rng_u64(&rng) % 80] ^= (uint8_t)(1u << (um_rng_u64(&rng) % 8));
+                if (i % 7 == 0)
+                        n = um_rng_u64(&rng) % 80;
+                assert_int_equal(fuzz_tun_one(buf, n), 0);
+        }
+}
+
 static void test_session_fuzzer(void **state)
 {
         (void)state;
@@ -291,8 +323,8 @@ static void test_input_corpus(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_mutations), cmocka_unit_test(test_mptcp_option_mutations),
+            cmocka_unit_test(test_mutations),    cmocka_unit_test(test_mptcp_option_mutations),
             cmocka_unit_test(test_input_corpus), cmocka_unit_test(test_session_fuzzer),
-            cmocka_unit_test(test_api_fuzzer)};
+            cmocka_unit_test(test_api_fuzzer),   cmocka_unit_test(test_tun_offload_mutations)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
