@@ -56,9 +56,10 @@ expect 0 "sim: mptcp two paths" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet
 expect 2 "cat: no arguments" "usage: umptcp-cat" -- "$BIN/umptcp-cat"
 expect 2 "cat: bad link" "bad --link 'eth0'" -- "$BIN/umptcp-cat" --link eth0 10.0.0.1 80
 expect 2 "cat: link without prefix" "bad --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.1 10.0.0.1 80
-expect 2 "cat: loss above 1" "bad impairment in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,loss=2 10.0.0.1 80
-expect 2 "cat: unknown impairment" "bad impairment in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,drop=0.1 10.0.0.1 80
-expect 2 "cat: IPv6 link, bad delay" "bad impairment in --link" -- "$BIN/umptcp-cat" --link tun:um0:fd00:1::2/64,delay=x 10.0.0.1 80
+expect 2 "cat: loss above 1" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,loss=2 10.0.0.1 80
+expect 2 "cat: unknown impairment" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,drop=0.1 10.0.0.1 80
+expect 2 "cat: IPv6 link, bad delay" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:fd00:1::2/64,delay=x 10.0.0.1 80
+expect 2 "cat: offload neither 0 nor 1" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,offload=2 10.0.0.1 80
 expect 2 "cat: bad seed" "bad --seed 'x'" -- "$BIN/umptcp-cat" --seed x --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: bad port" "bad port '99999'" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 10.0.0.1 99999
 expect 2 "cat: host name" "HOST must be a numeric" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 example.org 80
@@ -72,7 +73,7 @@ expect 2 "echo: no link" "usage: umptcp-echo" -- "$BIN/umptcp-echo" 0.0.0.0 80
 expect 2 "echo: bad connections" "bad --connections '0'" -- "$BIN/umptcp-echo" --connections 0 --link tun:um0:10.0.0.2/24 0.0.0.0 80
 expect 2 "echo: bad endpoints" "bad --endpoints 'x'" -- "$BIN/umptcp-echo" --endpoints x --link tun:um0:10.0.0.2/24 0.0.0.0 80
 expect 2 "echo: host name" "HOST must be a numeric" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24 example.org 80
-expect 2 "echo: bad impairment" "bad impairment in --link" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24,rate=-1 0.0.0.0 80
+expect 2 "echo: bad impairment" "bad option in --link" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24,rate=-1 0.0.0.0 80
 expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80
 
 echo "$pass passed, $failed failed"
