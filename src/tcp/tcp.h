@@ -271,6 +271,10 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st);
 int tcp_conn_alloc_buffers(struct um_tcp_conn *c);
 void tcp_hash_insert(struct um_tcp_conn *c);
 void tcp_hash_remove(struct um_tcp_conn *c);
+/* The keyed hash of a 4-tuple, before any table's mask (the connection and TIME_WAIT
+ * tables share it). */
+uint32_t tcp_tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr, uint16_t lport,
+                        const struct um_addr *raddr, uint16_t rport);
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
                                const struct um_addr *raddr, uint16_t rport);
 struct um_tcp_conn *tcp_lookup_listener(struct um_stack *st, const struct um_addr *laddr,

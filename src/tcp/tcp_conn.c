@@ -44,8 +44,8 @@ int tcp_conn_alloc_buffers(struct um_tcp_conn *c)
         return 0;
 }
 
-static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr,
-                           uint16_t lport, const struct um_addr *raddr, uint16_t rport)
+uint32_t tcp_tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr, uint16_t lport,
+                        const struct um_addr *raddr, uint16_t rport)
 {
         /* FNV-1a over the tuple, seeded with the stack's secret so that remote peers cannot
          * aim for one bucket. */
@@ -56,7 +56,13 @@ static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *l
                         h = (h ^ parts[p][i]) * 16777619u;
         h = (h ^ lport) * 16777619u;
         h = (h ^ rport) * 16777619u;
-        return h & t->hash_mask;
+        return h;
+}
+
+static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr,
+                           uint16_t lport, const struct um_addr *raddr, uint16_t rport)
+{
+        return tcp_tuple_hash(t, laddr, lport, raddr, rport) & t->hash_mask;
 }
 
 /* Twice the buckets, every connection filed again: lookups stay O(1) as connections grow.

@@ -30,23 +30,15 @@ _Static_assert(sizeof(struct tcp_tw) <= 128, "a TIME_WAIT record stays small");
 
 enum { TW_FIRST_BUCKETS = 256 };
 
-static uint32_t tw_hash(const struct tcp_tw_table *tw, const uint8_t secret[4],
-                        const struct um_addr *laddr, uint16_t lport, const struct um_addr *raddr,
-                        uint16_t rport)
+static struct tcp_tw_chain *chain_of(struct um_tcp_stack *t, const struct um_addr *laddr,
+                                     uint16_t lport, const struct um_addr *raddr, uint16_t rport)
 {
-        uint32_t h = 2166136261u ^ um_get_be32(secret) ^ 0x7457u;
-        const uint8_t *parts[2] = {laddr->b, raddr->b};
-        for (int p = 0; p < 2; p++)
-                for (size_t i = 0; i < um_addr_len(laddr); i++)
-                        h = (h ^ parts[p][i]) * 16777619u;
-        h = (h ^ lport) * 16777619u;
-        h = (h ^ rport) * 16777619u;
-        return h & tw->hash_mask;
+        return &t->tw.hash[tcp_tuple_hash(t, laddr, lport, raddr, rport) & t->tw.hash_mask];
 }
 
 static struct tcp_tw_chain *bucket_of(struct um_tcp_stack *t, const struct tcp_tw *w)
 {
-        return &t->tw.hash[tw_hash(&t->tw, t->secret, &w->laddr, w->lport, &w->raddr, w->rport)];
+        return chain_of(t, &w->laddr, w->lport, &w->raddr, w->rport);
 }
 
 /* Twice the buckets when there are more records than buckets; without memory for it the
@@ -178,8 +170,7 @@ struct tcp_tw *tcp_tw_lookup(struct um_stack *st, const struct um_addr *laddr, u
         if (!t->tw.n)
                 return NULL;
         struct tcp_tw *w;
-        LIST_FOREACH(w, &t->tw.hash[tw_hash(&t->tw, t->secret, laddr, lport, raddr, rport)],
-                     hash_link)
+        LIST_FOREACH(w, chain_of(t, laddr, lport, raddr, rport), hash_link)
         if (w->lport == lport && w->rport == rport && um_addr_eq(&w->laddr, laddr) &&
             um_addr_eq(&w->raddr, raddr))
                 return w;
