@@ -22,5 +22,8 @@ echo
 echo "== MPTCP over emulated paths, virtual time (aggregation, simult_flows, failover)"
 "$BIN/bench_mptcp" 1
 echo
+echo "== the stack's instructions per byte over 1, 2, 4 and 8 paths (callgrind)"
+bench/paths_cost.sh "$BIN" 16
+echo
 echo "== MPTCP: umptcp-cat over 2 TUN -> kernel vs kernel -> kernel over 2 veth (root)"
 bench/mptcp_tun_vs_veth.sh "$BIN" 256 3

@@ -32,7 +32,7 @@ static void usage(FILE *out)
                 "  --time-limit S     give up after S seconds of virtual time (default 600)\n"
                 "  --ipv6             use IPv6 addresses\n"
                 "  --mptcp            Multipath TCP (IPPROTO_MPTCP) instead of TCP\n"
-                "  --path M,D[,L[,A-B]]  with --mptcp: one more path (up to 3) of M Mbit/s,\n"
+                "  --path M,D[,L[,A-B]]  with --mptcp: one more path (up to 7) of M Mbit/s,\n"
                 "                     D ms one way, loss L, cut from A to B seconds; the options\n"
                 "                     above describe the first path\n"
                 "  --seed N           random seed (printed; default 1)\n"
@@ -79,8 +79,9 @@ static int parse_path(struct um_sim_transfer_cfg *c, const char *arg)
         double mbit, ms, loss = 0, a = 0, b = 0;
         char tail;
         int n = sscanf(arg, "%lf,%lf,%lf,%lf-%lf%c", &mbit, &ms, &loss, &a, &b, &tail);
-        if ((n != 2 && n != 3 && n != 5) || c->n_more_paths == 3 || mbit < 0 || mbit > 100000 ||
-            ms < 0 || ms > 10000 || loss < 0 || loss > 1 || (n == 5 && b <= a) || a < 0)
+        if ((n != 2 && n != 3 && n != 5) || c->n_more_paths == UM_SIM_MAX_PATHS - 1 || mbit < 0 ||
+            mbit > 100000 || ms < 0 || ms > 10000 || loss < 0 || loss > 1 || (n == 5 && b <= a) ||
+            a < 0)
                 return -1;
         struct um_sim_path *p = &c->more_paths[c->n_more_paths++];
         memset(p, 0, sizeof(*p));

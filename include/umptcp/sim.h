@@ -15,6 +15,10 @@ struct um_stack;
 int um_sim_run(struct um_stack **stacks, int n, uint64_t *now, uint64_t until,
                int (*done)(void *arg), void *arg);
 
+/* Paths between the two stacks of a transfer: the first and up to 7 more (MPTCP's 8
+ * subflows, Linux's limit). */
+enum { UM_SIM_MAX_PATHS = 8 };
+
 struct um_sim_path {
         struct um_emu_dir_config fwd, rev; /* client->server, server->client */
         uint32_t mtu;                      /* 0: 1500 */
@@ -30,7 +34,7 @@ struct um_sim_transfer_cfg {
         /* More paths between the two stacks (path k: 10.0.k.1 - 10.0.k.2, fd00:k::1 -
          * fd00:k::2). With MPTCP the client's extra addresses are `subflow` endpoints, and
          * both sides allow that many joins. */
-        struct um_sim_path more_paths[3];
+        struct um_sim_path more_paths[UM_SIM_MAX_PATHS - 1];
         int n_more_paths;
         int server_signal; /* the server announces its extra addresses (`signal` endpoints) and
                               the client takes them up, instead of `subflow` endpoints */
@@ -65,10 +69,11 @@ struct um_sim_transfer_result {
         double seconds;     /* virtual time from connect to completion */
         double goodput_bps; /* client -> server payload rate */
         uint64_t retrans_segs, timeouts;
-        uint64_t link_drops;            /* packets the emulated path dropped, both directions */
-        uint64_t path_packets[4][2];    /* per path: packets sent client->server, server->client */
-        uint64_t path_bytes[4];         /* per path: bytes delivered client->server */
-        uint64_t path_bytes_at_mark[4]; /* the same at mark_at_us */
+        uint64_t link_drops; /* packets the emulated path dropped, both directions */
+        uint64_t path_packets[UM_SIM_MAX_PATHS][2]; /* per path: packets sent client->server,
+                                                       server->client */
+        uint64_t path_bytes[UM_SIM_MAX_PATHS];      /* per path: bytes delivered client->server */
+        uint64_t path_bytes_at_mark[UM_SIM_MAX_PATHS]; /* the same at mark_at_us */
         int client_error, server_error;
         char failure[96]; /* the first call that failed ("server recv: ..."), or "" */
         char digest_sent[65], digest_received[65];

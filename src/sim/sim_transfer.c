@@ -48,8 +48,8 @@ struct xfer {
         int failed;
         uint64_t sec_mark, sec_bytes;
         /* Client ends of every path, for per-path rates in the timeline. */
-        struct um_link *path_end[4];
-        uint64_t path_mark[4];
+        struct um_link *path_end[UM_SIM_MAX_PATHS];
+        uint64_t path_mark[UM_SIM_MAX_PATHS];
         int marked;
         struct um_sim_transfer_result *res;
 };
@@ -317,8 +317,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
         memset(res, 0, sizeof(*res));
         uint32_t mtu = cfg->path.mtu ? cfg->path.mtu : 1500;
         struct um_link *la = NULL, *lb = NULL, *lcli = NULL;
-        struct um_link *more[3][2] = {{NULL}};
-        if (cfg->n_more_paths < 0 || cfg->n_more_paths > 3)
+        struct um_link *more[UM_SIM_MAX_PATHS - 1][2] = {{NULL}};
+        if (cfg->n_more_paths < 0 || cfg->n_more_paths > UM_SIM_MAX_PATHS - 1)
                 return -1;
         if (um_link_emu_pair(&cfg->path.fwd, &cfg->path.rev, mtu, cfg->seed * 7 + 1, &la, &lb))
                 return -1;

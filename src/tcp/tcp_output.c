@@ -243,21 +243,43 @@ static int can_send_data(const struct um_tcp_conn *c)
         }
 }
 
+/* The index of the first segment record at or after sequence number seq (records are in
+ * sequence order). */
+static uint32_t txq_find(const struct um_tcp_conn *c, uint32_t seq)
+{
+        uint32_t lo = 0, hi = c->txq.n;
+        while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                const struct tcp_txseg *s = tcp_txq_at(&c->txq, mid);
+                if (seq_lt(s->seq + s->len, seq + 1))
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/* Sends lost segments again, oldest first, from the first one that may wait (lost_from):
+ * in a long recovery the records before it are all acknowledged by SACK or already sent
+ * again, and walking them on every ACK made recovery cost grow with the window. */
 static int retransmit_lost(struct um_tcp_conn *c)
 {
         int sent = 0;
-        for (uint32_t i = 0; i < c->txq.n && c->lost_out > 0; i++) {
+        uint32_t i = c->lost_out ? txq_find(c, c->lost_from) : c->txq.n;
+        for (; i < c->txq.n && c->lost_out > 0; i++) {
                 struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
                 if ((s->flags & (TXS_LOST | TXS_RETRANS | TXS_SACKED)) != TXS_LOST)
                         continue;
+                c->lost_from = s->seq;
                 if (tcp_pipe(c) + s->len > c->cwnd)
-                        break;
+                        return sent;
                 if (tcp_retransmit_seg(c, s) < 0)
-                        break;
+                        return sent;
                 if (c->in_recovery)
                         c->prr_out += s->len;
                 sent = 1;
         }
+        c->lost_from = i < c->txq.n ? tcp_txq_at(&c->txq, i)->seq : c->snd_nxt;
         return sent;
 }
 

@@ -150,8 +150,11 @@ static void enter_recovery(struct um_tcp_conn *c)
         tcp_timer_clear(c, TCP_T_TLP);
 }
 
+/* The segment waits to be sent again (lost, and any retransmission of it lost too). */
 static void mark_lost(struct um_tcp_conn *c, struct tcp_txseg *s)
 {
+        if (!c->lost_out || seq_lt(s->seq, c->lost_from))
+                c->lost_from = s->seq;
         if (s->flags & TXS_RETRANS) {
                 c->retrans_out -= s->len;
                 s->flags &= (uint8_t)~TXS_RETRANS;
@@ -285,6 +288,7 @@ void tcp_on_rto(struct um_tcp_conn *c)
         c->dupacks = 0;
         c->retrans_out = 0;
         c->lost_out = 0;
+        c->lost_from = c->snd_una;
         for (uint32_t i = 0; i < c->txq.n; i++) {
                 struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
                 if (s->flags & TXS_SACKED)

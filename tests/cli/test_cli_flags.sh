@@ -49,7 +49,7 @@ expect 0 "sim: help" "usage: umptcp-sim" -- "$BIN/umptcp-sim" --help
 expect 2 "sim: path without mptcp" "--path needs --mptcp" -- "$BIN/umptcp-sim" --path 10,5
 expect 2 "sim: bad path" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 10
 expect 2 "sim: bad path outage" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 10,5,0,4-2
-expect 2 "sim: too many paths" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 1,1 --path 1,1 --path 1,1 --path 1,1
+expect 2 "sim: too many paths" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 1,1 --path 1,1 --path 1,1 --path 1,1 --path 1,1 --path 1,1 --path 1,1 --path 1,1
 expect 0 "sim: the demo (make demo)" "^verified" -- "$BIN/umptcp-sim" --demo
 expect 0 "sim: mptcp two paths" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet --bytes 2M --path 20,5,0.001,0.2-0.4
 
