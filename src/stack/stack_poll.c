@@ -40,8 +40,8 @@ static void read_link(struct um_stack *st, int ifindex)
         for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
                 int n = spares(st, ifc);
                 int got = n ? link->ops->recv(link, ifc->rx_frames, n, st->now) : 0;
-                if (got < 0)
-                        got = 0;
+                if (got <= 0)
+                        break; /* an idle link costs its recv call and nothing more */
                 struct um_pkt *in[UM_RX_BATCH];
                 for (int i = 0; i < got; i++) {
                         struct um_pkt *p = ifc->rx_spare[i];
@@ -63,7 +63,7 @@ static void read_link(struct um_stack *st, int ifindex)
                  * ACKs and window updates this batch produced leave now. */
                 sock_dispatch(st);
                 flush_all(st);
-                if (got < n || !n)
+                if (got < n)
                         break;
         }
 }

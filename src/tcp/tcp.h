@@ -154,7 +154,8 @@ struct um_tcp_conn {
         uint64_t cc_priv[8];
         uint32_t cwnd, ssthresh;
         uint32_t sacked_out, lost_out, retrans_out; /* bytes */
-        uint32_t lost_from; /* while lost_out: no segment before it waits to be sent again */
+        uint32_t lost_from;   /* while lost_out: no segment before it waits to be sent again */
+        uint32_t rexmit_high; /* once total_retrans: no record from it on was sent twice */
         uint8_t in_recovery : 1, rto_recovery : 1;
         uint32_t recovery_point;
         uint32_t prr_delivered, prr_out, recover_fs;

@@ -222,6 +222,8 @@ int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s)
         h[1] = s->seq + s->len;
         if (!(s->flags & TXS_RETRANS))
                 c->retrans_out += s->len;
+        if (!c->total_retrans || seq_gt(s->seq + s->len, c->rexmit_high))
+                c->rexmit_high = s->seq + s->len;
         s->flags |= TXS_RETRANS | TXS_EVER_RETRANS;
         c->total_retrans++;
         c->bytes_retrans += payload;

@@ -174,6 +174,12 @@ void tcp_rack_detect(struct um_tcp_conn *c)
         uint64_t wait = 0;
         for (uint32_t i = 0; i < c->txq.n; i++) {
                 struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
+                /* Beyond what was ever sent twice, records went out once, in sequence
+                 * order: from the first sent after the RACK segment on, none was sent
+                 * before it. */
+                if (s->xmit_us > c->rack_xmit_us &&
+                    (!c->total_retrans || seq_geq(s->seq, c->rexmit_high)))
+                        break;
                 if ((s->flags & TXS_SACKED) || (s->flags & (TXS_LOST | TXS_RETRANS)) == TXS_LOST)
                         continue;
                 uint32_t end = s->seq + s->len;
