@@ -19,29 +19,28 @@ enum { BUF = 256 * 1024 };
 
 static void usage(FILE *out)
 {
-        fprintf(
-            out,
-            "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
-            "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
-            "  -l            accept one connection on HOST:PORT instead of connecting\n"
-            "  --tcp         plain TCP\n"
-            "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
-            "                path manager endpoint; a client opens a subflow from it\n"
-            "  --endpoints K what the links after the first are: subflow (the default: a\n"
-            "                client opens a subflow from each), signal (announced to the\n"
-            "                peer with ADD_ADDR) or none\n"
-            "  --add-addr-accepted N  take up to N addresses the peer announces (0-8,\n"
-            "                default 0, like Linux)\n"
-            "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
-            "                the first one is the default route. Impairments on umptcp's\n"
-            "                side, both ways, may follow: ,loss=P ,delay=MS ,jitter=MS\n"
-            "                ,reorder=P ,duplicate=P ,rate=MBIT (P a probability, MS one way);\n"
-            "                ,offload=0 for one packet per system call (default: TCP\n"
-            "                segmentation offload when the kernel gives it)\n"
-            "  --seed N      seed of the impairments' random draws (default 1)\n"
-            "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
-            "  --stats       print the stack's counters to stderr at exit\n"
-            "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
+        fprintf(out,
+                "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
+                "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
+                "  -l            accept one connection on HOST:PORT instead of connecting\n"
+                "  --tcp         plain TCP\n"
+                "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
+                "                path manager endpoint; a client opens a subflow from it\n"
+                "  --endpoints K what the links after the first are: subflow (the default: a\n"
+                "                client opens a subflow from each), signal (announced to the\n"
+                "                peer with ADD_ADDR) or none\n"
+                "  --add-addr-accepted N  take up to N addresses the peer announces (0-8,\n"
+                "                default 0, like Linux)\n"
+                "  --link SPEC   add an interface: tun:IFNAME:ADDR/PREFIX (IPv4 or IPv6);\n"
+                "                the first one is the default route. Impairments on umptcp's\n"
+                "                side, both ways, may follow: ,loss=P ,delay=MS ,jitter=MS\n"
+                "                ,reorder=P ,duplicate=P ,rate=MBIT (P a probability, MS one way)\n"
+                "                and ,offload=0 for one packet per system call (default: TCP\n"
+                "                segmentation offload when the kernel gives it)\n"
+                "  --seed N      seed of the impairments' random draws (default 1)\n"
+                "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
+                "  --stats       print the stack's and the TUN links' counters to stderr at exit\n"
+                "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
 }
 
 static int die(const char *what, const char *detail)
