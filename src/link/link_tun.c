@@ -92,16 +92,12 @@ static int send_run(struct tun_link *t, const struct iovec *segs, int run)
 static int superseded_later(const struct um_frame *frames, int i, int n)
 {
         struct iovec a = {frames[i].data, frames[i].len};
+        if (!tun_plain_ack(&a)) /* data segments, the most of a batch, look no further */
+                return 0;
         for (int j = i + 1; j < n; j++) {
-                const uint8_t *p = frames[j].data, *q = frames[i].data;
-                size_t l4, th;
-                if (tun_tcp_offsets(p, frames[j].len, &l4, &th) < 0 || p[0] != q[0])
-                        continue;
-                size_t addr = l4 == 20 ? 12 : 8, alen = l4 == 20 ? 8 : 32;
-                if (memcmp(p + addr, q + addr, alen) || memcmp(p + l4, q + l4, 4))
-                        continue; /* another flow */
                 struct iovec b = {frames[j].data, frames[j].len};
-                return tun_ack_superseded(&a, &b);
+                if (tun_same_flow(&a, &b))
+                        return tun_ack_superseded(&a, &b);
         }
         return 0;
 }

@@ -182,18 +182,31 @@ static int plain_ack(const uint8_t *p, size_t len, size_t *l4)
         return 1;
 }
 
+int tun_plain_ack(const struct iovec *a)
+{
+        size_t l4;
+        return plain_ack(a->iov_base, a->iov_len, &l4);
+}
+
+int tun_same_flow(const struct iovec *a, const struct iovec *b)
+{
+        const uint8_t *x = a->iov_base, *y = b->iov_base;
+        size_t lx, ly, tx, ty;
+        if (tun_tcp_offsets(x, a->iov_len, &lx, &tx) < 0 ||
+            tun_tcp_offsets(y, b->iov_len, &ly, &ty) < 0 || lx != ly)
+                return 0;
+        size_t addr = lx == IPV4_HDR ? 12 : 8, alen = lx == IPV4_HDR ? 8 : 32;
+        return !memcmp(x + addr, y + addr, alen) && !memcmp(x + lx, y + lx, 4);
+}
+
 int tun_ack_superseded(const struct iovec *a, const struct iovec *b)
 {
         const uint8_t *x = a->iov_base, *y = b->iov_base;
-        size_t la, lb;
-        if (!plain_ack(x, a->iov_len, &la) || !plain_ack(y, b->iov_len, &lb) || la != lb)
+        size_t l4;
+        if (!tun_plain_ack(a) || !plain_ack(y, b->iov_len, &l4) || !tun_same_flow(a, b))
                 return 0;
-        /* The same flow: addresses and ports. */
-        size_t addr = la == IPV4_HDR ? 12 : 8, alen = la == IPV4_HDR ? 8 : 32;
-        if (x[0] >> 4 != y[0] >> 4 || memcmp(x + addr, y + addr, alen) || memcmp(x + la, y + la, 4))
-                return 0;
-        return um_get_be32(x + la + 4) == um_get_be32(y + la + 4) &&
-               (int32_t)(um_get_be32(y + la + 8) - um_get_be32(x + la + 8)) > 0;
+        return um_get_be32(x + l4 + 4) == um_get_be32(y + l4 + 4) &&
+               (int32_t)(um_get_be32(y + l4 + 8) - um_get_be32(x + l4 + 8)) > 0;
 }
 
 size_t tun_gso_header(const struct iovec *segs, int n, uint8_t *hdr, struct tun_vnet_hdr *vh)

@@ -51,6 +51,13 @@ size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsign
  * first one's size, and at most TUN_GSO_MAX bytes in all. 1 when segs[0] goes alone. */
 int tun_gso_run(const struct iovec *segs, int n);
 
+/* Whether a is a pure ACK (no payload, only the ACK flag) with no option but timestamps
+ * and an MPTCP DATA_ACK: one a later ACK of its flow can make redundant. */
+int tun_plain_ack(const struct iovec *a);
+
+/* Whether a and b are TCP segments of the same flow: version, addresses and ports. */
+int tun_same_flow(const struct iovec *a, const struct iovec *b);
+
 /* Whether the pure ACK a says nothing that the later pure ACK b of the same flow does not:
  * b acknowledges more from the same sequence number, and a carries no option but
  * timestamps and an MPTCP DATA_ACK (no SACK blocks, D-SACK, mapping, DATA_FIN or signal

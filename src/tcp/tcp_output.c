@@ -25,9 +25,9 @@ uint32_t tcp_promised_window(const struct um_tcp_conn *c)
 
 /* The window to announce: receiver SWS avoidance (RFC 9293 §3.8.6.2.2) keeps a small
  * opening shut until it reaches min(buffer/2, MSS), but never pulls back the right edge. */
-uint32_t tcp_adv_window(const struct um_tcp_conn *c)
+/* The window to announce when the receive window (tcp_rcv_window) is `free`. */
+static uint32_t adv_window(const struct um_tcp_conn *c, uint32_t free)
 {
-        uint32_t free = tcp_rcv_window(c);
         uint32_t step = c->rcvbuf.cap / 2 < c->mss ? c->rcvbuf.cap / 2 : c->mss;
         uint32_t promised = tcp_promised_window(c);
         if (c->rcvbuf.cap && free < step)
@@ -35,16 +35,21 @@ uint32_t tcp_adv_window(const struct um_tcp_conn *c)
         return free > promised ? free : promised;
 }
 
-/* Whether the window announced now is all the buffer has room for, rather than less
- * because of the SYN's unscaled field, the scaled field's limit or an extension's shared
- * window: only then can a bigger buffer open the window further. */
-static int window_is_buffer_room(const struct um_tcp_conn *c, int syn)
+uint32_t tcp_adv_window(const struct um_tcp_conn *c)
+{
+        return adv_window(c, tcp_rcv_window(c));
+}
+
+/* Whether the window announced now, from the receive window `free`, is all the buffer
+ * has room for, rather than less because of the SYN's unscaled field, the scaled field's
+ * limit or an extension's shared window: only then can a bigger buffer open it further. */
+static int window_is_buffer_room(const struct um_tcp_conn *c, uint32_t free, int syn)
 {
         if (!c->rcvbuf.cap)
                 return 0;
         uint32_t room = c->rcvbuf.cap - c->rcvbuf.len;
         uint64_t field_limit = syn ? 65535 : (uint64_t)65535 << c->rcv_wscale;
-        return room <= field_limit && tcp_rcv_window(c) >= room;
+        return room <= field_limit && free >= room;
 }
 
 uint32_t tcp_seg_size(const struct um_tcp_conn *c)
@@ -112,7 +117,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
                 return -EMSGSIZE;
         }
         uint8_t *h = um_pkt_data(pkt);
-        uint32_t wnd = tcp_adv_window(c);
+        uint32_t free = tcp_rcv_window(c), wnd = adv_window(c, free);
         uint16_t wfield;
         if (flags & UM_TH_SYN) {
                 wfield = wnd > 65535 ? 65535 : (uint16_t)wnd; /* RFC 7323 §2.2: never scaled */
@@ -124,7 +129,7 @@ static int tcp_xmit(struct um_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t f
             c->rcv_nxt + ((uint32_t)wfield << ((flags & UM_TH_SYN) ? 0 : c->rcv_wscale));
         if (seq_gt(edge, c->rcv_adv) || !(c->state >= TCPS_ESTABLISHED))
                 c->rcv_adv = edge;
-        c->rcv_wnd_by_buffer = window_is_buffer_room(c, flags & UM_TH_SYN);
+        c->rcv_wnd_by_buffer = window_is_buffer_room(c, free, flags & UM_TH_SYN);
         fill_header(h, c->lport, c->rport, seq, (flags & UM_TH_ACK) ? c->rcv_nxt : 0, hdrlen, flags,
                     wfield);
         memcpy(h + TCP_HDR, opts, optlen);
