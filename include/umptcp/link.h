@@ -30,6 +30,10 @@ struct um_link {
         const struct um_link_ops *ops;
         uint32_t mtu;
         char name[24];
+        /* A driver that knows when its next frame can arrive keeps that time here, also as
+         * its peer sends, and the stack does not call recv before it (UINT64_MAX: nothing
+         * on the way); 0, the default, has recv called at every poll. */
+        uint64_t rx_due_us;
 };
 
 void um_link_destroy(struct um_link *l);

@@ -199,6 +199,8 @@ struct um_tcp_path_info {
         uint32_t retrans_out;
 };
 void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
+/* The path info's backoff alone, for a check made on every path at every send. */
+uint32_t um_tcp_backoff(const struct um_tcp_conn *c);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
 /* Asks for an ACK to be sent now (for example to carry an option); data that is waiting

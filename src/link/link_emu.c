@@ -24,6 +24,7 @@ struct emu_dir {
         uint64_t last_deliver; /* keeps jittered packets in order */
         int ge_bad;
         struct emu_pkt *head, *tail; /* sorted by deliver_at */
+        struct um_link *reader;      /* the end that receives this direction */
 };
 
 struct emu_shared {
@@ -66,6 +67,13 @@ static void pkt_put(struct emu_shared *sh, struct emu_pkt *p)
         sh->n_free++;
 }
 
+/* Tells the reading end when its next packet is due (see um_link.rx_due_us). */
+static void note_due(struct emu_dir *d)
+{
+        if (d->reader)
+                d->reader->rx_due_us = d->head ? d->head->deliver_at : UINT64_MAX;
+}
+
 static void insert_sorted(struct emu_dir *d, struct emu_pkt *p)
 {
         struct emu_pkt *after = d->tail;
@@ -81,6 +89,7 @@ static void insert_sorted(struct emu_dir *d, struct emu_pkt *p)
                 after->next = p;
         else
                 d->head = p;
+        note_due(d);
 }
 
 static int in_outage(const struct um_emu_dir_config *cfg, uint64_t now)
@@ -215,6 +224,7 @@ static int emu_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t 
                 }
                 pkt_put(e->sh, p);
         }
+        note_due(d);
         return got;
 }
 
@@ -245,6 +255,7 @@ static void emu_destroy(struct um_link *l)
 {
         struct emu_end *e = (struct emu_end *)l;
         struct emu_shared *sh = e->sh;
+        sh->dir[1 - e->side].reader = NULL;
         free(e);
         if (--sh->refs)
                 return;
@@ -287,6 +298,8 @@ int um_link_emu_pair(const struct um_emu_dir_config *ab, const struct um_emu_dir
                 snprintf(ends[i]->link.name, sizeof(ends[i]->link.name), "emu%c", 'A' + i);
                 ends[i]->sh = sh;
                 ends[i]->side = i;
+                ends[i]->link.rx_due_us = UINT64_MAX;
+                sh->dir[1 - i].reader = &ends[i]->link;
         }
         *a = &ea->link;
         *b = &eb->link;

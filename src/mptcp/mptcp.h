@@ -387,7 +387,8 @@ struct um_addr mptcp_local_addr(const struct um_tcp_conn *c, uint16_t *port);
 /* Resets one subflow, with MP_TCPRST carrying `reason`. */
 void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason);
 int mptcp_subflow_usable(const struct mptcp_subflow *sf);
-uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf);
+/* Bytes the scheduler may give a subflow now, from its path info. */
+uint32_t mptcp_subflow_room(const struct um_tcp_path_info *pi);
 /* RFC 8684 §3.2: the SYN/ACK's HMAC (KeyB‖KeyA over R_B‖R_A, B listening) and the third
  * ACK's (KeyA‖KeyB over R_A‖R_B). */
 void mptcp_join_synack_hmac(const struct mptcp_sock *msk, const struct mptcp_subflow *sf,

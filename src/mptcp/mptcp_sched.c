@@ -16,7 +16,7 @@ static struct mptcp_subflow *default_get_subflow(struct mptcp_sock *msk, uint32_
                         continue;
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
-                if (len && mptcp_subflow_room(sf) < (len < pi.mss ? len : pi.mss))
+                if (len && mptcp_subflow_room(&pi) < (len < pi.mss ? len : pi.mss))
                         continue;
                 uint64_t srtt = pi.srtt_us ? pi.srtt_us : 100000;
                 uint64_t cwnd = pi.cwnd ? pi.cwnd : pi.mss;

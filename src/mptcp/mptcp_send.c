@@ -152,11 +152,7 @@ static uint32_t take_reinject(struct mptcp_sock *msk)
 static void check_stale(struct mptcp_sock *msk)
 {
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (sf->stale || !mptcp_subflow_usable(sf))
-                        continue;
-                struct um_tcp_path_info pi;
-                um_tcp_path_info(sf->tcp, &pi);
-                if (!pi.backoff)
+                if (sf->stale || !um_tcp_backoff(sf->tcp) || !mptcp_subflow_usable(sf))
                         continue;
                 sf->stale = 1;
                 msk->st->mptcp->ctr.MPTcpExtSubflowStale++;
@@ -224,13 +220,13 @@ void mptcp_push(struct mptcp_sock *msk)
                 struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len);
                 if (!sf)
                         break;
-                uint32_t room = mptcp_subflow_room(sf);
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                uint32_t room = mptcp_subflow_room(&pi);
                 if (len > room)
                         len = room;
                 /* Whole segments per mapping, so mapping ends do not make short segments:
                  * the first gives room for the DSS, the others are full (mptcp_tx_limit). */
-                struct um_tcp_path_info pi;
-                um_tcp_path_info(sf->tcp, &pi);
                 if (len > pi.mss)
                         len = (len + DSS_LEN_MAX) / pi.mss * pi.mss - DSS_LEN_MAX;
                 /* RFC 6298 §5.1: data going out while none is outstanding starts the

@@ -55,19 +55,17 @@ int mptcp_subflow_usable(const struct mptcp_subflow *sf)
         return 1;
 }
 
-uint32_t mptcp_subflow_room(const struct mptcp_subflow *sf)
+uint32_t mptcp_subflow_room(const struct um_tcp_path_info *pi)
 {
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(sf->tcp, &pi);
         /* Keep about a congestion window of data not yet sent: enough that every ACK finds
          * data to send (also in loss recovery, when the hole holds the window's bytes
          * unacknowledged), little enough that the choice of subflow stays fresh. Refill
          * only once half of it has gone, so that data goes in large mappings (few DSS
          * options, full-size segments) rather than a sliver per ACK. */
-        uint32_t unsent = pi.queued - pi.in_flight;
-        uint32_t want = pi.cwnd + 2 * pi.mss;
+        uint32_t unsent = pi->queued - pi->in_flight;
+        uint32_t want = pi->cwnd + 2 * pi->mss;
         uint32_t room = unsent < want / 2 ? want - unsent : 0;
-        return room < pi.sndbuf_free ? room : pi.sndbuf_free;
+        return room < pi->sndbuf_free ? room : pi->sndbuf_free;
 }
 
 /* ---- MP_JOIN (RFC 8684 §3.2) ---- */

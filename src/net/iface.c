@@ -70,6 +70,15 @@ void um_iface_flush(struct um_stack *st, int ifindex)
         for (int i = 0; i < ifc->n_txq; i++)
                 um_pkt_free(&st->pool, ifc->txq[i]);
         ifc->n_txq = 0;
+        st->net->tx_pending &= ~(1u << ifindex);
+}
+
+_Static_assert(UM_MAX_IFACES <= 32, "tx_pending has a bit per interface");
+
+void um_net_flush(struct um_stack *st)
+{
+        while (st->net->tx_pending)
+                um_iface_flush(st, __builtin_ctz(st->net->tx_pending));
 }
 
 void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt)
@@ -83,6 +92,7 @@ void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt)
         if (ifc->n_txq == UM_TX_BATCH)
                 um_iface_flush(st, ifindex);
         ifc->txq[ifc->n_txq++] = pkt;
+        st->net->tx_pending |= 1u << ifindex;
 }
 
 uint32_t um_iface_mtu(const struct um_stack *st, int ifindex)

@@ -41,6 +41,8 @@ int um_route(const struct um_stack *st, struct um_addr *src, const struct um_add
 /* Queues an IP packet for transmission on an interface (takes the packet). */
 void um_iface_xmit(struct um_stack *st, int ifindex, struct um_pkt *pkt);
 void um_iface_flush(struct um_stack *st, int ifindex);
+/* Flushes every interface with packets queued (the others cost nothing). */
+void um_net_flush(struct um_stack *st);
 uint32_t um_iface_mtu(const struct um_stack *st, int ifindex);
 
 #endif

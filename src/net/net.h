@@ -45,6 +45,7 @@ enum { UM_MAX_TRANSPORTS = 4 };
 struct um_net {
         struct um_iface ifaces[UM_MAX_IFACES];
         int n_ifaces;
+        uint32_t tx_pending; /* bit i: interface i has packets queued */
         uint16_t ip_id;
         const struct um_net_transport *transports[UM_MAX_TRANSPORTS];
         int n_transports;

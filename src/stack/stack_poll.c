@@ -10,12 +10,6 @@
 
 enum { RX_BATCHES_PER_POLL = 64 };
 
-static void flush_all(struct um_stack *st)
-{
-        for (int i = 0; i < st->net->n_ifaces; i++)
-                um_iface_flush(st, i);
-}
-
 /* Tops the interface's spare packets up to a whole batch; returns how many there are.
  * Spare i is described to the link by frame i. */
 static int spares(struct um_stack *st, struct um_iface *ifc)
@@ -37,6 +31,8 @@ static void read_link(struct um_stack *st, int ifindex)
 {
         struct um_iface *ifc = &st->net->ifaces[ifindex];
         struct um_link *link = ifc->link;
+        if (link->rx_due_us > st->now)
+                return; /* the driver knows nothing can have arrived */
         for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
                 int n = spares(st, ifc);
                 int got = n ? link->ops->recv(link, ifc->rx_frames, n, st->now) : 0;
@@ -62,7 +58,7 @@ static void read_link(struct um_stack *st, int ifindex)
                 /* Let applications read (and windows reopen) between batches, and let the
                  * ACKs and window updates this batch produced leave now. */
                 sock_dispatch(st);
-                flush_all(st);
+                um_net_flush(st);
                 if (got < n)
                         break;
         }
@@ -76,7 +72,7 @@ void um_stack_poll(struct um_stack *st, uint64_t now_us)
                 read_link(st, i);
         um_timer_run(&st->timers, st->now);
         sock_dispatch(st);
-        flush_all(st);
+        um_net_flush(st);
         tcp_reap(st);
         um_ring_pool_trim(&st->rings);
 }
@@ -87,9 +83,9 @@ uint64_t um_stack_next_deadline(const struct um_stack *st)
         uint64_t trim = um_ring_pool_next_trim(&st->rings);
         if (trim < next)
                 next = trim;
+        if (st->net->tx_pending) /* packets queued by socket calls since the poll */
+                return st->now;
         for (int i = 0; i < st->net->n_ifaces; i++) {
-                if (st->net->ifaces[i].n_txq) /* packets queued by socket calls since the poll */
-                        return st->now;
                 const struct um_link *l = st->net->ifaces[i].link;
                 if (l->ops->next_event) {
                         uint64_t t = l->ops->next_event(l, st->now);

@@ -439,6 +439,11 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi)
         pi->retrans_out = c->retrans_out;
 }
 
+uint32_t um_tcp_backoff(const struct um_tcp_conn *c)
+{
+        return c->backoff;
+}
+
 void um_tcp_abort(struct um_tcp_conn *c)
 {
         tcp_send_rst(c);

@@ -451,6 +451,40 @@ static void test_readiness_callbacks(void **state)
         pair_close(&p);
 }
 
+/* The emulated link tells the stack when its next packet is due, so that a poll does not
+ * ask idle links; the hint must never be later than a packet's arrival. */
+static void test_emu_link_due_time(void **state)
+{
+        (void)state;
+        struct um_link *a, *b;
+        struct um_emu_dir_config d = {.delay_us = 1000, .reorder = 0.5, .reorder_delay_us = 300};
+        assert_int_equal(um_link_emu_pair(&d, &d, 1500, simtest_seed(), &a, &b), 0);
+        assert_true(b->rx_due_us == UINT64_MAX);
+        uint8_t pkt[64] = {0x45}, in[1500];
+        struct um_frame f = {.data = pkt, .len = sizeof(pkt), .cap = sizeof(pkt)};
+        struct um_frame r = {.data = in, .cap = sizeof(in)};
+        int sent = 0, got = 0;
+        for (uint64_t t = 0; t < 20; t++)
+                sent += a->ops->send(a, &f, 1, t * 100);
+        assert_int_equal(sent, 20);
+        assert_true(b->rx_due_us >= 1000 && b->rx_due_us <= 1300);
+        for (uint64_t now = 0; now < 5000; now++) {
+                uint64_t due = b->rx_due_us;
+                int n = b->ops->recv(b, &r, 1, now);
+                if (due > now) /* skipping the link until then misses nothing */
+                        assert_int_equal(n, 0);
+                if (n == 0) /* and the hint is never left in the past */
+                        assert_true(b->rx_due_us > now);
+                got += n;
+        }
+        assert_int_equal(got, sent);
+        assert_true(b->rx_due_us == UINT64_MAX);
+        assert_true(a->rx_due_us == UINT64_MAX); /* nothing went the other way */
+        um_link_destroy(b);
+        assert_int_equal(a->ops->send(a, &f, 1, 6000), 1); /* no reader left to tell */
+        um_link_destroy(a);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -462,6 +496,7 @@ int main(void)
             cmocka_unit_test(test_delayed_acks),
             cmocka_unit_test(test_syn_flood_cookies),
             cmocka_unit_test(test_readiness_callbacks),
+            cmocka_unit_test(test_emu_link_due_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
