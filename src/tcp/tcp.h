@@ -69,6 +69,10 @@ struct tcp_txseg {
         uint64_t xmit_us;
         uint8_t flags;
 };
+struct tcp_rtx {
+        uint32_t seq, end;
+        uint64_t xmit_us;
+};
 enum {
         TXS_SACKED = 1,
         TXS_LOST = 2,    /* marked lost, not yet retransmitted */
@@ -154,8 +158,14 @@ struct um_tcp_conn {
         uint64_t cc_priv[8];
         uint32_t cwnd, ssthresh;
         uint32_t sacked_out, lost_out, retrans_out; /* bytes */
-        uint32_t lost_from;   /* while lost_out: no segment before it waits to be sent again */
-        uint32_t rexmit_high; /* once total_retrans: no record from it on was sent twice */
+        uint32_t lost_from; /* while lost_out: no segment before it waits to be sent again */
+        /* RFC 8985 §6.2 walks the segments in the order they were sent. Originals went out
+         * in sequence order, and none in the first rack_settled bytes from snd_una needs a
+         * look again (each is SACKed, marked lost or retransmitted); retransmissions are
+         * listed in rtxq as they go out, each entry valid while its record still shows that
+         * transmission. */
+        uint32_t rack_settled;
+        struct um_recq rtxq; /* of struct tcp_rtx */
         uint8_t in_recovery : 1, rto_recovery : 1;
         uint32_t recovery_point;
         uint32_t prr_delivered, prr_out, recover_fs;

@@ -29,6 +29,7 @@ struct um_tcp_conn *tcp_conn_new(struct um_stack *st)
         c->start_us = st->now;
         tcp_timer_init(c);
         c->txq.size = sizeof(struct tcp_txseg);
+        c->rtxq.size = sizeof(struct tcp_rtx);
         STAILQ_INIT(&c->acceptq);
         LIST_INSERT_HEAD(&t->all, c, all_link);
         return c;
@@ -150,6 +151,7 @@ static void free_conn(struct um_tcp_conn *c)
         um_ring_free(&c->rcvbuf, &c->st->rings);
         um_ranges_free(&c->reass);
         um_recq_free(&c->txq);
+        um_recq_free(&c->rtxq);
         free(c);
 }
 

@@ -227,8 +227,12 @@ int tcp_retransmit_seg(struct um_tcp_conn *c, struct tcp_txseg *s)
         h[1] = s->seq + s->len;
         if (!(s->flags & TXS_RETRANS))
                 c->retrans_out += s->len;
-        if (!c->total_retrans || seq_gt(s->seq + s->len, c->rexmit_high))
-                c->rexmit_high = s->seq + s->len;
+        /* RACK runs only with SACK; without it nothing would take the entries out. Without
+         * memory for the entry, the retransmission timer finds this one lost instead. */
+        if (c->sack_ok) {
+                struct tcp_rtx r = {.seq = s->seq, .end = s->seq + s->len, .xmit_us = s->xmit_us};
+                (void)um_recq_push(&c->rtxq, &r);
+        }
         s->flags |= TXS_RETRANS | TXS_EVER_RETRANS;
         c->total_retrans++;
         c->bytes_retrans += payload;

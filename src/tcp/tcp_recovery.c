@@ -110,6 +110,10 @@ uint32_t tcp_ack_update(struct um_tcp_conn *c, uint32_t ack, const uint32_t (*sa
                                 break;
                         }
                 }
+                while (c->rtxq.n && seq_leq(((struct tcp_rtx *)um_recq_at(&c->rtxq, 0))->end, ack))
+                        um_recq_pop(&c->rtxq);
+                uint32_t acked = ack - c->snd_una;
+                c->rack_settled = c->rack_settled > acked ? c->rack_settled - acked : 0;
         }
         /* RFC 2883 §4: a first block below the cumulative ACK, or inside the second block,
          * reports a duplicate. */
@@ -165,6 +169,70 @@ static void mark_lost(struct um_tcp_conn *c, struct tcp_txseg *s)
         }
 }
 
+/* RFC 8985 §6.2 step 5 for one segment: marks it lost once its reordering window has
+ * passed, or makes *wait as long as that takes. Returns 0 for a segment sent later than
+ * the one RACK last saw delivered: it and all sent after it tell nothing yet. */
+static int rack_check(struct um_tcp_conn *c, struct tcp_txseg *s, uint64_t reo_wnd, uint64_t *wait)
+{
+        if (s->xmit_us > c->rack_xmit_us)
+                return 0;
+        /* Sent in the same microsecond: the order of sequence numbers decides. */
+        if (s->xmit_us == c->rack_xmit_us && !seq_lt(s->seq + s->len, c->rack_end_seq))
+                return 1;
+        uint64_t now = c->st->now, deadline = s->xmit_us + c->rack_rtt_us + reo_wnd;
+        if (deadline <= now) {
+                mark_lost(c, s);
+                c->st->tcp->ctr.TcpExtTCPRACKLost++;
+        } else if (deadline - now > *wait) {
+                *wait = deadline - now;
+        }
+        return 1;
+}
+
+/* Originals, in sequence order, which is the order they were sent in. */
+static void rack_detect_originals(struct um_tcp_conn *c, uint64_t reo_wnd, uint64_t *wait)
+{
+        int settled = 1; /* every record so far needs no look again */
+        for (uint32_t i = txq_lower_bound(c, c->snd_una + c->rack_settled); i < c->txq.n; i++) {
+                struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
+                if (!(s->flags & (TXS_SACKED | TXS_LOST | TXS_EVER_RETRANS)) &&
+                    !rack_check(c, s, reo_wnd, wait))
+                        break; /* sent after RACK's segment, and so are the originals beyond */
+                settled = settled && (s->flags & (TXS_SACKED | TXS_LOST | TXS_EVER_RETRANS));
+                if (settled)
+                        c->rack_settled = s->seq + s->len - c->snd_una;
+        }
+}
+
+/* Retransmissions, in the order they went out. */
+static void rack_detect_retransmissions(struct um_tcp_conn *c, uint64_t reo_wnd, uint64_t *wait)
+{
+        for (uint32_t i = 0; i < c->rtxq.n; i++) {
+                struct tcp_rtx *r = um_recq_at(&c->rtxq, i);
+                struct tcp_txseg *s = NULL;
+                if (seq_gt(r->end, c->snd_una)) {
+                        uint32_t at =
+                            txq_lower_bound(c, seq_lt(r->seq, c->snd_una) ? c->snd_una : r->seq);
+                        if (at < c->txq.n)
+                                s = tcp_txq_at(&c->txq, at);
+                }
+                if (!s || !(s->flags & TXS_RETRANS) || s->xmit_us != r->xmit_us ||
+                    !seq_lt(s->seq, r->end)) {
+                        if (i == 0) { /* acknowledged, SACKed, lost or sent again since */
+                                um_recq_pop(&c->rtxq);
+                                i--;
+                        }
+                        continue;
+                }
+                if (!rack_check(c, s, reo_wnd, wait))
+                        break; /* sent after RACK's segment, and so are those listed later */
+                if (i == 0 && !(s->flags & TXS_RETRANS)) {
+                        um_recq_pop(&c->rtxq); /* just marked lost */
+                        i--;
+                }
+        }
+}
+
 void tcp_rack_detect(struct um_tcp_conn *c)
 {
         uint64_t now = c->st->now;
@@ -172,29 +240,8 @@ void tcp_rack_detect(struct um_tcp_conn *c)
         if (c->srtt_us && reo_wnd > c->srtt_us)
                 reo_wnd = c->srtt_us;
         uint64_t wait = 0;
-        for (uint32_t i = 0; i < c->txq.n; i++) {
-                struct tcp_txseg *s = tcp_txq_at(&c->txq, i);
-                /* Beyond what was ever sent twice, records went out once, in sequence
-                 * order: from the first sent after the RACK segment on, none was sent
-                 * before it. */
-                if (s->xmit_us > c->rack_xmit_us &&
-                    (!c->total_retrans || seq_geq(s->seq, c->rexmit_high)))
-                        break;
-                if ((s->flags & TXS_SACKED) || (s->flags & (TXS_LOST | TXS_RETRANS)) == TXS_LOST)
-                        continue;
-                uint32_t end = s->seq + s->len;
-                int before = s->xmit_us < c->rack_xmit_us ||
-                             (s->xmit_us == c->rack_xmit_us && seq_lt(end, c->rack_end_seq));
-                if (!before)
-                        continue;
-                uint64_t deadline = s->xmit_us + c->rack_rtt_us + reo_wnd;
-                if (deadline <= now) {
-                        mark_lost(c, s);
-                        c->st->tcp->ctr.TcpExtTCPRACKLost++;
-                } else if (deadline - now > wait) {
-                        wait = deadline - now;
-                }
-        }
+        rack_detect_originals(c, reo_wnd, &wait);
+        rack_detect_retransmissions(c, reo_wnd, &wait);
         if (wait)
                 tcp_timer_set(c, TCP_T_REORDER, now + wait);
         else
@@ -302,6 +349,7 @@ void tcp_on_rto(struct um_tcp_conn *c)
                 s->flags = (uint8_t)((s->flags & ~TXS_RETRANS) | TXS_LOST);
                 c->lost_out += s->len;
         }
+        um_recq_free(&c->rtxq); /* none of them is outstanding now */
         tcp_timer_clear(c, TCP_T_TLP);
         tcp_timer_clear(c, TCP_T_REORDER);
 }

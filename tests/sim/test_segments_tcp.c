@@ -249,6 +249,48 @@ static void test_rack_then_prr(void **state)
         tcp_close(&p, &t);
 }
 
+/* RFC 8985 §6.2 covers retransmissions too: the first segment is lost twice. Once a
+ * segment sent after the retransmission is SACKed, and the retransmission is older than
+ * that by more than the reordering window, it is marked lost again and goes out a third
+ * time at once, without waiting for the retransmission timer. */
+static void test_rack_detects_lost_retransmission(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        struct tcp_conn t;
+        tcp_open(&p, &t, 1);
+        send_flight(&p, &t, 60 * MSS);
+        uint32_t una = t.seq_b, nxt = t.seq_b + 10 * MSS;
+        seg_peer_run(&p, RTT_US);
+        uint32_t sack[2][2] = {{una + MSS, una + 2 * MSS}};
+        peer_ack(&p, &t, una, sack, 1);
+        struct seg s;
+        while (seg_peer_recv(&p, &s))
+                nxt = s.seq + s.len;
+        expect_data(&p, una, MSS, p.now + RTT_US / 4); /* the first retransmission */
+        seg_peer_run(&p, RTT_US / 2);
+        sack[0][1] = nxt; /* all else sent so far, late: new data goes now */
+        peer_ack(&p, &t, una, sack, 1);
+        uint32_t later = nxt;
+        assert_true(seg_peer_recv(&p, &s));
+        assert_int_equal(s.seq, later);
+        while (seg_peer_recv(&p, &s))
+                ;
+        seg_peer_run(&p, RTT_US);
+        /* Sent RTT / 2 after the retransmission, delivered: the retransmission is lost. */
+        sack[0][1] = later + MSS;
+        peer_ack(&p, &t, una, sack, 1);
+        int again = 0;
+        while (seg_peer_recv(&p, &s))
+                again += s.seq == una && s.len == MSS;
+        assert_int_equal(again, 1);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPRACKLost"), 2);
+        assert_int_equal(um_counter_get(p.st, "TcpExtTCPTimeouts"), 0);
+        peer_ack(&p, &t, una + 10 * MSS, NULL, 0);
+        tcp_close(&p, &t);
+}
+
 /* SYN cookies (RFC 4987 §3.6): with the SYN queue full, the SYN/ACK keeps nothing and its
  * sequence number is the cookie; an ACK that returns it opens the connection with the MSS
  * the SYN asked for, and one that does not is refused with a reset, counted. */
@@ -470,6 +512,7 @@ int main(void)
             cmocka_unit_test(test_rto_restarts_on_new_ack),
             cmocka_unit_test(test_tail_loss_probe),
             cmocka_unit_test(test_rack_then_prr),
+            cmocka_unit_test(test_rack_detects_lost_retransmission),
             cmocka_unit_test(test_syn_cookies),
             cmocka_unit_test(test_rcvbuf_not_grown_behind_unscaled_window),
             cmocka_unit_test(test_time_wait_record_answers),
