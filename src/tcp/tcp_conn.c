@@ -1,11 +1,10 @@
 /* Connection lifetime: allocation, the 4-tuple table, state changes, ISNs, ports. */
 #include "core/bytes.h"
+#include "core/siphash.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,7 +240,7 @@ void tcp_free_all(struct um_stack *st)
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), with M a
- * 4-microsecond clock and F a keyed hash (HMAC-SHA256 here). */
+ * 4-microsecond clock and F a keyed hash (SipHash-2-4 with the stack's secret, as Linux). */
 uint32_t tcp_isn(struct um_tcp_conn *c)
 {
         struct um_tcp_stack *t = tcp_of(c);
@@ -255,11 +254,7 @@ uint32_t tcp_isn(struct um_tcp_conn *c)
         msg[n++] = (uint8_t)c->lport;
         msg[n++] = (uint8_t)(c->rport >> 8);
         msg[n++] = (uint8_t)c->rport;
-        uint8_t md[32];
-        um_hmac_sha256(c->st, t->secret, sizeof(t->secret), msg, n, md);
-        uint32_t f;
-        memcpy(&f, md, sizeof(f));
-        return (uint32_t)(c->st->now / 4) + f;
+        return (uint32_t)(c->st->now / 4) + (uint32_t)um_siphash(t->secret, msg, n);
 }
 
 void tcp_set_lport(struct um_tcp_conn *c, uint16_t port)

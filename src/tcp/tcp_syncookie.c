@@ -3,11 +3,10 @@
  * creates the connection. ISN = 5-bit time counter | 3-bit MSS index | 24-bit keyed hash
  * of the 4-tuple, the peer's ISN, the counter and the index. With timestamps, window scale
  * and SACK ride in the low 6 bits of our timestamp value (the way Linux does it). */
+#include "core/siphash.h"
 #include "tcp/tcp_input_int.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 enum {
@@ -34,10 +33,7 @@ static uint32_t keyed_hash(const struct um_tcp_conn *c, const struct um_addr *la
         um_put_be16(msg + n + 2, rp);
         um_put_be32(msg + n + 4, extra);
         n += 8;
-        uint8_t md[32];
-        const struct um_tcp_stack *t = tcp_of(c);
-        um_hmac_sha256(c->st, t->secret, sizeof(t->secret), msg, n, md);
-        return um_get_be32(md);
+        return (uint32_t)um_siphash(tcp_of(c)->secret + 16, msg, n);
 }
 
 static uint32_t cookie_for(const struct um_tcp_conn *l, const struct tcp_seg *s, uint32_t irs,

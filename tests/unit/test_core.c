@@ -12,6 +12,7 @@
 #include "core/rand.h"
 #include "core/ring.h"
 #include "core/sha256.h"
+#include "core/siphash.h"
 
 #include <umptcp/stack.h>
 #include "core/timer.h"
@@ -248,6 +249,68 @@ static void hex(const char *h, uint8_t *out)
 
 /* RFC 4231 test cases 2 (a short key) and 6 (a key longer than the block, hashed first),
  * through a stack's digest state and without one. */
+/* The SipHash paper's vectors (appendix A and the reference vectors): key 00..0f, message
+ * 00..0e gives a129ca6149be45e5; the empty message 726fdb47dd0e0e31; and every length up
+ * to 64 gives a distinct value that changes with the key. */
+static void test_siphash_vectors(void **state)
+{
+        (void)state;
+        uint8_t key[16], msg[64];
+        for (int i = 0; i < 16; i++)
+                key[i] = (uint8_t)i;
+        for (int i = 0; i < 64; i++)
+                msg[i] = (uint8_t)i;
+        assert_true(um_siphash(key, msg, 15) == 0xa129ca6149be45e5ull);
+        assert_true(um_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+        assert_true(um_siphash(key, msg, 8) == 0x93f5f5799a932462ull);
+        uint64_t seen[65];
+        for (int n = 0; n <= 64; n++) {
+                seen[n] = um_siphash(key, msg, (size_t)n);
+                for (int m = 0; m < n; m++)
+                        assert_true(seen[m] != seen[n]);
+        }
+        key[15] ^= 1;
+        assert_true(um_siphash(key, msg, 15) != 0xa129ca6149be45e5ull);
+}
+
+/* The pseudo-header sums (RFC 9293 §3.1, RFC 8200 §8.1) agree with the sum over the
+ * pseudo-header written out byte by byte, for addresses and lengths that carry. */
+static void test_pseudo_header_sum(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, 7);
+        for (int i = 0; i < 2000; i++) {
+                int v6 = i & 1;
+                struct um_addr a = {.family = v6 ? AF_INET6 : AF_INET}, b = a;
+                um_rng_bytes(&rng, a.b, sizeof(a.b));
+                um_rng_bytes(&rng, b.b, sizeof(b.b));
+                if (i % 7 == 0)
+                        memset(a.b, 0xff, sizeof(a.b)); /* the most carries */
+                uint32_t len = (uint32_t)um_rng_u64(&rng) & (v6 ? 0xfffff : 0xffff);
+                uint8_t proto = (uint8_t)um_rng_u64(&rng);
+                uint8_t ph[40] = {0};
+                size_t al = v6 ? 16 : 4, n = 2 * al;
+                memcpy(ph, a.b, al);
+                memcpy(ph + al, b.b, al);
+                if (v6) {
+                        ph[n] = (uint8_t)(len >> 24), ph[n + 1] = (uint8_t)(len >> 16);
+                        ph[n + 2] = (uint8_t)(len >> 8), ph[n + 3] = (uint8_t)len;
+                        ph[n + 7] = proto;
+                        n += 8;
+                } else {
+                        ph[n + 1] = proto;
+                        ph[n + 2] = (uint8_t)(len >> 8), ph[n + 3] = (uint8_t)len;
+                        n += 4;
+                }
+                uint8_t payload[3] = {0xff, 0xfe, 0xfd};
+                uint64_t got = um_csum_pseudo(&a, &b, proto, len);
+                assert_true(got < (1ull << 33));
+                assert_int_equal(um_csum_fold(um_csum_add(got, payload, 3)),
+                                 um_csum_fold(um_csum_add(um_csum_add(0, ph, n), payload, 3)));
+        }
+}
+
 static void test_hmac_sha256_rfc4231(void **state)
 {
         (void)state;
@@ -280,6 +343,8 @@ int main(void)
             cmocka_unit_test(test_checksum_ipv4_header_verifies),
             cmocka_unit_test(test_ring_copy_and_checksum_across_the_wrap),
             cmocka_unit_test(test_hmac_sha256_rfc4231),
+            cmocka_unit_test(test_siphash_vectors),
+            cmocka_unit_test(test_pseudo_header_sum),
             cmocka_unit_test(test_pkt_size_headroom_and_ext),
             cmocka_unit_test(test_addr_parsing),
         };
