@@ -8,8 +8,14 @@
 struct um_frame {
         uint8_t *data; /* an IP packet (v4 or v6), no link header */
         uint32_t len;
-        uint32_t cap; /* room at data, for receive */
+        uint32_t cap;   /* room at data, for receive */
+        uint32_t flags; /* on receive: UM_FRAME_* a driver sets (the stack clears them) */
 };
+
+/* The transport checksum needs no check: the packet came from the local kernel, which
+ * left it for offload (Linux's CHECKSUM_PARTIAL or CHECKSUM_UNNECESSARY); the checksum
+ * field may not be filled in. */
+enum { UM_FRAME_CSUM_VALID = 1 };
 
 struct um_link;
 

@@ -35,6 +35,9 @@ struct um_pkt {
         uint8_t buf[UM_PKT_SIZE - 2 * sizeof(void *) - sizeof(uint64_t) - 8];
 };
 
+/* pkt->flags */
+enum { UM_PKT_CSUM_VALID = 1 /* the link vouches for the transport checksum */ };
+
 static_assert(sizeof(struct um_pkt) == UM_PKT_SIZE, "struct um_pkt must keep its size");
 static_assert(sizeof(struct um_pkt_ext) == UM_PKT_EXT_SIZE, "struct um_pkt_ext size");
 

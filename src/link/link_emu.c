@@ -14,6 +14,7 @@ struct emu_pkt {
         struct emu_pkt *next, *prev;
         uint64_t deliver_at;
         uint32_t len;
+        uint32_t flags; /* the frame's, carried across (an impaired TUN's UM_FRAME_CSUM_VALID) */
         uint8_t data[EMU_PKT_CAP];
 };
 
@@ -120,9 +121,11 @@ static uint64_t queue_limit(const struct um_emu_dir_config *c)
         return c->rate_bps * c->delay_us / 8000000 + 65536;
 }
 
-static void enqueue(struct emu_shared *sh, struct emu_dir *d, const uint8_t *data, uint32_t len,
+static void enqueue(struct emu_shared *sh, struct emu_dir *d, const struct um_frame *f,
                     uint64_t now, uint32_t mtu)
 {
+        const uint8_t *data = f->data;
+        uint32_t len = f->len;
         const struct um_emu_dir_config *c = &d->cfg;
         d->stats.sent++;
         if (len > mtu || len > EMU_PKT_CAP) {
@@ -140,6 +143,7 @@ static void enqueue(struct emu_shared *sh, struct emu_dir *d, const uint8_t *dat
         }
         memcpy(p->data, data, len);
         p->len = len;
+        p->flags = f->flags;
         if (sh->middlebox &&
             !sh->middlebox(sh->middlebox_arg, (int)(d - sh->dir), p->data, &p->len, EMU_PKT_CAP)) {
                 d->stats.dropped_middlebox++;
@@ -186,6 +190,7 @@ static void enqueue(struct emu_shared *sh, struct emu_dir *d, const uint8_t *dat
                 if (dup) {
                         memcpy(dup->data, p->data, p->len);
                         dup->len = p->len;
+                        dup->flags = p->flags;
                         dup->deliver_at = at + 1;
                         insert_sorted(d, dup);
                         d->stats.duplicated++;
@@ -197,7 +202,7 @@ static int emu_send(struct um_link *l, const struct um_frame *frames, int n, uin
 {
         struct emu_end *e = (struct emu_end *)l;
         for (int i = 0; i < n; i++)
-                enqueue(e->sh, &e->sh->dir[e->side], frames[i].data, frames[i].len, now, l->mtu);
+                enqueue(e->sh, &e->sh->dir[e->side], &frames[i], now, l->mtu);
         return n;
 }
 
@@ -216,6 +221,7 @@ static int emu_recv(struct um_link *l, struct um_frame *frames, int n, uint64_t 
                 if (p->len <= frames[got].cap) {
                         memcpy(frames[got].data, p->data, p->len);
                         frames[got].len = p->len;
+                        frames[got].flags = p->flags;
                         got++;
                         d->stats.delivered++;
                         d->stats.delivered_bytes += p->len;

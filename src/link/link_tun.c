@@ -34,6 +34,7 @@ struct tun_link {
         size_t rx_len;
         uint16_t rx_gso;
         unsigned rx_next;
+        int rx_trusted; /* its checksum was left to offload: the segments need none */
 };
 
 static int send_plain(struct tun_link *t, const struct um_frame *frames, int n)
@@ -150,13 +151,15 @@ static int next_cut(struct tun_link *t, struct um_frame *f)
 {
         if (!t->rx_gso)
                 return 0;
-        size_t m = tun_gso_segment(t->rx, t->rx_len, t->rx_gso, t->rx_next, f->data, f->cap);
+        size_t m = tun_gso_segment(t->rx, t->rx_len, t->rx_gso, t->rx_next, f->data, f->cap,
+                                   !t->rx_trusted);
         if (!m) {
                 t->rx_gso = 0;
                 return 0;
         }
         t->rx_next++;
         f->len = (uint32_t)m;
+        f->flags = t->rx_trusted ? UM_FRAME_CSUM_VALID : 0;
         t->stats.rx_packets++;
         return 1;
 }
@@ -183,10 +186,12 @@ static int recv_offload(struct tun_link *t, struct um_frame *frames, int n)
                         t->rx_len = len;
                         t->rx_gso = um_get_le16(&vh.gso_size);
                         t->rx_next = 0;
+                        t->rx_trusted = vh.flags & (TUN_VNET_NEEDS_CSUM | TUN_VNET_DATA_VALID);
                         continue;
                 }
+                int trusted = tun_csum_trusted(t->rx, len, &vh);
                 if (type != TUN_VNET_GSO_NONE || len > frames[got].cap ||
-                    ((vh.flags & TUN_VNET_NEEDS_CSUM) &&
+                    (!trusted && (vh.flags & TUN_VNET_NEEDS_CSUM) &&
                      tun_csum_complete(t->rx, len, um_get_le16(&vh.csum_start),
                                        um_get_le16(&vh.csum_offset)) < 0)) {
                         t->stats.rx_dropped++;
@@ -194,6 +199,7 @@ static int recv_offload(struct tun_link *t, struct um_frame *frames, int n)
                 }
                 memcpy(frames[got].data, t->rx, len);
                 frames[got].len = (uint32_t)len;
+                frames[got].flags = trusted ? UM_FRAME_CSUM_VALID : 0;
                 got++;
                 t->stats.rx_packets++;
         }

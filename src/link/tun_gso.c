@@ -50,6 +50,16 @@ int tun_csum_complete(uint8_t *pkt, size_t len, uint16_t csum_start, uint16_t cs
         return 0;
 }
 
+int tun_csum_trusted(const uint8_t *pkt, size_t len, const struct tun_vnet_hdr *vh)
+{
+        size_t l4, th;
+        if (!(vh->flags & (TUN_VNET_NEEDS_CSUM | TUN_VNET_DATA_VALID)) ||
+            tun_tcp_offsets(pkt, len, &l4, &th) < 0)
+                return 0;
+        return !(vh->flags & TUN_VNET_NEEDS_CSUM) ||
+               (um_get_le16(&vh->csum_start) == l4 && um_get_le16(&vh->csum_offset) == 16);
+}
+
 /* The pseudo-header sum (RFC 9293 §3.1; RFC 8200 §8.1) for a TCP length. */
 static uint64_t pseudo_sum(const uint8_t *ip, uint32_t tcp_len)
 {
@@ -79,7 +89,7 @@ static void set_ip_length(uint8_t *ip, size_t len, uint16_t id)
 }
 
 size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsigned k, uint8_t *out,
-                       size_t cap)
+                       size_t cap, int csum)
 {
         size_t l4, th;
         if (!gso_size || tun_tcp_offsets(pkt, len, &l4, &th) < 0)
@@ -101,9 +111,12 @@ size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsign
                 tcp[13] &= (uint8_t) ~(TH_FIN | TH_PSH);
         if (k)
                 tcp[13] &= (uint8_t)~TH_CWR;
-        tcp[16] = tcp[17] = 0;
-        uint16_t c = um_csum_fold(um_csum_add(pseudo_sum(out, (uint32_t)(th + n)), tcp, th + n));
-        memcpy(tcp + 16, &c, 2);
+        if (csum) {
+                tcp[16] = tcp[17] = 0;
+                uint16_t c =
+                    um_csum_fold(um_csum_add(pseudo_sum(out, (uint32_t)(th + n)), tcp, th + n));
+                memcpy(tcp + 16, &c, 2);
+        }
         return hdr + n;
 }
 

@@ -38,12 +38,19 @@ int tun_tcp_offsets(const uint8_t *pkt, size_t len, size_t *l4_off, size_t *l4_h
  * there. Returns -1 when the offsets do not fit the packet. */
 int tun_csum_complete(uint8_t *pkt, size_t len, uint16_t csum_start, uint16_t csum_offset);
 
+/* Whether the kernel vouches for a TCP packet's checksum, as Linux's own receive path
+ * takes a packet whose checksum was left to offload (CHECKSUM_PARTIAL: NEEDS_CSUM at the
+ * TCP checksum) or was checked (CHECKSUM_UNNECESSARY: DATA_VALID): it never crossed a
+ * wire. Other protocols, and TCP with the offsets elsewhere, complete or check theirs. */
+int tun_csum_trusted(const uint8_t *pkt, size_t len, const struct tun_vnet_hdr *vh);
+
 /* Writes the k-th segment of gso_size payload bytes of a TCP super-packet into out (cap
  * bytes) with its own IP length, IPv4 id and header checksum, sequence number, flags (FIN
- * and PSH on the last only, CWR on the first only) and a complete TCP checksum. Returns
- * its length, or 0 when the super-packet has no k-th segment or out is too small. */
+ * and PSH on the last only, CWR on the first only) and, when csum, a complete TCP checksum
+ * (without, the field is left as it was). Returns its length, or 0 when the super-packet
+ * has no k-th segment or out is too small. */
 size_t tun_gso_segment(const uint8_t *pkt, size_t len, uint16_t gso_size, unsigned k, uint8_t *out,
-                       size_t cap);
+                       size_t cap, int csum);
 
 /* How many of the n segments from segs[0] can travel as one super-packet: the same TCP
  * flow, consecutive sequence numbers, headers equal except in length, id, sequence number

@@ -62,6 +62,7 @@ void um_iface_flush(struct um_stack *st, int ifindex)
                 frames[i].data = um_pkt_data(ifc->txq[i]);
                 frames[i].len = ifc->txq[i]->len;
                 frames[i].cap = ifc->txq[i]->len;
+                frames[i].flags = 0;
         }
         int sent = ifc->link->ops->send(ifc->link, frames, ifc->n_txq, st->now);
         if (sent < 0)

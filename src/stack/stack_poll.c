@@ -44,6 +44,9 @@ static void read_link(struct um_stack *st, int ifindex)
                         p->off = 0; /* received at the start of the buffer */
                         p->len = (uint16_t)ifc->rx_frames[i].len;
                         p->time_us = st->now;
+                        p->flags =
+                            ifc->rx_frames[i].flags & UM_FRAME_CSUM_VALID ? UM_PKT_CSUM_VALID : 0;
+                        ifc->rx_frames[i].flags = 0;
                         in[i] = p;
                 }
                 /* The last spares fill the places of the used ones: work in proportion to

@@ -297,7 +297,8 @@ static void tcp_input(struct um_stack *st, int ifindex, const struct um_addr *sr
                 st->tcp->ctr.TcpInErrs++;
                 goto out;
         }
-        if (um_csum_fold(um_csum_add(um_csum_pseudo(src, dst, UM_IPPROTO_TCP, len), h, len))) {
+        if (!(pkt->flags & UM_PKT_CSUM_VALID) &&
+            um_csum_fold(um_csum_add(um_csum_pseudo(src, dst, UM_IPPROTO_TCP, len), h, len))) {
                 st->tcp->ctr.TcpInCsumErrors++;
                 st->tcp->ctr.TcpInErrs++;
                 goto out;

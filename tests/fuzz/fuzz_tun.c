@@ -25,7 +25,7 @@ int fuzz_tun_one(const uint8_t *data, size_t size)
         /* As recv_offload: cut a super-packet, or complete a partial checksum. */
         uint16_t gso = um_get_le16(&vh.gso_size);
         for (unsigned k = 0; k < 64; k++)
-                if (!tun_gso_segment(pkt, len, gso, k, out, SEG_CAP))
+                if (!tun_gso_segment(pkt, len, gso, k, out, SEG_CAP, k & 1))
                         break;
         tun_csum_complete(pkt, len, um_get_le16(&vh.csum_start), um_get_le16(&vh.csum_offset));
         /* As tun_send: the bytes cut into frames at lengths the first bytes choose. */

@@ -111,13 +111,13 @@ static void round_trip(int n)
         assert_int_equal(um_get_le16(&vh.hdr_len), h);
         for (int k = 0; k < n; k++) {
                 size_t m = tun_gso_segment(super, len, um_get_le16(&vh.gso_size), (unsigned)k, out,
-                                           sizeof(out));
+                                           sizeof(out), 1);
                 assert_int_equal(m, iov[k].iov_len);
                 assert_memory_equal(out, iov[k].iov_base, m);
         }
-        assert_int_equal(
-            tun_gso_segment(super, len, um_get_le16(&vh.gso_size), (unsigned)n, out, sizeof(out)),
-            0);
+        assert_int_equal(tun_gso_segment(super, len, um_get_le16(&vh.gso_size), (unsigned)n, out,
+                                         sizeof(out), 1),
+                         0);
         /* The partial checksum completes to one that is valid over the whole. */
         size_t l4 = um_get_le16(&vh.csum_start);
         assert_int_equal(tun_csum_complete(super, len, (uint16_t)l4, 16), 0);
@@ -210,16 +210,51 @@ static void test_what_is_not_plain_tcp_is_refused(void **state)
         p[6] = 0x40;
         p[9] = 17; /* UDP */
         assert_int_equal(tun_tcp_offsets(p, len, &l4, &th), -1);
-        assert_int_equal(tun_gso_segment(p, len, 50, 0, out, sizeof(out)), 0);
+        assert_int_equal(tun_gso_segment(p, len, 50, 0, out, sizeof(out), 1), 0);
         p[9] = 6;
         p[32] = 0xf0; /* data offset past the end */
         assert_int_equal(tun_tcp_offsets(p, 60, &l4, &th), -1);
         p[32] = 0x80;
-        assert_int_equal(tun_gso_segment(p, len, 0, 0, out, sizeof(out)), 0);
-        assert_int_equal(tun_gso_segment(p, len, 50, 0, out, 60), 0);
-        assert_int_equal(tun_gso_segment(p, len, 50, 1, out, sizeof(out)), 102);
-        assert_int_equal(tun_gso_segment(p, len, 50, 2, out, sizeof(out)), 0);
+        assert_int_equal(tun_gso_segment(p, len, 0, 0, out, sizeof(out), 1), 0);
+        assert_int_equal(tun_gso_segment(p, len, 50, 0, out, 60, 1), 0);
+        assert_int_equal(tun_gso_segment(p, len, 50, 1, out, sizeof(out), 1), 102);
+        assert_int_equal(tun_gso_segment(p, len, 50, 2, out, sizeof(out), 1), 0);
         assert_int_equal(tun_csum_complete(p, len, (uint16_t)len, 16), -1);
+}
+
+/* Which packets from the kernel need no checksum check: TCP whose checksum was left to
+ * offload at the TCP checksum field, or that the kernel marked checked; not a packet
+ * without either flag, not offsets elsewhere, not another protocol. Segments cut without
+ * a checksum keep the field as it was and differ from the checksummed ones only there. */
+static void test_which_checksums_are_trusted(void **state)
+{
+        (void)state;
+        struct flow f = {.sport = 1, .dport = 2};
+        uint8_t p[MAXSEG], a[MAXSEG], b[MAXSEG];
+        size_t len = make_seg(&f, p, 1, 1, payload, 100, 0x10);
+        struct tun_vnet_hdr vh = {.flags = TUN_VNET_NEEDS_CSUM};
+        um_put_le16(&vh.csum_start, 20);
+        um_put_le16(&vh.csum_offset, 16);
+        assert_true(tun_csum_trusted(p, len, &vh));
+        um_put_le16(&vh.csum_offset, 6);
+        assert_false(tun_csum_trusted(p, len, &vh));
+        um_put_le16(&vh.csum_offset, 16);
+        um_put_le16(&vh.csum_start, 24);
+        assert_false(tun_csum_trusted(p, len, &vh));
+        vh.flags = TUN_VNET_DATA_VALID;
+        assert_true(tun_csum_trusted(p, len, &vh));
+        vh.flags = 0;
+        assert_false(tun_csum_trusted(p, len, &vh));
+        vh.flags = TUN_VNET_DATA_VALID;
+        p[9] = 17; /* UDP */
+        assert_false(tun_csum_trusted(p, len, &vh));
+        p[9] = 6;
+        p[20 + 16] ^= 0x5a; /* a checksum nobody filled in */
+        size_t m = tun_gso_segment(p, len, 50, 1, a, sizeof(a), 0);
+        assert_int_equal(tun_gso_segment(p, len, 50, 1, b, sizeof(b), 1), m);
+        assert_int_equal(a[20 + 16], p[20 + 16]);
+        a[20 + 16] = b[20 + 16], a[20 + 17] = b[20 + 17];
+        assert_memory_equal(a, b, m);
 }
 
 /* Pure ACKs of one flow in one batch: an earlier one goes only when a later one says all
@@ -273,6 +308,7 @@ int main(void)
             cmocka_unit_test(test_join_then_split_gives_the_segments_back),
             cmocka_unit_test(test_runs_stop_where_segments_differ),
             cmocka_unit_test(test_what_is_not_plain_tcp_is_refused),
+            cmocka_unit_test(test_which_checksums_are_trusted),
             cmocka_unit_test(test_ack_superseded_only_when_nothing_is_lost),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
