@@ -138,7 +138,7 @@ PY
   # umptcp receives: a kernel MPTCP client -> umptcp-cat -l on any address, which announces
   # its second one; the kernel opens its second subflow there.
   port=$((6200 + r))
-  ip netns exec $NS1 "$BIN/umptcp-cat" -l --stats --endpoints signal --link tun:um0:10.9.1.2/24 \
+  ip netns exec $NS1 "$BIN/umptcp-cat" -l -d --stats --endpoints signal --link tun:um0:10.9.1.2/24 \
     --link tun:um1:10.9.3.2/24 0.0.0.0 $port > "$WORK/recv.bin" 2> "$WORK/recv.stats" &
   cat_pid=$!
   PIDS+=($cat_pid)

@@ -63,7 +63,7 @@ for r in $(seq 1 "$ROUNDS"); do
     send=$(gbps "$t0" "$t1") send_sc=$(syscalls_per_mib /tmp/umb-stats-$$)
     # umptcp receives: kernel socat -> umptcp-cat -l
     port=$((port + 1))
-    ip netns exec $NS1 "$BIN/umptcp-cat" -l --stats --tcp --link tun:um0:10.9.1.2/24,offload=$mode 10.9.1.2 $port > /dev/null 2> /tmp/umb-stats-$$ &
+    ip netns exec $NS1 "$BIN/umptcp-cat" -l -d --stats --tcp --link tun:um0:10.9.1.2/24,offload=$mode 10.9.1.2 $port > /dev/null 2> /tmp/umb-stats-$$ &
     cat_pid=$!
     sleep 0.5
     t0=$(secs)

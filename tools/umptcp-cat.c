@@ -20,9 +20,12 @@ enum { BUF = 256 * 1024 };
 static void usage(FILE *out)
 {
         fprintf(out,
-                "usage: umptcp-cat [-l] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
+                "usage: umptcp-cat [-l] [-d] [--tcp|--mptcp] [--link tun:IFNAME:ADDR/PREFIX]...\n"
                 "                  [--pcap FILE] [--stats] [-v] HOST PORT\n"
                 "  -l            accept one connection on HOST:PORT instead of connecting\n"
+                "  -d            do not read stdin: send nothing, and close once the peer\n"
+                "                has (as nc -d; a DATA_FIN at once would stop a Linux peer\n"
+                "                from opening more subflows)\n"
                 "  --tcp         plain TCP\n"
                 "  --mptcp       Multipath TCP (the default): each --link after the first is a\n"
                 "                path manager endpoint; a client opens a subflow from it\n"
@@ -56,6 +59,7 @@ struct copier {
         uint8_t inbuf[BUF], outbuf[BUF];
         size_t in_len, in_off;
         int stdin_eof, shut, peer_eof, failed, progress;
+        int no_stdin; /* -d: our side ends when the peer's does */
 };
 
 static int pump(struct copier *cp)
@@ -76,6 +80,8 @@ static int pump(struct copier *cp)
                         if (!cp->peer_eof)
                                 fflush(stdout);
                         cp->peer_eof = 1;
+                        if (cp->no_stdin)
+                                cp->stdin_eof = 1;
                 } else if (errno != EAGAIN) {
                         die("connection failed", strerror(errno));
                         cp->failed = 1;
@@ -132,7 +138,7 @@ static void print_mptcp(struct um_stack *st, int fd)
 
 int main(int argc, char **argv)
 {
-        int listen_mode = 0, stats = 0, verbose = 0, mptcp = 1;
+        int listen_mode = 0, no_stdin = 0, stats = 0, verbose = 0, mptcp = 1;
         double idle_timeout = 60;
         const char *pcap = NULL;
         struct link_spec links[TOOL_MAX_LINKS];
@@ -165,10 +171,13 @@ int main(int argc, char **argv)
             {0, 0, 0, 0},
         };
         int o;
-        while ((o = getopt_long(argc, argv, "lvh", lo, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, "ldvh", lo, NULL)) != -1) {
                 switch (o) {
                 case 'l':
                         listen_mode = 1;
+                        break;
+                case 'd':
+                        no_stdin = 1;
                         break;
                 case 'v':
                         verbose++;
@@ -308,7 +317,7 @@ int main(int argc, char **argv)
                 }
         }
 
-        struct copier cp = {.st = st, .fd = fd};
+        struct copier cp = {.st = st, .fd = fd, .no_stdin = no_stdin};
         um_sock_set_callback(st, fd, on_ready, &cp);
         uint64_t last_progress = um_clock_now_us();
         for (;;) {
@@ -328,7 +337,7 @@ int main(int argc, char **argv)
                 }
                 if (cp.shut && cp.peer_eof && (ev & POLLHUP))
                         break;
-                int want_stdin = !cp.stdin_eof && cp.in_off == cp.in_len;
+                int want_stdin = !cp.no_stdin && !cp.stdin_eof && cp.in_off == cp.in_len;
                 if (progress || cp.progress) {
                         cp.progress = 0;
                         last_progress = um_clock_now_us();

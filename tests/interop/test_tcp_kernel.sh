@@ -22,10 +22,10 @@ run_client() { # FAMILY KERNEL_ADDR UMPTCP_ADDR PORT
   check_capture "$WORK/client-$tag.pcap" "$port"
 }
 
-run_server() { # FAMILY KERNEL_ADDR UMPTCP_ADDR PORT
-  local tag=$1 uaddr_ip=$2 uaddr=$3 port=$4
-  in_ns timeout 120 "$BIN/umptcp-cat" -l --tcp --link "tun:um0:$uaddr" --pcap "$WORK/server-$tag.pcap" \
-    "$uaddr_ip" "$port" > "$WORK/srecv-$tag.bin" < /dev/null &
+run_server() { # FAMILY KERNEL_ADDR UMPTCP_ADDR PORT [-d]
+  local tag=$1 uaddr_ip=$2 uaddr=$3 port=$4 opt=(${5:-})
+  in_ns timeout 120 "$BIN/umptcp-cat" -l "${opt[@]}" --tcp --link "tun:um0:$uaddr" \
+    --pcap "$WORK/server-$tag.pcap" "$uaddr_ip" "$port" > "$WORK/srecv-$tag.bin" < /dev/null &
   local upid=$!
   PIDS+=($upid)
   sleep 0.5
@@ -36,10 +36,16 @@ run_server() { # FAMILY KERNEL_ADDR UMPTCP_ADDR PORT
   echo "kernel client -> umptcp server ($tag):"
   same_hash "$WORK/send.bin" "$WORK/srecv-$tag.bin"
   check_capture "$WORK/server-$tag.pcap" "$port"
+  if [ "${opt[*]}" = -d ]; then # stdin unread: umptcp's FIN follows the kernel's
+    local first
+    first=$(tshark -r "$WORK/server-$tag.pcap" -Y tcp.flags.fin==1 -T fields -e tcp.srcport 2>/dev/null | head -1)
+    [ "$first" != "$port" ] || fail "umptcp-cat -d sent its FIN first"
+    echo "umptcp-cat -d closed after the kernel client"
+  fi
 }
 
 run_client v4 10.1.1.1 10.1.1.2/24 5001
 run_server v4 10.1.1.2 10.1.1.2/24 5002
 run_client v6 fd00:1::1 fd00:1::2/64 5003
-run_server v6 fd00:1::2 fd00:1::2/64 5004
+run_server v6 fd00:1::2 fd00:1::2/64 5004 -d
 echo "4 passed, 0 failed"
