@@ -99,7 +99,8 @@ finish() { # LABEL: waits for the server, checks the hash and that a join carrie
 syscalls_per_mib() { # STATS_FILE: umptcp-cat's TUN reads and writes per MiB moved
   python3 - "$1" "$MB" <<'PY'
 import re, sys
-n = sum(int(re.search(r"(\d+) reads", l).group(1)) + int(re.search(r"(\d+) writes", l).group(1))
+n = sum(int(re.search(r"(\d+) reads", l).group(1)) + int(re.search(r"(\d+) writes", l).group(1)) +
+        int(re.search(r"(\d+) that found nothing", l).group(1))
         for l in open(sys.argv[1]) if l.startswith("tun "))
 print(f"{n / float(sys.argv[2]):.0f}")
 PY

@@ -36,13 +36,15 @@ wait_listen() { # NS PORT
   return 1
 }
 
-# System calls per MiB from umptcp-cat's --stats line for the TUN link.
+# System calls per MiB from umptcp-cat's --stats line for the TUN link (reads, the reads that
+# found nothing, writes).
 syscalls_per_mib() { # STATS_FILE
   python3 - "$1" "$MB" <<'PY'
 import re, sys
 line = [l for l in open(sys.argv[1]) if l.startswith("tun ")][-1]
 r, w = int(re.search(r"(\d+) reads", line).group(1)), int(re.search(r"(\d+) writes", line).group(1))
-print(f"{(r + w) / float(sys.argv[2]):.0f}")
+e = int(re.search(r"(\d+) that found nothing", line).group(1))
+print(f"{(r + e + w) / float(sys.argv[2]):.0f}")
 PY
 }
 gbps() { python3 -c "print(f'{$MB*8*1048576/($2-$1)/1e9:.3f}')"; }

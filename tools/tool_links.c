@@ -183,15 +183,16 @@ void tool_links_print_stats(const struct tool_links *tl, FILE *out)
                 if (!s)
                         continue;
                 fprintf(out,
-                        "tun %s: %s, %llu reads for %llu packets (%llu super-packets), %llu "
+                        "tun %s: %s, %llu reads for %llu packets (%llu super-packets) and "
+                        "%llu that found nothing, %llu "
                         "writes for %llu packets (%llu super-packets, %llu ACKs thinned), %llu "
                         "dropped, %llu write errors\n",
                         tl->opened[i]->name, s->offload ? "offloads" : "plain",
                         (unsigned long long)s->reads, (unsigned long long)s->rx_packets,
-                        (unsigned long long)s->rx_super, (unsigned long long)s->writes,
-                        (unsigned long long)s->tx_packets, (unsigned long long)s->tx_super,
-                        (unsigned long long)s->acks_thinned, (unsigned long long)s->rx_dropped,
-                        (unsigned long long)s->tx_errors);
+                        (unsigned long long)s->rx_super, (unsigned long long)s->empty_reads,
+                        (unsigned long long)s->writes, (unsigned long long)s->tx_packets,
+                        (unsigned long long)s->tx_super, (unsigned long long)s->acks_thinned,
+                        (unsigned long long)s->rx_dropped, (unsigned long long)s->tx_errors);
         }
 }
 

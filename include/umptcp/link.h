@@ -98,6 +98,7 @@ int um_link_tun_open_flags(const char *ifname, int flags, struct um_link **out);
 struct um_tun_stats {
         int offload;                     /* 1: IFF_VNET_HDR with offloads; 0: plain */
         uint64_t reads, writes;          /* system calls that moved a packet */
+        uint64_t empty_reads;            /* read calls that found nothing */
         uint64_t rx_packets, tx_packets; /* segments handed to and taken from the stack */
         uint64_t rx_super, tx_super;     /* super-packets read and written */
         uint64_t rx_dropped, tx_errors;

@@ -136,8 +136,10 @@ static int recv_plain(struct tun_link *t, struct um_frame *frames, int n)
         int got = 0;
         while (got < n) {
                 ssize_t r = read(t->fd, frames[got].data, frames[got].cap);
-                if (r <= 0)
+                if (r <= 0) {
+                        t->stats.empty_reads++;
                         break;
+                }
                 frames[got].len = (uint32_t)r;
                 got++;
                 t->stats.reads++;
@@ -175,8 +177,10 @@ static int recv_offload(struct tun_link *t, struct um_frame *frames, int n)
                 struct tun_vnet_hdr vh;
                 struct iovec v[2] = {{&vh, sizeof(vh)}, {t->rx, RX_SUPER_CAP}};
                 ssize_t r = readv(t->fd, v, 2);
-                if (r < (ssize_t)sizeof(vh))
+                if (r < (ssize_t)sizeof(vh)) {
+                        t->stats.empty_reads++;
                         break;
+                }
                 t->stats.reads++;
                 size_t len = (size_t)r - sizeof(vh);
                 uint8_t type = vh.gso_type & (uint8_t)~TUN_VNET_GSO_ECN;

@@ -9,13 +9,17 @@
 int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
 {
         struct pollfd pfd[UM_MAX_IFACES + 1];
+        struct um_link *polled[UM_MAX_IFACES];
         int n = 0;
         for (int i = 0; i < st->net->n_ifaces; i++) {
-                const struct um_link *l = st->net->ifaces[i].link;
+                struct um_link *l = st->net->ifaces[i].link;
                 int fd = l->ops->fd ? l->ops->fd(l) : -1;
-                if (fd >= 0)
+                if (fd >= 0 && l->rx_due_us == 0) {
+                        polled[n] = l;
                         pfd[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+                }
         }
+        int n_links = n;
         int extra = -1;
         if (extra_fd >= 0) {
                 extra = n;
@@ -30,7 +34,17 @@ int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
                         wait = (int)until;
         }
         int rc = poll(pfd, (nfds_t)n, wait);
-        um_stack_poll(st, um_clock_now_us());
+        now = um_clock_now_us();
+        /* A link whose descriptor poll() found idle, and that holds nothing itself, is not
+         * read in this round: an idle device costs no system call. */
+        for (int i = 0; i < n_links; i++)
+                if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
+                    (!polled[i]->ops->next_event ||
+                     polled[i]->ops->next_event(polled[i], now) > now))
+                        polled[i]->rx_due_us = UINT64_MAX;
+        um_stack_poll(st, now);
+        for (int i = 0; i < n_links; i++)
+                polled[i]->rx_due_us = 0;
         return rc > 0 && extra >= 0 && (pfd[extra].revents & (POLLIN | POLLHUP | POLLERR));
 }
 
