@@ -7,6 +7,7 @@
 #define UM_MPTCP_MPTCP_H
 
 #include <umptcp/mptcp.h>
+#include <umptcp/mptcp_pm.h>
 #include <umptcp/tcp_ext.h>
 
 #include <sys/queue.h>
@@ -100,6 +101,7 @@ struct mptcp_subflow {
         uint8_t stale : 1, closing : 1, send_data_fin : 1, send_fastclose : 1;
         uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
         uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1, send_mp_prio : 1;
+        uint8_t ev_established : 1; /* SUB_ESTABLISHED reported: SUB_CLOSED is owed */
         /* After fallback: the one mapping that covers everything from here on. */
         struct mptcp_map fb_rx, fb_tx;
         int join_tries;
@@ -134,6 +136,21 @@ struct mptcp_pm_endpoint {
 struct mptcp_sched_ops;
 struct mptcp_join_cookie;
 
+/* Path-manager event subscribers and the events not yet delivered (mptcp_pm_event.c). */
+enum { MPTCP_PM_SUBSCRIBERS = 8 };
+struct mptcp_pm_subscriber {
+        um_mptcp_event_fn fn;
+        void *arg;
+        int handle;
+};
+struct mptcp_pm_events {
+        struct mptcp_pm_subscriber subs[MPTCP_PM_SUBSCRIBERS];
+        int n_subs, last_handle;
+        struct um_mptcp_event *queue; /* a ring of UM_MPTCP_EVENT_QUEUE, made at first use */
+        uint32_t head, n;
+        int delivering;
+};
+
 /* Per-stack MPTCP state. */
 struct mptcp_stack {
         struct um_stack *st;
@@ -153,6 +170,8 @@ struct mptcp_stack {
         struct mptcp_join_cookie *join_cookies; /* joins answered with SYN cookies */
         uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
+        int pm_userspace; /* path_manager = userspace */
+        struct mptcp_pm_events events;
         struct mptcp_counters ctr;
         int opt_handle; /* the kind-30 handler's, for um_tcp_seg_parsed */
 };
@@ -194,6 +213,7 @@ struct mptcp_sock {
         uint8_t linger_zero : 1, dss_seen : 1, data_fin_sent : 1, rd_shut : 1;
         uint8_t pm_done : 1, wr_fin_done : 1;
         uint8_t remote_deny_join_id0 : 1; /* the peer's MP_CAPABLE carried C (RFC 8684 §3.1) */
+        uint8_t ev_created : 1;           /* CREATED reported: CLOSED is owed */
         struct um_tcp_conn *pending;      /* bound, not yet connected or listening */
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
@@ -350,6 +370,19 @@ uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a)
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n);
 void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup);
+
+/* mptcp_pm_event.c: path-manager events, queued and delivered after the poll */
+void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type);
+void mptcp_event_sub(struct mptcp_subflow *sf, enum um_mptcp_event_type type, int error);
+void mptcp_event_announced(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+void mptcp_event_removed(struct mptcp_sock *msk, uint8_t id);
+int mptcp_pm_subscribed(const struct mptcp_stack *ms);
+int mptcp_pm_events_pending(const struct mptcp_stack *ms);
+void mptcp_pm_deliver(struct mptcp_stack *ms);
+void mptcp_pm_events_free(struct mptcp_stack *ms);
+/* The built-in manager (path_manager = kernel) and its reaction to an event. */
+int mptcp_pm_kernel_active(const struct mptcp_stack *ms);
+void mptcp_pm_kernel_event(struct mptcp_stack *ms, const struct um_mptcp_event *ev);
 
 /* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
 void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);

@@ -197,6 +197,7 @@ static int join_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         sf->fully_established = 1;
         mptcp_msk_attach(msk, sf);
         um_tcp_adopt(sf->tcp);
+        mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
         return 0;
 }
 

@@ -52,7 +52,8 @@
         X(MPTcpExtMPRstRx)                                                                         \
         X(MPTcpExtSubflowStale)                                                                    \
         X(MPTcpExtSubflowRecover)                                                                  \
-        X(MPTcpExtBadOption)
+        X(MPTcpExtBadOption)                                                                       \
+        X(MPTcpExtPmEventDrops)
 
 struct mptcp_counters {
         MPTCP_COUNTER_LIST(UM_COUNTER_FIELD)

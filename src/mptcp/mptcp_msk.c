@@ -31,6 +31,7 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
 
 static void msk_free(struct mptcp_sock *msk)
 {
+        mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
         mptcp_token_remove(msk);
         um_timer_cancel(&msk->st->timers, &msk->timer);
         LIST_REMOVE(msk, all_link);
@@ -68,6 +69,13 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
                         msk->error = err ? err : ECONNRESET;
                 }
         }
+        /* Every subflow reported established is reported closed while the connection is
+         * (Linux reports it only before either side's DATA_FIN); then, if it was the
+         * last one and took the connection with it, the connection. */
+        if (msk->ev_created)
+                mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        if (msk->error)
+                mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
         sf->closing = 1;
         mptcp_reap_rearm(msk);
         mptcp_push(msk);

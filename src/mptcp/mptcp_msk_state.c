@@ -59,6 +59,8 @@ void mptcp_set_keys(struct mptcp_sock *msk, uint64_t remote_key)
         msk->remote_key_known = 1;
         /* RFC 8684 §3.3: the first data byte each way is IDSN + 1. */
         msk->rcv_nxt = msk->remote_idsn + 1;
+        if (!msk->fallback)
+                mptcp_event_conn(msk, UM_MPTCP_EVENT_CREATED);
 }
 
 void mptcp_do_fallback(struct mptcp_sock *msk)
@@ -91,6 +93,7 @@ void mptcp_do_fallback(struct mptcp_sock *msk)
 
 void mptcp_fastclose(struct mptcp_sock *msk)
 {
+        mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
         int send = !msk->fastclosed && !msk->error;
         msk->fastclosed = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
@@ -104,6 +107,7 @@ void mptcp_fastclose(struct mptcp_sock *msk)
 
 void mptcp_close_subflows(struct mptcp_sock *msk)
 {
+        mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED); /* over at the data level */
         msk->subflows_closing = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                 sf->closing = 1;

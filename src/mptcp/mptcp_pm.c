@@ -36,6 +36,17 @@ int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags,
         return id;
 }
 
+int mptcp_pm_kernel_active(const struct mptcp_stack *ms)
+{
+        return !ms->pm_userspace;
+}
+
+void mptcp_pm_kernel_event(struct mptcp_stack *ms, const struct um_mptcp_event *ev)
+{
+        (void)ms;
+        (void)ev;
+}
+
 uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a)
 {
         for (int i = 0; i < ms->n_endpoints; i++)
@@ -94,6 +105,7 @@ void mptcp_pm_established(struct mptcp_sock *msk)
         if (msk->pm_done || msk->fallback || !msk->first)
                 return;
         msk->pm_done = 1;
+        mptcp_event_conn(msk, UM_MPTCP_EVENT_ESTABLISHED);
         for (int i = 0; i < ms->n_endpoints; i++) {
                 const struct mptcp_pm_endpoint *ep = &ms->endpoints[i];
                 if (!(ep->flags & UM_MPTCP_PM_SIGNAL) || ep->addr.family != msk->raddr.family ||
@@ -136,6 +148,7 @@ static void take_up(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 {
+        mptcp_event_announced(msk, a);
         mptcp_signal_echo(msk, a); /* RFC 8684 §3.4.1: every valid announcement is echoed */
         take_up(msk, a);
         mptcp_signal_kick(msk);
@@ -144,6 +157,7 @@ void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_
 void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup)
 {
         sf->peer_backup = backup != 0;
+        mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_PRIORITY, 0);
 }
 
 static void close_subflow(struct mptcp_subflow *sf)
@@ -158,6 +172,7 @@ void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n
 {
         struct mptcp_pm_state *pm = &msk->pm;
         for (int k = 0; k < n; k++) {
+                mptcp_event_removed(msk, ids[k]);
                 /* RFC 8684 §3.4.2: close every subflow to the removed address. */
                 for (struct mptcp_subflow *sf = msk->subflows, *next; sf; sf = next) {
                         next = sf->next;

@@ -63,6 +63,7 @@ void mptcp_stack_destroy(struct um_stack *st)
                 msk->pending = NULL;
                 mptcp_msk_maybe_free(msk);
         }
+        mptcp_pm_events_free(ms);
         free(ms->join_cookies);
         free(ms->tokens);
         free(ms);
@@ -113,4 +114,14 @@ int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_add
         st->mptcp->limit_subflows = subflows;
         st->mptcp->limit_add_addr_accepted = add_addr_accepted;
         return 0;
+}
+
+void mptcp_stack_poll_end(struct um_stack *st)
+{
+        mptcp_pm_deliver(st->mptcp);
+}
+
+int mptcp_stack_pending(const struct um_stack *st)
+{
+        return mptcp_pm_events_pending(st->mptcp);
 }

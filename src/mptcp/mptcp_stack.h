@@ -6,5 +6,9 @@ struct um_stack;
 
 int mptcp_stack_init(struct um_stack *st);
 void mptcp_stack_destroy(struct um_stack *st);
+/* The end of a poll: path-manager events go to their subscribers. */
+void mptcp_stack_poll_end(struct um_stack *st);
+/* Whether events wait for the next poll's end (then the stack wants a poll now). */
+int mptcp_stack_pending(const struct um_stack *st);
 
 #endif

@@ -22,6 +22,7 @@ static void established(struct mptcp_subflow *sf)
         } else if (sf->is_join) {
                 sf->join_ack_at = msk->st->now;
                 mptcp_join_ack_rearm(msk);
+                mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
         } else if (!sf->passive) {
                 msk->state = MPTCP_ESTABLISHED;
                 if (msk->fallback)

@@ -1,6 +1,7 @@
 /* The poll loop that drives a stack: read every link in batches, run the timers, let the
  * sockets act, send what is ready, and reap closed connections. */
 #include "core/stack.h"
+#include "mptcp/mptcp_stack.h"
 #include "net/ip.h"
 #include "net/net.h"
 #include "sock/sock.h"
@@ -75,6 +76,7 @@ void um_stack_poll(struct um_stack *st, uint64_t now_us)
                 read_link(st, i);
         um_timer_run(&st->timers, st->now);
         sock_dispatch(st);
+        mptcp_stack_poll_end(st);
         um_net_flush(st);
         tcp_reap(st);
         um_ring_pool_trim(&st->rings);
@@ -86,7 +88,7 @@ uint64_t um_stack_next_deadline(const struct um_stack *st)
         uint64_t trim = um_ring_pool_next_trim(&st->rings);
         if (trim < next)
                 next = trim;
-        if (st->net->tx_pending) /* packets queued by socket calls since the poll */
+        if (st->net->tx_pending || mptcp_stack_pending(st)) /* from socket calls since the poll */
                 return st->now;
         for (int i = 0; i < st->net->n_ifaces; i++) {
                 const struct um_link *l = st->net->ifaces[i].link;

@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <umptcp/mptcp.h>
+#include <umptcp/mptcp_pm.h>
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
@@ -43,12 +45,14 @@ enum {
 
 /* Counters of both stacks as of the last step, one action at a set time, and what the
  * client's MPTCP_INFO said. */
+struct ev_logs;
 struct watch {
         uint64_t cli[N_CTR], srv[N_CTR];
         uint64_t act_at_us;
         void (*act)(struct um_stack *cli, struct um_stack *srv);
         int acted;
         int max_subflows, max_accepted;
+        struct ev_logs *logs; /* path-manager events, when a test subscribes */
 };
 
 static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
@@ -246,6 +250,174 @@ static void test_endpoint_removed(void **state)
         assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] < 64 * 1024);
 }
 
+/* ---- Path-manager events (include/umptcp/mptcp_pm.h) ---- */
+
+enum { MAX_EVENTS = 64 };
+struct ev_log {
+        struct um_mptcp_event ev[MAX_EVENTS];
+        int n;
+        struct um_stack *st;
+};
+struct ev_logs {
+        struct ev_log cli, srv;
+};
+
+static void log_event(struct um_stack *st, const struct um_mptcp_event *ev, void *arg)
+{
+        struct ev_log *l = arg;
+        assert_ptr_equal(st, l->st);
+        assert_non_null(um_mptcp_event_name(ev->type));
+        printf("    event %-16s token %08x loc_id %u rem_id %u sport %u dport %u backup %u\n",
+               um_mptcp_event_name(ev->type), ev->token, ev->loc_id, ev->rem_id, ev->sport,
+               ev->dport, ev->backup);
+        if (l->n < MAX_EVENTS)
+                l->ev[l->n++] = *ev;
+}
+
+static void subscribe_both(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        struct ev_logs *logs = ((struct watch *)arg)->logs;
+        logs->cli.st = cli;
+        logs->srv.st = srv;
+        assert_true(um_mptcp_pm_subscribe(cli, log_event, &logs->cli) > 0);
+        assert_true(um_mptcp_pm_subscribe(srv, log_event, &logs->srv) > 0);
+}
+
+/* The index of the first event of a type at or after `from`, or -1. */
+static int find_event(const struct ev_log *l, enum um_mptcp_event_type type, int from)
+{
+        for (int i = from; i < l->n; i++)
+                if (l->ev[i].type == type)
+                        return i;
+        return -1;
+}
+
+static int count_events(const struct ev_log *l, enum um_mptcp_event_type type)
+{
+        int n = 0;
+        for (int i = 0; i < l->n; i++)
+                n += l->ev[i].type == type;
+        return n;
+}
+
+static void assert_addr4(const uint8_t a[16], const char *want)
+{
+        struct in_addr w;
+        inet_pton(AF_INET, want, &w);
+        assert_memory_equal(a, &w, 4);
+}
+
+/* One side's life of a 2-subflow connection as events: CREATED, ESTABLISHED, then the
+ * join's SUB_ESTABLISHED, and CLOSED once the connection is over at the data level (on the
+ * server, which sees both DATA_FINs acknowledged before the harness stops); the same token
+ * throughout, the connection's addresses and ports, and which side is the server. */
+static void check_life(const struct ev_log *l, int server)
+{
+        int created = find_event(l, UM_MPTCP_EVENT_CREATED, 0);
+        int est = find_event(l, UM_MPTCP_EVENT_ESTABLISHED, 0);
+        int sub = find_event(l, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
+        int closed = find_event(l, UM_MPTCP_EVENT_CLOSED, 0);
+        assert_true(created == 0 && est > created && sub > est);
+        assert_int_equal(count_events(l, UM_MPTCP_EVENT_CREATED), 1);
+        assert_int_equal(count_events(l, UM_MPTCP_EVENT_CLOSED), server);
+        if (server)
+                assert_true(closed > sub && !(l->ev[closed].attrs & UM_MPTCP_ATTR_SADDR));
+        uint32_t token = l->ev[created].token;
+        for (int i = 0; i < l->n; i++)
+                assert_int_equal(l->ev[i].token, token);
+        const struct um_mptcp_event *c = &l->ev[created];
+        assert_int_equal(c->family, AF_INET);
+        assert_true(c->attrs & UM_MPTCP_ATTR_SERVER_SIDE);
+        assert_int_equal(c->server_side, server);
+        assert_int_equal(c->flags & UM_MPTCP_EVENT_FLAG_SERVER_SIDE,
+                         server ? UM_MPTCP_EVENT_FLAG_SERVER_SIDE : 0);
+        assert_addr4(c->saddr, server ? "10.0.0.2" : "10.0.0.1");
+        assert_addr4(c->daddr, server ? "10.0.0.1" : "10.0.0.2");
+        assert_int_equal(server ? c->sport : c->dport, 5001); /* the harness's port */
+        assert_memory_equal(&l->ev[est].saddr, c->saddr, 16);
+        const struct um_mptcp_event *s = &l->ev[sub];
+        assert_true((s->attrs & (UM_MPTCP_ATTR_LOC_ID | UM_MPTCP_ATTR_REM_ID)) ==
+                    (UM_MPTCP_ATTR_LOC_ID | UM_MPTCP_ATTR_REM_ID));
+        assert_int_equal(server ? s->rem_id : s->loc_id, 1); /* the client's endpoint */
+        assert_addr4(server ? s->daddr : s->saddr, "10.0.1.1");
+}
+
+static void test_events_of_a_connection(void **state)
+{
+        (void)state;
+        struct ev_logs logs = {0};
+        struct watch w = {.logs = &logs};
+        struct um_sim_transfer_cfg c = two_paths(&w, 4 * MB);
+        c.on_setup = subscribe_both;
+        struct um_sim_transfer_result r;
+        run_ok("events of a 2-subflow connection", &c, &r, &w);
+        check_life(&logs.cli, 0);
+        check_life(&logs.srv, 1);
+        assert_int_not_equal(logs.cli.ev[0].token, logs.srv.ev[0].token);
+        assert_int_equal(count_events(&logs.cli, UM_MPTCP_EVENT_SUB_CLOSED), 0);
+}
+
+/* The announcement, its removal and a priority change reach the peer's subscribers as
+ * ANNOUNCED, REMOVED and SUB_PRIORITY; the removed address's subflow ends as SUB_CLOSED
+ * on both sides, mid-connection. */
+static void test_events_of_signals(void **state)
+{
+        (void)state;
+        struct ev_logs logs = {0};
+        struct watch w = {.act_at_us = 1000000, .act = remove_server_address, .logs = &logs};
+        struct um_sim_transfer_cfg c = two_paths(&w, 30 * MB);
+        c.server_signal = 1;
+        c.on_setup = subscribe_both;
+        struct um_sim_transfer_result r;
+        run_ok("events of ADD_ADDR and RM_ADDR", &c, &r, &w);
+        int ann = find_event(&logs.cli, UM_MPTCP_EVENT_ANNOUNCED, 0);
+        assert_true(ann >= 0);
+        assert_int_equal(logs.cli.ev[ann].rem_id, 1);
+        assert_addr4(logs.cli.ev[ann].daddr, "10.0.1.2");
+        assert_false(logs.cli.ev[ann].attrs & UM_MPTCP_ATTR_DPORT);
+        int rem = find_event(&logs.cli, UM_MPTCP_EVENT_REMOVED, ann);
+        assert_true(rem > ann);
+        assert_int_equal(logs.cli.ev[rem].rem_id, 1);
+        int cli_closed = find_event(&logs.cli, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        int srv_closed = find_event(&logs.srv, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        assert_true(cli_closed > rem);
+        assert_true(srv_closed >= 0);
+        assert_int_equal(logs.cli.ev[cli_closed].rem_id, 1);
+        assert_addr4(logs.cli.ev[cli_closed].daddr, "10.0.1.2");
+        assert_int_equal(logs.srv.ev[srv_closed].loc_id, 1);
+        assert_true(find_event(&logs.srv, UM_MPTCP_EVENT_CLOSED, srv_closed) > srv_closed);
+
+        struct ev_logs logs2 = {0};
+        struct watch w2 = {.act_at_us = 500000, .act = make_backup, .logs = &logs2};
+        c = two_paths(&w2, 16 * MB);
+        c.on_setup = subscribe_both;
+        run_ok("events of MP_PRIO", &c, &r, &w2);
+        int prio = find_event(&logs2.srv, UM_MPTCP_EVENT_SUB_PRIORITY, 0);
+        assert_true(prio >= 0);
+        assert_int_equal(logs2.srv.ev[prio].backup, 1);
+        assert_addr4(logs2.srv.ev[prio].daddr, "10.0.1.1");
+        assert_int_equal(count_events(&logs2.cli, UM_MPTCP_EVENT_SUB_PRIORITY), 0);
+}
+
+/* Subscribing and unsubscribing: handles, bad arguments, and no event after leaving. */
+static void test_event_subscription(void **state)
+{
+        (void)state;
+        struct um_stack *st = um_stack_new(&(struct um_stack_config){.seed = 1});
+        assert_int_equal(um_mptcp_pm_subscribe(st, NULL, NULL), -EINVAL);
+        assert_int_equal(um_mptcp_pm_subscribe(NULL, log_event, NULL), -EINVAL);
+        int h[8];
+        for (int i = 0; i < 8; i++)
+                assert_true((h[i] = um_mptcp_pm_subscribe(st, log_event, NULL)) > 0);
+        assert_int_equal(um_mptcp_pm_subscribe(st, log_event, NULL), -ENOSPC);
+        for (int i = 0; i < 8; i++)
+                um_mptcp_pm_unsubscribe(st, h[i]);
+        um_mptcp_pm_unsubscribe(st, 12345); /* not subscribed: nothing happens */
+        assert_null(um_mptcp_event_name((enum um_mptcp_event_type)4));
+        assert_string_equal(um_mptcp_event_name(UM_MPTCP_EVENT_SUB_ESTABLISHED), "sub_established");
+        um_stack_free(st);
+}
+
 static void test_endpoint_api_misuse(void **state)
 {
         (void)state;
@@ -274,6 +446,9 @@ int main(void)
             cmocka_unit_test(test_endpoint_turned_backup),
             cmocka_unit_test(test_endpoint_removed),
             cmocka_unit_test(test_endpoint_api_misuse),
+            cmocka_unit_test(test_events_of_a_connection),
+            cmocka_unit_test(test_events_of_signals),
+            cmocka_unit_test(test_event_subscription),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
