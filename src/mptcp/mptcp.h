@@ -364,7 +364,13 @@ extern const struct mptcp_sched_ops mptcp_sched_default;
 /* mptcp_pm.c: the built-in path manager's decisions */
 void mptcp_pm_established(struct mptcp_sock *msk);
 int mptcp_pm_accept_join(const struct mptcp_sock *msk);
-uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a);
+/* The address ID of a local address for a connection (0: its first address). */
+uint8_t mptcp_pm_local_id(const struct mptcp_sock *msk, const struct um_addr *a);
+/* mptcp_pm_cmd.c: opening a join (loc_id its address ID; lport 0: any free port), and
+ * closing a subflow a manager removes (a reset; its data goes on the others). */
+int mptcp_join_open(struct mptcp_sock *msk, const struct um_addr *local, uint16_t lport,
+                    uint8_t loc_id, int backup, const struct um_addr *remote, uint16_t rport);
+void mptcp_subflow_remove(struct mptcp_subflow *sf);
 /* What the peer signalled: an address (its HMAC checked), removed address IDs, and its
  * priority for a subflow (MP_PRIO). */
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);

@@ -47,50 +47,46 @@ void mptcp_pm_kernel_event(struct mptcp_stack *ms, const struct um_mptcp_event *
         (void)ev;
 }
 
-uint8_t mptcp_pm_local_id(const struct mptcp_stack *ms, const struct um_addr *a)
+uint8_t mptcp_pm_local_id(const struct mptcp_sock *msk, const struct um_addr *a)
 {
-        for (int i = 0; i < ms->n_endpoints; i++)
-                if (um_addr_eq(&ms->endpoints[i].addr, a))
-                        return ms->endpoints[i].id;
-        return 0;
+        const struct mptcp_stack *ms = msk->ms;
+        if (um_addr_eq(a, &msk->laddr))
+                return 0;
+        if (!ms->pm_userspace) {
+                for (int i = 0; i < ms->n_endpoints; i++)
+                        if (um_addr_eq(&ms->endpoints[i].addr, a))
+                                return ms->endpoints[i].id;
+                return 0;
+        }
+        /* The userspace manager's: the ID it announced the address with, or that a subflow
+         * from it has; else the next one free, as Linux gives it. */
+        int max = 0;
+        for (int i = 0; i < msk->pm.n_announced; i++) {
+                if (um_addr_eq(&msk->pm.announced[i].a.addr, a))
+                        return msk->pm.announced[i].a.id;
+                if (msk->pm.announced[i].a.id > max)
+                        max = msk->pm.announced[i].a.id;
+        }
+        for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                if (sf->is_listener || !sf->msk)
+                        continue;
+                struct um_addr l = mptcp_local_addr(sf->tcp, NULL);
+                if (sf->local_id && um_addr_eq(&l, a))
+                        return sf->local_id;
+                if (sf->local_id > max)
+                        max = sf->local_id;
+        }
+        return max < 255 ? (uint8_t)(max + 1) : 0;
 }
 
 int mptcp_pm_accept_join(const struct mptcp_sock *msk)
 {
-        return msk->n_subflows - 1 < (int)msk->ms->limit_subflows &&
-               msk->n_subflows < MPTCP_MAX_SUBFLOWS;
-}
-
-/* Opens a join from `local` (the routed source when unspecified) to remote:port. */
-static void open_join(struct mptcp_sock *msk, const struct um_addr *local, int backup,
-                      const struct um_addr *remote, uint16_t port)
-{
-        struct um_stack *st = msk->st;
-        struct um_addr src = local ? *local : (struct um_addr){0};
-        if (um_route(st, &src, remote) < 0)
-                return;
-        struct um_tcp_conn *c = tcp_api_open(st, NULL, NULL);
-        if (!c)
-                return;
-        if (tcp_api_bind_address(c, &src) < 0) {
-                tcp_api_close(c);
-                return;
-        }
-        struct mptcp_subflow *sf = mptcp_subflow_new(c);
-        if (!sf) {
-                tcp_api_close(c);
-                return;
-        }
-        mptcp_msk_attach(msk, sf);
-        sf->is_join = 1;
-        sf->local_id = mptcp_pm_local_id(msk->ms, &src);
-        sf->backup = backup != 0;
-        um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-        msk->n_joins_opened++;
-        st->mptcp->ctr.MPTcpExtMPJoinSynTx++;
-        int rc = tcp_api_connect(c, remote, port);
-        if (rc < 0 && rc != -EINPROGRESS)
-                mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
+        if (msk->n_subflows >= MPTCP_MAX_SUBFLOWS)
+                return 0;
+        /* As Linux's userspace manager: joins are taken while a manager listens. */
+        if (msk->ms->pm_userspace)
+                return mptcp_pm_subscribed(msk->ms);
+        return msk->n_subflows - 1 < (int)msk->ms->limit_subflows;
 }
 
 static int may_open_join(const struct mptcp_sock *msk)
@@ -106,6 +102,10 @@ void mptcp_pm_established(struct mptcp_sock *msk)
                 return;
         msk->pm_done = 1;
         mptcp_event_conn(msk, UM_MPTCP_EVENT_ESTABLISHED);
+        if (ms->pm_userspace) { /* announcements and subflows come by command */
+                mptcp_signal_kick(msk);
+                return;
+        }
         for (int i = 0; i < ms->n_endpoints; i++) {
                 const struct mptcp_pm_endpoint *ep = &ms->endpoints[i];
                 if (!(ep->flags & UM_MPTCP_PM_SIGNAL) || ep->addr.family != msk->raddr.family ||
@@ -126,7 +126,8 @@ void mptcp_pm_established(struct mptcp_sock *msk)
                         continue;
                 if (!may_open_join(msk))
                         break;
-                open_join(msk, &ep->addr, ep->flags & UM_MPTCP_PM_BACKUP, &msk->raddr, msk->rport);
+                mptcp_join_open(msk, &ep->addr, 0, ep->id, ep->flags & UM_MPTCP_PM_BACKUP,
+                                &msk->raddr, msk->rport);
         }
 }
 
@@ -143,14 +144,19 @@ static void take_up(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
             pm->n_accepted == MPTCP_PM_ADDRS || !may_open_join(msk))
                 return;
         pm->accepted[pm->n_accepted++] = *a;
-        open_join(msk, NULL, 0, &a->addr, a->port ? a->port : msk->rport);
+        struct um_addr src = {0};
+        if (um_route(msk->st, &src, &a->addr) < 0)
+                return;
+        mptcp_join_open(msk, &src, 0, mptcp_pm_local_id(msk, &src), 0, &a->addr,
+                        a->port ? a->port : msk->rport);
 }
 
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a)
 {
         mptcp_event_announced(msk, a);
         mptcp_signal_echo(msk, a); /* RFC 8684 §3.4.1: every valid announcement is echoed */
-        take_up(msk, a);
+        if (!msk->ms->pm_userspace)
+                take_up(msk, a);
         mptcp_signal_kick(msk);
 }
 
@@ -158,14 +164,6 @@ void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup)
 {
         sf->peer_backup = backup != 0;
         mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_PRIORITY, 0);
-}
-
-static void close_subflow(struct mptcp_subflow *sf)
-{
-        if (sf->closing)
-                return;
-        sf->msk->st->mptcp->ctr.MPTcpExtRmSubflow++;
-        mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
 }
 
 void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n)
@@ -177,7 +175,7 @@ void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n
                 for (struct mptcp_subflow *sf = msk->subflows, *next; sf; sf = next) {
                         next = sf->next;
                         if (sf->remote_id == ids[k] && mptcp_subflow_usable(sf))
-                                close_subflow(sf);
+                                mptcp_subflow_remove(sf);
                 }
                 for (int i = 0; i < pm->n_accepted; i++)
                         if (pm->accepted[i].id == ids[k])
@@ -220,7 +218,7 @@ int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
                         next = sf->next;
                         if (!sf->is_listener && subflow_from(sf, &ep->addr)) {
                                 used = 1;
-                                close_subflow(sf);
+                                mptcp_subflow_remove(sf);
                         }
                 }
                 if (used)

@@ -53,6 +53,7 @@ struct watch {
         int acted;
         int max_subflows, max_accepted;
         struct ev_logs *logs; /* path-manager events, when a test subscribes */
+        void *act_arg;        /* what a test's setup needs */
 };
 
 static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
@@ -413,9 +414,201 @@ static void test_event_subscription(void **state)
         for (int i = 0; i < 8; i++)
                 um_mptcp_pm_unsubscribe(st, h[i]);
         um_mptcp_pm_unsubscribe(st, 12345); /* not subscribed: nothing happens */
+        assert_int_equal(um_mptcp_pm_remove(st, 1234, 1), -ENOENT);
+        assert_int_equal(um_mptcp_path_manager_set(st, "bogus"), -EINVAL);
+        assert_string_equal(um_mptcp_path_manager(st), "kernel");
         assert_null(um_mptcp_event_name((enum um_mptcp_event_type)4));
         assert_string_equal(um_mptcp_event_name(UM_MPTCP_EVENT_SUB_ESTABLISHED), "sub_established");
         um_stack_free(st);
+}
+
+/* ---- The userspace path manager: the engine only executes ---- */
+
+struct us_manager {
+        struct ev_log log;
+        struct um_stack *st;
+        int role; /* 0: open a subflow from 10.0.1.1; 1: announce 10.0.1.2 as ID 7 */
+        int rc, acted;
+        uint32_t token;
+};
+
+static struct sockaddr_storage sa4(const char *ip, uint16_t port)
+{
+        struct sockaddr_storage ss = {0};
+        struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+        s->sin_family = AF_INET;
+        s->sin_port = htons(port);
+        inet_pton(AF_INET, ip, &s->sin_addr);
+        return ss;
+}
+
+static void us_manage(struct um_stack *st, const struct um_mptcp_event *ev, void *arg)
+{
+        struct us_manager *m = arg;
+        if (m->log.n < MAX_EVENTS)
+                m->log.ev[m->log.n++] = *ev;
+        if (ev->type != UM_MPTCP_EVENT_ESTABLISHED || m->acted)
+                return;
+        m->acted = 1;
+        m->token = ev->token;
+        if (m->role == 0) {
+                struct um_mptcp_pm_addr local = {.addr = sa4("10.0.1.1", 0), .id = 7};
+                struct sockaddr_storage remote = sa4("10.0.0.2", 0);
+                m->rc = um_mptcp_pm_subflow_create(st, ev->token, &local,
+                                                   (struct sockaddr *)&remote, 0);
+        } else {
+                struct um_mptcp_pm_addr local = {.addr = sa4("10.0.1.2", 0), .id = 7};
+                m->rc = um_mptcp_pm_announce(st, ev->token, &local);
+        }
+}
+
+static void userspace_client(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        struct us_manager *m = ((struct watch *)arg)->act_arg;
+        (void)srv;
+        m->st = cli;
+        assert_int_equal(um_mptcp_path_manager_set(cli, "userspace"), 0);
+        assert_string_equal(um_mptcp_path_manager(cli), "userspace");
+        assert_true(um_mptcp_pm_subscribe(cli, us_manage, m) > 0);
+}
+
+static void userspace_server(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        struct us_manager *m = ((struct watch *)arg)->act_arg;
+        (void)cli;
+        m->st = srv;
+        assert_int_equal(um_mptcp_path_manager_set(srv, "userspace"), 0);
+        if (m->role >= 0)
+                assert_true(um_mptcp_pm_subscribe(srv, us_manage, m) > 0);
+}
+
+static void test_userspace_manager_opens_and_announces(void **state)
+{
+        (void)state;
+        /* The client's manager opens the second subflow itself; its endpoint (which the
+         * harness adds) opens nothing in userspace mode. */
+        struct us_manager m = {.role = 0};
+        struct watch w = {.act_arg = &m};
+        struct um_sim_transfer_cfg c = two_paths(&w, 8 * MB);
+        c.on_setup = userspace_client;
+        struct um_sim_transfer_result r;
+        run_ok("userspace manager on the client opens a subflow", &c, &r, &w);
+        assert_int_equal(m.rc, 0);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 1);
+        assert_int_equal(w.srv[JOIN_ACK_RX], 1);
+        assert_true(r.path_bytes[1] > MB);
+        int sub = find_event(&m.log, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
+        assert_true(sub > 0);
+        assert_int_equal(m.log.ev[sub].loc_id, 7);
+        assert_addr4(m.log.ev[sub].saddr, "10.0.1.1");
+
+        /* The server's manager announces 10.0.1.2 as ID 7; the client (built-in manager,
+         * taking announcements) joins it; the server takes the join because a manager
+         * listens, and gives the join the announced ID. */
+        struct us_manager ms = {.role = 1};
+        struct watch w2 = {.act_arg = &ms};
+        c = two_paths(&w2, 8 * MB);
+        c.server_signal = 1; /* the client accepts announcements */
+        c.on_setup = userspace_server;
+        run_ok("userspace manager on the server announces", &c, &r, &w2);
+        assert_int_equal(ms.rc, 0);
+        assert_int_equal(w2.srv[ADD_ADDR_TX], 1);
+        assert_int_equal(w2.cli[JOIN_SYN_TX], 1);
+        assert_int_equal(w2.srv[JOIN_ACK_RX], 1);
+        assert_true(r.path_bytes[1] > MB);
+        sub = find_event(&ms.log, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
+        assert_true(sub > 0);
+        assert_int_equal(ms.log.ev[sub].loc_id, 7);
+
+        /* With no manager listening, a userspace server announces nothing and refuses
+         * joins (the client's subflow endpoint tries one). */
+        struct us_manager none = {.role = -1};
+        struct watch w3 = {.act_arg = &none};
+        c = two_paths(&w3, 4 * MB);
+        c.on_setup = userspace_server;
+        run_ok("userspace server without a manager", &c, &r, &w3);
+        assert_int_equal(w3.srv[ADD_ADDR_TX], 0);
+        assert_int_equal(w3.cli[JOIN_SYN_TX], 1);
+        assert_int_equal(w3.srv[JOIN_ACK_RX], 0);
+        assert_true(r.path_bytes[1] < 64 * 1024);
+}
+
+/* Commands on a connection the client's manager runs: at 1 s set the subflow to backup
+ * (MP_PRIO), at 2 s remove the address ID (RM_ADDR, its subflow closes), each verified by
+ * the peer's counters; bad requests get their errors and change nothing. */
+static struct us_manager *cmd_mgr;
+static struct watch *cmd_watch;
+
+static void remove_at_2s(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        assert_int_equal(um_mptcp_pm_remove(cli, cmd_mgr->token, 7), 0);
+        assert_int_equal(um_mptcp_pm_remove(cli, cmd_mgr->token, 7), -ENOENT); /* gone */
+}
+
+static void commands_at_1s(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        struct us_manager *m = cmd_mgr;
+        struct sockaddr_storage l = sa4("10.0.1.1", 0), rem = sa4("10.0.0.2", 5001);
+        int sub = find_event(&m->log, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
+        assert_true(sub > 0);
+        ((struct sockaddr_in *)&l)->sin_port = htons(m->log.ev[sub].sport);
+        /* bad requests first */
+        assert_int_equal(um_mptcp_pm_set_backup(cli, m->token + 1, (struct sockaddr *)&l,
+                                                (struct sockaddr *)&rem, 1),
+                         -ENOENT);
+        struct sockaddr_storage wrong = sa4("10.0.1.1", 1);
+        assert_int_equal(um_mptcp_pm_set_backup(cli, m->token, (struct sockaddr *)&wrong,
+                                                (struct sockaddr *)&rem, 1),
+                         -ENOENT);
+        struct um_mptcp_pm_addr id0 = {.addr = sa4("10.0.1.1", 0), .id = 0};
+        assert_int_equal(um_mptcp_pm_announce(cli, m->token, &id0), -EINVAL);
+        assert_int_equal(um_mptcp_pm_announce(cli, m->token, NULL), -EINVAL);
+        struct um_mptcp_pm_addr v6 = {.id = 9};
+        v6.addr.ss_family = AF_INET6;
+        assert_int_equal(um_mptcp_pm_announce(cli, m->token, &v6), -EINVAL);
+        struct um_mptcp_pm_addr elsewhere = {.addr = sa4("10.9.9.9", 0), .id = 9};
+        assert_int_equal(
+            um_mptcp_pm_subflow_create(cli, m->token, &elsewhere, (struct sockaddr *)&rem, 0),
+            -EADDRNOTAVAIL);
+        assert_int_equal(um_mptcp_pm_subflow_create(cli, m->token, &elsewhere, NULL, 0), -EINVAL);
+        assert_int_equal(um_mptcp_pm_remove(cli, m->token, 200), -ENOENT);
+        assert_int_equal(um_mptcp_pm_subflow_destroy(cli, m->token, (struct sockaddr *)&wrong,
+                                                     (struct sockaddr *)&rem),
+                         -ENOENT);
+        /* then the real ones */
+        assert_int_equal(um_mptcp_pm_set_backup(cli, m->token, (struct sockaddr *)&l,
+                                                (struct sockaddr *)&rem, 1),
+                         0);
+        cmd_watch->acted = 0;
+        cmd_watch->act_at_us = 2000000;
+        cmd_watch->act = remove_at_2s;
+}
+
+static void test_userspace_manager_commands(void **state)
+{
+        (void)state;
+        struct us_manager m = {.role = 0};
+        cmd_mgr = &m;
+        struct watch w = {.act_arg = &m, .act_at_us = 1000000, .act = commands_at_1s};
+        cmd_watch = &w;
+        struct um_sim_transfer_cfg c = two_paths(&w, 30 * MB);
+        c.on_setup = userspace_client;
+        c.mark_at_us = 1500000;
+        struct um_sim_transfer_result r;
+        run_ok("userspace manager: MP_PRIO at 1 s, RM_ADDR at 2 s", &c, &r, &w);
+        assert_int_equal(w.cli[PRIO_TX], 1);
+        assert_int_equal(w.srv[PRIO_RX], 1);
+        assert_int_equal(w.cli[RM_ADDR_TX], 1);
+        assert_int_equal(w.srv[RM_ADDR], 1);
+        /* Backup from 1 s: the second path carried (almost) nothing after. */
+        assert_true(r.path_bytes_at_mark[1] > MB);
+        assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] < 64 * 1024);
+        int closed = find_event(&m.log, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        assert_true(closed > 0);
+        assert_int_equal(m.log.ev[closed].loc_id, 7);
+        assert_int_equal(um_mptcp_path_manager_set(NULL, "kernel"), -EINVAL);
 }
 
 static void test_endpoint_api_misuse(void **state)
@@ -449,6 +642,8 @@ int main(void)
             cmocka_unit_test(test_events_of_a_connection),
             cmocka_unit_test(test_events_of_signals),
             cmocka_unit_test(test_event_subscription),
+            cmocka_unit_test(test_userspace_manager_opens_and_announces),
+            cmocka_unit_test(test_userspace_manager_commands),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
