@@ -52,6 +52,14 @@ while IFS=: read -r file line text; do
   fi
 done < <(grep -rnE '^#include "[a-z_]+/' src tools --include='*.c' --include='*.h')
 
+# The built-in path manager reaches the engine only through the path-manager interface
+# (include/umptcp/mptcp_pm.h and mptcp_pm_kernel.h), never the engine's internals.
+if grep -nE '#include "(mptcp/mptcp\.h|mptcp/mptcp_options\.h|mptcp/mptcp_crypto\.h|tcp/|sock/)' \
+  src/mptcp/mptcp_pm_kernel.c src/mptcp/mptcp_pm_kernel.h; then
+  echo "check-layers: the built-in path manager includes the engine's internals (above)"
+  bad=1
+fi
+
 if [ "$bad" -ne 0 ]; then
   echo "check-layers: a lower layer includes a higher one (order: core < link, net < tcp < sock < mptcp < stack, sim < tools)" >&2
   exit 1

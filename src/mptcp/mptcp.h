@@ -25,8 +25,7 @@ struct um_sock;
 struct mptcp_sock;
 
 enum {
-        MPTCP_MAX_SUBFLOWS = 8,  /* per connection, the first included */
-        MPTCP_MAX_ENDPOINTS = 8, /* built-in path manager */
+        MPTCP_MAX_SUBFLOWS = 8, /* per connection, the first included */
         /* Mappings a subflow remembers ahead of its reader. A mapping arrives once, on the
          * segment that starts it, so the table grows rather than forget one. */
         MPTCP_RX_MAPS_MAX = 16384,
@@ -83,8 +82,6 @@ struct mptcp_pm_state {
         int n_echo;
         uint8_t rm_ids[MPTCP_PM_ADDRS]; /* RM_ADDR not yet sent */
         int n_rm;
-        struct mptcp_addr_info accepted[MPTCP_PM_ADDRS]; /* peer addresses we joined */
-        int n_accepted;
         int n_signalled;  /* our announcements, for MPTCP_INFO */
         uint64_t written; /* signals sent, to see whether an ACK carried one */
 };
@@ -127,12 +124,6 @@ struct mptcp_subflow {
         uint64_t join_ack_at;                /* active join: when to repeat the third ACK */
 };
 
-struct mptcp_pm_endpoint {
-        struct um_addr addr;
-        uint8_t id;
-        unsigned flags;
-};
-
 struct mptcp_sched_ops;
 struct mptcp_join_cookie;
 
@@ -159,10 +150,8 @@ struct mptcp_stack {
         uint32_t token_mask, n_tokens;
         LIST_HEAD(, mptcp_sock) all; /* every connection, newest first */
         int enabled, checksum_enabled, allow_join_initial_addr_port;
-        struct mptcp_pm_endpoint endpoints[MPTCP_MAX_ENDPOINTS];
-        int n_endpoints;
-        unsigned limit_subflows, limit_add_addr_accepted;
-        int add_addr_timeout; /* seconds between ADD_ADDR repeats (Linux's sysctl) */
+        struct mptcp_pm_kernel *pm_kernel; /* the built-in manager (mptcp_pm_kernel.c) */
+        int add_addr_timeout;              /* seconds between ADD_ADDR repeats (Linux's sysctl) */
         /* Tests only, never on the wire to another implementation: every IDSN is moved to
          * 1 MiB below 2^64 (keeping 16 bits of its hash), so that data sequence numbers wrap
          * early in a connection. Both ends must set it. */
@@ -386,9 +375,8 @@ int mptcp_pm_subscribed(const struct mptcp_stack *ms);
 int mptcp_pm_events_pending(const struct mptcp_stack *ms);
 void mptcp_pm_deliver(struct mptcp_stack *ms);
 void mptcp_pm_events_free(struct mptcp_stack *ms);
-/* The built-in manager (path_manager = kernel) and its reaction to an event. */
+/* Whether the built-in manager (mptcp_pm_kernel.c) is the one that decides. */
 int mptcp_pm_kernel_active(const struct mptcp_stack *ms);
-void mptcp_pm_kernel_event(struct mptcp_stack *ms, const struct um_mptcp_event *ev);
 
 /* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
 void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);

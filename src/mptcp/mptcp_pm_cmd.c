@@ -4,6 +4,7 @@
  * share. The engine checks each request against the protocol; the decision is the
  * manager's. */
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_pm_kernel.h"
 #include "net/iface.h"
 #include "tcp/tcp_api.h"
 
@@ -20,6 +21,8 @@ int mptcp_join_open(struct mptcp_sock *msk, const struct um_addr *local, uint16_
         int rc = um_route(st, &src, remote);
         if (rc < 0)
                 return rc;
+        if (!local)
+                loc_id = mptcp_pm_local_id(msk, &src);
         struct um_tcp_conn *c = tcp_api_open(st, NULL, NULL);
         if (!c)
                 return -ENOMEM;
@@ -170,9 +173,12 @@ int um_mptcp_pm_subflow_create(struct um_stack *st, uint32_t token,
         /* RFC 8684 §3.1: the peer's C flag forbids joins to its address and port. */
         if (msk->remote_deny_join_id0 && um_addr_eq(&ra, &msk->raddr) && rport == msk->rport)
                 return -EPERM;
-        if (um_iface_of_addr(st, &la) < 0)
+        /* An unspecified local address: the routed source, with the ID it has. */
+        static const uint8_t zero[16];
+        int any = !memcmp(la.b, zero, um_addr_len(&la));
+        if (!any && um_iface_of_addr(st, &la) < 0)
                 return -EADDRNOTAVAIL;
-        return mptcp_join_open(msk, &la, lport, local->id, backup, &ra, rport);
+        return mptcp_join_open(msk, any ? NULL : &la, lport, local->id, backup, &ra, rport);
 }
 
 int um_mptcp_pm_subflow_destroy(struct um_stack *st, uint32_t token, const struct sockaddr *local,
@@ -201,6 +207,19 @@ int um_mptcp_pm_set_backup(struct um_stack *st, uint32_t token, const struct soc
         if (!sf)
                 return -ENOENT;
         mptcp_signal_prio(sf, backup);
+        mptcp_push(msk);
+        return 0;
+}
+
+int mptcp_pm_backup_by_id(struct um_stack *st, uint32_t token, uint8_t loc_id, int backup)
+{
+        int err;
+        struct mptcp_sock *msk = cmd_msk(st, token, &err);
+        if (!msk)
+                return err;
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                if (!sf->is_listener && !sf->closing && sf->local_id == loc_id)
+                        mptcp_signal_prio(sf, backup);
         mptcp_push(msk);
         return 0;
 }

@@ -2,6 +2,7 @@
  * attributes Linux's mptcp_pm events carry, queued as it happens and delivered to the
  * subscribers after the poll, outside the protocol's processing. */
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_pm_kernel.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -202,7 +203,7 @@ void mptcp_pm_deliver(struct mptcp_stack *ms)
                 e->head = (e->head + 1) % UM_MPTCP_EVENT_QUEUE;
                 e->n--;
                 if (mptcp_pm_kernel_active(ms))
-                        mptcp_pm_kernel_event(ms, &ev);
+                        mptcp_pm_kernel_on_event(ms->pm_kernel, &ev);
                 /* A callback may subscribe or unsubscribe: call those subscribed before it
                  * that still are. */
                 struct mptcp_pm_subscriber subs[MPTCP_PM_SUBSCRIBERS];

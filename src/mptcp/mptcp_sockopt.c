@@ -2,6 +2,7 @@
  * MPTCP_SUBFLOW_ADDRS in Linux's layouts; SOL_SOCKET buffers size the msk's queues;
  * TCP-level options apply to every subflow, present and future, as on Linux. */
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_pm_kernel.h"
 #include "sock/sock.h"
 #include "tcp/tcp_api.h"
 
@@ -93,14 +94,13 @@ static void fill_info(const struct mptcp_sock *msk, struct mptcp_info *i)
         uint64_t now = msk->st->now;
         memset(i, 0, sizeof(*i));
         i->mptcpi_subflows = (uint8_t)(msk->n_subflows ? msk->n_subflows - 1 : 0);
-        i->mptcpi_subflows_max = (uint8_t)ms->limit_subflows;
-        i->mptcpi_add_addr_accepted_max = (uint8_t)ms->limit_add_addr_accepted;
+        struct mptcp_pm_kernel_info pk;
+        mptcp_pm_kernel_info(ms->pm_kernel, msk->local_token, &pk);
+        i->mptcpi_subflows_max = (uint8_t)pk.subflows_max;
+        i->mptcpi_add_addr_accepted_max = (uint8_t)pk.add_addr_accepted_max;
         i->mptcpi_add_addr_signal = (uint8_t)msk->pm.n_signalled;
-        i->mptcpi_add_addr_accepted = (uint8_t)msk->pm.n_accepted;
-        int signal_max = 0;
-        for (int k = 0; k < ms->n_endpoints; k++)
-                signal_max += (ms->endpoints[k].flags & UM_MPTCP_PM_SIGNAL) != 0;
-        i->mptcpi_add_addr_signal_max = (uint8_t)signal_max;
+        i->mptcpi_add_addr_accepted = (uint8_t)pk.add_addr_accepted;
+        i->mptcpi_add_addr_signal_max = (uint8_t)pk.signal_max;
         i->mptcpi_flags = (msk->fallback ? MPTCP_INFO_FLAG_FALLBACK : 0) |
                           (msk->remote_key_known ? MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED : 0);
         i->mptcpi_token = msk->local_token;
@@ -108,7 +108,7 @@ static void fill_info(const struct mptcp_sock *msk, struct mptcp_info *i)
         i->mptcpi_snd_una = msk->snd_una;
         i->mptcpi_rcv_nxt = msk->rcv_nxt;
         i->mptcpi_local_addr_used = (uint8_t)msk->n_joins_opened;
-        i->mptcpi_local_addr_max = (uint8_t)ms->n_endpoints;
+        i->mptcpi_local_addr_max = (uint8_t)pk.endpoints;
         i->mptcpi_csum_enabled = msk->csum;
         i->mptcpi_retransmits = msk->retransmits;
         i->mptcpi_bytes_retrans = msk->bytes_retrans;

@@ -1,6 +1,7 @@
 /* A stack's MPTCP state: registration with TCP and the socket layer, the token table
  * (RFC 8684 §3.1: a token names a connection locally, so it must be unique), the knobs. */
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_pm_kernel.h"
 #include "mptcp/mptcp_crypto.h"
 #include "mptcp/mptcp_stack.h"
 
@@ -20,8 +21,12 @@ int mptcp_stack_init(struct um_stack *st)
         }
         ms->enabled = 1;
         ms->allow_join_initial_addr_port = 1;
-        ms->limit_subflows = 2; /* Linux's defaults */
-        ms->limit_add_addr_accepted = 0;
+        ms->pm_kernel = mptcp_pm_kernel_new(st);
+        if (!ms->pm_kernel) {
+                free(ms->tokens);
+                free(ms);
+                return -ENOMEM;
+        }
         ms->add_addr_timeout = 120;
         ms->sched = &mptcp_sched_default;
         st->mptcp = ms;
@@ -64,6 +69,7 @@ void mptcp_stack_destroy(struct um_stack *st)
                 mptcp_msk_maybe_free(msk);
         }
         mptcp_pm_events_free(ms);
+        mptcp_pm_kernel_free(ms->pm_kernel);
         free(ms->join_cookies);
         free(ms->tokens);
         free(ms);
@@ -107,13 +113,9 @@ int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value)
         return 0;
 }
 
-int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted)
+struct mptcp_pm_kernel *mptcp_pm_kernel_of(struct um_stack *st)
 {
-        if (!st || subflows > MPTCP_MAX_SUBFLOWS || add_addr_accepted > MPTCP_MAX_SUBFLOWS)
-                return -EINVAL;
-        st->mptcp->limit_subflows = subflows;
-        st->mptcp->limit_add_addr_accepted = add_addr_accepted;
-        return 0;
+        return st->mptcp->pm_kernel;
 }
 
 void mptcp_stack_poll_end(struct um_stack *st)

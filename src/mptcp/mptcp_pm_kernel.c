@@ -1,0 +1,342 @@
+/* The built-in path manager, like Linux's in-kernel one: local endpoints with flags, and
+ * limits. When a connection is established (its ESTABLISHED event) it announces the
+ * `signal` endpoints, and a client opens one subflow from each `subflow` endpoint to the
+ * address it connected to; an address the peer announces (ANNOUNCED) is taken up within
+ * the add_addr_accepted limit; joins are accepted up to the subflow limit. Removing an
+ * endpoint removes its address from every connection (RM_ADDR, its subflows closed);
+ * changing its backup flag sends MP_PRIO on its subflows.
+ *
+ * It reaches the engine only through the path-manager interface (include/umptcp/mptcp_pm.h
+ * and mptcp_pm_kernel.h): it keeps its own small record of each connection it acts on,
+ * found by token, made at ESTABLISHED and dropped at CLOSED. */
+#include "mptcp/mptcp_pm_kernel.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <umptcp/mptcp.h>
+
+enum {
+        MAX_ENDPOINTS = 8,
+        MAX_LIMIT = 8,   /* Linux caps both limits at 8 */
+        MAX_ACCEPTED = 8 /* peer addresses a connection takes up */
+};
+
+struct endpoint {
+        struct um_addr addr;
+        uint8_t id;
+        unsigned flags;
+};
+
+/* What the manager remembers of a connection. */
+struct conn {
+        struct conn *next; /* in its token's bucket */
+        uint32_t token;
+        uint8_t server_side, n_joins, n_accepted;
+        uint8_t accepted[MAX_ACCEPTED]; /* IDs of peer addresses taken up */
+        struct um_addr laddr, raddr;
+        uint16_t rport;
+};
+
+struct mptcp_pm_kernel {
+        struct um_stack *st;
+        struct endpoint endpoints[MAX_ENDPOINTS];
+        int n_endpoints;
+        unsigned limit_subflows, limit_add_addr_accepted;
+        struct conn **buckets; /* doubles when it holds more records than buckets */
+        uint32_t mask, n;
+};
+
+struct mptcp_pm_kernel *mptcp_pm_kernel_new(struct um_stack *st)
+{
+        struct mptcp_pm_kernel *pm = calloc(1, sizeof(*pm));
+        if (!pm)
+                return NULL;
+        pm->st = st;
+        pm->limit_subflows = 2; /* Linux's defaults */
+        pm->limit_add_addr_accepted = 0;
+        return pm;
+}
+
+void mptcp_pm_kernel_free(struct mptcp_pm_kernel *pm)
+{
+        if (!pm)
+                return;
+        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
+                for (struct conn *c = pm->buckets[b], *next; c; c = next) {
+                        next = c->next;
+                        free(c);
+                }
+        free(pm->buckets);
+        free(pm);
+}
+
+/* ---- The record of connections, by token ---- */
+
+static struct conn **slot(const struct mptcp_pm_kernel *pm, uint32_t token)
+{
+        return &pm->buckets[(token * 2654435761u) & pm->mask];
+}
+
+static struct conn *conn_find(const struct mptcp_pm_kernel *pm, uint32_t token)
+{
+        if (!pm->buckets)
+                return NULL;
+        for (struct conn *c = *slot(pm, token); c; c = c->next)
+                if (c->token == token)
+                        return c;
+        return NULL;
+}
+
+static int grow(struct mptcp_pm_kernel *pm)
+{
+        uint32_t old_n = pm->buckets ? pm->mask + 1 : 0, n = old_n ? 2 * old_n : 64;
+        struct conn **b = calloc(n, sizeof(*b)), **old = pm->buckets;
+        if (!b)
+                return -ENOMEM;
+        pm->buckets = b;
+        pm->mask = n - 1;
+        for (uint32_t i = 0; i < old_n; i++)
+                for (struct conn *c = old[i], *next; c; c = next) {
+                        next = c->next;
+                        c->next = *slot(pm, c->token);
+                        *slot(pm, c->token) = c;
+                }
+        free(old);
+        return 0;
+}
+
+static struct conn *conn_add(struct mptcp_pm_kernel *pm, uint32_t token)
+{
+        if ((!pm->buckets || pm->n > pm->mask) && grow(pm) < 0)
+                return NULL;
+        struct conn *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        c->token = token;
+        c->next = *slot(pm, token);
+        *slot(pm, token) = c;
+        pm->n++;
+        return c;
+}
+
+static void conn_drop(struct mptcp_pm_kernel *pm, uint32_t token)
+{
+        if (!pm->buckets)
+                return;
+        for (struct conn **pp = slot(pm, token); *pp; pp = &(*pp)->next)
+                if ((*pp)->token == token) {
+                        struct conn *c = *pp;
+                        *pp = c->next;
+                        free(c);
+                        pm->n--;
+                        return;
+                }
+}
+
+/* ---- Reactions to events ---- */
+
+static struct um_addr event_addr(int family, const uint8_t raw[16])
+{
+        struct um_addr a = {.family = (uint8_t)family};
+        memcpy(a.b, raw, family == AF_INET ? 4 : 16);
+        return a;
+}
+
+static struct um_mptcp_pm_addr pm_addr(const struct um_addr *a, uint16_t port, uint8_t id)
+{
+        struct um_mptcp_pm_addr out = {.id = id};
+        um_addr_to_sockaddr(a, port, (struct sockaddr *)&out.addr, sizeof(out.addr));
+        return out;
+}
+
+static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
+{
+        struct conn *c = conn_find(pm, ev->token);
+        if (!c && !(c = conn_add(pm, ev->token)))
+                return;
+        c->server_side = ev->server_side;
+        c->laddr = event_addr(ev->family, ev->saddr);
+        c->raddr = event_addr(ev->family, ev->daddr);
+        c->rport = ev->dport;
+        for (int i = 0; i < pm->n_endpoints; i++) {
+                const struct endpoint *ep = &pm->endpoints[i];
+                if (!(ep->flags & UM_MPTCP_PM_SIGNAL) || ep->addr.family != ev->family ||
+                    um_addr_eq(&ep->addr, &c->laddr))
+                        continue;
+                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
+                um_mptcp_pm_announce(pm->st, ev->token, &a);
+        }
+        /* RFC 8684 §3.1: the peer's C flag forbids joins to its address and port. */
+        if (c->server_side || (ev->flags & UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0))
+                return;
+        struct sockaddr_storage remote;
+        um_addr_to_sockaddr(&c->raddr, c->rport, (struct sockaddr *)&remote, sizeof(remote));
+        for (int i = 0; i < pm->n_endpoints && c->n_joins < pm->limit_subflows; i++) {
+                const struct endpoint *ep = &pm->endpoints[i];
+                if (!(ep->flags & UM_MPTCP_PM_SUBFLOW) || ep->addr.family != ev->family ||
+                    um_addr_eq(&ep->addr, &c->laddr))
+                        continue;
+                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
+                if (um_mptcp_pm_subflow_create(pm->st, ev->token, &a, (struct sockaddr *)&remote,
+                                               (ep->flags & UM_MPTCP_PM_BACKUP) != 0) == 0)
+                        c->n_joins++;
+        }
+}
+
+/* Takes up an address the peer announced: a subflow to it from the routed source, within
+ * the limits. */
+static void announced(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
+{
+        struct conn *c = conn_find(pm, ev->token);
+        if (!c)
+                return;
+        struct um_addr a = event_addr(ev->family, ev->daddr);
+        if (a.family != c->raddr.family || um_addr_eq(&a, &c->raddr))
+                return;
+        for (int i = 0; i < c->n_accepted; i++)
+                if (c->accepted[i] == ev->rem_id)
+                        return; /* a repeat */
+        if (c->n_accepted >= pm->limit_add_addr_accepted || c->n_accepted == MAX_ACCEPTED ||
+            c->n_joins >= pm->limit_subflows)
+                return;
+        c->accepted[c->n_accepted++] = ev->rem_id;
+        struct um_addr any = {.family = a.family};
+        struct um_mptcp_pm_addr local = pm_addr(&any, 0, 0);
+        struct sockaddr_storage remote;
+        uint16_t port = (ev->attrs & UM_MPTCP_ATTR_DPORT) ? ev->dport : c->rport;
+        um_addr_to_sockaddr(&a, port, (struct sockaddr *)&remote, sizeof(remote));
+        if (um_mptcp_pm_subflow_create(pm->st, ev->token, &local, (struct sockaddr *)&remote, 0) ==
+            0)
+                c->n_joins++;
+}
+
+static void removed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
+{
+        struct conn *c = conn_find(pm, ev->token);
+        for (int i = 0; c && i < c->n_accepted; i++)
+                if (c->accepted[i] == ev->rem_id)
+                        c->accepted[i--] = c->accepted[--c->n_accepted];
+}
+
+void mptcp_pm_kernel_on_event(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
+{
+        switch (ev->type) {
+        case UM_MPTCP_EVENT_ESTABLISHED:
+                established(pm, ev);
+                break;
+        case UM_MPTCP_EVENT_ANNOUNCED:
+                announced(pm, ev);
+                break;
+        case UM_MPTCP_EVENT_REMOVED:
+                removed(pm, ev);
+                break;
+        case UM_MPTCP_EVENT_CLOSED:
+                conn_drop(pm, ev->token);
+                break;
+        default:
+                break;
+        }
+}
+
+/* ---- The engine's questions ---- */
+
+int mptcp_pm_kernel_allow_join(const struct mptcp_pm_kernel *pm, int n_subflows)
+{
+        return n_subflows - 1 < (int)pm->limit_subflows;
+}
+
+uint8_t mptcp_pm_kernel_local_id(const struct mptcp_pm_kernel *pm, const struct um_addr *a)
+{
+        for (int i = 0; i < pm->n_endpoints; i++)
+                if (um_addr_eq(&pm->endpoints[i].addr, a))
+                        return pm->endpoints[i].id;
+        return 0;
+}
+
+void mptcp_pm_kernel_info(const struct mptcp_pm_kernel *pm, uint32_t token,
+                          struct mptcp_pm_kernel_info *out)
+{
+        *out = (struct mptcp_pm_kernel_info){.subflows_max = pm->limit_subflows,
+                                             .add_addr_accepted_max = pm->limit_add_addr_accepted,
+                                             .endpoints = (unsigned)pm->n_endpoints};
+        for (int i = 0; i < pm->n_endpoints; i++)
+                out->signal_max += (pm->endpoints[i].flags & UM_MPTCP_PM_SIGNAL) != 0;
+        const struct conn *c = conn_find(pm, token);
+        out->add_addr_accepted = c ? c->n_accepted : 0;
+}
+
+/* ---- Endpoints and limits (um_mptcp_endpoint_*, um_mptcp_limits_set) ---- */
+
+int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags, int id)
+{
+        if (!st || !addr || id < 0 || id > 255)
+                return -EINVAL;
+        struct mptcp_pm_kernel *pm = mptcp_pm_kernel_of(st);
+        struct um_addr a;
+        if (um_addr_parse(addr, &a) < 0)
+                return -EINVAL;
+        if (pm->n_endpoints == MAX_ENDPOINTS)
+                return -ENOSPC;
+        for (int i = 0; i < pm->n_endpoints; i++)
+                if (um_addr_eq(&pm->endpoints[i].addr, &a) || pm->endpoints[i].id == id)
+                        return -EEXIST;
+        if (!id) {
+                id = 1;
+                for (int i = 0; i < pm->n_endpoints; i++)
+                        if (pm->endpoints[i].id >= id)
+                                id = pm->endpoints[i].id + 1;
+        }
+        pm->endpoints[pm->n_endpoints++] =
+            (struct endpoint){.addr = a, .id = (uint8_t)id, .flags = flags};
+        return id;
+}
+
+static struct endpoint *endpoint_find(struct mptcp_pm_kernel *pm, const char *addr)
+{
+        struct um_addr a;
+        if (!addr || um_addr_parse(addr, &a) < 0)
+                return NULL;
+        for (int i = 0; i < pm->n_endpoints; i++)
+                if (um_addr_eq(&pm->endpoints[i].addr, &a))
+                        return &pm->endpoints[i];
+        return NULL;
+}
+
+int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
+{
+        struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of(st) : NULL;
+        struct endpoint *ep = pm ? endpoint_find(pm, addr) : NULL;
+        if (!ep)
+                return -ENOENT;
+        /* Every connection that announced it or has subflows from it removes it (those
+         * that did neither answer ENOENT, which is nothing to do). */
+        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
+                for (struct conn *c = pm->buckets[b]; c; c = c->next)
+                        um_mptcp_pm_remove(st, c->token, ep->id);
+        *ep = pm->endpoints[--pm->n_endpoints];
+        return 0;
+}
+
+int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int backup)
+{
+        struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of(st) : NULL;
+        struct endpoint *ep = pm ? endpoint_find(pm, addr) : NULL;
+        if (!ep)
+                return -ENOENT;
+        ep->flags = backup ? ep->flags | UM_MPTCP_PM_BACKUP : ep->flags & ~UM_MPTCP_PM_BACKUP;
+        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
+                for (struct conn *c = pm->buckets[b]; c; c = c->next)
+                        mptcp_pm_backup_by_id(st, c->token, ep->id, backup);
+        return 0;
+}
+
+int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted)
+{
+        if (!st || subflows > MAX_LIMIT || add_addr_accepted > MAX_LIMIT)
+                return -EINVAL;
+        struct mptcp_pm_kernel *pm = mptcp_pm_kernel_of(st);
+        pm->limit_subflows = subflows;
+        pm->limit_add_addr_accepted = add_addr_accepted;
+        return 0;
+}
