@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a lower layer includes a higher one. The layers, from the ground up:
-#   core  <  link, net  <  tcp  <  sock  <  mptcp  <  stack, sim  <  tools
+#   core  <  link, net  <  tcp  <  sock  <  mptcp  <  stack, sim, ctl  <  tools
 # A layer may include its own headers and those of any layer below it; layers on the same
 # floor (link and net, stack and sim) do not include each other. mptcp sits on sock because
 # it is a socket protocol that registers with the socket table; sock never names mptcp.
@@ -17,7 +17,7 @@ rank() {
   tcp) echo 2 ;;
   sock) echo 3 ;;
   mptcp) echo 4 ;;
-  stack | sim) echo 5 ;;
+  stack | sim | ctl) echo 5 ;;
   tools) echo 6 ;;
   *) echo -1 ;;
   esac
@@ -61,7 +61,7 @@ if grep -nE '#include "(mptcp/mptcp\.h|mptcp/mptcp_options\.h|mptcp/mptcp_crypto
 fi
 
 if [ "$bad" -ne 0 ]; then
-  echo "check-layers: a lower layer includes a higher one (order: core < link, net < tcp < sock < mptcp < stack, sim < tools)" >&2
+  echo "check-layers: a lower layer includes a higher one (order: core < link, net < tcp < sock < mptcp < stack, sim, ctl < tools)" >&2
   exit 1
 fi
 echo "check-layers: ok"

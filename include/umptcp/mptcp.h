@@ -96,9 +96,24 @@ int um_mptcp_endpoint_del(struct um_stack *st, const char *addr);
  * subflows from it tell the peer with MP_PRIO, and the scheduler uses them only when no
  * other subflow is usable. Returns 0 or -ENOENT. */
 int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int backup);
+/* The same by ID, like `ip mptcp endpoint delete id ID`. Returns 0 or -ENOENT. */
+int um_mptcp_endpoint_del_id(struct um_stack *st, int id);
+/* Sets and clears flags of endpoint ID, like `ip mptcp endpoint change id ID backup|nobackup
+ * fullmesh|nofullmesh` (only those two may change). Returns 0, -ENOENT or -EINVAL. */
+int um_mptcp_endpoint_change(struct um_stack *st, int id, unsigned set, unsigned clear);
+/* The index-th endpoint (0, 1, ...), like `ip mptcp endpoint show`: 0, or -ENOENT past the
+ * last. */
+struct um_mptcp_endpoint {
+        struct sockaddr_storage addr; /* its port is the endpoint's (0: none) */
+        int id;
+        unsigned flags;
+};
+int um_mptcp_endpoint_get(const struct um_stack *st, int index, struct um_mptcp_endpoint *out);
 /* Subflows beyond the first that a connection may have (Linux default 2, at most 8), and
  * ADD_ADDRs a connection accepts. Returns 0 or -EINVAL. */
 int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted);
+void um_mptcp_limits_get(const struct um_stack *st, unsigned *subflows,
+                         unsigned *add_addr_accepted);
 /* Knobs named like the net.mptcp sysctls: "enabled", "checksum_enabled",
  * "allow_join_initial_addr_port" (booleans) and "add_addr_timeout" (seconds between
  * repeats of an ADD_ADDR not echoed, default 120). Returns 0, -ENOENT or -EINVAL. */

@@ -43,6 +43,29 @@ uint64_t um_stack_now(const struct um_stack *st);
 /* Counters: named like the MIB they follow. um_counter_get returns 0 for unknown names. */
 uint64_t um_counter_get(const struct um_stack *st, const char *name);
 void um_counters_print(const struct um_stack *st, FILE *out, int include_zero);
+/* Every counter, in the order um_counters_print prints them. */
+void um_counters_foreach(const struct um_stack *st,
+                         void (*fn)(const char *name, uint64_t value, void *arg), void *arg);
+
+/* A service beside the links that the stack's loop also waits on, such as a control
+ * socket: it gives the descriptors it waits on (at most max) and is told, after each wait,
+ * what they showed. um_run_once() serves them; an application with its own loop calls
+ * um_stack_services_fds() and um_stack_services_ready() around its poll(). */
+struct pollfd;
+struct um_io_service {
+        int (*fds)(void *arg, struct pollfd *out, int max);
+        void (*ready)(void *arg, const struct pollfd *fds, int n);
+        void (*close)(void *arg); /* optional: um_stack_free() ends the service with it */
+        void *arg;
+};
+enum { UM_MAX_SERVICES = 4, UM_SERVICE_FDS = 64 };
+/* Returns 0, -EINVAL or -ENOSPC. The stack keeps the pointer. */
+int um_stack_service_add(struct um_stack *st, const struct um_io_service *svc);
+void um_stack_service_remove(struct um_stack *st, const struct um_io_service *svc);
+/* All services' descriptors into out (at most max); returns how many. */
+int um_stack_services_fds(struct um_stack *st, struct pollfd *out, int max);
+/* Hands each service its part of what um_stack_services_fds() gave, after the wait. */
+void um_stack_services_ready(struct um_stack *st, const struct pollfd *fds, int n);
 
 /* Monotonic wall clock in microseconds, for event loops that run in real time. */
 uint64_t um_clock_now_us(void);

@@ -32,6 +32,15 @@ uint64_t um_counter_get(const struct um_stack *st, const char *name)
         return 0;
 }
 
+void um_counters_foreach(const struct um_stack *st,
+                         void (*fn)(const char *name, uint64_t value, void *arg), void *arg)
+{
+        const struct um_counter_registry *r = &st->counters;
+        for (int k = 0; k < r->n; k++)
+                for (size_t i = 0; i < r->groups[k].n; i++)
+                        fn(r->groups[k].names[i].name, value_of(&r->groups[k], i), arg);
+}
+
 void um_counters_print(const struct um_stack *st, FILE *out, int include_zero)
 {
         const struct um_counter_registry *r = &st->counters;
@@ -41,5 +50,15 @@ void um_counters_print(const struct um_stack *st, FILE *out, int include_zero)
                         if (include_zero || v)
                                 fprintf(out, "%-28s %llu\n", r->groups[k].names[i].name,
                                         (unsigned long long)v);
+                }
+}
+
+void um_counters_unregister(struct um_stack *st, const void *values)
+{
+        struct um_counter_registry *r = &st->counters;
+        for (int k = 0; k < r->n; k++)
+                if (r->groups[k].values == values) {
+                        r->groups[k] = r->groups[--r->n];
+                        return;
                 }
 }

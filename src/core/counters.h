@@ -37,6 +37,8 @@ struct um_counter_registry {
  * Returns 0 or -ENOSPC. */
 int um_counters_register(struct um_stack *st, const struct um_counter_name *names, size_t n,
                          const void *values);
+/* Takes a group off again, before its `values` go (a service that stops). */
+void um_counters_unregister(struct um_stack *st, const void *values);
 
 /* The core's own counters. */
 #define UM_CORE_COUNTER_LIST(X) X(PktPoolExhausted)

@@ -3,6 +3,7 @@
 #include "core/stack.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,4 +55,56 @@ uint64_t um_clock_now_us(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int um_stack_service_add(struct um_stack *st, const struct um_io_service *svc)
+{
+        if (!st || !svc || !svc->fds || !svc->ready)
+                return -EINVAL;
+        if (st->n_services == UM_MAX_SERVICES)
+                return -ENOSPC;
+        st->service_nfds[st->n_services] = 0;
+        st->services[st->n_services++] = svc;
+        return 0;
+}
+
+void um_stack_service_remove(struct um_stack *st, const struct um_io_service *svc)
+{
+        for (int i = 0; st && i < st->n_services; i++)
+                if (st->services[i] == svc) {
+                        for (int k = i; k + 1 < st->n_services; k++) {
+                                st->services[k] = st->services[k + 1];
+                                st->service_nfds[k] = st->service_nfds[k + 1];
+                        }
+                        st->n_services--;
+                        return;
+                }
+}
+
+int um_stack_services_fds(struct um_stack *st, struct pollfd *out, int max)
+{
+        int n = 0;
+        for (int i = 0; i < st->n_services; i++) {
+                const struct um_io_service *s = st->services[i];
+                int got = s->fds(s->arg, out + n, max - n);
+                st->service_nfds[i] = got > 0 ? got : 0;
+                n += st->service_nfds[i];
+        }
+        return n;
+}
+
+void um_stack_services_ready(struct um_stack *st, const struct pollfd *fds, int n)
+{
+        /* A service may remove itself while served: take the list as it was. */
+        const struct um_io_service *svc[UM_MAX_SERVICES];
+        int nfds[UM_MAX_SERVICES], count = st->n_services;
+        for (int i = 0; i < count; i++) {
+                svc[i] = st->services[i];
+                nfds[i] = st->service_nfds[i];
+        }
+        int at = 0;
+        for (int i = 0; i < count && at + nfds[i] <= n; i++) {
+                svc[i]->ready(svc[i]->arg, fds + at, nfds[i]);
+                at += nfds[i];
+        }
 }

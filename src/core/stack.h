@@ -30,6 +30,9 @@ struct um_stack {
         struct um_sha256 sha;
         struct um_core_counters ctr;
         struct um_counter_registry counters;
+        const struct um_io_service *services[UM_MAX_SERVICES];
+        int n_services;
+        int service_nfds[UM_MAX_SERVICES]; /* what each gave at the last um_stack_services_fds */
         struct um_net *net;
         struct um_tcp_stack *tcp;
         struct um_sock_table *socks;

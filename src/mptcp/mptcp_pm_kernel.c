@@ -318,6 +318,15 @@ int um_mptcp_endpoint_del(struct um_stack *st, const char *addr)
         return 0;
 }
 
+/* MP_PRIO on every subflow from the endpoint, on every connection. */
+static void tell_backup(struct mptcp_pm_kernel *pm, const struct endpoint *ep)
+{
+        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
+                for (struct conn *c = pm->buckets[b]; c; c = c->next)
+                        mptcp_pm_backup_by_id(pm->st, c->token, ep->id,
+                                              (ep->flags & UM_MPTCP_PM_BACKUP) != 0);
+}
+
 int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int backup)
 {
         struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of(st) : NULL;
@@ -325,10 +334,64 @@ int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int back
         if (!ep)
                 return -ENOENT;
         ep->flags = backup ? ep->flags | UM_MPTCP_PM_BACKUP : ep->flags & ~UM_MPTCP_PM_BACKUP;
-        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
-                for (struct conn *c = pm->buckets[b]; c; c = c->next)
-                        mptcp_pm_backup_by_id(st, c->token, ep->id, backup);
+        tell_backup(pm, ep);
         return 0;
+}
+
+static struct endpoint *endpoint_by_id(struct mptcp_pm_kernel *pm, int id)
+{
+        for (int i = 0; i < pm->n_endpoints; i++)
+                if (pm->endpoints[i].id == id)
+                        return &pm->endpoints[i];
+        return NULL;
+}
+
+int um_mptcp_endpoint_del_id(struct um_stack *st, int id)
+{
+        struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of(st) : NULL;
+        struct endpoint *ep = pm ? endpoint_by_id(pm, id) : NULL;
+        if (!ep)
+                return -ENOENT;
+        char buf[64];
+        return um_mptcp_endpoint_del(st, um_addr_str(&ep->addr, buf, sizeof(buf)));
+}
+
+int um_mptcp_endpoint_change(struct um_stack *st, int id, unsigned set, unsigned clear)
+{
+        struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of(st) : NULL;
+        struct endpoint *ep = pm ? endpoint_by_id(pm, id) : NULL;
+        const unsigned changeable = UM_MPTCP_PM_BACKUP | UM_MPTCP_PM_FULLMESH;
+        if (!ep)
+                return -ENOENT;
+        if ((set | clear) & ~changeable || set & clear)
+                return -EINVAL;
+        unsigned flags = (ep->flags | set) & ~clear;
+        /* As Linux: signal and fullmesh do not go together. */
+        if ((flags & UM_MPTCP_PM_SIGNAL) && (flags & UM_MPTCP_PM_FULLMESH))
+                return -EINVAL;
+        unsigned old = ep->flags;
+        ep->flags = flags;
+        if ((old ^ flags) & UM_MPTCP_PM_BACKUP)
+                tell_backup(pm, ep);
+        return 0;
+}
+
+int um_mptcp_endpoint_get(const struct um_stack *st, int index, struct um_mptcp_endpoint *out)
+{
+        const struct mptcp_pm_kernel *pm = st ? mptcp_pm_kernel_of((struct um_stack *)st) : NULL;
+        if (!pm || !out || index < 0 || index >= pm->n_endpoints)
+                return -ENOENT;
+        const struct endpoint *ep = &pm->endpoints[index];
+        *out = (struct um_mptcp_endpoint){.id = ep->id, .flags = ep->flags};
+        um_addr_to_sockaddr(&ep->addr, 0, (struct sockaddr *)&out->addr, sizeof(out->addr));
+        return 0;
+}
+
+void um_mptcp_limits_get(const struct um_stack *st, unsigned *subflows, unsigned *add_addr_accepted)
+{
+        const struct mptcp_pm_kernel *pm = mptcp_pm_kernel_of((struct um_stack *)st);
+        *subflows = pm->limit_subflows;
+        *add_addr_accepted = pm->limit_add_addr_accepted;
 }
 
 int um_mptcp_limits_set(struct um_stack *st, unsigned subflows, unsigned add_addr_accepted)

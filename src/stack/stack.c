@@ -27,6 +27,12 @@ void um_stack_free(struct um_stack *st)
 {
         if (!st)
                 return;
+        while (st->n_services) { /* a service may not outlive its stack */
+                const struct um_io_service *s = st->services[0];
+                um_stack_service_remove(st, s);
+                if (s->close)
+                        s->close(s->arg);
+        }
         sock_table_destroy(st);
         tcp_stack_destroy(st);
         mptcp_stack_destroy(st);

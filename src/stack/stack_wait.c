@@ -8,7 +8,7 @@
 
 int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
 {
-        struct pollfd pfd[UM_MAX_IFACES + 1];
+        struct pollfd pfd[UM_MAX_IFACES + 1 + UM_SERVICE_FDS];
         struct um_link *polled[UM_MAX_IFACES];
         int n = 0;
         for (int i = 0; i < st->net->n_ifaces; i++) {
@@ -25,6 +25,8 @@ int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
                 extra = n;
                 pfd[n++] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
         }
+        int svc_at = n;
+        n += um_stack_services_fds(st, pfd + n, UM_SERVICE_FDS);
         uint64_t now = um_clock_now_us();
         uint64_t next = um_stack_next_deadline(st);
         int wait = timeout_ms;
@@ -45,6 +47,8 @@ int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms)
         um_stack_poll(st, now);
         for (int i = 0; i < n_links; i++)
                 polled[i]->rx_due_us = 0;
+        if (n > svc_at)
+                um_stack_services_ready(st, pfd + svc_at, n - svc_at);
         return rc > 0 && extra >= 0 && (pfd[extra].revents & (POLLIN | POLLHUP | POLLERR));
 }
 
