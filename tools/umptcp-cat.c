@@ -1,7 +1,9 @@
 /* umptcp-cat: netcat over umptcp. Copies stdin to the connection (half-closing at EOF)
  * and the connection to stdout; exits 0 when both directions are done. */
+#include <umptcp/ctl.h>
 #include <umptcp/link.h>
 #include <umptcp/mptcp.h>
+#include <umptcp/mptcp_pm.h>
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
@@ -43,7 +45,19 @@ static void usage(FILE *out)
                 "  --seed N      seed of the impairments' random draws (default 1)\n"
                 "  --pcap FILE   capture the first link to FILE (further links: FILE.1, ...)\n"
                 "  --stats       print the stack's and the TUN links' counters to stderr at exit\n"
-                "  --timeout S   give up when nothing happens for S seconds (default 60)\n");
+                "  --timeout S   give up when nothing happens for S seconds (default 60)\n"
+                "  --control PATH  serve the control socket at PATH (umptcp-ctl -s PATH)\n"
+                "  --path-manager kernel|userspace  the built-in manager decides (the\n"
+                "                default), or one outside through the control socket\n");
+}
+
+static char control_path[108];
+
+static void on_signal(int sig)
+{
+        unlink(control_path);
+        signal(sig, SIG_DFL);
+        raise(sig);
 }
 
 static int die(const char *what, const char *detail)
@@ -139,6 +153,7 @@ static void print_mptcp(struct um_stack *st, int fd)
 int main(int argc, char **argv)
 {
         int listen_mode = 0, no_stdin = 0, stats = 0, verbose = 0, mptcp = 1;
+        const char *control = NULL, *path_manager = NULL;
         double idle_timeout = 60;
         const char *pcap = NULL;
         struct link_spec links[TOOL_MAX_LINKS];
@@ -155,6 +170,8 @@ int main(int argc, char **argv)
                 O_ENDPOINTS,
                 O_ACCEPT,
                 O_SEED,
+                O_CONTROL,
+                O_PATH_MANAGER,
                 O_HELP
         };
         static const struct option lo[] = {
@@ -167,6 +184,8 @@ int main(int argc, char **argv)
             {"endpoints", required_argument, 0, O_ENDPOINTS},
             {"add-addr-accepted", required_argument, 0, O_ACCEPT},
             {"seed", required_argument, 0, O_SEED},
+            {"control", required_argument, 0, O_CONTROL},
+            {"path-manager", required_argument, 0, O_PATH_MANAGER},
             {"help", no_argument, 0, O_HELP},
             {0, 0, 0, 0},
         };
@@ -234,6 +253,18 @@ int main(int argc, char **argv)
                         }
                         break;
                 }
+                case O_CONTROL:
+                        control = optarg;
+                        break;
+                case O_PATH_MANAGER:
+                        if (strcmp(optarg, "kernel") && strcmp(optarg, "userspace")) {
+                                fprintf(stderr,
+                                        "umptcp-cat: bad --path-manager '%s' (kernel or userspace)\n",
+                                        optarg);
+                                return 2;
+                        }
+                        path_manager = optarg;
+                        break;
                 case 'h':
                 case O_HELP:
                         usage(stdout);
@@ -268,6 +299,22 @@ int main(int argc, char **argv)
         if (mptcp &&
             tool_add_endpoints("umptcp-cat", st, links, n_links, ep_kind, add_addr_accepted) < 0)
                 goto out;
+        if (path_manager)
+                um_mptcp_path_manager_set(st, path_manager);
+        if (control) {
+                struct um_ctl *ctl;
+                int e = um_ctl_serve(st, control, &ctl);
+                if (e < 0) {
+                        fprintf(stderr, "umptcp-cat: cannot serve the control socket %s: %s\n",
+                                control, strerror(-e));
+                        goto out;
+                }
+                /* Killed, it leaves no socket file behind (a normal exit frees the stack,
+                 * which closes it). */
+                snprintf(control_path, sizeof(control_path), "%s", control);
+                signal(SIGINT, on_signal);
+                signal(SIGTERM, on_signal);
+        }
         um_stack_poll(st, um_clock_now_us());
 
         int lfd = -1;

@@ -61,6 +61,7 @@ expect 2 "cat: unknown impairment" "bad option in --link" -- "$BIN/umptcp-cat" -
 expect 2 "cat: IPv6 link, bad delay" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:fd00:1::2/64,delay=x 10.0.0.1 80
 expect 2 "cat: offload neither 0 nor 1" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,offload=2 10.0.0.1 80
 expect 2 "cat: bad seed" "bad --seed 'x'" -- "$BIN/umptcp-cat" --seed x --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad path manager" "bad --path-manager 'foo' .kernel or userspace." -- "$BIN/umptcp-cat" --path-manager foo --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: bad port" "bad port '99999'" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 10.0.0.1 99999
 expect 2 "cat: host name" "HOST must be a numeric" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24 example.org 80
 expect 2 "cat: no link" "need at least one --link" -- "$BIN/umptcp-cat" 10.0.0.1 80
