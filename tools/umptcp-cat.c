@@ -258,9 +258,10 @@ int main(int argc, char **argv)
                         break;
                 case O_PATH_MANAGER:
                         if (strcmp(optarg, "kernel") && strcmp(optarg, "userspace")) {
-                                fprintf(stderr,
-                                        "umptcp-cat: bad --path-manager '%s' (kernel or userspace)\n",
-                                        optarg);
+                                fprintf(
+                                    stderr,
+                                    "umptcp-cat: bad --path-manager '%s' (kernel or userspace)\n",
+                                    optarg);
                                 return 2;
                         }
                         path_manager = optarg;

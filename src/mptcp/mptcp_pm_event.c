@@ -96,9 +96,10 @@ void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type)
                 else if (msk->first) /* its end mid-connection is reported, as a join's */
                         msk->first->ev_established = 1;
                 int server = msk->first && msk->first->passive;
-                ev.attrs |= UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_SADDR | UM_MPTCP_ATTR_DADDR |
-                            UM_MPTCP_ATTR_SPORT | UM_MPTCP_ATTR_DPORT | UM_MPTCP_ATTR_FLAGS |
-                            UM_MPTCP_ATTR_SERVER_SIDE;
+                /* As Linux 6.18 sends them: IDs 0, flags and server_side only when set. */
+                ev.attrs |= UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_LOC_ID | UM_MPTCP_ATTR_REM_ID |
+                            UM_MPTCP_ATTR_SADDR | UM_MPTCP_ATTR_DADDR | UM_MPTCP_ATTR_SPORT |
+                            UM_MPTCP_ATTR_DPORT;
                 ev.family = msk->laddr.family;
                 put_addr(ev.saddr, &msk->laddr);
                 put_addr(ev.daddr, &msk->raddr);
@@ -108,6 +109,10 @@ void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type)
                 ev.flags =
                     (uint16_t)((msk->remote_deny_join_id0 ? UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0 : 0) |
                                (server ? UM_MPTCP_EVENT_FLAG_SERVER_SIDE : 0));
+                if (ev.flags)
+                        ev.attrs |= UM_MPTCP_ATTR_FLAGS;
+                if (server)
+                        ev.attrs |= UM_MPTCP_ATTR_SERVER_SIDE;
         }
         queue_event(msk->ms, &ev);
 }

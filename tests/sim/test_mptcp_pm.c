@@ -328,7 +328,11 @@ static void check_life(const struct ev_log *l, int server)
                 assert_int_equal(l->ev[i].token, token);
         const struct um_mptcp_event *c = &l->ev[created];
         assert_int_equal(c->family, AF_INET);
-        assert_true(c->attrs & UM_MPTCP_ATTR_SERVER_SIDE);
+        /* As Linux: flags and server_side only when set, IDs 0. */
+        assert_int_equal(!!(c->attrs & UM_MPTCP_ATTR_SERVER_SIDE), server);
+        assert_int_equal(!!(c->attrs & UM_MPTCP_ATTR_FLAGS), server);
+        assert_true(c->attrs & UM_MPTCP_ATTR_LOC_ID);
+        assert_int_equal(c->loc_id + c->rem_id, 0);
         assert_int_equal(c->server_side, server);
         assert_int_equal(c->flags & UM_MPTCP_EVENT_FLAG_SERVER_SIDE,
                          server ? UM_MPTCP_EVENT_FLAG_SERVER_SIDE : 0);
