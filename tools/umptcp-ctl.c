@@ -13,6 +13,7 @@
  *   umptcp-ctl ... dsf lip ADDR lport P rip ADDR rport P token T
  *   umptcp-ctl ... set ADDR port P flags backup|nobackup token T rip ADDR rport P
  *   umptcp-ctl ... stat
+ *   umptcp-ctl ... show
  *
  * Tokens are taken as `ip mptcp monitor` prints them (8 hex digits), in decimal as pm_nl_ctl
  * takes them, or with 0x. Exit status 0, or 1 with a one-line reason on any error. */
@@ -57,6 +58,7 @@ static void usage(FILE *out)
                 "  dsf lip ADDR lport P rip ADDR rport P token T\n"
                 "  set ADDR port P flags backup|nobackup token T rip ADDR rport P\n"
                 "  stat\n"
+                "  show\n"
                 "Tokens as ip mptcp monitor prints them (8 hex digits), in decimal, or 0x...\n");
 }
 
@@ -542,6 +544,67 @@ static int userspace(const char *cmd, int argc, char **argv)
         return done(call(r));
 }
 
+/* "ADDR:PORT" (IPv6 in brackets) from an object's saddr4/saddr6 and sport, or d... */
+static void print_endpoint_of(json_t *o, char side)
+{
+        char k4[8], k6[8], kp[8];
+        snprintf(k4, sizeof(k4), "%caddr4", side);
+        snprintf(k6, sizeof(k6), "%caddr6", side);
+        snprintf(kp, sizeof(kp), "%cport", side);
+        json_t *a = json_object_get(o, k4);
+        const char *fmt = "%s:%lld";
+        if (!a) {
+                a = json_object_get(o, k6);
+                fmt = "[%s]:%lld";
+        }
+        printf(fmt, json_string_value(a) ? json_string_value(a) : "?",
+               (long long)json_integer_value(json_object_get(o, kp)));
+}
+
+static long long num(json_t *o, const char *key)
+{
+        return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The connections and their subflows, like ss -Mti. */
+static int show_cmd(void)
+{
+        json_t *r = call(req("show"));
+        if (!r)
+                return 1;
+        if (json_out)
+                return done(r);
+        size_t i, k;
+        json_t *c, *s;
+        json_array_foreach(json_object_get(r, "connections"), i, c)
+        {
+                printf("token %08llx %s%s ", (unsigned long long)num(c, "token"),
+                       json_is_true(json_object_get(c, "server_side")) ? "server" : "client",
+                       json_is_true(json_object_get(c, "fallback")) ? " (fell back to TCP)" : "");
+                print_endpoint_of(c, 's');
+                printf(" -> ");
+                print_endpoint_of(c, 'd');
+                printf(" sent %lld received %lld retrans %lld\n", num(c, "bytes_sent"),
+                       num(c, "bytes_received"), num(c, "bytes_retrans"));
+                json_array_foreach(json_object_get(c, "subflows"), k, s)
+                {
+                        printf("\tsubflow locid %lld remid %lld ", num(s, "loc_id"),
+                               num(s, "rem_id"));
+                        print_endpoint_of(s, 's');
+                        printf(" -> ");
+                        print_endpoint_of(s, 'd');
+                        printf(" %s rtt %.3fms cwnd %lld sent %lld received %lld%s%s\n",
+                               json_string_value(json_object_get(s, "state")),
+                               (double)num(s, "rtt_us") / 1000.0, num(s, "cwnd"),
+                               num(s, "bytes_sent"), num(s, "bytes_received"),
+                               num(s, "backup") ? " backup" : "",
+                               num(s, "peer_backup") ? " peer_backup" : "");
+                }
+        }
+        json_decref(r);
+        return 0;
+}
+
 static int stat_cmd(void)
 {
         json_t *r = call(req("stat"));
@@ -584,8 +647,8 @@ int main(int argc, char **argv)
         const char *object = argv[optind];
         int rest = argc - optind - 1;
         char **args = argv + optind + 1;
-        static const char *const objects[] = {"endpoint", "limits", "monitor", "ann",  "rem",
-                                              "csf",      "dsf",    "set",     "stat", NULL};
+        static const char *const objects[] = {"endpoint", "limits", "monitor", "ann",  "rem", "csf",
+                                              "dsf",      "set",    "stat",    "show", NULL};
         int known = 0;
         for (const char *const *k = objects; *k; k++)
                 known |= !strcmp(object, *k);
@@ -601,5 +664,7 @@ int main(int argc, char **argv)
                 return rest ? die("monitor takes no argument", NULL) : monitor();
         if (!strcmp(object, "stat"))
                 return rest ? die("stat takes no argument", NULL) : stat_cmd();
+        if (!strcmp(object, "show"))
+                return rest ? die("show takes no argument", NULL) : show_cmd();
         return userspace(object, rest, args);
 }

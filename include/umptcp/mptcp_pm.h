@@ -121,4 +121,31 @@ int um_mptcp_pm_subflow_destroy(struct um_stack *st, uint32_t token, const struc
 int um_mptcp_pm_set_backup(struct um_stack *st, uint32_t token, const struct sockaddr *local,
                            const struct sockaddr *remote, int backup);
 
+/* ---- What a manager may read: the connections and their subflows (like ss -Mti) ---- */
+
+struct um_mptcp_subflow_info {
+        uint8_t loc_id, rem_id;
+        uint8_t backup, peer_backup; /* ours (we sent MP_PRIO or joined so), the peer's */
+        struct sockaddr_storage local, remote;
+        int state; /* enum um_tcp_state (include/umptcp/tcp_ext.h) */
+        uint64_t srtt_us;
+        uint32_t cwnd;                       /* bytes */
+        uint64_t bytes_sent, bytes_received; /* data-level bytes it carried */
+};
+
+enum { UM_MPTCP_SHOW_SUBFLOWS = 8 };
+struct um_mptcp_conn_info {
+        uint32_t token;
+        int server_side, fallback;
+        struct sockaddr_storage local, remote; /* the first subflow's */
+        uint64_t bytes_sent, bytes_received, bytes_retrans;
+        int n_subflows;
+        struct um_mptcp_subflow_info subflows[UM_MPTCP_SHOW_SUBFLOWS];
+};
+
+/* Calls fn for each connection that has a token (MPTCP negotiated), newest first; returns
+ * how many. */
+int um_mptcp_connections(struct um_stack *st,
+                         void (*fn)(const struct um_mptcp_conn_info *ci, void *arg), void *arg);
+
 #endif

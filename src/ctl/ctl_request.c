@@ -348,10 +348,72 @@ static int cmd_subflow_destroy(struct um_ctl *ctl, struct ctl_client *c, json_t 
         return rc < 0 ? fail(e, -rc, "no such subflow", NULL) : 0;
 }
 
+/* An address and port as event attributes name them: saddr4/daddr4 (or 6), sport/dport. */
+static void put_endpoint(json_t *o, const char *side, const struct sockaddr_storage *ss)
+{
+        char buf[INET6_ADDRSTRLEN], key[16];
+        int v4 = ss->ss_family == AF_INET;
+        const void *a = v4 ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+                           : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+        uint16_t port = v4 ? ((const struct sockaddr_in *)ss)->sin_port
+                           : ((const struct sockaddr_in6 *)ss)->sin6_port;
+        if (!inet_ntop(ss->ss_family, a, buf, sizeof(buf)))
+                return;
+        snprintf(key, sizeof(key), "%caddr%c", side[0], v4 ? '4' : '6');
+        json_object_set_new(o, key, json_string(buf));
+        snprintf(key, sizeof(key), "%cport", side[0]);
+        json_object_set_new(o, key, json_integer(ntohs(port)));
+}
+
+static const char *const tcp_states[] = {"CLOSED",  "LISTEN",    "SYN_SENT",  "SYN_RECV",
+                                         "ESTAB",   "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT",
+                                         "CLOSING", "LAST_ACK",  "TIME_WAIT"};
+
+static void add_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        json_t *c = json_pack("{s:I,s:b,s:b}", "token", (json_int_t)ci->token, "server_side",
+                              ci->server_side, "fallback", ci->fallback);
+        put_endpoint(c, "s", &ci->local);
+        put_endpoint(c, "d", &ci->remote);
+        json_object_set_new(c, "bytes_sent", json_integer((json_int_t)ci->bytes_sent));
+        json_object_set_new(c, "bytes_received", json_integer((json_int_t)ci->bytes_received));
+        json_object_set_new(c, "bytes_retrans", json_integer((json_int_t)ci->bytes_retrans));
+        json_t *subs = json_array();
+        for (int i = 0; i < ci->n_subflows; i++) {
+                const struct um_mptcp_subflow_info *s = &ci->subflows[i];
+                json_t *o = json_pack("{s:i,s:i}", "loc_id", s->loc_id, "rem_id", s->rem_id);
+                put_endpoint(o, "s", &s->local);
+                put_endpoint(o, "d", &s->remote);
+                json_object_set_new(o, "backup", json_integer(s->backup));
+                json_object_set_new(o, "peer_backup", json_integer(s->peer_backup));
+                json_object_set_new(
+                    o, "state",
+                    json_string(s->state >= 0 && s->state <= 10 ? tcp_states[s->state] : "?"));
+                json_object_set_new(o, "rtt_us", json_integer((json_int_t)s->srtt_us));
+                json_object_set_new(o, "cwnd", json_integer(s->cwnd));
+                json_object_set_new(o, "bytes_sent", json_integer((json_int_t)s->bytes_sent));
+                json_object_set_new(o, "bytes_received",
+                                    json_integer((json_int_t)s->bytes_received));
+                json_array_append_new(subs, o);
+        }
+        json_object_set_new(c, "subflows", subs);
+        json_array_append_new(arg, c);
+}
+
+static int cmd_show(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_t *reply,
+                    struct req_error *e)
+{
+        json_t *list = json_array();
+        um_mptcp_connections(ctl->st, add_conn, list);
+        json_object_set_new(reply, "connections", list);
+        return 0;
+}
+
 static const struct {
         const char *name;
         handler fn;
 } commands[] = {
+    {"show", cmd_show},
     {"subscribe", cmd_subscribe},
     {"stat", cmd_stat},
     {"add_addr", cmd_add_addr},

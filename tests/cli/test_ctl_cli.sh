@@ -57,6 +57,8 @@ expect 1 "dsf: lport required" "lport is required" -- dsf lip 10.0.1.1 rip 10.0.
 expect 1 "set: bad flags" "flags backup or nobackup" -- set 10.0.1.1 port 1 flags maybe token 5 rip 10.0.0.2 rport 80
 expect 1 "unknown object" "unknown object or command 'route'" -- route show
 expect 0 "stat like nstat" "^CtlRequests +[0-9]+$" -- stat
+expect 0 "show, no connection (JSON)" '^\{"id":1,"connections":\[\],"ok":true\}$' -- -j show
+expect 1 "show takes no argument" "show takes no argument" -- show all
 if "$BIN/umptcp-ctl" -s /nonexistent/sock limits show 2>/tmp/umptcp-ctl-err.$$; then
   failed=$((failed + 1)); echo "FAIL: no socket, yet exit 0"
 elif grep -q "cannot reach the control socket /nonexistent/sock" /tmp/umptcp-ctl-err.$$; then
