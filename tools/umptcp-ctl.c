@@ -350,8 +350,11 @@ static int endpoint(int argc, char **argv)
                                                           "nofullmesh", NULL};
                 static const char *const none[] = {NULL};
                 int first = 1;
-                if (!strcmp(sub, "delete") && argc >= 4 && addr_obj(argv[3]))
-                        argc--; /* the optional ADDR after the id: the id names it */
+                json_t *trailing = !strcmp(sub, "delete") && argc >= 4 ? addr_obj(argv[3]) : NULL;
+                if (trailing) { /* the optional ADDR after the id: the id names it */
+                        json_decref(trailing);
+                        argc--;
+                }
                 if (kw_get(argc - first, argv + first, valued,
                            !strcmp(sub, "change") ? bare_change : none, a, 16, &n) < 0)
                         return 1;

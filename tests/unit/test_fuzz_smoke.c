@@ -20,6 +20,7 @@
 #include "core/stack.h"
 #include "fuzz_input.h"
 #include "fuzz_session.h"
+#include "fuzz_ctl.h"
 #include "fuzz_tun.h"
 #include "link/tun_gso.h"
 #include "mptcp/mptcp_options.h"
@@ -279,6 +280,55 @@ static void test_tun_offload_mutations(void **state)
         }
 }
 
+/* The control socket's requests: valid ones, then the same with bytes flipped, cut or
+ * spliced; every line gets its one reply (the target aborts otherwise). */
+static void test_ctl_request_mutations(void **state)
+{
+        (void)state;
+        static const char *const valid[] = {
+            "{\"id\":1,\"cmd\":\"get_limits\"}",
+            "{\"id\":2,\"cmd\":\"set_limits\",\"subflows\":3,\"add_addr_accepted\":1}",
+            "{\"id\":3,\"cmd\":\"add_addr\",\"addr\":{\"addr4\":\"10.0.1.1\",\"id\":4,"
+            "\"flags\":[\"subflow\",\"backup\"]}}",
+            "{\"id\":4,\"cmd\":\"set_flags\",\"addr\":{\"id\":4,\"flags\":6}}",
+            "{\"id\":5,\"cmd\":\"get_addr\",\"addr\":{\"id\":4}}",
+            "{\"id\":6,\"cmd\":\"del_addr\",\"addr\":{\"id\":4}}",
+            "{\"id\":7,\"cmd\":\"announce\",\"token\":5,\"addr\":{\"addr6\":\"fd00::1\",\"id\":2,"
+            "\"port\":80}}",
+            "{\"id\":8,\"cmd\":\"subflow_create\",\"token\":5,\"addr\":{\"addr4\":\"0.0.0.0\"},"
+            "\"addr_remote\":{\"addr4\":\"10.0.0.2\",\"port\":1}}",
+            "{\"id\":9,\"cmd\":\"set_flags\",\"token\":5,\"addr\":{\"addr4\":\"10.0.1.1\","
+            "\"port\":9,\"flags\":[\"backup\"]},\"addr_remote\":{\"addr4\":\"10.0.0.2\",\"port\":1}"
+            "}",
+            "{\"id\":10,\"cmd\":\"subscribe\"}",
+            "{\"id\":11,\"cmd\":\"stat\"}",
+            "{\"id\":12,\"cmd\":\"show\"}",
+            "{\"id\":13,\"cmd\":\"remove\",\"token\":4294967295,\"loc_id\":255}",
+            "{\"id\":14,\"cmd\":\"flush_addrs\"}",
+        };
+        enum { N = sizeof(valid) / sizeof(valid[0]) };
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed());
+        char all[4096];
+        size_t len = 0;
+        for (int k = 0; k < N; k++)
+                len += (size_t)snprintf(all + len, sizeof(all) - len, "%s\n", valid[k]);
+        assert_int_equal(fuzz_ctl_one((const uint8_t *)all, len), N);
+        static char buf[4096];
+        for (int i = 0; i < 3000; i++) {
+                size_t n = len;
+                memcpy(buf, all, n);
+                for (int k = (int)(um_rng_u64(&rng) % 6); k >= 0; k--)
+                        buf[um_rng_u64(&rng) % n] ^= (char)(1u << (um_rng_u64(&rng) % 8));
+                if (i % 5 == 0) /* a splice of two requests' halves */
+                        memcpy(buf + um_rng_u64(&rng) % (n / 2), all + um_rng_u64(&rng) % (n / 2),
+                               n / 4);
+                if (i % 3 == 0)
+                        n = um_rng_u64(&rng) % n;
+                fuzz_ctl_one((const uint8_t *)buf, n);
+        }
+}
+
 static void test_session_fuzzer(void **state)
 {
         (void)state;
@@ -322,9 +372,12 @@ static void test_input_corpus(void **state)
 
 int main(void)
 {
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_mutations),    cmocka_unit_test(test_mptcp_option_mutations),
-            cmocka_unit_test(test_input_corpus), cmocka_unit_test(test_session_fuzzer),
-            cmocka_unit_test(test_api_fuzzer),   cmocka_unit_test(test_tun_offload_mutations)};
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_mutations),
+                                           cmocka_unit_test(test_mptcp_option_mutations),
+                                           cmocka_unit_test(test_input_corpus),
+                                           cmocka_unit_test(test_session_fuzzer),
+                                           cmocka_unit_test(test_api_fuzzer),
+                                           cmocka_unit_test(test_tun_offload_mutations),
+                                           cmocka_unit_test(test_ctl_request_mutations)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
