@@ -72,8 +72,8 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
         /* Every subflow reported established is reported closed while the connection is
          * (Linux reports it only before either side's DATA_FIN); then, if it was the
          * last one and took the connection with it, the connection. */
-        if (msk->ev_created)
-                mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        if (msk->ev_created) /* with its error: a closed subflow keeps it */
+                mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_CLOSED, tcp_api_take_error(sf->tcp));
         if (msk->error)
                 mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
         sf->closing = 1;

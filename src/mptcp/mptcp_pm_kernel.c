@@ -4,7 +4,10 @@
  * address it connected to; an address the peer announces (ANNOUNCED) is taken up within
  * the add_addr_accepted limit; joins are accepted up to the subflow limit. Removing an
  * endpoint removes its address from every connection (RM_ADDR, its subflows closed);
- * changing its backup flag sends MP_PRIO on its subflows.
+ * changing its backup flag sends MP_PRIO on its subflows. Unlike Linux's, it re-creates a
+ * subflow from a `subflow` endpoint that a reset or a timeout took (not one it or the peer
+ * removed), after 1 s, then 2, 4, ... up to 64 s between tries, while the endpoint and the
+ * connection exist.
  *
  * It reaches the engine only through the path-manager interface (include/umptcp/mptcp_pm.h
  * and mptcp_pm_kernel.h): it keeps its own small record of each connection it acts on,
@@ -13,10 +16,15 @@
 
 #include <errno.h>
 #include <stdlib.h>
+
+#include "core/stack.h"
+#include "core/timer.h"
 #include <string.h>
 #include <umptcp/mptcp.h>
 
 enum {
+        RETRY_FIRST_US = 1000000, /* a lost subflow's first re-creation, then doubling */
+        RETRY_MAX_US = 64000000,
         MAX_ENDPOINTS = 8,
         MAX_LIMIT = 8,   /* Linux caps both limits at 8 */
         MAX_ACCEPTED = 8 /* peer addresses a connection takes up */
@@ -38,8 +46,18 @@ struct conn {
         uint16_t rport;
 };
 
+/* A subflow from an endpoint that was lost, to be opened again. */
+struct retry {
+        uint32_t token;
+        uint8_t ep_id, tries;
+        uint64_t due; /* UINT64_MAX: not now (it was opened again; tries count on) */
+};
+
 struct mptcp_pm_kernel {
         struct um_stack *st;
+        struct retry *retries;
+        int n_retries, cap_retries;
+        struct um_timer timer; /* at the earliest retry due */
         struct endpoint endpoints[MAX_ENDPOINTS];
         int n_endpoints;
         unsigned limit_subflows, limit_add_addr_accepted;
@@ -47,12 +65,15 @@ struct mptcp_pm_kernel {
         uint32_t mask, n;
 };
 
+static void retry_fire(struct um_timer *t, uint64_t now);
+
 struct mptcp_pm_kernel *mptcp_pm_kernel_new(struct um_stack *st)
 {
         struct mptcp_pm_kernel *pm = calloc(1, sizeof(*pm));
         if (!pm)
                 return NULL;
         pm->st = st;
+        um_timer_init(&pm->timer, retry_fire);
         pm->limit_subflows = 2; /* Linux's defaults */
         pm->limit_add_addr_accepted = 0;
         return pm;
@@ -62,6 +83,8 @@ void mptcp_pm_kernel_free(struct mptcp_pm_kernel *pm)
 {
         if (!pm)
                 return;
+        um_timer_cancel(&pm->st->timers, &pm->timer);
+        free(pm->retries);
         for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
                 for (struct conn *c = pm->buckets[b], *next; c; c = next) {
                         next = c->next;
@@ -136,6 +159,14 @@ static void conn_drop(struct mptcp_pm_kernel *pm, uint32_t token)
 
 /* ---- Reactions to events ---- */
 
+static struct endpoint *endpoint_by_id(struct mptcp_pm_kernel *pm, int id)
+{
+        for (int i = 0; i < pm->n_endpoints; i++)
+                if (pm->endpoints[i].id == id)
+                        return &pm->endpoints[i];
+        return NULL;
+}
+
 static struct um_addr event_addr(int family, const uint8_t raw[16])
 {
         struct um_addr a = {.family = (uint8_t)family};
@@ -148,6 +179,15 @@ static struct um_mptcp_pm_addr pm_addr(const struct um_addr *a, uint16_t port, u
         struct um_mptcp_pm_addr out = {.id = id};
         um_addr_to_sockaddr(a, port, (struct sockaddr *)&out.addr, sizeof(out.addr));
         return out;
+}
+
+static int open_from(struct mptcp_pm_kernel *pm, const struct conn *c, const struct endpoint *ep)
+{
+        struct sockaddr_storage remote;
+        um_addr_to_sockaddr(&c->raddr, c->rport, (struct sockaddr *)&remote, sizeof(remote));
+        struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
+        return um_mptcp_pm_subflow_create(pm->st, c->token, &a, (struct sockaddr *)&remote,
+                                          (ep->flags & UM_MPTCP_PM_BACKUP) != 0);
 }
 
 static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
@@ -170,16 +210,12 @@ static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event 
         /* RFC 8684 §3.1: the peer's C flag forbids joins to its address and port. */
         if (c->server_side || (ev->flags & UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0))
                 return;
-        struct sockaddr_storage remote;
-        um_addr_to_sockaddr(&c->raddr, c->rport, (struct sockaddr *)&remote, sizeof(remote));
         for (int i = 0; i < pm->n_endpoints && c->n_joins < pm->limit_subflows; i++) {
                 const struct endpoint *ep = &pm->endpoints[i];
                 if (!(ep->flags & UM_MPTCP_PM_SUBFLOW) || ep->addr.family != ev->family ||
                     um_addr_eq(&ep->addr, &c->laddr))
                         continue;
-                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
-                if (um_mptcp_pm_subflow_create(pm->st, ev->token, &a, (struct sockaddr *)&remote,
-                                               (ep->flags & UM_MPTCP_PM_BACKUP) != 0) == 0)
+                if (open_from(pm, c, ep) == 0)
                         c->n_joins++;
         }
 }
@@ -219,9 +255,103 @@ static void removed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
                         c->accepted[i--] = c->accepted[--c->n_accepted];
 }
 
+/* ---- Re-creating lost subflows ---- */
+
+static struct retry *retry_find(struct mptcp_pm_kernel *pm, uint32_t token, uint8_t ep_id)
+{
+        for (int i = 0; i < pm->n_retries; i++)
+                if (pm->retries[i].token == token && pm->retries[i].ep_id == ep_id)
+                        return &pm->retries[i];
+        return NULL;
+}
+
+static void retry_rearm(struct mptcp_pm_kernel *pm)
+{
+        uint64_t at = UINT64_MAX;
+        for (int i = 0; i < pm->n_retries; i++)
+                if (pm->retries[i].due < at)
+                        at = pm->retries[i].due;
+        if (at == UINT64_MAX)
+                um_timer_cancel(&pm->st->timers, &pm->timer);
+        else
+                um_timer_arm(&pm->st->timers, &pm->timer, at);
+}
+
+static void retry_forget(struct mptcp_pm_kernel *pm, uint32_t token)
+{
+        for (int i = 0; i < pm->n_retries;)
+                if (pm->retries[i].token == token)
+                        pm->retries[i] = pm->retries[--pm->n_retries];
+                else
+                        i++;
+        retry_rearm(pm);
+}
+
+static void retry_fire(struct um_timer *t, uint64_t now)
+{
+        struct mptcp_pm_kernel *pm =
+            (struct mptcp_pm_kernel *)((char *)t - offsetof(struct mptcp_pm_kernel, timer));
+        for (int i = 0; i < pm->n_retries;) {
+                struct retry *r = &pm->retries[i];
+                const struct conn *c = conn_find(pm, r->token);
+                const struct endpoint *ep = endpoint_by_id(pm, r->ep_id);
+                if (!c || !ep || !(ep->flags & UM_MPTCP_PM_SUBFLOW)) {
+                        *r = pm->retries[--pm->n_retries]; /* nothing to re-create */
+                        continue;
+                }
+                if (r->due <= now) {
+                        r->due = UINT64_MAX;
+                        if (open_from(pm, c, ep) == -EBUSY) { /* the connection is closing */
+                                *r = pm->retries[--pm->n_retries];
+                                continue;
+                        }
+                }
+                i++;
+        }
+        retry_rearm(pm);
+}
+
+/* A subflow from a `subflow` endpoint ended with an error (a reset, a timeout): open it
+ * again later. One the manager or the peer removed ends aborted or cleanly: not that. */
+static void sub_closed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
+{
+        const struct conn *c = conn_find(pm, ev->token);
+        const struct endpoint *ep = endpoint_by_id(pm, ev->loc_id);
+        if (!c || c->server_side || !ep || !(ep->flags & UM_MPTCP_PM_SUBFLOW) ||
+            !(ev->attrs & UM_MPTCP_ATTR_ERROR) || ev->error == ECONNABORTED)
+                return;
+        struct retry *r = retry_find(pm, ev->token, ev->loc_id);
+        if (!r) {
+                if (pm->n_retries == pm->cap_retries) {
+                        int cap = pm->cap_retries ? 2 * pm->cap_retries : 8;
+                        struct retry *p = realloc(pm->retries, (size_t)cap * sizeof(*p));
+                        if (!p)
+                                return;
+                        pm->retries = p;
+                        pm->cap_retries = cap;
+                }
+                r = &pm->retries[pm->n_retries++];
+                *r = (struct retry){.token = ev->token, .ep_id = ev->loc_id};
+        }
+        uint64_t wait = (uint64_t)RETRY_FIRST_US << (r->tries < 6 ? r->tries : 6);
+        r->due = um_stack_now(pm->st) + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
+        if (r->tries < 255)
+                r->tries++;
+        retry_rearm(pm);
+}
+
 void mptcp_pm_kernel_on_event(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
 {
         switch (ev->type) {
+        case UM_MPTCP_EVENT_SUB_CLOSED:
+                sub_closed(pm, ev);
+                break;
+        case UM_MPTCP_EVENT_SUB_ESTABLISHED: { /* back: the next loss starts from 1 s */
+                struct retry *r = retry_find(pm, ev->token, ev->loc_id);
+                if (r)
+                        *r = pm->retries[--pm->n_retries];
+                break;
+        }
         case UM_MPTCP_EVENT_ESTABLISHED:
                 established(pm, ev);
                 break;
@@ -232,6 +362,7 @@ void mptcp_pm_kernel_on_event(struct mptcp_pm_kernel *pm, const struct um_mptcp_
                 removed(pm, ev);
                 break;
         case UM_MPTCP_EVENT_CLOSED:
+                retry_forget(pm, ev->token);
                 conn_drop(pm, ev->token);
                 break;
         default:
@@ -336,14 +467,6 @@ int um_mptcp_endpoint_set_backup(struct um_stack *st, const char *addr, int back
         ep->flags = backup ? ep->flags | UM_MPTCP_PM_BACKUP : ep->flags & ~UM_MPTCP_PM_BACKUP;
         tell_backup(pm, ep);
         return 0;
-}
-
-static struct endpoint *endpoint_by_id(struct mptcp_pm_kernel *pm, int id)
-{
-        for (int i = 0; i < pm->n_endpoints; i++)
-                if (pm->endpoints[i].id == id)
-                        return &pm->endpoints[i];
-        return NULL;
 }
 
 int um_mptcp_endpoint_del_id(struct um_stack *st, int id)

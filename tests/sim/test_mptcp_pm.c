@@ -615,6 +615,53 @@ static void test_userspace_manager_commands(void **state)
         assert_int_equal(um_mptcp_path_manager_set(NULL, "kernel"), -EINVAL);
 }
 
+static void copy_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        *(struct um_mptcp_conn_info *)arg = *ci;
+}
+
+/* Unlike Linux's, the built-in manager opens a subflow from a `subflow` endpoint again when
+ * a reset took it: the server resets the client's join at 1 s (a command on the server's
+ * side); about 1 s later the client joins again, and the second path carries data anew. */
+static void server_resets_the_join(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)cli;
+        struct um_mptcp_conn_info ci = {0};
+        assert_int_equal(um_mptcp_connections(srv, copy_conn, &ci), 1);
+        int found = 0;
+        for (int i = 0; i < ci.n_subflows; i++)
+                if (ci.subflows[i].rem_id == 1) {
+                        assert_int_equal(um_mptcp_pm_subflow_destroy(
+                                             srv, ci.token, (struct sockaddr *)&ci.subflows[i].local,
+                                             (struct sockaddr *)&ci.subflows[i].remote),
+                                         0);
+                        found = 1;
+                }
+        assert_true(found);
+}
+
+static void test_lost_subflow_recreated(void **state)
+{
+        (void)state;
+        struct ev_logs logs = {0};
+        struct watch w = {.act_at_us = 1000000, .act = server_resets_the_join, .logs = &logs};
+        struct um_sim_transfer_cfg c = two_paths(&w, 40 * MB);
+        c.on_setup = subscribe_both;
+        c.mark_at_us = 2500000;
+        struct um_sim_transfer_result r;
+        run_ok("the server resets the client's join at 1 s", &c, &r, &w);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 2);
+        assert_int_equal(w.srv[JOIN_ACK_RX], 2);
+        int closed = find_event(&logs.cli, UM_MPTCP_EVENT_SUB_CLOSED, 0);
+        assert_true(closed > 0);
+        assert_true(logs.cli.ev[closed].attrs & UM_MPTCP_ATTR_ERROR);
+        assert_int_equal(logs.cli.ev[closed].error, ECONNRESET);
+        int again = find_event(&logs.cli, UM_MPTCP_EVENT_SUB_ESTABLISHED, closed);
+        assert_true(again > closed);
+        assert_int_equal(logs.cli.ev[again].loc_id, 1);
+        assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] > MB); /* carrying again */
+}
+
 static void test_endpoint_api_misuse(void **state)
 {
         (void)state;
@@ -648,6 +695,7 @@ int main(void)
             cmocka_unit_test(test_event_subscription),
             cmocka_unit_test(test_userspace_manager_opens_and_announces),
             cmocka_unit_test(test_userspace_manager_commands),
+            cmocka_unit_test(test_lost_subflow_recreated),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
