@@ -4,7 +4,9 @@
  * address it connected to; an address the peer announces (ANNOUNCED) is taken up within
  * the add_addr_accepted limit; joins are accepted up to the subflow limit. Removing an
  * endpoint removes its address from every connection (RM_ADDR, its subflows closed);
- * changing its backup flag sends MP_PRIO on its subflows. Unlike Linux's, it re-creates a
+ * changing its backup flag sends MP_PRIO on its subflows. A `fullmesh` endpoint opens a
+ * subflow to every address the peer has: the one connected to and each one announced (in
+ * place of the one subflow from the routed source). Unlike Linux's, it re-creates a
  * subflow from a `subflow` endpoint that a reset or a timeout took (not one it or the peer
  * removed), after 1 s, then 2, 4, ... up to 64 s between tries, while the endpoint and the
  * connection exist.
@@ -212,8 +214,8 @@ static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event 
                 return;
         for (int i = 0; i < pm->n_endpoints && c->n_joins < pm->limit_subflows; i++) {
                 const struct endpoint *ep = &pm->endpoints[i];
-                if (!(ep->flags & UM_MPTCP_PM_SUBFLOW) || ep->addr.family != ev->family ||
-                    um_addr_eq(&ep->addr, &c->laddr))
+                if (!(ep->flags & (UM_MPTCP_PM_SUBFLOW | UM_MPTCP_PM_FULLMESH)) ||
+                    ep->addr.family != ev->family || um_addr_eq(&ep->addr, &c->laddr))
                         continue;
                 if (open_from(pm, c, ep) == 0)
                         c->n_joins++;
@@ -237,11 +239,27 @@ static void announced(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *e
             c->n_joins >= pm->limit_subflows)
                 return;
         c->accepted[c->n_accepted++] = ev->rem_id;
-        struct um_addr any = {.family = a.family};
-        struct um_mptcp_pm_addr local = pm_addr(&any, 0, 0);
         struct sockaddr_storage remote;
         uint16_t port = (ev->attrs & UM_MPTCP_ATTR_DPORT) ? ev->dport : c->rport;
         um_addr_to_sockaddr(&a, port, (struct sockaddr *)&remote, sizeof(remote));
+        /* As Linux: every fullmesh endpoint opens a subflow to it; without one, a subflow
+         * from the routed source does. */
+        int fullmesh = 0;
+        for (int i = 0; i < pm->n_endpoints && c->n_joins < pm->limit_subflows; i++) {
+                const struct endpoint *ep = &pm->endpoints[i];
+                if (!(ep->flags & UM_MPTCP_PM_FULLMESH) || ep->addr.family != a.family)
+                        continue;
+                fullmesh = 1;
+                struct um_mptcp_pm_addr local = pm_addr(&ep->addr, 0, ep->id);
+                if (um_mptcp_pm_subflow_create(pm->st, ev->token, &local,
+                                               (struct sockaddr *)&remote,
+                                               (ep->flags & UM_MPTCP_PM_BACKUP) != 0) == 0)
+                        c->n_joins++;
+        }
+        if (fullmesh)
+                return;
+        struct um_addr any = {.family = a.family};
+        struct um_mptcp_pm_addr local = pm_addr(&any, 0, 0);
         if (um_mptcp_pm_subflow_create(pm->st, ev->token, &local, (struct sockaddr *)&remote, 0) ==
             0)
                 c->n_joins++;

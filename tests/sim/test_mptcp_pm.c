@@ -631,10 +631,11 @@ static void server_resets_the_join(struct um_stack *cli, struct um_stack *srv)
         int found = 0;
         for (int i = 0; i < ci.n_subflows; i++)
                 if (ci.subflows[i].rem_id == 1) {
-                        assert_int_equal(um_mptcp_pm_subflow_destroy(
-                                             srv, ci.token, (struct sockaddr *)&ci.subflows[i].local,
-                                             (struct sockaddr *)&ci.subflows[i].remote),
-                                         0);
+                        assert_int_equal(
+                            um_mptcp_pm_subflow_destroy(srv, ci.token,
+                                                        (struct sockaddr *)&ci.subflows[i].local,
+                                                        (struct sockaddr *)&ci.subflows[i].remote),
+                            0);
                         found = 1;
                 }
         assert_true(found);
@@ -660,6 +661,49 @@ static void test_lost_subflow_recreated(void **state)
         assert_true(again > closed);
         assert_int_equal(logs.cli.ev[again].loc_id, 1);
         assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] > MB); /* carrying again */
+}
+
+/* A fullmesh endpoint: the client's 10.0.1.1 opens a subflow to every address the server
+ * has — the one connected to and the two it announces — and the client's third address,
+ * no endpoint, opens none (without fullmesh, the announced 10.0.2.2 would be joined from
+ * it, the routed source). */
+static void fullmesh_client(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        subscribe_both(arg, cli, srv);
+        assert_true(um_mptcp_endpoint_add(cli, "10.0.1.1",
+                                          UM_MPTCP_PM_SUBFLOW | UM_MPTCP_PM_FULLMESH, 0) > 0);
+        assert_int_equal(um_mptcp_limits_set(cli, 4, 2), 0);
+        assert_int_equal(um_mptcp_limits_set(srv, 4, 0), 0);
+}
+
+static void test_fullmesh_endpoint(void **state)
+{
+        (void)state;
+        struct ev_logs logs = {0};
+        struct watch w = {.logs = &logs};
+        struct um_sim_transfer_cfg c = two_paths(&w, 16 * MB);
+        c.n_more_paths = 2;
+        c.more_paths[1] = simtest_path(50, 10);
+        c.server_signal = 1;
+        c.on_setup = fullmesh_client;
+        struct um_sim_transfer_result r;
+        run_ok("a fullmesh endpoint joins every server address", &c, &r, &w);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 3);
+        const char *want[3] = {"10.0.0.2", "10.0.1.2", "10.0.2.2"};
+        int seen[3] = {0};
+        for (int i = 0; i < logs.cli.n; i++) {
+                const struct um_mptcp_event *e = &logs.cli.ev[i];
+                if (e->type != UM_MPTCP_EVENT_SUB_ESTABLISHED)
+                        continue;
+                assert_addr4(e->saddr, "10.0.1.1");
+                assert_int_equal(e->loc_id, 1);
+                for (int k = 0; k < 3; k++) {
+                        struct in_addr a;
+                        inet_pton(AF_INET, want[k], &a);
+                        seen[k] += !memcmp(e->daddr, &a, 4);
+                }
+        }
+        assert_true(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
 }
 
 static void test_endpoint_api_misuse(void **state)
@@ -696,6 +740,7 @@ int main(void)
             cmocka_unit_test(test_userspace_manager_opens_and_announces),
             cmocka_unit_test(test_userspace_manager_commands),
             cmocka_unit_test(test_lost_subflow_recreated),
+            cmocka_unit_test(test_fullmesh_endpoint),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
