@@ -42,7 +42,7 @@ struct endpoint {
 struct conn {
         struct conn *next; /* in its token's bucket */
         uint32_t token;
-        uint8_t server_side, n_joins, n_accepted;
+        uint8_t server_side, deny_join_id0, n_joins, n_accepted;
         uint8_t accepted[MAX_ACCEPTED]; /* IDs of peer addresses taken up */
         struct um_addr laddr, raddr;
         uint16_t rport;
@@ -192,34 +192,34 @@ static int open_from(struct mptcp_pm_kernel *pm, const struct conn *c, const str
                                           (ep->flags & UM_MPTCP_PM_BACKUP) != 0);
 }
 
+/* What an endpoint does on an established connection: its announcement, its subflow to the
+ * address the connection went to (a client's, where the peer's C flag allows: RFC 8684
+ * §3.1), within the limits. */
+static void use_endpoint(struct mptcp_pm_kernel *pm, struct conn *c, const struct endpoint *ep)
+{
+        if (ep->addr.family != c->laddr.family || um_addr_eq(&ep->addr, &c->laddr))
+                return;
+        if (ep->flags & UM_MPTCP_PM_SIGNAL) {
+                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
+                um_mptcp_pm_announce(pm->st, c->token, &a);
+        }
+        if ((ep->flags & (UM_MPTCP_PM_SUBFLOW | UM_MPTCP_PM_FULLMESH)) && !c->server_side &&
+            !c->deny_join_id0 && c->n_joins < pm->limit_subflows && open_from(pm, c, ep) == 0)
+                c->n_joins++;
+}
+
 static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
 {
         struct conn *c = conn_find(pm, ev->token);
         if (!c && !(c = conn_add(pm, ev->token)))
                 return;
         c->server_side = ev->server_side;
+        c->deny_join_id0 = (ev->flags & UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0) != 0;
         c->laddr = event_addr(ev->family, ev->saddr);
         c->raddr = event_addr(ev->family, ev->daddr);
         c->rport = ev->dport;
-        for (int i = 0; i < pm->n_endpoints; i++) {
-                const struct endpoint *ep = &pm->endpoints[i];
-                if (!(ep->flags & UM_MPTCP_PM_SIGNAL) || ep->addr.family != ev->family ||
-                    um_addr_eq(&ep->addr, &c->laddr))
-                        continue;
-                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
-                um_mptcp_pm_announce(pm->st, ev->token, &a);
-        }
-        /* RFC 8684 §3.1: the peer's C flag forbids joins to its address and port. */
-        if (c->server_side || (ev->flags & UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0))
-                return;
-        for (int i = 0; i < pm->n_endpoints && c->n_joins < pm->limit_subflows; i++) {
-                const struct endpoint *ep = &pm->endpoints[i];
-                if (!(ep->flags & (UM_MPTCP_PM_SUBFLOW | UM_MPTCP_PM_FULLMESH)) ||
-                    ep->addr.family != ev->family || um_addr_eq(&ep->addr, &c->laddr))
-                        continue;
-                if (open_from(pm, c, ep) == 0)
-                        c->n_joins++;
-        }
+        for (int i = 0; i < pm->n_endpoints; i++)
+                use_endpoint(pm, c, &pm->endpoints[i]);
 }
 
 /* Takes up an address the peer announced: a subflow to it from the routed source, within
@@ -311,7 +311,7 @@ static void retry_fire(struct um_timer *t, uint64_t now)
             (struct mptcp_pm_kernel *)((char *)t - offsetof(struct mptcp_pm_kernel, timer));
         for (int i = 0; i < pm->n_retries;) {
                 struct retry *r = &pm->retries[i];
-                const struct conn *c = conn_find(pm, r->token);
+                struct conn *c = conn_find(pm, r->token);
                 const struct endpoint *ep = endpoint_by_id(pm, r->ep_id);
                 if (!c || !ep || !(ep->flags & UM_MPTCP_PM_SUBFLOW)) {
                         *r = pm->retries[--pm->n_retries]; /* nothing to re-create */
@@ -319,7 +319,10 @@ static void retry_fire(struct um_timer *t, uint64_t now)
                 }
                 if (r->due <= now) {
                         r->due = UINT64_MAX;
-                        if (open_from(pm, c, ep) == -EBUSY) { /* the connection is closing */
+                        int rc = c->n_joins < pm->limit_subflows ? open_from(pm, c, ep) : -ENOSPC;
+                        if (rc == 0)
+                                c->n_joins++;
+                        else if (rc == -EBUSY) { /* the connection is closing */
                                 *r = pm->retries[--pm->n_retries];
                                 continue;
                         }
@@ -333,7 +336,10 @@ static void retry_fire(struct um_timer *t, uint64_t now)
  * again later. One the manager or the peer removed ends aborted or cleanly: not that. */
 static void sub_closed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
 {
-        const struct conn *c = conn_find(pm, ev->token);
+        struct conn *c = conn_find(pm, ev->token);
+        /* One of its joins is gone: the limit has room again (as Linux counts). */
+        if (c && !c->server_side && c->n_joins && (ev->loc_id || ev->rem_id))
+                c->n_joins--;
         const struct endpoint *ep = endpoint_by_id(pm, ev->loc_id);
         if (!c || c->server_side || !ep || !(ep->flags & UM_MPTCP_PM_SUBFLOW) ||
             !(ev->attrs & UM_MPTCP_ATTR_ERROR) || ev->error == ECONNABORTED)
@@ -436,8 +442,12 @@ int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags,
                         if (pm->endpoints[i].id >= id)
                                 id = pm->endpoints[i].id + 1;
         }
-        pm->endpoints[pm->n_endpoints++] =
-            (struct endpoint){.addr = a, .id = (uint8_t)id, .flags = flags};
+        struct endpoint *ep = &pm->endpoints[pm->n_endpoints++];
+        *ep = (struct endpoint){.addr = a, .id = (uint8_t)id, .flags = flags};
+        /* As Linux's: a new endpoint serves the connections already there too. */
+        for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
+                for (struct conn *c = pm->buckets[b]; c; c = c->next)
+                        use_endpoint(pm, c, ep);
         return id;
 }
 

@@ -706,6 +706,42 @@ static void test_fullmesh_endpoint(void **state)
         assert_true(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
 }
 
+/* The client's subflow endpoint removed at 1 s (RM_ADDR, its subflow closed) and added
+ * again at 2 s: the connection gets its subflow back (a new endpoint serves the connections
+ * already there, as Linux's does), and the second path carries data after. */
+static struct watch *readd_watch;
+
+static void readd_endpoint(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        assert_true(um_mptcp_endpoint_add(cli, "10.0.1.1", UM_MPTCP_PM_SUBFLOW, 0) > 0);
+}
+
+static void remove_client_endpoint(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        assert_int_equal(um_mptcp_endpoint_del(cli, "10.0.1.1"), 0);
+        readd_watch->acted = 0;
+        readd_watch->act_at_us = 2000000;
+        readd_watch->act = readd_endpoint;
+}
+
+static void test_endpoint_removed_and_readded(void **state)
+{
+        (void)state;
+        struct watch w = {.act_at_us = 1000000, .act = remove_client_endpoint};
+        readd_watch = &w;
+        struct um_sim_transfer_cfg c = two_paths(&w, 40 * MB);
+        c.mark_at_us = 2500000;
+        struct um_sim_transfer_result r;
+        run_ok("the client's endpoint removed at 1 s, added again at 2 s", &c, &r, &w);
+        assert_int_equal(w.cli[RM_ADDR_TX], 1);
+        assert_int_equal(w.srv[RM_ADDR], 1);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 2);
+        assert_int_equal(w.srv[JOIN_ACK_RX], 2);
+        assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] > MB);
+}
+
 static void test_endpoint_api_misuse(void **state)
 {
         (void)state;
@@ -741,6 +777,7 @@ int main(void)
             cmocka_unit_test(test_userspace_manager_commands),
             cmocka_unit_test(test_lost_subflow_recreated),
             cmocka_unit_test(test_fullmesh_endpoint),
+            cmocka_unit_test(test_endpoint_removed_and_readded),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
