@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# A path manager outside the stack, against the Linux kernel: umptcp-cat runs with
+# Path management through the control socket, against the Linux kernel. 1: umptcp-cat runs with
 # --path-manager userspace and a control socket, and umptcp-ctl acts on its live connection
 # to a kernel MPTCP server: `csf` opens a subflow (the kernel counts the join), `set ...
 # backup` sends MP_PRIO (MPTcpExtMPPrioRx), `ann` announces an address (MPTcpExtAddAddr),
 # `rem` removes the subflow's ID (MPTcpExtRmAddr, the subflow closes); `show` lists the
-# connection and `monitor` reports each step in ip mptcp monitor's words. The data is checked
-# by SHA-256.
+# connection and `monitor` reports each step in ip mptcp monitor's words. 2: the built-in
+# manager steered the same way mid-transfer: `endpoint change ... backup` (MP_PRIO) and
+# `endpoint delete` (RM_ADDR). 3: umptcp as the server with the userspace manager: `ann`
+# makes the kernel client join umptcp's second address. The data is checked by SHA-256.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup pm
@@ -16,8 +18,10 @@ make_payload "$WORK/send.bin" "$BYTES"
 SOCK=$WORK/ctl.sock
 CTL=("$BIN/umptcp-ctl" -s "$SOCK")
 port=6301
+echo "== 1. umptcp client, userspace manager: csf, set backup, ann, rem through umptcp-ctl"
 
 kernel_server "$port" "$WORK/recv.bin" mptcp-late
+kpid=${PIDS[-1]}
 wait_port "$port"
 in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" --path-manager userspace \
   --endpoints none "${LINKS[@]}" 10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/cat.stats" &
@@ -28,10 +32,15 @@ for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 "${CTL[@]}" monitor > "$WORK/monitor.txt" &
 PIDS+=($!)
 
-wait_for() { # PATTERN: until the monitor shows it
-  for _ in $(seq 1 100); do grep -qE "$1" "$WORK/monitor.txt" && return 0; sleep 0.05; done
-  cat "$WORK/monitor.txt" >&2
+wait_for() { # PATTERN [FILE]: until the monitor shows it
+  local f=${2:-$WORK/monitor.txt}
+  for _ in $(seq 1 100); do grep -qE "$1" "$f" && return 0; sleep 0.05; done
+  cat "$f" >&2
   fail "the monitor did not show '$1'"
+}
+counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
+  for _ in $(seq 1 40); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
+  fail "the kernel's $1 did not move"
 }
 # The connection was up before the monitor listened: `show` tells its token.
 token=
@@ -75,8 +84,63 @@ echo "RM_ADDR reached the kernel; the subflow closed"
 grep -q "(ENOENT)" "$WORK/rem2.err" || fail "a second rem: $(cat "$WORK/rem2.err")"
 
 wait "$upid" || { cat "$WORK/cat.stats"; fail "umptcp-cat exited with an error"; }
-wait "${PIDS[1]}" || fail "kernel server failed"
+wait "$kpid" || fail "kernel server failed"
 same_hash "$WORK/send.bin" "$WORK/recv.bin"
 [ ! -e "$SOCK" ] || fail "the control socket stayed after umptcp-cat's exit"
 sed 's/^/    /' "$WORK/monitor.txt"
-echo "1 passed, 0 failed"
+
+echo "== 2. umptcp client, built-in manager: endpoint change backup, then delete, mid-transfer"
+port=6302
+kernel_server "$port" "$WORK/recv2.bin" mptcp-late
+kpid=${PIDS[-1]}
+wait_port "$port"
+in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" "${LINKS[@]}" 10.1.1.1 "$port" \
+  < "$WORK/send.bin" 2> "$WORK/cat2.stats" &
+upid=$!
+PIDS+=($upid)
+for _ in $(seq 1 100); do
+  [ "$("${CTL[@]}" show 2>/dev/null | grep -c 'subflow locid')" -ge 2 ] && break
+  sleep 0.05
+done
+"${CTL[@]}" show
+[ "$("${CTL[@]}" show | grep -c 'subflow locid')" -ge 2 ] || fail "the endpoint's subflow did not come up"
+"${CTL[@]}" endpoint show | grep -q '^10.1.2.2 id 1 subflow $' || fail "endpoint show: $("${CTL[@]}" endpoint show)"
+prio=$(kernel_counter MPTcpExtMPPrioRx)
+"${CTL[@]}" endpoint change id 1 backup || fail "endpoint change refused"
+counter_grows MPTcpExtMPPrioRx "$prio"
+echo "endpoint change backup: MP_PRIO reached the kernel"
+rms=$(kernel_counter MPTcpExtRmAddr)
+"${CTL[@]}" endpoint delete id 1 || fail "endpoint delete refused"
+counter_grows MPTcpExtRmAddr "$rms"
+echo "endpoint delete: RM_ADDR reached the kernel"
+wait "$upid" || { cat "$WORK/cat2.stats"; fail "umptcp-cat exited with an error"; }
+wait "$kpid" || fail "kernel server failed"
+same_hash "$WORK/send.bin" "$WORK/recv2.bin"
+
+echo "== 3. umptcp server, userspace manager: ann makes the kernel client join umptcp"
+port=6303
+in_ns ip mptcp limits set subflows 2 add_addr_accepted 1
+in_ns timeout 120 "$BIN/umptcp-cat" -l -d --stats --control "$SOCK" --path-manager userspace \
+  "${LINKS[@]}" 0.0.0.0 "$port" > "$WORK/srecv3.bin" 2> "$WORK/cat3.stats" &
+upid=$!
+PIDS+=($upid)
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+"${CTL[@]}" monitor > "$WORK/monitor3.txt" &
+PIDS+=($!)
+sleep 0.3 # subscribed before the client comes: the manager listens, joins are taken
+kernel_client 10.1.1.2 "$port" "$WORK/send.bin" "$WORK/crecv3.bin" > "$WORK/client3.out" &
+cpid=$!
+wait_for '^\[   ESTABLISHED\] token=[0-9a-f]{8} .*flags=2' "$WORK/monitor3.txt"
+token=$(grep -m1 ESTABLISHED "$WORK/monitor3.txt" | sed -E 's/.*token=([0-9a-f]{8}).*/\1/')
+adds=$(kernel_counter MPTcpExtAddAddr)
+"${CTL[@]}" ann 10.1.2.2 token "$token" id 3 || fail "ann refused"
+counter_grows MPTcpExtAddAddr "$adds"
+wait_for '^\[SF_ESTABLISHED\] .* remid=[0-9]+ locid=3 saddr4=10.1.2.2' "$WORK/monitor3.txt"
+echo "ann: the kernel client joined umptcp's 10.1.2.2"
+wait "$cpid" || fail "kernel client failed"
+cat "$WORK/client3.out"
+grep -q "1 extra subflow" "$WORK/client3.out" || fail "the kernel client saw no extra subflow"
+wait "$upid" || { cat "$WORK/cat3.stats"; fail "umptcp-cat -l exited with an error"; }
+same_hash "$WORK/send.bin" "$WORK/srecv3.bin"
+sed 's/^/    /' "$WORK/monitor3.txt"
+echo "3 passed, 0 failed"
