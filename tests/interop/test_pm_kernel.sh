@@ -7,7 +7,10 @@
 # connection and `monitor` reports each step in ip mptcp monitor's words. 2: the built-in
 # manager steered the same way mid-transfer: `endpoint change ... backup` (MP_PRIO) and
 # `endpoint delete` (RM_ADDR). 3: umptcp as the server with the userspace manager: `ann`
-# makes the kernel client join umptcp's second address. The data is checked by SHA-256.
+# makes the kernel client join umptcp's second address. 4: tools/umptcp-pm, a manager in
+# another process: it adopts the running connection, opens the second address's subflow as
+# backup, opens it again after the kernel resets it, and removes the address when its
+# endpoint goes. The data is checked by SHA-256.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup pm
@@ -39,7 +42,7 @@ wait_for() { # PATTERN [FILE]: until the monitor shows it
   fail "the monitor did not show '$1'"
 }
 counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
-  for _ in $(seq 1 40); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
+  for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
   fail "the kernel's $1 did not move"
 }
 # The connection was up before the monitor listened: `show` tells its token.
@@ -143,4 +146,39 @@ grep -q "1 extra subflow" "$WORK/client3.out" || fail "the kernel client saw no 
 wait "$upid" || { cat "$WORK/cat3.stats"; fail "umptcp-cat -l exited with an error"; }
 same_hash "$WORK/send.bin" "$WORK/srecv3.bin"
 sed 's/^/    /' "$WORK/monitor3.txt"
-echo "3 passed, 0 failed"
+
+echo "== 4. an external path manager (tools/umptcp-pm, the control socket only)"
+port=6304
+kernel_server "$port" "$WORK/recv4.bin" mptcp-late
+kpid=${PIDS[-1]}
+wait_port "$port"
+in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" --path-manager userspace \
+  "${LINKS[@]}" 10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/cat4.stats" &
+upid=$!
+PIDS+=($upid)
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+joins=$(kernel_counter MPTcpExtMPJoinSynRx) backups=$(kernel_counter MPTcpExtMPJoinSynBackupRx)
+"$BIN/umptcp-pm" -s "$SOCK" -v > "$WORK/pm.log" 2>&1 &
+PIDS+=($!)
+# It adopts the running connection: a subflow from 10.1.2.2 (endpoint 1), marked backup.
+counter_grows MPTcpExtMPJoinSynRx "$joins"
+counter_grows MPTcpExtMPJoinSynBackupRx "$backups"
+echo "umptcp-pm opened the second address's subflow, as backup"
+sleep 0.3
+# The kernel resets that subflow (ss -K): umptcp-pm opens it again about 1 s later.
+joins=$(kernel_counter MPTcpExtMPJoinSynRx)
+in_ns ss -K src 10.1.1.1 dst 10.1.2.2 > /dev/null 2>&1 # (it also says "Invalid argument" of other sockets)
+for _ in $(seq 1 60); do [ "$(kernel_counter MPTcpExtMPJoinSynRx)" -gt "$joins" ] && break; sleep 0.1; done
+[ "$(kernel_counter MPTcpExtMPJoinSynRx)" -gt "$joins" ] || { cat "$WORK/pm.log"; fail "umptcp-pm did not open the lost subflow again"; }
+grep -q "lost (error 104): again in 1 s" "$WORK/pm.log" || { cat "$WORK/pm.log"; fail "umptcp-pm did not see the reset"; }
+echo "after the kernel's reset, umptcp-pm opened the subflow again"
+# The address goes: umptcp-pm removes it from the connection (RM_ADDR).
+rms=$(kernel_counter MPTcpExtRmAddr)
+"${CTL[@]}" endpoint delete id 1
+counter_grows MPTcpExtRmAddr "$rms"
+echo "the address removed: umptcp-pm sent RM_ADDR"
+wait "$upid" || { cat "$WORK/cat4.stats"; fail "umptcp-cat exited with an error"; }
+wait "$kpid" || fail "kernel server failed"
+same_hash "$WORK/send.bin" "$WORK/recv4.bin"
+sed 's/^/    /' "$WORK/pm.log"
+echo "4 passed, 0 failed"
