@@ -197,6 +197,7 @@ struct um_tcp_path_info {
         uint32_t sndbuf_free; /* room in the send buffer */
         uint32_t backoff;     /* consecutive retransmission timeouts */
         uint32_t retrans_out;
+        uint64_t last_recv_us; /* when a segment last arrived */
 };
 void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
 /* The path info's backoff alone, for a check made on every path at every send. */

@@ -145,14 +145,41 @@ static uint32_t take_reinject(struct mptcp_sock *msk)
         return 0;
 }
 
-/* A subflow whose retransmission timer fired is stale: the scheduler skips it, and what it
- * holds goes again on the others at once, so one dead path does not stall the data level
- * behind its holes (Linux does the same once a subflow has been stale for a while).
- * It recovers when an ACK arrives without backoff (mptcp_subflow_acked). */
+enum { SILENT_FLOOR_US = 50000 };
+
+/* A subflow that has data out and has heard nothing for three of its round trips (and at
+ * least 50 ms), while another subflow heard from its peer since: its path went quiet, and
+ * waiting for its retransmission timer would leave the data behind it stalled for an RTO
+ * or more. */
+static int gone_silent(const struct mptcp_sock *msk, const struct mptcp_subflow *sf)
+{
+        struct um_tcp_path_info pi;
+        um_tcp_path_info(sf->tcp, &pi);
+        uint64_t now = msk->st->now, quiet = 3 * pi.srtt_us;
+        if (!pi.in_flight || !pi.srtt_us || now - pi.last_recv_us <= quiet ||
+            now - pi.last_recv_us <= SILENT_FLOOR_US)
+                return 0;
+        for (const struct mptcp_subflow *o = msk->subflows; o; o = o->next) {
+                if (o == sf || o->stale || !mptcp_subflow_usable(o))
+                        continue;
+                struct um_tcp_path_info po;
+                um_tcp_path_info(o->tcp, &po);
+                if (po.last_recv_us > pi.last_recv_us)
+                        return 1;
+        }
+        return 0;
+}
+
+/* A subflow whose retransmission timer fired, or that went silent while another did not, is
+ * stale: the scheduler skips it, and what it holds goes again on the others at once, so one
+ * dead path does not stall the data level behind its holes (Linux does the same once a
+ * subflow has been stale for a while). It recovers when an ACK arrives without backoff
+ * (mptcp_subflow_acked). */
 static void check_stale(struct mptcp_sock *msk)
 {
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (sf->stale || !um_tcp_backoff(sf->tcp) || !mptcp_subflow_usable(sf))
+                if (sf->stale || !mptcp_subflow_usable(sf) ||
+                    (!um_tcp_backoff(sf->tcp) && !gone_silent(msk, sf)))
                         continue;
                 sf->stale = 1;
                 msk->st->mptcp->ctr.MPTcpExtSubflowStale++;

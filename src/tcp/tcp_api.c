@@ -437,6 +437,7 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi)
         pi->sndbuf_free = um_ring_free_space(&c->sndbuf);
         pi->backoff = c->backoff;
         pi->retrans_out = c->retrans_out;
+        pi->last_recv_us = c->last_recv_us;
 }
 
 uint32_t um_tcp_backoff(const struct um_tcp_conn *c)

@@ -22,11 +22,12 @@
 
 #define MB (1024 * 1024)
 
-enum { N_CTR = 12 };
+enum { N_CTR = 13 };
 static const char *const ctr_names[N_CTR] = {
-    "MPTcpExtAddAddr",     "MPTcpExtAddAddrTx", "MPTcpExtEchoAdd",     "MPTcpExtEchoAddTx",
-    "MPTcpExtAddAddrDrop", "MPTcpExtRmAddr",    "MPTcpExtRmAddrTx",    "MPTcpExtRmSubflow",
-    "MPTcpExtMPPrioTx",    "MPTcpExtMPPrioRx",  "MPTcpExtMPJoinSynTx", "MPTcpExtMPJoinAckRx",
+    "MPTcpExtAddAddr",      "MPTcpExtAddAddrTx", "MPTcpExtEchoAdd",     "MPTcpExtEchoAddTx",
+    "MPTcpExtAddAddrDrop",  "MPTcpExtRmAddr",    "MPTcpExtRmAddrTx",    "MPTcpExtRmSubflow",
+    "MPTcpExtMPPrioTx",     "MPTcpExtMPPrioRx",  "MPTcpExtMPJoinSynTx", "MPTcpExtMPJoinAckRx",
+    "MPTcpExtSubflowStale",
 };
 enum {
         ADD_ADDR,
@@ -41,6 +42,7 @@ enum {
         PRIO_RX,
         JOIN_SYN_TX,
         JOIN_ACK_RX,
+        STALE,
 };
 
 /* Counters of both stacks as of the last step, one action at a set time, and what the
@@ -52,6 +54,7 @@ struct watch {
         void (*act)(struct um_stack *cli, struct um_stack *srv);
         int acted;
         int max_subflows, max_accepted;
+        uint64_t stale_at;    /* when the client first marked a subflow stale */
         struct ev_logs *logs; /* path-manager events, when a test subscribes */
         void *act_arg;        /* what a test's setup needs */
 };
@@ -73,6 +76,8 @@ static void on_step(void *arg, struct um_stack *cli, int cfd, struct um_stack *s
                 if (mi.mptcpi_add_addr_accepted > w->max_accepted)
                         w->max_accepted = mi.mptcpi_add_addr_accepted;
         }
+        if (!w->stale_at && w->cli[STALE])
+                w->stale_at = now;
         if (w->act && !w->acted && now >= w->act_at_us) {
                 w->acted = 1;
                 w->act(cli, srv);
@@ -742,6 +747,26 @@ static void test_endpoint_removed_and_readded(void **state)
         assert_true(r.path_bytes[1] - r.path_bytes_at_mark[1] > MB);
 }
 
+/* A path that goes silent for good: the client's subflow on it has data out and hears
+ * nothing while the other subflow does; after three of its round trips (at least 50 ms) it
+ * is stale and its data goes on the other path, before its retransmission timer (200 ms)
+ * would have fired. */
+static void test_silent_subflow_goes_stale_before_its_rto(void **state)
+{
+        (void)state;
+        struct watch w = {0};
+        struct um_sim_transfer_cfg c = two_paths(&w, 30 * MB);
+        struct um_emu_outage cut = {.start_us = 1000000, .end_us = 1000 * 1000000ULL};
+        c.more_paths[0].fwd.outages[c.more_paths[0].fwd.n_outages++] = cut;
+        c.more_paths[0].rev.outages[c.more_paths[0].rev.n_outages++] = cut;
+        struct um_sim_transfer_result r;
+        run_ok("the second path cut for good at 1 s", &c, &r, &w);
+        printf("    stale %.1f ms after the cut\n", (double)(w.stale_at - cut.start_us) / 1e3);
+        assert_int_equal(w.cli[STALE], 1);
+        assert_true(w.stale_at > cut.start_us + 50000);
+        assert_true(w.stale_at < cut.start_us + 200000);
+}
+
 static void test_endpoint_api_misuse(void **state)
 {
         (void)state;
@@ -778,6 +803,7 @@ int main(void)
             cmocka_unit_test(test_lost_subflow_recreated),
             cmocka_unit_test(test_fullmesh_endpoint),
             cmocka_unit_test(test_endpoint_removed_and_readded),
+            cmocka_unit_test(test_silent_subflow_goes_stale_before_its_rto),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
