@@ -48,11 +48,12 @@ counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
 # The connection was up before the monitor listened: `show` tells its token.
 token=
 for _ in $(seq 1 100); do
-  token=$("${CTL[@]}" show | sed -nE 's/^token ([0-9a-f]{8}) client .*/\1/p' | head -1)
+  token=$({ "${CTL[@]}" show 2>> "$WORK/show.err" || true; } |
+    sed -nE 's/^token ([0-9a-f]{8}) client .*/\1/p' | head -1)
   [ -n "$token" ] && break
   sleep 0.05
 done
-[ -n "$token" ] || fail "umptcp-ctl show lists no connection"
+[ -n "$token" ] || { cat "$WORK/show.err" >&2; fail "umptcp-ctl show lists no connection"; }
 "${CTL[@]}" show
 echo "connection token $token (as ip mptcp monitor prints it)"
 
