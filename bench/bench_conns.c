@@ -347,6 +347,37 @@ static double um_setup(int n, int proto, int n_paths)
         return done == n ? n / cpu : -1;
 }
 
+/* n kernel connections to the listener l, one after another: connect, a byte each way, (with
+ * join: until MPTCP_INFO counts the second subflow), close. Returns how many completed. */
+static int kernel_connections(int l, const struct sockaddr_in *sa, int proto, int n, int join)
+{
+        int done = 0;
+        for (; done < n; done++) {
+                int c = socket(AF_INET, SOCK_STREAM, proto);
+                if (c < 0 || connect(c, (const struct sockaddr *)sa, sizeof(*sa)))
+                        break;
+                int s = accept(l, NULL, NULL);
+                char b = 'x';
+                if (s < 0 || write(c, &b, 1) != 1 || read(s, &b, 1) != 1 || write(s, &b, 1) != 1 ||
+                    read(c, &b, 1) != 1)
+                        break;
+                /* The client joins once fully established, which the server's data made it */
+                uint8_t info[96] = {0}; /* struct mptcp_info: mptcpi_subflows first */
+                for (int k = 0; join && k < 20000 && !info[0]; k++) {
+                        if (k)
+                                usleep(20);
+                        socklen_t len = sizeof(info);
+                        if (getsockopt(c, SOL_MPTCP, MPTCP_INFO, info, &len))
+                                break;
+                }
+                if (join && !info[0])
+                        break;
+                close(c);
+                close(s);
+        }
+        return done;
+}
+
 static double kernel_setup(int n, int proto)
 {
         struct sockaddr_in sa;
@@ -354,20 +385,7 @@ static double kernel_setup(int n, int proto)
         if (l < 0)
                 return -1;
         double start = cpu_s();
-        int done = 0;
-        for (int i = 0; i < n; i++) {
-                int c = socket(AF_INET, SOCK_STREAM, proto);
-                if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
-                        break;
-                int s = accept(l, NULL, NULL);
-                char b = 'x';
-                if (s < 0 || write(c, &b, 1) != 1 || read(s, &b, 1) != 1 || write(s, &b, 1) != 1 ||
-                    read(c, &b, 1) != 1)
-                        break;
-                close(c);
-                close(s);
-                done++;
-        }
+        int done = kernel_connections(l, &sa, proto, n, 0);
         double cpu = cpu_s() - start;
         close(l);
         return done == n ? n / cpu : -1;
@@ -412,31 +430,7 @@ static double kernel_setup_2_subflows_here(int n)
         if (l < 0)
                 return -1;
         double w0 = wall_s(), b0 = machine_busy_s();
-        int done = 0;
-        for (int i = 0; i < n; i++) {
-                int c = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-                if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
-                        break;
-                int s = accept(l, NULL, NULL);
-                char b = 'x';
-                if (s < 0 || write(c, &b, 1) != 1 || read(s, &b, 1) != 1 || write(s, &b, 1) != 1 ||
-                    read(c, &b, 1) != 1)
-                        break;
-                /* The client joins once fully established, which the server's data made it */
-                uint8_t info[96] = {0}; /* struct mptcp_info: mptcpi_subflows first */
-                for (int k = 0; k < 20000 && !info[0]; k++) {
-                        if (k)
-                                usleep(20);
-                        socklen_t len = sizeof(info);
-                        if (getsockopt(c, SOL_MPTCP, MPTCP_INFO, info, &len))
-                                break;
-                }
-                if (!info[0])
-                        break;
-                close(c);
-                close(s);
-                done++;
-        }
+        int done = kernel_connections(l, &sa, IPPROTO_MPTCP, n, 1);
         double w1 = wall_s(), b1 = machine_busy_s();
         close(l);
         usleep((useconds_t)((w1 - w0) * 1e6));

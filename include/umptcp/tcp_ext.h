@@ -197,11 +197,12 @@ struct um_tcp_path_info {
         uint32_t sndbuf_free; /* room in the send buffer */
         uint32_t backoff;     /* consecutive retransmission timeouts */
         uint32_t retrans_out;
-        uint64_t last_recv_us; /* when a segment last arrived */
 };
 void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
-/* The path info's backoff alone, for a check made on every path at every send. */
+/* The path info's backoff alone, and when a segment last arrived: for checks made on every
+ * path at every send. */
 uint32_t um_tcp_backoff(const struct um_tcp_conn *c);
+uint64_t um_tcp_last_recv_us(const struct um_tcp_conn *c);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
 /* Asks for an ACK to be sent now (for example to carry an option); data that is waiting

@@ -263,6 +263,19 @@ static int get_token(json_t *req, uint32_t *token, struct req_error *e)
         return rc;
 }
 
+/* What names one subflow: the token, its local address and the remote one, both with an
+ * address (and, for an existing subflow, their ports). */
+static int get_subflow(json_t *req, uint32_t *token, struct addr_attr *a, struct addr_attr *r,
+                       struct req_error *e)
+{
+        int rc;
+        if ((rc = get_token(req, token, e)) < 0 || (rc = get_addr(req, "addr", 0, a, e)) < 0 ||
+            (rc = get_addr(req, "addr_remote", 0, r, e)) < 0 ||
+            (rc = need_family(a, "addr", e)) < 0 || (rc = need_family(r, "addr_remote", e)) < 0)
+                return rc;
+        return 0;
+}
+
 static int cmd_set_flags(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_t *reply,
                          struct req_error *e)
 {
@@ -279,9 +292,7 @@ static int cmd_set_flags(struct um_ctl *ctl, struct ctl_client *c, json_t *req, 
                 return rc < 0 ? fail(e, -rc, "endpoint not changed", NULL) : 0;
         }
         uint32_t token;
-        if ((rc = get_token(req, &token, e)) < 0 ||
-            (rc = get_addr(req, "addr_remote", 0, &r, e)) < 0 ||
-            (rc = need_family(&a, "addr", e)) < 0 || (rc = need_family(&r, "addr_remote", e)) < 0)
+        if ((rc = get_subflow(req, &token, &a, &r, e)) < 0)
                 return rc;
         rc = um_mptcp_pm_set_backup(ctl->st, token, (struct sockaddr *)&a.ss,
                                     (struct sockaddr *)&r.ss, (a.flags & UM_MPTCP_PM_BACKUP) != 0);
@@ -322,10 +333,8 @@ static int cmd_subflow_create(struct um_ctl *ctl, struct ctl_client *c, json_t *
 {
         uint32_t token;
         struct addr_attr a, r;
-        int rc;
-        if ((rc = get_token(req, &token, e)) < 0 || (rc = get_addr(req, "addr", 0, &a, e)) < 0 ||
-            (rc = get_addr(req, "addr_remote", 0, &r, e)) < 0 ||
-            (rc = need_family(&a, "addr", e)) < 0 || (rc = need_family(&r, "addr_remote", e)) < 0)
+        int rc = get_subflow(req, &token, &a, &r, e);
+        if (rc < 0)
                 return rc;
         struct um_mptcp_pm_addr pa = {.addr = a.ss, .id = (uint8_t)a.id};
         rc = um_mptcp_pm_subflow_create(ctl->st, token, &pa, (struct sockaddr *)&r.ss,
@@ -338,10 +347,8 @@ static int cmd_subflow_destroy(struct um_ctl *ctl, struct ctl_client *c, json_t 
 {
         uint32_t token;
         struct addr_attr a, r;
-        int rc;
-        if ((rc = get_token(req, &token, e)) < 0 || (rc = get_addr(req, "addr", 0, &a, e)) < 0 ||
-            (rc = get_addr(req, "addr_remote", 0, &r, e)) < 0 ||
-            (rc = need_family(&a, "addr", e)) < 0 || (rc = need_family(&r, "addr_remote", e)) < 0)
+        int rc = get_subflow(req, &token, &a, &r, e);
+        if (rc < 0)
                 return rc;
         rc = um_mptcp_pm_subflow_destroy(ctl->st, token, (struct sockaddr *)&a.ss,
                                          (struct sockaddr *)&r.ss);

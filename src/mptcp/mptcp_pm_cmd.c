@@ -181,16 +181,26 @@ int um_mptcp_pm_subflow_create(struct um_stack *st, uint32_t token,
         return mptcp_join_open(msk, any ? NULL : &la, lport, local->id, backup, &ra, rport);
 }
 
+/* The subflow a command names by token and addresses, or NULL with *err set. */
+static struct mptcp_subflow *cmd_subflow(struct um_stack *st, uint32_t token,
+                                         const struct sockaddr *local,
+                                         const struct sockaddr *remote, int *err)
+{
+        struct mptcp_sock *msk = cmd_msk(st, token, err);
+        struct mptcp_subflow *sf = msk ? find_subflow(msk, local, remote) : NULL;
+        if (msk && !sf)
+                *err = -ENOENT;
+        return sf;
+}
+
 int um_mptcp_pm_subflow_destroy(struct um_stack *st, uint32_t token, const struct sockaddr *local,
                                 const struct sockaddr *remote)
 {
         int err;
-        struct mptcp_sock *msk = cmd_msk(st, token, &err);
-        if (!msk)
-                return err;
-        struct mptcp_subflow *sf = find_subflow(msk, local, remote);
+        struct mptcp_subflow *sf = cmd_subflow(st, token, local, remote, &err);
         if (!sf)
-                return -ENOENT;
+                return err;
+        struct mptcp_sock *msk = sf->msk;
         mptcp_subflow_remove(sf);
         mptcp_reap_rearm(msk);
         return 0;
@@ -200,14 +210,11 @@ int um_mptcp_pm_set_backup(struct um_stack *st, uint32_t token, const struct soc
                            const struct sockaddr *remote, int backup)
 {
         int err;
-        struct mptcp_sock *msk = cmd_msk(st, token, &err);
-        if (!msk)
-                return err;
-        struct mptcp_subflow *sf = find_subflow(msk, local, remote);
+        struct mptcp_subflow *sf = cmd_subflow(st, token, local, remote, &err);
         if (!sf)
-                return -ENOENT;
+                return err;
         mptcp_signal_prio(sf, backup);
-        mptcp_push(msk);
+        mptcp_push(sf->msk);
         return 0;
 }
 

@@ -153,20 +153,17 @@ enum { SILENT_FLOOR_US = 50000 };
  * or more. */
 static int gone_silent(const struct mptcp_sock *msk, const struct mptcp_subflow *sf)
 {
+        uint64_t now = msk->st->now, heard = um_tcp_last_recv_us(sf->tcp);
+        if (now - heard <= SILENT_FLOOR_US)
+                return 0; /* the common case, without the path's whole state */
         struct um_tcp_path_info pi;
         um_tcp_path_info(sf->tcp, &pi);
-        uint64_t now = msk->st->now, quiet = 3 * pi.srtt_us;
-        if (!pi.in_flight || !pi.srtt_us || now - pi.last_recv_us <= quiet ||
-            now - pi.last_recv_us <= SILENT_FLOOR_US)
+        if (!pi.in_flight || !pi.srtt_us || now - heard <= 3 * pi.srtt_us)
                 return 0;
-        for (const struct mptcp_subflow *o = msk->subflows; o; o = o->next) {
-                if (o == sf || o->stale || !mptcp_subflow_usable(o))
-                        continue;
-                struct um_tcp_path_info po;
-                um_tcp_path_info(o->tcp, &po);
-                if (po.last_recv_us > pi.last_recv_us)
+        for (const struct mptcp_subflow *o = msk->subflows; o; o = o->next)
+                if (o != sf && !o->stale && mptcp_subflow_usable(o) &&
+                    um_tcp_last_recv_us(o->tcp) > heard)
                         return 1;
-        }
         return 0;
 }
 
@@ -178,8 +175,8 @@ static int gone_silent(const struct mptcp_sock *msk, const struct mptcp_subflow 
 static void check_stale(struct mptcp_sock *msk)
 {
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
-                if (sf->stale || !mptcp_subflow_usable(sf) ||
-                    (!um_tcp_backoff(sf->tcp) && !gone_silent(msk, sf)))
+                if (sf->stale || (!um_tcp_backoff(sf->tcp) && !gone_silent(msk, sf)) ||
+                    !mptcp_subflow_usable(sf))
                         continue;
                 sf->stale = 1;
                 msk->st->mptcp->ctr.MPTcpExtSubflowStale++;

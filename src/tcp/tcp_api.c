@@ -437,12 +437,16 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi)
         pi->sndbuf_free = um_ring_free_space(&c->sndbuf);
         pi->backoff = c->backoff;
         pi->retrans_out = c->retrans_out;
-        pi->last_recv_us = c->last_recv_us;
 }
 
 uint32_t um_tcp_backoff(const struct um_tcp_conn *c)
 {
         return c->backoff;
+}
+
+uint64_t um_tcp_last_recv_us(const struct um_tcp_conn *c)
+{
+        return c->last_recv_us;
 }
 
 void um_tcp_abort(struct um_tcp_conn *c)

@@ -3,24 +3,10 @@
 # good flags work.
 set -uo pipefail
 BIN=${1:?usage: $0 BUILD_BIN_DIR}
-pass=0 failed=0
+source "$(dirname "$0")/lib.sh"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-expect() { # WANT_RC DESCRIPTION PATTERN -- CMD...
-  local want=$1 desc=$2 pat=$3
-  shift 4
-  local out rc
-  out=$("$@" 2>&1 </dev/null)
-  rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-    pass=$((pass + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $desc: exit $rc (want $want), output:"
-    echo "$out" | head -5
-  fi
-}
 
 cat > "$WORK/bad.scn" <<'SCN'
 bytes 1M
@@ -77,5 +63,4 @@ expect 2 "echo: host name" "HOST must be a numeric" -- "$BIN/umptcp-echo" --link
 expect 2 "echo: bad impairment" "bad option in --link" -- "$BIN/umptcp-echo" --link tun:um0:10.0.0.2/24,rate=-1 0.0.0.0 80
 expect 1 "cat: bad address" "bad address 10.0.0.300/24|cannot attach" -- "$BIN/umptcp-cat" --link tun:nosuchtun1:10.0.0.300/24 10.0.0.1 80
 
-echo "$pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_summary

@@ -12,53 +12,39 @@ cleanup() { kill "$PEER" 2>/dev/null; wait "$PEER" 2>/dev/null; rm -f "$S"; }
 trap cleanup EXIT
 for _ in $(seq 1 50); do [ -S "$S" ] && break; sleep 0.1; done
 [ "$(stat -c %a "$S")" = 600 ] || { echo "FAIL: the socket's mode is not 0600"; exit 1; }
-pass=0 failed=0
-# expect WANT_RC DESCRIPTION PATTERN -- ARGS...: umptcp-ctl's exit status and output.
-expect() {
-  local want=$1 desc=$2 pat=$3
-  shift 4
-  local out rc
-  out=$("$BIN/umptcp-ctl" -s "$S" "$@" 2>&1)
-  rc=$?
-  if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-    pass=$((pass + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $desc: exit $rc (want $want), output:"
-    echo "$out" | head -5
-  fi
-}
-expect 0 "limits show, the defaults" "^add_addr_accepted 0 subflows 2 $" -- limits show
-expect 0 "limits set" "^$" -- limits set subflows 3 add_addr_accepted 2
-expect 0 "limits show after set" "^add_addr_accepted 2 subflows 3 $" -- limits show
-expect 1 "limits above 8" "bad subflows '9'" -- limits set subflows 9
-expect 0 "endpoint add with id and flags" "^$" -- endpoint add 10.0.1.1 id 4 subflow backup
-expect 0 "endpoint add IPv6, next id" "^$" -- endpoint add fd00::5 dev um1 signal
-expect 0 "endpoint show" "^10.0.1.1 id 4 subflow backup $" -- endpoint show
-expect 0 "endpoint show, second" "^fd00::5 id 5 signal $" -- endpoint show
-expect 0 "endpoint change keeps what is not named" "^$" -- endpoint change id 4 nobackup fullmesh
-expect 0 "endpoint show id" "^10.0.1.1 id 4 subflow fullmesh $" -- endpoint show id 4
-expect 1 "signal with fullmesh refused" "\(EINVAL\)" -- endpoint change id 5 fullmesh
-expect 0 "JSON" '^\{"id":1,"endpoints":\[\{"addr4":"10.0.1.1","id":4,"flags":\["subflow","fullmesh"\]\}' -- -j endpoint show
-expect 1 "duplicate address" "\(EEXIST\)" -- endpoint add 10.0.1.1
-expect 1 "bad address" "bad address '10.0.1'" -- endpoint add 10.0.1
-expect 1 "unknown flag word" "unexpected argument 'sometimes'" -- endpoint add 10.0.2.1 sometimes
-expect 0 "endpoint delete id ADDR" "^$" -- endpoint delete id 4 10.0.1.1
-expect 1 "endpoint delete again" "no endpoint with this id \(ENOENT\)" -- endpoint delete id 4
-expect 1 "delete without id" "id is required" -- endpoint delete
-expect 0 "endpoint flush" "^$" -- endpoint flush
-expect 0 "nothing left" "^$" -- endpoint show
-expect 1 "ann: unknown token, hex as monitor prints it" "not announced \(ENOENT\)" -- ann 10.0.1.1 token 0a0b0c0d id 3
-expect 1 "ann: bad token" "bad token 'x1'" -- ann 10.0.1.1 token x1 id 3
-expect 1 "ann: id required" "id is required" -- ann 10.0.1.1 token 5
-expect 1 "rem: unknown token" "not removed \(ENOENT\)" -- rem token 123 id 3
-expect 1 "csf: unknown token" "subflow not created \(ENOENT\)" -- csf lip 10.0.1.1 lid 3 rip 10.0.0.2 rport 80 token 0x10
-expect 1 "dsf: lport required" "lport is required" -- dsf lip 10.0.1.1 rip 10.0.0.2 rport 80 token 7
-expect 1 "set: bad flags" "flags backup or nobackup" -- set 10.0.1.1 port 1 flags maybe token 5 rip 10.0.0.2 rport 80
-expect 1 "unknown object" "unknown object or command 'route'" -- route show
-expect 0 "stat like nstat" "^CtlRequests +[0-9]+$" -- stat
-expect 0 "show, no connection (JSON)" '^\{"id":1,"connections":\[\],"ok":true\}$' -- -j show
-expect 1 "show takes no argument" "show takes no argument" -- show all
+source "$(dirname "$0")/lib.sh"
+ctl() { "$BIN/umptcp-ctl" -s "$S" "$@"; }
+expect 0 "limits show, the defaults" "^add_addr_accepted 0 subflows 2 $" -- ctl limits show
+expect 0 "limits set" "^$" -- ctl limits set subflows 3 add_addr_accepted 2
+expect 0 "limits show after set" "^add_addr_accepted 2 subflows 3 $" -- ctl limits show
+expect 1 "limits above 8" "bad subflows '9'" -- ctl limits set subflows 9
+expect 0 "endpoint add with id and flags" "^$" -- ctl endpoint add 10.0.1.1 id 4 subflow backup
+expect 0 "endpoint add IPv6, next id" "^$" -- ctl endpoint add fd00::5 dev um1 signal
+expect 0 "endpoint show" "^10.0.1.1 id 4 subflow backup $" -- ctl endpoint show
+expect 0 "endpoint show, second" "^fd00::5 id 5 signal $" -- ctl endpoint show
+expect 0 "endpoint change keeps what is not named" "^$" -- ctl endpoint change id 4 nobackup fullmesh
+expect 0 "endpoint show id" "^10.0.1.1 id 4 subflow fullmesh $" -- ctl endpoint show id 4
+expect 1 "signal with fullmesh refused" "\(EINVAL\)" -- ctl endpoint change id 5 fullmesh
+expect 0 "JSON" '^\{"id":1,"endpoints":\[\{"addr4":"10.0.1.1","id":4,"flags":\["subflow","fullmesh"\]\}' -- ctl -j endpoint show
+expect 1 "duplicate address" "\(EEXIST\)" -- ctl endpoint add 10.0.1.1
+expect 1 "bad address" "bad address '10.0.1'" -- ctl endpoint add 10.0.1
+expect 1 "unknown flag word" "unexpected argument 'sometimes'" -- ctl endpoint add 10.0.2.1 sometimes
+expect 0 "endpoint delete id ADDR" "^$" -- ctl endpoint delete id 4 10.0.1.1
+expect 1 "endpoint delete again" "no endpoint with this id \(ENOENT\)" -- ctl endpoint delete id 4
+expect 1 "delete without id" "id is required" -- ctl endpoint delete
+expect 0 "endpoint flush" "^$" -- ctl endpoint flush
+expect 0 "nothing left" "^$" -- ctl endpoint show
+expect 1 "ann: unknown token, hex as monitor prints it" "not announced \(ENOENT\)" -- ctl ann 10.0.1.1 token 0a0b0c0d id 3
+expect 1 "ann: bad token" "bad token 'x1'" -- ctl ann 10.0.1.1 token x1 id 3
+expect 1 "ann: id required" "id is required" -- ctl ann 10.0.1.1 token 5
+expect 1 "rem: unknown token" "not removed \(ENOENT\)" -- ctl rem token 123 id 3
+expect 1 "csf: unknown token" "subflow not created \(ENOENT\)" -- ctl csf lip 10.0.1.1 lid 3 rip 10.0.0.2 rport 80 token 0x10
+expect 1 "dsf: lport required" "lport is required" -- ctl dsf lip 10.0.1.1 rip 10.0.0.2 rport 80 token 7
+expect 1 "set: bad flags" "flags backup or nobackup" -- ctl set 10.0.1.1 port 1 flags maybe token 5 rip 10.0.0.2 rport 80
+expect 1 "unknown object" "unknown object or command 'route'" -- ctl route show
+expect 0 "stat like nstat" "^CtlRequests +[0-9]+$" -- ctl stat
+expect 0 "show, no connection (JSON)" '^\{"id":1,"connections":\[\],"ok":true\}$' -- ctl -j show
+expect 1 "show takes no argument" "show takes no argument" -- ctl show all
 if "$BIN/umptcp-ctl" -s /nonexistent/sock limits show 2>/tmp/umptcp-ctl-err.$$; then
   failed=$((failed + 1)); echo "FAIL: no socket, yet exit 0"
 elif grep -q "cannot reach the control socket /nonexistent/sock" /tmp/umptcp-ctl-err.$$; then
@@ -69,5 +55,4 @@ fi
 rm -f /tmp/umptcp-ctl-err.$$
 kill "$PEER"; wait "$PEER"
 [ -e "$S" ] && { failed=$((failed + 1)); echo "FAIL: the socket file stayed"; } || pass=$((pass + 1))
-echo "$pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_summary

@@ -21,6 +21,10 @@ make_payload "$WORK/send.bin" "$BYTES"
 SOCK=$WORK/ctl.sock
 CTL=("$BIN/umptcp-ctl" -s "$SOCK")
 port=6301
+wait_socket() { # until umptcp-cat serves its control socket
+  for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+  fail "no control socket at $SOCK"
+}
 echo "== 1. umptcp client, userspace manager: csf, set backup, ann, rem through umptcp-ctl"
 
 kernel_server "$port" "$WORK/recv.bin" mptcp-late
@@ -30,8 +34,7 @@ in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" --path-manager use
   --endpoints none "${LINKS[@]}" 10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/cat.stats" &
 upid=$!
 PIDS+=($upid)
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || fail "no control socket"
+wait_socket
 "${CTL[@]}" monitor > "$WORK/monitor.txt" &
 PIDS+=($!)
 
@@ -128,7 +131,7 @@ in_ns timeout 120 "$BIN/umptcp-cat" -l -d --stats --control "$SOCK" --path-manag
   "${LINKS[@]}" 0.0.0.0 "$port" > "$WORK/srecv3.bin" 2> "$WORK/cat3.stats" &
 upid=$!
 PIDS+=($upid)
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+wait_socket
 "${CTL[@]}" monitor > "$WORK/monitor3.txt" &
 PIDS+=($!)
 sleep 0.3 # subscribed before the client comes: the manager listens, joins are taken
@@ -157,7 +160,7 @@ in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" --path-manager use
   "${LINKS[@]}" 10.1.1.1 "$port" < "$WORK/send.bin" 2> "$WORK/cat4.stats" &
 upid=$!
 PIDS+=($upid)
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+wait_socket
 joins=$(kernel_counter MPTcpExtMPJoinSynRx) backups=$(kernel_counter MPTcpExtMPJoinSynBackupRx)
 "$BIN/umptcp-pm" -s "$SOCK" -v > "$WORK/pm.log" 2>&1 &
 PIDS+=($!)
