@@ -238,9 +238,11 @@ static void print_json(json_t *v)
 
 static void print_endpoint(json_t *ep)
 {
-        json_t *a = json_object_get(ep, "addr4");
-        printf("%s id %lld", json_string_value(a ? a : json_object_get(ep, "addr6")),
-               (long long)json_integer_value(json_object_get(ep, "id")));
+        json_t *a = json_object_get(ep, "addr4"), *port = json_object_get(ep, "port");
+        printf("%s", json_string_value(a ? a : json_object_get(ep, "addr6")));
+        if (port) /* where ip mptcp endpoint show puts it */
+                printf(" port %lld", (long long)json_integer_value(port));
+        printf(" id %lld", (long long)json_integer_value(json_object_get(ep, "id")));
         size_t i;
         json_t *f;
         json_array_foreach(json_object_get(ep, "flags"), i, f) printf(" %s", json_string_value(f));

@@ -89,6 +89,12 @@ enum {
  * UM_MPTCP_PM_SUBFLOW, a client opens a subflow from it to the server of every connection
  * (within the subflow limit). id 0 picks the next free ID. Returns the ID or -errno. */
 int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags, int id);
+/* The same with a port, like `ip mptcp endpoint add ADDR port PORT signal`: connections
+ * announce the address with that port (RFC 8684 §3.4.1) and take joins there, on a
+ * listener that exists while some connection's announcement of it stands. A port needs
+ * UM_MPTCP_PM_SIGNAL (-EINVAL otherwise, as Linux). */
+int um_mptcp_endpoint_add_port(struct um_stack *st, const char *addr, uint16_t port, unsigned flags,
+                               int id);
 /* Removes an endpoint, like `ip mptcp endpoint delete`: every connection closes its
  * subflows from that address and tells the peer with RM_ADDR. Returns 0 or -ENOENT. */
 int um_mptcp_endpoint_del(struct um_stack *st, const char *addr);

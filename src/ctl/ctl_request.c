@@ -136,8 +136,12 @@ static json_t *endpoint_json(const struct um_mptcp_endpoint *ep)
         for (size_t k = 0; k < 4; k++)
                 if (ep->flags & flag_names[k].bit)
                         json_array_append_new(flags, json_string(flag_names[k].name));
-        return json_pack("{s:s,s:i,s:o}", v4 ? "addr4" : "addr6", buf, "id", ep->id, "flags",
-                         flags);
+        json_t *o =
+            json_pack("{s:s,s:i,s:o}", v4 ? "addr4" : "addr6", buf, "id", ep->id, "flags", flags);
+        uint16_t port = ntohs(((const struct sockaddr_in *)&ep->addr)->sin_port); /* v6 alike */
+        if (port)
+                json_object_set_new(o, "port", json_integer(port));
+        return o;
 }
 
 typedef int (*handler)(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_t *reply,
@@ -172,14 +176,12 @@ static int cmd_add_addr(struct um_ctl *ctl, struct ctl_client *c, json_t *req, j
         int rc = get_addr(req, "addr", 0, &a, e);
         if (rc < 0 || (rc = need_family(&a, "addr", e)) < 0)
                 return rc;
-        if (a.port)
-                return fail(e, EOPNOTSUPP, "endpoints with a port are not supported yet", NULL);
         char buf[INET6_ADDRSTRLEN];
         const void *src = a.ss.ss_family == AF_INET
                               ? (const void *)&((struct sockaddr_in *)&a.ss)->sin_addr
                               : (const void *)&((struct sockaddr_in6 *)&a.ss)->sin6_addr;
         inet_ntop(a.ss.ss_family, src, buf, sizeof(buf));
-        int id = um_mptcp_endpoint_add(ctl->st, buf, a.flags, (int)a.id);
+        int id = um_mptcp_endpoint_add_port(ctl->st, buf, (uint16_t)a.port, a.flags, (int)a.id);
         if (id < 0)
                 return fail(e, -id, "endpoint not added", NULL);
         json_object_set_new(reply, "addr", json_pack("{s:i}", "id", id));

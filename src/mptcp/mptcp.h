@@ -69,8 +69,9 @@ struct mptcp_addr_info {
 /* One of our announcements, repeated until the peer echoes it. */
 struct mptcp_announce {
         struct mptcp_addr_info a;
-        uint8_t tries; /* times sent */
-        uint64_t due;  /* when it goes out (again); UINT64_MAX once echoed or given up */
+        uint8_t tries;         /* times sent */
+        uint8_t listening : 1; /* holds a reference on its port's listener */
+        uint64_t due;          /* when it goes out (again); UINT64_MAX once echoed or given up */
 };
 
 /* The address signals of one connection: what we announce and remove, the echoes we owe,
@@ -99,6 +100,7 @@ struct mptcp_subflow {
         uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
         uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1, send_mp_prio : 1;
         uint8_t ev_established : 1; /* SUB_ESTABLISHED reported: SUB_CLOSED is owed */
+        uint8_t join_only : 1;      /* of (or made by) an announced port's listener */
         /* After fallback: the one mapping that covers everything from here on. */
         struct mptcp_map fb_rx, fb_tx;
         int join_tries;
@@ -126,6 +128,7 @@ struct mptcp_subflow {
 
 struct mptcp_sched_ops;
 struct mptcp_join_cookie;
+struct mptcp_port_listener;
 
 /* Path-manager event subscribers and the events not yet delivered (mptcp_pm_event.c). */
 enum { MPTCP_PM_SUBSCRIBERS = 8 };
@@ -161,6 +164,8 @@ struct mptcp_stack {
         const struct mptcp_sched_ops *sched;
         int pm_userspace; /* path_manager = userspace */
         struct mptcp_pm_events events;
+        struct mptcp_port_listener *port_listeners; /* mptcp_pm_listener.c */
+        int n_port_listeners;
         struct mptcp_counters ctr;
         int opt_handle; /* the kind-30 handler's, for um_tcp_seg_parsed */
 };
@@ -371,12 +376,25 @@ void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type);
 void mptcp_event_sub(struct mptcp_subflow *sf, enum um_mptcp_event_type type, int error);
 void mptcp_event_announced(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 void mptcp_event_removed(struct mptcp_sock *msk, uint8_t id);
+/* LISTENER_CREATED, LISTENER_CLOSED: an MPTCP listener's address (of `family`, the
+ * wildcard when it is bound to none) and port. */
+void mptcp_event_listener(struct mptcp_stack *ms, enum um_mptcp_event_type type,
+                          const struct um_tcp_conn *listener, int family);
 int mptcp_pm_subscribed(const struct mptcp_stack *ms);
 int mptcp_pm_events_pending(const struct mptcp_stack *ms);
 void mptcp_pm_deliver(struct mptcp_stack *ms);
 void mptcp_pm_events_free(struct mptcp_stack *ms);
 /* Whether the built-in manager (mptcp_pm_kernel.c) is the one that decides. */
 int mptcp_pm_kernel_active(const struct mptcp_stack *ms);
+
+/* mptcp_pm_listener.c: listeners for the ports connections announce, shared by reference
+ * (-EADDRINUSE and the like when one cannot be made, -ENOSPC past the stack's bound) */
+int mptcp_port_listener_get(struct mptcp_stack *ms, const struct um_addr *a, uint16_t port);
+void mptcp_port_listener_put(struct mptcp_stack *ms, const struct um_addr *a, uint16_t port);
+/* A connection's references, given back when it is freed. */
+void mptcp_port_listeners_release(struct mptcp_sock *msk);
+/* At the stack's end, after TCP freed every connection: forgets them all. */
+void mptcp_port_listeners_free(struct mptcp_stack *ms);
 
 /* mptcp_addr_signal.c: ADD_ADDR, its echo and RM_ADDR on the wire (RFC 8684 §3.4) */
 void mptcp_signal_announce(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
@@ -385,6 +403,8 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id);
 void mptcp_signal_echo(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
 /* The peer echoed one of our announcements: it is not repeated. */
 void mptcp_signal_echo_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+/* Whether we announced this address with this port (a join to it may come in). */
+int mptcp_signal_announced(const struct mptcp_sock *msk, const struct um_addr *a, uint16_t port);
 /* Whether a received (non-echo) ADD_ADDR carries the HMAC only the peer can make. */
 int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o);
 /* Writes the signal this pure ACK should carry (0: none fits or none waits). */

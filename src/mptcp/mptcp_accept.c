@@ -41,6 +41,12 @@ static struct mptcp_sock *join_target(struct mptcp_subflow *sf, uint32_t token)
                 ms->ctr.MPTcpExtMPJoinRejected++;
                 return NULL;
         }
+        /* RFC 8684 §3.4.1: a port other than the connection's is one it announced with this
+         * address (Linux checks the same). */
+        if (port != msk->lport && !mptcp_signal_announced(msk, &local, port)) {
+                ms->ctr.MPTcpExtMismatchPortSynRx++;
+                return NULL;
+        }
         return msk;
 }
 
@@ -53,6 +59,10 @@ static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP);
                 return;
         }
+        uint16_t port;
+        mptcp_local_addr(sf->tcp, &port);
+        if (port != msk->lport)
+                ms->ctr.MPTcpExtMPJoinPortSynRx++;
         sf->is_join = 1;
         sf->join_token = o->join_token;
         sf->remote_nonce = o->join_nonce;
@@ -64,12 +74,25 @@ static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         mptcp_join_synack_hmac(msk, sf, 1, sf->join_hmac);
 }
 
+/* A connection's first SYN (or a cookie's ACK) at an announced port's listener: reset,
+ * with MP_TCPRST only to a peer that spoke MPTCP. */
+static void refuse_no_join(struct mptcp_subflow *sf, const struct mptcp_opts *o)
+{
+        mptcp_stack_of(um_tcp_stack(sf->tcp))->ctr.MPTcpExtPortListenerNoJoin++;
+        int mptcp = o && mptcp_has(o, MPTCPOPT_MP_CAPABLE);
+        mptcp_subflow_reset(sf, mptcp ? MPTCP_RST_EPROHIBIT : MPTCP_RST_NONE);
+}
+
 void mptcp_accept_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
 {
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
         sf->passive = 1;
         if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_SYN) {
                 join_syn(sf, o);
+                return;
+        }
+        if (sf->join_only) { /* an announced port takes joins only */
+                refuse_no_join(sf, o);
                 return;
         }
         if (!ms->enabled || !o || !mptcp_has(o, MPTCPOPT_MP_CAPABLE) || o->mpc_len != MPC_LEN_SYN ||
@@ -234,6 +257,10 @@ int mptcp_accept_complete(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 cookie_ack(sf, o);
         if (sf->is_join)
                 return join_complete(sf, o);
+        if (sf->join_only) { /* a cookie's ACK, not a join's, at an announced port */
+                refuse_no_join(sf, o);
+                return -1;
+        }
         return msk_complete(sf);
 }
 

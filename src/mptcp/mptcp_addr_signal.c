@@ -84,6 +84,9 @@ void mptcp_signal_remove(struct mptcp_sock *msk, uint8_t id)
         struct mptcp_pm_state *pm = &msk->pm;
         for (int i = 0; i < pm->n_announced; i++)
                 if (pm->announced[i].a.id == id) {
+                        if (pm->announced[i].listening)
+                                mptcp_port_listener_put(msk->ms, &pm->announced[i].a.addr,
+                                                        pm->announced[i].a.port);
                         pm->announced[i] = pm->announced[--pm->n_announced];
                         signal_rearm(msk);
                         break;
@@ -106,6 +109,15 @@ void mptcp_signal_echo_received(struct mptcp_sock *msk, const struct mptcp_addr_
                         an->due = UINT64_MAX;
         }
         signal_rearm(msk);
+}
+
+int mptcp_signal_announced(const struct mptcp_sock *msk, const struct um_addr *a, uint16_t port)
+{
+        for (int i = 0; i < msk->pm.n_announced; i++)
+                if (msk->pm.announced[i].a.port == port &&
+                    um_addr_eq(&msk->pm.announced[i].a.addr, a))
+                        return 1;
+        return 0;
 }
 
 int mptcp_add_addr_authentic(const struct mptcp_sock *msk, const struct mptcp_opts *o)

@@ -23,6 +23,10 @@
         X(MPTcpExtMPJoinAckRx)                                                                     \
         X(MPTcpExtMPJoinAckHMacFailure)                                                            \
         X(MPTcpExtMPJoinRejected)                                                                  \
+        X(MPTcpExtMPJoinPortSynRx)                                                                 \
+        X(MPTcpExtMPJoinPortSynAckRx)                                                              \
+        X(MPTcpExtMismatchPortSynRx)                                                               \
+        X(MPTcpExtPortListenerNoJoin)                                                              \
         X(MPTcpExtDSSNotMatching)                                                                  \
         X(MPTcpExtDSSNoMatchTCP)                                                                   \
         X(MPTcpExtInfiniteMapTx)                                                                   \

@@ -32,6 +32,7 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
 static void msk_free(struct mptcp_sock *msk)
 {
         mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
+        mptcp_port_listeners_release(msk);
         mptcp_token_remove(msk);
         um_timer_cancel(&msk->st->timers, &msk->timer);
         LIST_REMOVE(msk, all_link);

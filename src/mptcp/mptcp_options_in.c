@@ -5,6 +5,7 @@
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_crypto.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 
 int mptcp_options_parse(void *arg, struct um_tcp_conn *c, const struct um_tcp_seg_info *seg,
@@ -36,6 +37,11 @@ static void synack_mp_join(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 return;
         }
         msk->ms->ctr.MPTcpExtMPJoinSynAckRx++;
+        struct sockaddr_storage r;
+        um_tcp_endpoints(sf->tcp, NULL, &r);
+        uint16_t rport = ntohs(((struct sockaddr_in *)&r)->sin_port); /* same place in v6 */
+        if (rport != msk->rport) /* a join to a port the peer announced */
+                msk->ms->ctr.MPTcpExtMPJoinPortSynAckRx++;
         sf->remote_nonce = o->join_nonce;
         sf->remote_id = o->join_addr_id;
         sf->peer_backup = o->join_backup;

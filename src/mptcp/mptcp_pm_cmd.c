@@ -125,7 +125,15 @@ int um_mptcp_pm_announce(struct um_stack *st, uint32_t token, const struct um_mp
         for (int i = 0; i < msk->pm.n_announced; i++)
                 if (msk->pm.announced[i].a.id == a.id)
                         return -EEXIST;
+        /* RFC 8684 §3.4.1: a port of our own is one we take joins on. */
+        int listen = a.port && a.port != msk->lport;
+        if (listen) {
+                int rc = mptcp_port_listener_get(msk->ms, &a.addr, a.port);
+                if (rc < 0)
+                        return rc;
+        }
         mptcp_signal_announce(msk, &a);
+        msk->pm.announced[msk->pm.n_announced - 1].listening = listen;
         msk->pm.n_signalled++;
         return 0;
 }

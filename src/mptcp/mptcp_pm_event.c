@@ -3,6 +3,7 @@
  * subscribers after the poll, outside the protocol's processing. */
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_pm_kernel.h"
+#include "net/iface.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -144,6 +145,13 @@ void mptcp_event_sub(struct mptcp_subflow *sf, enum um_mptcp_event_type type, in
         ev.family = l.family;
         put_addr(ev.saddr, &l);
         put_addr(ev.daddr, &r);
+        /* The stack's interface the subflow's address is on (umptcp routes by source
+         * address, so every subflow is bound to one; Linux reports a bound device's). */
+        int ifindex = um_iface_of_addr(msk->st, &l);
+        if (ifindex >= 0) {
+                ev.attrs |= UM_MPTCP_ATTR_IF_IDX;
+                ev.if_idx = (uint32_t)ifindex;
+        }
         if (error) {
                 ev.attrs |= UM_MPTCP_ATTR_ERROR;
                 ev.error = (uint8_t)error;
@@ -180,6 +188,18 @@ void mptcp_event_removed(struct mptcp_sock *msk, uint8_t id)
                                     .token = msk->local_token,
                                     .rem_id = id};
         queue_event(msk->ms, &ev);
+}
+
+void mptcp_event_listener(struct mptcp_stack *ms, enum um_mptcp_event_type type,
+                          const struct um_tcp_conn *listener, int family)
+{
+        struct um_mptcp_event ev = {.type = type,
+                                    .attrs = UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_SADDR |
+                                             UM_MPTCP_ATTR_SPORT};
+        struct um_addr a = mptcp_local_addr(listener, &ev.sport);
+        ev.family = a.family ? a.family : family; /* bound to no address: the wildcard */
+        put_addr(ev.saddr, &a);
+        queue_event(ms, &ev);
 }
 
 static int still_subscribed(const struct mptcp_pm_events *e, int handle)

@@ -34,6 +34,7 @@ enum {
 
 struct endpoint {
         struct um_addr addr;
+        uint16_t port; /* announced with the address; 0: the connection's */
         uint8_t id;
         unsigned flags;
 };
@@ -200,7 +201,7 @@ static void use_endpoint(struct mptcp_pm_kernel *pm, struct conn *c, const struc
         if (ep->addr.family != c->laddr.family || um_addr_eq(&ep->addr, &c->laddr))
                 return;
         if (ep->flags & UM_MPTCP_PM_SIGNAL) {
-                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, 0, ep->id);
+                struct um_mptcp_pm_addr a = pm_addr(&ep->addr, ep->port, ep->id);
                 um_mptcp_pm_announce(pm->st, c->token, &a);
         }
         if ((ep->flags & (UM_MPTCP_PM_SUBFLOW | UM_MPTCP_PM_FULLMESH)) && !c->server_side &&
@@ -425,7 +426,14 @@ void mptcp_pm_kernel_info(const struct mptcp_pm_kernel *pm, uint32_t token,
 
 int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags, int id)
 {
-        if (!st || !addr || id < 0 || id > 255)
+        return um_mptcp_endpoint_add_port(st, addr, 0, flags, id);
+}
+
+int um_mptcp_endpoint_add_port(struct um_stack *st, const char *addr, uint16_t port, unsigned flags,
+                               int id)
+{
+        /* As Linux: a port is for an address to announce. */
+        if (!st || !addr || id < 0 || id > 255 || (port && !(flags & UM_MPTCP_PM_SIGNAL)))
                 return -EINVAL;
         struct mptcp_pm_kernel *pm = mptcp_pm_kernel_of(st);
         struct um_addr a;
@@ -434,7 +442,8 @@ int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags,
         if (pm->n_endpoints == MAX_ENDPOINTS)
                 return -ENOSPC;
         for (int i = 0; i < pm->n_endpoints; i++)
-                if (um_addr_eq(&pm->endpoints[i].addr, &a) || pm->endpoints[i].id == id)
+                if ((um_addr_eq(&pm->endpoints[i].addr, &a) && pm->endpoints[i].port == port) ||
+                    pm->endpoints[i].id == id)
                         return -EEXIST;
         if (!id) {
                 id = 1;
@@ -443,7 +452,7 @@ int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags,
                                 id = pm->endpoints[i].id + 1;
         }
         struct endpoint *ep = &pm->endpoints[pm->n_endpoints++];
-        *ep = (struct endpoint){.addr = a, .id = (uint8_t)id, .flags = flags};
+        *ep = (struct endpoint){.addr = a, .port = port, .id = (uint8_t)id, .flags = flags};
         /* As Linux's: a new endpoint serves the connections already there too. */
         for (uint32_t b = 0; pm->buckets && b <= pm->mask; b++)
                 for (struct conn *c = pm->buckets[b]; c; c = c->next)
@@ -534,7 +543,7 @@ int um_mptcp_endpoint_get(const struct um_stack *st, int index, struct um_mptcp_
                 return -ENOENT;
         const struct endpoint *ep = &pm->endpoints[index];
         *out = (struct um_mptcp_endpoint){.id = ep->id, .flags = ep->flags};
-        um_addr_to_sockaddr(&ep->addr, 0, (struct sockaddr *)&out->addr, sizeof(out->addr));
+        um_addr_to_sockaddr(&ep->addr, ep->port, (struct sockaddr *)&out->addr, sizeof(out->addr));
         return 0;
 }
 

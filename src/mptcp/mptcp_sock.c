@@ -69,6 +69,7 @@ static int msk_listen(struct um_sock *s, int backlog)
         msk->listener = c;
         msk->pending = NULL;
         msk->state = MPTCP_LISTEN;
+        mptcp_event_listener(msk->ms, UM_MPTCP_EVENT_LISTENER_CREATED, c, msk->domain);
         return 0;
 }
 
@@ -213,6 +214,8 @@ static void msk_close(struct um_sock *s)
                 msk->pending = NULL;
         }
         if (msk->listener) {
+                mptcp_event_listener(msk->ms, UM_MPTCP_EVENT_LISTENER_CLOSED, msk->listener,
+                                     msk->domain);
                 mptcp_subflow_of(msk->listener)->msk = NULL;
                 tcp_api_close(msk->listener);
                 msk->listener = NULL;

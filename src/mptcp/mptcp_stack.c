@@ -57,6 +57,7 @@ void mptcp_stack_destroy(struct um_stack *st)
         struct mptcp_stack *ms = st->mptcp;
         if (!ms)
                 return;
+        mptcp_port_listeners_free(ms); /* their TCP connections are gone already */
         while (!LIST_EMPTY(&ms->all)) {
                 struct mptcp_sock *msk = LIST_FIRST(&ms->all);
                 while (msk->subflows)

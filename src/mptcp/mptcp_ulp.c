@@ -65,8 +65,11 @@ static void ulp_handshake(struct um_tcp_conn *c, enum um_tcp_hs_step step,
 
 static int ulp_clone(struct um_tcp_conn *listener, struct um_tcp_conn *child)
 {
-        (void)listener;
-        return mptcp_subflow_new(child) ? 0 : -ENOMEM;
+        struct mptcp_subflow *sf = mptcp_subflow_new(child);
+        if (!sf)
+                return -ENOMEM;
+        sf->join_only = mptcp_subflow_of(listener)->join_only;
+        return 0;
 }
 
 static void ulp_segment_in(struct um_tcp_conn *c, const struct um_tcp_seg_info *seg)

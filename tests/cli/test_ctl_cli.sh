@@ -32,6 +32,11 @@ expect 1 "unknown flag word" "unexpected argument 'sometimes'" -- ctl endpoint a
 expect 0 "endpoint delete id ADDR" "^$" -- ctl endpoint delete id 4 10.0.1.1
 expect 1 "endpoint delete again" "no endpoint with this id \(ENOENT\)" -- ctl endpoint delete id 4
 expect 1 "delete without id" "id is required" -- ctl endpoint delete
+expect 1 "a port without signal" "endpoint not added \(EINVAL\)" -- ctl endpoint add 10.0.2.1 port 7000 subflow
+expect 0 "endpoint add with a port" "^$" -- ctl endpoint add 10.0.2.1 port 7000 signal
+expect 0 "the port where ip mptcp shows it" "^10.0.2.1 port 7000 id 6 signal $" -- ctl endpoint show id 6
+expect 0 "the same address, another port" "^$" -- ctl endpoint add 10.0.2.1 port 7001 signal
+expect 1 "the same address and port twice" "\(EEXIST\)" -- ctl endpoint add 10.0.2.1 port 7000 signal
 expect 0 "endpoint flush" "^$" -- ctl endpoint flush
 expect 0 "nothing left" "^$" -- ctl endpoint show
 expect 1 "ann: unknown token, hex as monitor prints it" "not announced \(ENOENT\)" -- ctl ann 10.0.1.1 token 0a0b0c0d id 3

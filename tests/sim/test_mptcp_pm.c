@@ -22,12 +22,14 @@
 
 #define MB (1024 * 1024)
 
-enum { N_CTR = 13 };
+enum { N_CTR = 17 };
 static const char *const ctr_names[N_CTR] = {
-    "MPTcpExtAddAddr",      "MPTcpExtAddAddrTx", "MPTcpExtEchoAdd",     "MPTcpExtEchoAddTx",
-    "MPTcpExtAddAddrDrop",  "MPTcpExtRmAddr",    "MPTcpExtRmAddrTx",    "MPTcpExtRmSubflow",
-    "MPTcpExtMPPrioTx",     "MPTcpExtMPPrioRx",  "MPTcpExtMPJoinSynTx", "MPTcpExtMPJoinAckRx",
-    "MPTcpExtSubflowStale",
+    "MPTcpExtAddAddr",           "MPTcpExtAddAddrTx",          "MPTcpExtEchoAdd",
+    "MPTcpExtEchoAddTx",         "MPTcpExtAddAddrDrop",        "MPTcpExtRmAddr",
+    "MPTcpExtRmAddrTx",          "MPTcpExtRmSubflow",          "MPTcpExtMPPrioTx",
+    "MPTcpExtMPPrioRx",          "MPTcpExtMPJoinSynTx",        "MPTcpExtMPJoinAckRx",
+    "MPTcpExtSubflowStale",      "MPTcpExtMPJoinPortSynRx",    "MPTcpExtMPJoinPortSynAckRx",
+    "MPTcpExtMismatchPortSynRx", "MPTcpExtPortListenerNoJoin",
 };
 enum {
         ADD_ADDR,
@@ -43,6 +45,10 @@ enum {
         JOIN_SYN_TX,
         JOIN_ACK_RX,
         STALE,
+        JOIN_PORT_SYN_RX,
+        JOIN_PORT_SYNACK_RX,
+        MISMATCH_PORT,
+        PORT_NO_JOIN,
 };
 
 /* Counters of both stacks as of the last step, one action at a set time, and what the
@@ -319,17 +325,27 @@ static void assert_addr4(const uint8_t a[16], const char *want)
  * throughout, the connection's addresses and ports, and which side is the server. */
 static void check_life(const struct ev_log *l, int server)
 {
+        /* The server's listen() came first, reported as Linux does: its family and port. */
+        if (server) {
+                const struct um_mptcp_event *lc = &l->ev[0];
+                assert_int_equal(lc->type, UM_MPTCP_EVENT_LISTENER_CREATED);
+                assert_int_equal(lc->attrs,
+                                 UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_SADDR | UM_MPTCP_ATTR_SPORT);
+                assert_int_equal(lc->family, AF_INET);
+                assert_int_equal(lc->sport, 5001);
+        }
         int created = find_event(l, UM_MPTCP_EVENT_CREATED, 0);
         int est = find_event(l, UM_MPTCP_EVENT_ESTABLISHED, 0);
         int sub = find_event(l, UM_MPTCP_EVENT_SUB_ESTABLISHED, 0);
         int closed = find_event(l, UM_MPTCP_EVENT_CLOSED, 0);
-        assert_true(created == 0 && est > created && sub > est);
+        assert_true(created == server && est > created && sub > est);
+        assert_int_equal(count_events(l, UM_MPTCP_EVENT_LISTENER_CREATED), server);
         assert_int_equal(count_events(l, UM_MPTCP_EVENT_CREATED), 1);
         assert_int_equal(count_events(l, UM_MPTCP_EVENT_CLOSED), server);
         if (server)
                 assert_true(closed > sub && !(l->ev[closed].attrs & UM_MPTCP_ATTR_SADDR));
         uint32_t token = l->ev[created].token;
-        for (int i = 0; i < l->n; i++)
+        for (int i = created; i < l->n; i++)
                 assert_int_equal(l->ev[i].token, token);
         const struct um_mptcp_event *c = &l->ev[created];
         assert_int_equal(c->family, AF_INET);
@@ -350,6 +366,10 @@ static void check_life(const struct ev_log *l, int server)
                     (UM_MPTCP_ATTR_LOC_ID | UM_MPTCP_ATTR_REM_ID));
         assert_int_equal(server ? s->rem_id : s->loc_id, 1); /* the client's endpoint */
         assert_addr4(server ? s->daddr : s->saddr, "10.0.1.1");
+        /* The interface of its local address: the client's second, the server's first
+         * (the join goes to the address the connection went to). */
+        assert_true(s->attrs & UM_MPTCP_ATTR_IF_IDX);
+        assert_int_equal(s->if_idx, server ? 0 : 1);
 }
 
 static void test_events_of_a_connection(void **state)
@@ -363,7 +383,7 @@ static void test_events_of_a_connection(void **state)
         run_ok("events of a 2-subflow connection", &c, &r, &w);
         check_life(&logs.cli, 0);
         check_life(&logs.srv, 1);
-        assert_int_not_equal(logs.cli.ev[0].token, logs.srv.ev[0].token);
+        assert_int_not_equal(logs.cli.ev[0].token, logs.srv.ev[1].token);
         assert_int_equal(count_events(&logs.cli, UM_MPTCP_EVENT_SUB_CLOSED), 0);
 }
 
@@ -767,6 +787,114 @@ static void test_silent_subflow_goes_stale_before_its_rto(void **state)
         assert_true(w.stale_at < cut.start_us + 200000);
 }
 
+/* An endpoint with a port (RFC 8684 §3.4.1): the server announces 10.0.1.2 port 7000,
+ * listens there from the announcement on (LISTENER_CREATED) and takes the client's join
+ * there; it refuses there what is not a join (a plain TCP connection), and a join for this
+ * connection at a port the connection did not announce (another MPTCP listener's, 5002).
+ * Deleting the endpoint at 1.5 s sends RM_ADDR and closes the listener (LISTENER_CLOSED). */
+enum { ANNOUNCED_PORT = 7000, OTHER_LISTENER_PORT = 5002 };
+static int port_probe_fd = -1;
+
+static void port_endpoint_setup(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        subscribe_both(arg, cli, srv);
+        assert_int_equal(um_mptcp_endpoint_del(cli, "10.0.1.1"), 0);
+        assert_int_equal(
+            um_mptcp_endpoint_add_port(srv, "10.0.1.2", ANNOUNCED_PORT, UM_MPTCP_PM_SUBFLOW, 0),
+            -EINVAL); /* as Linux: a port is for an address to announce */
+        assert_int_equal(
+            um_mptcp_endpoint_add_port(srv, "10.0.1.2", ANNOUNCED_PORT, UM_MPTCP_PM_SIGNAL, 0), 1);
+        struct um_mptcp_endpoint ep;
+        assert_int_equal(um_mptcp_endpoint_get(srv, 0, &ep), 0);
+        assert_int_equal(ntohs(((struct sockaddr_in *)&ep.addr)->sin_port), ANNOUNCED_PORT);
+        assert_int_equal(um_mptcp_limits_set(cli, 2, 1), 0);
+        int fd = um_socket(srv, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(OTHER_LISTENER_PORT)};
+        assert_int_equal(um_bind(srv, fd, (struct sockaddr *)&any, sizeof(any)), 0);
+        assert_int_equal(um_listen(srv, fd, 4), 0);
+}
+
+static struct watch *port_watch;
+
+static void delete_port_endpoint(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)cli;
+        assert_int_equal(um_mptcp_endpoint_del_id(srv, 1), 0);
+}
+
+static void probe_ports(struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(ANNOUNCED_PORT)};
+        inet_pton(AF_INET, "10.0.1.2", &to.sin_addr);
+        port_probe_fd = um_socket(cli, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        assert_true(port_probe_fd >= 0);
+        int rc = um_connect(cli, port_probe_fd, (struct sockaddr *)&to, sizeof(to));
+        assert_true(rc == 0 || errno == EINPROGRESS);
+        const struct ev_log *l = &port_watch->logs->cli;
+        uint32_t token = l->ev[find_event(l, UM_MPTCP_EVENT_CREATED, 0)].token;
+        struct um_mptcp_pm_addr local = {.id = 0};
+        struct sockaddr_in *la = (struct sockaddr_in *)&local.addr;
+        la->sin_family = AF_INET;
+        inet_pton(AF_INET, "10.0.0.1", &la->sin_addr);
+        struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons(OTHER_LISTENER_PORT)};
+        inet_pton(AF_INET, "10.0.0.2", &other.sin_addr);
+        assert_int_equal(
+            um_mptcp_pm_subflow_create(cli, token, &local, (struct sockaddr *)&other, 0), 0);
+        port_watch->acted = 0;
+        port_watch->act_at_us = 1500000;
+        port_watch->act = delete_port_endpoint;
+}
+
+/* The event of a type whose local port (sport) is `port`, or NULL. */
+static const struct um_mptcp_event *
+event_at_port(const struct ev_log *l, enum um_mptcp_event_type type, uint16_t port, int remote)
+{
+        for (int i = 0; i < l->n; i++)
+                if (l->ev[i].type == type && (remote ? l->ev[i].dport : l->ev[i].sport) == port)
+                        return &l->ev[i];
+        return NULL;
+}
+
+static void test_endpoint_with_port(void **state)
+{
+        (void)state;
+        struct ev_logs logs = {0};
+        struct watch w = {.act_at_us = 1000000, .act = probe_ports, .logs = &logs};
+        port_watch = &w;
+        struct um_sim_transfer_cfg c = two_paths(&w, 30 * MB);
+        c.on_setup = port_endpoint_setup;
+        c.mark_at_us = 1000000;
+        struct um_sim_transfer_result r;
+        run_ok("the server announces 10.0.1.2 port 7000", &c, &r, &w);
+        /* The announcement carried the port, and the client joined there. */
+        const struct um_mptcp_event *ann =
+            event_at_port(&logs.cli, UM_MPTCP_EVENT_ANNOUNCED, ANNOUNCED_PORT, 1);
+        assert_non_null(ann);
+        assert_true(ann->attrs & UM_MPTCP_ATTR_DPORT);
+        assert_non_null(
+            event_at_port(&logs.cli, UM_MPTCP_EVENT_SUB_ESTABLISHED, ANNOUNCED_PORT, 1));
+        assert_non_null(
+            event_at_port(&logs.srv, UM_MPTCP_EVENT_SUB_ESTABLISHED, ANNOUNCED_PORT, 0));
+        assert_int_equal(w.srv[JOIN_PORT_SYN_RX], 1);
+        assert_int_equal(w.cli[JOIN_PORT_SYNACK_RX], 1);
+        assert_true(r.path_bytes_at_mark[1] > 2 * MB); /* the port's subflow carried data */
+        /* The listener: made with the announcement, closed with the endpoint. */
+        const struct um_mptcp_event *lc =
+            event_at_port(&logs.srv, UM_MPTCP_EVENT_LISTENER_CREATED, ANNOUNCED_PORT, 0);
+        assert_non_null(lc);
+        assert_addr4(lc->saddr, "10.0.1.2");
+        assert_non_null(
+            event_at_port(&logs.srv, UM_MPTCP_EVENT_LISTENER_CLOSED, ANNOUNCED_PORT, 0));
+        assert_int_equal(w.srv[RM_ADDR_TX], 1);
+        /* What is not a join, and a join to a port this connection did not announce, were
+         * refused. */
+        assert_int_equal(w.srv[PORT_NO_JOIN], 1);
+        assert_int_equal(w.srv[MISMATCH_PORT], 1);
+        assert_int_equal(w.cli[JOIN_SYN_TX], 2);
+        assert_int_equal(w.srv[JOIN_ACK_RX], 1);
+}
+
 static void test_endpoint_api_misuse(void **state)
 {
         (void)state;
@@ -802,6 +930,7 @@ int main(void)
             cmocka_unit_test(test_userspace_manager_commands),
             cmocka_unit_test(test_lost_subflow_recreated),
             cmocka_unit_test(test_fullmesh_endpoint),
+            cmocka_unit_test(test_endpoint_with_port),
             cmocka_unit_test(test_endpoint_removed_and_readded),
             cmocka_unit_test(test_silent_subflow_goes_stale_before_its_rto),
         };
