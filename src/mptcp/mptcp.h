@@ -321,6 +321,9 @@ void mptcp_accept_mpc_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o,
 /* mptcp_msk.c: a connection made and freed; its subflows closing; its timer firing */
 struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain);
 void mptcp_msk_maybe_free(struct mptcp_sock *msk);
+/* The connection is over at the data level (or aborted): CLOSED is reported and the
+ * listeners of the ports it announced are given back. */
+void mptcp_msk_over(struct mptcp_sock *msk);
 /* The subflow's TCP connection reached CLOSED. */
 void mptcp_subflow_closed(struct mptcp_subflow *sf);
 

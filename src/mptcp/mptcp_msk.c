@@ -29,10 +29,15 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
         return msk;
 }
 
-static void msk_free(struct mptcp_sock *msk)
+void mptcp_msk_over(struct mptcp_sock *msk)
 {
         mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
-        mptcp_port_listeners_release(msk);
+        mptcp_port_listeners_release(msk); /* no join may come for it any more */
+}
+
+static void msk_free(struct mptcp_sock *msk)
+{
+        mptcp_msk_over(msk);
         mptcp_token_remove(msk);
         um_timer_cancel(&msk->st->timers, &msk->timer);
         LIST_REMOVE(msk, all_link);
@@ -76,7 +81,7 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf)
         if (msk->ev_created) /* with its error: a closed subflow keeps it */
                 mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_CLOSED, tcp_api_take_error(sf->tcp));
         if (msk->error)
-                mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
+                mptcp_msk_over(msk);
         sf->closing = 1;
         mptcp_reap_rearm(msk);
         mptcp_push(msk);

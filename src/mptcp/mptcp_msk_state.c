@@ -93,7 +93,7 @@ void mptcp_do_fallback(struct mptcp_sock *msk)
 
 void mptcp_fastclose(struct mptcp_sock *msk)
 {
-        mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED);
+        mptcp_msk_over(msk);
         int send = !msk->fastclosed && !msk->error;
         msk->fastclosed = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
@@ -107,7 +107,7 @@ void mptcp_fastclose(struct mptcp_sock *msk)
 
 void mptcp_close_subflows(struct mptcp_sock *msk)
 {
-        mptcp_event_conn(msk, UM_MPTCP_EVENT_CLOSED); /* over at the data level */
+        mptcp_msk_over(msk); /* over at the data level */
         msk->subflows_closing = 1;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
                 sf->closing = 1;
