@@ -9,8 +9,9 @@
 # `endpoint delete` (RM_ADDR). 3: umptcp as the server with the userspace manager: `ann`
 # makes the kernel client join umptcp's second address. 4: tools/umptcp-pm, a manager in
 # another process: it adopts the running connection, opens the second address's subflow as
-# backup, opens it again after the kernel resets it, and removes the address when its
-# endpoint goes. The data is checked by SHA-256.
+# backup, opens it again after the kernel resets it, removes the address when its
+# endpoint goes and opens its subflow again when it comes back. The data is checked by
+# SHA-256.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup pm
@@ -181,6 +182,12 @@ rms=$(kernel_counter MPTcpExtRmAddr)
 "${CTL[@]}" endpoint delete id 1
 counter_grows MPTcpExtRmAddr "$rms"
 echo "the address removed: umptcp-pm sent RM_ADDR"
+# It comes back: umptcp-pm opens its subflow on the running connection again.
+joins=$(kernel_counter MPTcpExtMPJoinSynRx)
+"${CTL[@]}" endpoint add 10.1.2.2 id 2
+counter_grows MPTcpExtMPJoinSynRx "$joins"
+grep -q "address added: 10.1.2.2 id 2" "$WORK/pm.log" || { cat "$WORK/pm.log"; fail "umptcp-pm did not see the address come"; }
+echo "the address added again: umptcp-pm opened its subflow"
 wait "$upid" || { cat "$WORK/cat4.stats"; fail "umptcp-cat exited with an error"; }
 wait "$kpid" || fail "kernel server failed"
 same_hash "$WORK/send.bin" "$WORK/recv4.bin"
