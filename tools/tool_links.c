@@ -53,6 +53,18 @@ int tool_parse_endpoints(const char *tool, const char *arg, unsigned *kind)
         return 0;
 }
 
+const char *tool_parse_scheduler(const char *tool, const char *arg)
+{
+        for (int i = 0; um_mptcp_scheduler_at(i); i++)
+                if (!strcmp(arg, um_mptcp_scheduler_at(i)))
+                        return um_mptcp_scheduler_at(i);
+        fprintf(stderr, "%s: bad --scheduler '%s' (want", tool, arg);
+        for (int i = 0; um_mptcp_scheduler_at(i); i++)
+                fprintf(stderr, "%s %s", i ? "," : "", um_mptcp_scheduler_at(i));
+        fprintf(stderr, ")\n");
+        return NULL;
+}
+
 static int key_is(const char *kv, const char *eq, const char *key)
 {
         return (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0;

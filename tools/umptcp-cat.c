@@ -48,7 +48,11 @@ static void usage(FILE *out)
                 "  --timeout S   give up when nothing happens for S seconds (default 60)\n"
                 "  --control PATH  serve the control socket at PATH (umptcp-ctl -s PATH)\n"
                 "  --path-manager kernel|userspace  the built-in manager decides (the\n"
-                "                default), or one outside through the control socket\n");
+                "                default), or one outside through the control socket\n"
+                "  --scheduler NAME  MPTCP packet scheduler: default, minrtt, roundrobin,\n"
+                "                redundant or handover\n"
+                "  --cc NAME     congestion control: cubic (the default) or reno (with MPTCP,\n"
+                "                every subflow's, as TCP_CONGESTION on a Linux MPTCP socket)\n");
 }
 
 static char control_path[108];
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
         uint64_t seed = 0;
         int n_links = 0;
         unsigned ep_kind = UM_MPTCP_PM_SUBFLOW, add_addr_accepted = 0;
+        const char *scheduler = NULL, *cc = NULL;
         enum {
                 O_TCP = 256,
                 O_MPTCP,
@@ -172,6 +177,8 @@ int main(int argc, char **argv)
                 O_SEED,
                 O_CONTROL,
                 O_PATH_MANAGER,
+                O_SCHEDULER,
+                O_CC,
                 O_HELP
         };
         static const struct option lo[] = {
@@ -186,6 +193,8 @@ int main(int argc, char **argv)
             {"seed", required_argument, 0, O_SEED},
             {"control", required_argument, 0, O_CONTROL},
             {"path-manager", required_argument, 0, O_PATH_MANAGER},
+            {"scheduler", required_argument, 0, O_SCHEDULER},
+            {"cc", required_argument, 0, O_CC},
             {"help", no_argument, 0, O_HELP},
             {0, 0, 0, 0},
         };
@@ -266,6 +275,18 @@ int main(int argc, char **argv)
                         }
                         path_manager = optarg;
                         break;
+                case O_SCHEDULER:
+                        if (!(scheduler = tool_parse_scheduler("umptcp-cat", optarg)))
+                                return 2;
+                        break;
+                case O_CC:
+                        if (strcmp(optarg, "cubic") && strcmp(optarg, "reno")) {
+                                fprintf(stderr, "umptcp-cat: bad --cc '%s' (cubic or reno)\n",
+                                        optarg);
+                                return 2;
+                        }
+                        cc = optarg;
+                        break;
                 case 'h':
                 case O_HELP:
                         usage(stdout);
@@ -302,6 +323,8 @@ int main(int argc, char **argv)
                 goto out;
         if (path_manager)
                 um_mptcp_path_manager_set(st, path_manager);
+        if (scheduler)
+                um_mptcp_scheduler_set(st, scheduler);
         if (control) {
                 struct um_ctl *ctl;
                 int e = um_ctl_serve(st, control, &ctl);
@@ -322,6 +345,10 @@ int main(int argc, char **argv)
         int fd = um_socket(st, ss.ss_family, SOCK_STREAM, mptcp ? IPPROTO_MPTCP : IPPROTO_TCP);
         if (fd < 0) {
                 die("socket", strerror(errno));
+                goto out;
+        }
+        if (cc && um_setsockopt(st, fd, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)) < 0) {
+                die("TCP_CONGESTION", strerror(errno));
                 goto out;
         }
         if (listen_mode) {

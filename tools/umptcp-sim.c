@@ -4,6 +4,8 @@
 #include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 
+#include "tool_links.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,6 +28,8 @@ static void usage(FILE *out)
                 "  --mtu N            link MTU (576..1500, default 1500)\n"
                 "  --outage A-B       the path drops everything from A to B seconds\n"
                 "  --cc NAME          congestion control: cubic (default) or reno\n"
+                "  --scheduler NAME   MPTCP packet scheduler: default, minrtt, roundrobin,\n"
+                "                     redundant or handover\n"
                 "  --sndbuf N         send buffer bytes (default: auto-tuned)\n"
                 "  --rcvbuf N         receive buffer bytes (default: auto-tuned)\n"
                 "  --read-pause S     the receiver reads nothing for the first S seconds\n"
@@ -100,6 +104,7 @@ struct opts {
         struct um_sim_transfer_cfg cfg;
         double rate, delay, jitter;
         int quiet;
+        char pcap[4096]; /* cfg.pcap's own copy: a scenario's line buffer is reused */
 };
 
 enum {
@@ -115,6 +120,7 @@ enum {
         O_MTU,
         O_OUTAGE,
         O_CC,
+        O_SCHEDULER,
         O_IPV6,
         O_SEED,
         O_PCAP,
@@ -144,6 +150,7 @@ static const struct option longopts[] = {
     {"mtu", required_argument, 0, O_MTU},
     {"outage", required_argument, 0, O_OUTAGE},
     {"cc", required_argument, 0, O_CC},
+    {"scheduler", required_argument, 0, O_SCHEDULER},
     {"sndbuf", required_argument, 0, O_SNDBUF},
     {"rcvbuf", required_argument, 0, O_RCVBUF},
     {"read-pause", required_argument, 0, O_PAUSE},
@@ -258,8 +265,13 @@ static int apply(struct opts *o, int id, const char *arg)
         case O_CC:
                 if (strcmp(arg, "cubic") && strcmp(arg, "reno"))
                         return -1;
-                c->cc = arg;
+                c->cc = strcmp(arg, "cubic") ? "reno" : "cubic";
                 return 0;
+        case O_SCHEDULER:
+                /* Names the stack keeps, never the argument: a scenario's line buffer is
+                 * reused for the next line. */
+                c->scheduler = tool_parse_scheduler("umptcp-sim", arg);
+                return c->scheduler ? 0 : -1;
         case O_IPV6:
                 c->ipv6 = 1;
                 return 0;
@@ -293,7 +305,9 @@ static int apply(struct opts *o, int id, const char *arg)
                 c->seed = n;
                 return 0;
         case O_PCAP:
-                c->pcap = arg;
+                if (strlen(arg) >= sizeof(o->pcap))
+                        return -1;
+                c->pcap = strcpy(o->pcap, arg);
                 return 0;
         case O_QUIET:
                 o->quiet = 1;

@@ -16,6 +16,11 @@ struct um_stack;
 #define SOL_MPTCP 284
 #endif
 
+/* umptcp's own SOL_MPTCP option: the socket's packet scheduler by name (a string, as
+ * TCP_CONGESTION takes one). Linux's SOL_MPTCP options are numbered from 1 (MPTCP_INFO) up;
+ * this one sits far above them so that it never collides with one Linux adds. */
+#define MPTCP_SCHEDULER 0x7501
+
 #if !defined(_UAPI_MPTCP_H) && !defined(_MPTCP_H)
 #define MPTCP_INFO          1
 #define MPTCP_TCPINFO       2
@@ -124,6 +129,15 @@ void um_mptcp_limits_get(const struct um_stack *st, unsigned *subflows,
  * "allow_join_initial_addr_port" (booleans) and "add_addr_timeout" (seconds between
  * repeats of an ADD_ADDR not echoed, default 120). Returns 0, -ENOENT or -EINVAL. */
 int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value);
+/* The packet scheduler of new connections, like Linux's net.mptcp.scheduler: "default"
+ * (Linux's), "minrtt", "roundrobin" (turns of `roundrobin_segments` segments, a knob of
+ * um_mptcp_sysctl_set, 1-64, default 1), "redundant", "handover". Returns 0 or -ENOENT.
+ * A socket chooses its own with setsockopt(SOL_MPTCP, MPTCP_SCHEDULER, name, strlen). */
+int um_mptcp_scheduler_set(struct um_stack *st, const char *name);
+const char *um_mptcp_scheduler(const struct um_stack *st);
+/* The index-th scheduler's name (0, 1, ...; NULL past the last), like
+ * net.mptcp.available_schedulers. */
+const char *um_mptcp_scheduler_at(int index);
 int um_mptcp_sysctl_get(const struct um_stack *st, const char *name, int *value);
 
 #endif

@@ -41,6 +41,7 @@ struct um_sim_transfer_cfg {
         int server_mptcp_disabled;    /* the server's net.mptcp.enabled = 0 */
         int checksum;                 /* the client asks for DSS checksums */
         const char *cc;               /* NULL: the default (cubic) */
+        const char *scheduler;        /* both stacks' (um_mptcp_scheduler_set); NULL: default */
         uint32_t sndbuf, rcvbuf;      /* 0: auto-tuned */
         uint32_t app_read_chunk;      /* receiver reads at most this much per wake-up (0: 64 KB) */
         uint64_t read_pause_until_us; /* receiver reads nothing before this virtual time */

@@ -163,6 +163,7 @@ struct mptcp_stack {
         uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
         int pm_userspace; /* path_manager = userspace */
+        int rr_segments;  /* roundrobin's turn, in segments */
         struct mptcp_pm_events events;
         struct mptcp_port_listener *port_listeners; /* mptcp_pm_listener.c */
         int n_port_listeners;
@@ -212,6 +213,8 @@ struct mptcp_sock {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         const char *cc_name;
+        const struct mptcp_sched_ops *sched; /* the stack's default, or SOL_MPTCP's choice */
+        uint32_t sched_turn, sched_quota;    /* roundrobin: whose turn, bytes left in it */
         struct mptcp_pm_state pm;
         uint64_t local_key, remote_key;
         uint32_t local_token, remote_token;
@@ -350,13 +353,36 @@ void mptcp_window_update(struct mptcp_sock *msk);
 /* RFC 8684 §3.7: the infinite mapping that answers our MP_FAIL. */
 void mptcp_infinite_received(struct mptcp_subflow *sf, const struct mptcp_opts *o);
 
-/* mptcp_sched.c */
+/* mptcp_sched*.c: the packet schedulers, one file each, found by name (mptcp_sched.c) */
 struct mptcp_sched_ops {
         const char *name;
-        /* The subflow the next `len` bytes should go to, or NULL to wait. */
-        struct mptcp_subflow *(*get_subflow)(struct mptcp_sock *msk, uint32_t len);
+        /* The subflows that carry the next *len new bytes (the scheduler may lower *len):
+         * out[0] carries them, each further one a copy of them (redundant). Returns how
+         * many (0: wait for an ACK). */
+        int (*get_send)(struct mptcp_sock *msk, uint32_t *len, struct mptcp_subflow **out);
+        /* Where bytes sent before go again (reinjection, the DATA_FIN); NULL: wait. Left
+         * NULL, the default's choice. */
+        struct mptcp_subflow *(*get_retrans)(struct mptcp_sock *msk, uint32_t len);
+        /* `bytes` new bytes went out on out[0] (optional). */
+        void (*pushed)(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint32_t bytes);
 };
-extern const struct mptcp_sched_ops mptcp_sched_default;
+extern const struct mptcp_sched_ops mptcp_sched_default, mptcp_sched_minrtt, mptcp_sched_roundrobin,
+    mptcp_sched_redundant, mptcp_sched_handover;
+/* The scheduler registered under `name`, or NULL; the index-th one, or NULL past the last. */
+const struct mptcp_sched_ops *mptcp_sched_find(const char *name);
+const struct mptcp_sched_ops *mptcp_sched_at(int index);
+/* Where reinjected bytes (and the DATA_FIN) go under the connection's scheduler. */
+struct mptcp_subflow *mptcp_sched_retrans(struct mptcp_sock *msk, uint32_t len);
+/* What the schedulers share. A subflow is active when it may carry data now (usable, not
+ * stale); backups carry data only when no regular subflow is active (RFC 8684 §3.3.8). */
+int mptcp_sched_active(const struct mptcp_subflow *sf);
+int mptcp_sched_is_backup(const struct mptcp_subflow *sf);
+int mptcp_sched_regular_active(const struct mptcp_sock *msk);
+/* Whether a subflow has room for a chunk of len (0: any) now. */
+int mptcp_sched_room(const struct um_tcp_path_info *pi, uint32_t len);
+/* The active subflow of the class in use with room and the lowest cost: the default's
+ * estimated time to deliver ((queued + len) × srtt ÷ cwnd) or, by_rtt, the srtt alone. */
+struct mptcp_subflow *mptcp_sched_lowest(struct mptcp_sock *msk, uint32_t len, int by_rtt);
 
 /* mptcp_pm.c: the built-in path manager's decisions */
 void mptcp_pm_established(struct mptcp_sock *msk);

@@ -22,6 +22,7 @@ struct mptcp_sock *mptcp_msk_new(struct mptcp_stack *ms, int domain)
         msk->domain = domain;
         msk->sndbuf = MPTCP_DEFAULT_BUF;
         msk->rcvbuf = MPTCP_DEFAULT_BUF;
+        msk->sched = ms->sched;
         um_timer_init(&msk->timer, msk_timer_fire);
         for (int k = 0; k < MPTCP_T_COUNT; k++)
                 msk->deadline[k] = UINT64_MAX;

@@ -221,7 +221,7 @@ void mptcp_push(struct mptcp_sock *msk)
         for (int guard = 0; guard < 4096; guard++) {
                 uint32_t len = take_reinject(msk);
                 if (len) {
-                        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len);
+                        struct mptcp_subflow *sf = mptcp_sched_retrans(msk, len);
                         if (!sf)
                                 break;
                         uint32_t n = push_range(msk, sf, msk->reinject[0][0], len);
@@ -241,9 +241,11 @@ void mptcp_push(struct mptcp_sock *msk)
                 if (!avail || (window_limited && sws_wait(msk, avail)))
                         break;
                 len = avail < PUSH_CHUNK ? (uint32_t)avail : PUSH_CHUNK;
-                struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, len);
-                if (!sf)
+                struct mptcp_subflow *out[MPTCP_MAX_SUBFLOWS];
+                int copies = msk->sched->get_send(msk, &len, out);
+                if (!copies)
                         break;
+                struct mptcp_subflow *sf = out[0];
                 struct um_tcp_path_info pi;
                 um_tcp_path_info(sf->tcp, &pi);
                 uint32_t room = mptcp_subflow_room(&pi);
@@ -261,6 +263,11 @@ void mptcp_push(struct mptcp_sock *msk)
                 uint32_t n = push_range(msk, sf, msk->snd_nxt, len);
                 if (!n)
                         break;
+                /* A redundant scheduler's copies: the same bytes as their own mappings. */
+                for (int k = 1; k < copies; k++)
+                        push_range(msk, out[k], msk->snd_nxt, n);
+                if (msk->sched->pushed)
+                        msk->sched->pushed(msk, sf, n);
                 msk->snd_nxt += n;
         }
         flush_touched(msk);
@@ -278,7 +285,7 @@ fin:
 void mptcp_send_data_fin(struct mptcp_sock *msk)
 {
         /* Like Linux: a mapping of length 1 at subflow sequence 0 on a bare ACK. */
-        struct mptcp_subflow *sf = msk->ms->sched->get_subflow(msk, 0);
+        struct mptcp_subflow *sf = mptcp_sched_retrans(msk, 0);
         if (!sf)
                 for (sf = msk->subflows; sf; sf = sf->next)
                         if (um_tcp_state(sf->tcp) == UM_TCP_ESTABLISHED ||

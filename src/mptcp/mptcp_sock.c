@@ -90,6 +90,7 @@ static int msk_accept(struct um_sock *s, struct um_sock *child)
         msk->sock = child;
         msk->orphan = 0;
         msk->nodelay = l->nodelay;
+        msk->sched = l->sched;
         msk->sndbuf = l->sndbuf;
         msk->rcvbuf = l->rcvbuf;
         child->pcb = msk;

@@ -1,6 +1,7 @@
 /* Socket options of an MPTCP socket. SOL_MPTCP gives MPTCP_INFO, MPTCP_TCPINFO and
- * MPTCP_SUBFLOW_ADDRS in Linux's layouts; SOL_SOCKET buffers size the msk's queues;
- * TCP-level options apply to every subflow, present and future, as on Linux. */
+ * MPTCP_SUBFLOW_ADDRS in Linux's layouts, and umptcp's MPTCP_SCHEDULER (set and read); SOL_SOCKET
+ * buffers size the msk's queues; TCP-level options apply to every subflow, present and future, as
+ * on Linux. */
 #include "mptcp/mptcp.h"
 #include "mptcp/mptcp_pm_kernel.h"
 #include "sock/sock.h"
@@ -72,6 +73,18 @@ int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, si
                 if (!tcp_api_cc_name(cname))
                         return -ENOENT;
                 msk->cc_name = tcp_api_cc_name(cname);
+        }
+        if (level == SOL_MPTCP && name == MPTCP_SCHEDULER) {
+                char sname[16] = {0};
+                if (!val || !len || len >= sizeof(sname))
+                        return -EINVAL;
+                memcpy(sname, val, len);
+                const struct mptcp_sched_ops *ops = mptcp_sched_find(sname);
+                if (!ops)
+                        return -ENOENT;
+                msk->sched = ops;
+                msk->sched_turn = msk->sched_quota = 0;
+                return 0;
         }
         if (level != SOL_SOCKET && level != IPPROTO_TCP)
                 return -ENOPROTOOPT;
@@ -178,6 +191,16 @@ int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *
                 case MPTCP_TCPINFO:
                 case MPTCP_SUBFLOW_ADDRS:
                         return subflow_array(msk, name, val, len);
+                case MPTCP_SCHEDULER: { /* as TCP_CONGESTION: the name, cut to fit */
+                        size_t n = strlen(msk->sched->name) + 1;
+                        if (!val)
+                                return -EINVAL;
+                        if (n > *len)
+                                n = *len;
+                        memcpy(val, msk->sched->name, n);
+                        *len = n;
+                        return 0;
+                }
                 }
                 return -EOPNOTSUPP;
         }

@@ -29,6 +29,7 @@ int mptcp_stack_init(struct um_stack *st)
         }
         ms->add_addr_timeout = 120;
         ms->sched = &mptcp_sched_default;
+        ms->rr_segments = 1;
         st->mptcp = ms;
         static const struct um_counter_name names[] = {
 #define MPTCP_COUNTER_NAME(n) UM_COUNTER_NAME(struct mptcp_counters, n)
@@ -89,6 +90,8 @@ static int *knob(struct mptcp_stack *ms, const char *name, int *boolean)
         *boolean = 0;
         if (!strcmp(name, "add_addr_timeout"))
                 return &ms->add_addr_timeout;
+        if (!strcmp(name, "roundrobin_segments"))
+                return &ms->rr_segments;
         return NULL;
 }
 
@@ -98,7 +101,8 @@ int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value)
         int *k = st && name ? knob(st->mptcp, name, &boolean) : NULL;
         if (!k)
                 return -ENOENT;
-        if (!boolean && (value < 1 || value > 86400))
+        int max = k == &st->mptcp->rr_segments ? 64 : 86400;
+        if (!boolean && (value < 1 || value > max))
                 return -EINVAL;
         *k = boolean ? value != 0 : value;
         return 0;
@@ -127,4 +131,24 @@ void mptcp_stack_poll_end(struct um_stack *st)
 int mptcp_stack_pending(const struct um_stack *st)
 {
         return mptcp_pm_events_pending(st->mptcp);
+}
+
+int um_mptcp_scheduler_set(struct um_stack *st, const char *name)
+{
+        const struct mptcp_sched_ops *ops = st ? mptcp_sched_find(name) : NULL;
+        if (!ops)
+                return -ENOENT;
+        st->mptcp->sched = ops;
+        return 0;
+}
+
+const char *um_mptcp_scheduler(const struct um_stack *st)
+{
+        return st->mptcp->sched->name;
+}
+
+const char *um_mptcp_scheduler_at(int index)
+{
+        const struct mptcp_sched_ops *ops = mptcp_sched_at(index);
+        return ops ? ops->name : NULL;
 }

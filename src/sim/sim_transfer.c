@@ -309,6 +309,9 @@ static int add_paths(struct xfer *x, struct um_link *more[][2])
                 um_mptcp_sysctl_set(x->srv, "enabled", 0);
         if (cfg->checksum)
                 um_mptcp_sysctl_set(x->cli, "checksum_enabled", 1);
+        if (cfg->scheduler && (um_mptcp_scheduler_set(x->cli, cfg->scheduler) < 0 ||
+                               um_mptcp_scheduler_set(x->srv, cfg->scheduler) < 0))
+                return -1;
         return 0;
 }
 

@@ -20,6 +20,16 @@ delay 5
 loss 0.01
 quiet
 SCN
+# Values that are strings, each followed by more lines (which reuse the line buffer).
+cat > "$WORK/strings.scn" <<SCN
+pcap $WORK/scn.pcap
+cc reno
+scheduler roundrobin
+mptcp
+path 20,5
+bytes 256K
+quiet
+SCN
 
 expect 2 "sim: unknown flag" "unrecognized option" -- "$BIN/umptcp-sim" --frobnicate
 expect 2 "sim: bad loss" "bad value for --loss" -- "$BIN/umptcp-sim" --loss 1.5
@@ -31,6 +41,10 @@ expect 2 "sim: stray argument" "unexpected argument" -- "$BIN/umptcp-sim" extra
 expect 2 "sim: missing scenario" "cannot open scenario" -- "$BIN/umptcp-sim" --scenario "$WORK/none"
 expect 2 "sim: bad scenario line" "bad.scn:2: unknown option 'flavour'" -- "$BIN/umptcp-sim" --scenario "$WORK/bad.scn"
 expect 0 "sim: scenario file" "^verified" -- "$BIN/umptcp-sim" --scenario "$WORK/good.scn"
+expect 0 "sim: scenario with string values" "^verified" -- "$BIN/umptcp-sim" --scenario "$WORK/strings.scn"
+if [ -s "$WORK/scn.pcap" ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: the scenario's pcap was not written"; fi
+expect 2 "sim: bad scheduler" "bad --scheduler 'fastest' \(want default, minrtt, roundrobin, redundant, handover\)" -- "$BIN/umptcp-sim" --mptcp --scheduler fastest
+expect 0 "sim: a scheduler" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet --bytes 1M --path 20,5 --scheduler redundant
 expect 0 "sim: help" "usage: umptcp-sim" -- "$BIN/umptcp-sim" --help
 expect 2 "sim: path without mptcp" "--path needs --mptcp" -- "$BIN/umptcp-sim" --path 10,5
 expect 2 "sim: bad path" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 10
@@ -40,6 +54,8 @@ expect 0 "sim: the demo (make demo)" "^verified" -- "$BIN/umptcp-sim" --demo
 expect 0 "sim: mptcp two paths" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet --bytes 2M --path 20,5,0.001,0.2-0.4
 
 expect 2 "cat: no arguments" "usage: umptcp-cat" -- "$BIN/umptcp-cat"
+expect 2 "cat: bad scheduler" "bad --scheduler 'x'" -- "$BIN/umptcp-cat" --scheduler x --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad cc" "bad --cc 'vegas' \(cubic or reno\)" -- "$BIN/umptcp-cat" --cc vegas --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: bad link" "bad --link 'eth0'" -- "$BIN/umptcp-cat" --link eth0 10.0.0.1 80
 expect 2 "cat: link without prefix" "bad --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.1 10.0.0.1 80
 expect 2 "cat: loss above 1" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,loss=2 10.0.0.1 80
