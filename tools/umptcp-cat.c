@@ -50,7 +50,7 @@ static void usage(FILE *out)
                 "  --path-manager kernel|userspace  the built-in manager decides (the\n"
                 "                default), or one outside through the control socket\n"
                 "  --scheduler NAME  MPTCP packet scheduler: default, minrtt, roundrobin,\n"
-                "                redundant or handover\n"
+                "                redundant, handover, blest or ecf\n"
                 "  --cc NAME     congestion control: cubic (the default) or reno (with MPTCP,\n"
                 "                every subflow's, as TCP_CONGESTION on a Linux MPTCP socket)\n");
 }

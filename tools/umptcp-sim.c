@@ -29,7 +29,7 @@ static void usage(FILE *out)
                 "  --outage A-B       the path drops everything from A to B seconds\n"
                 "  --cc NAME          congestion control: cubic (default) or reno\n"
                 "  --scheduler NAME   MPTCP packet scheduler: default, minrtt, roundrobin,\n"
-                "                     redundant or handover\n"
+                "                     redundant, handover, blest or ecf\n"
                 "  --sndbuf N         send buffer bytes (default: auto-tuned)\n"
                 "  --rcvbuf N         receive buffer bytes (default: auto-tuned)\n"
                 "  --read-pause S     the receiver reads nothing for the first S seconds\n"

@@ -131,7 +131,8 @@ void um_mptcp_limits_get(const struct um_stack *st, unsigned *subflows,
 int um_mptcp_sysctl_set(struct um_stack *st, const char *name, int value);
 /* The packet scheduler of new connections, like Linux's net.mptcp.scheduler: "default"
  * (Linux's), "minrtt", "roundrobin" (turns of `roundrobin_segments` segments, a knob of
- * um_mptcp_sysctl_set, 1-64, default 1), "redundant", "handover". Returns 0 or -ENOENT.
+ * um_mptcp_sysctl_set, 1-64, default 1), "redundant", "handover", "blest", "ecf"
+ * (docs/ARCHITECTURE.md, "Schedulers"). Returns 0 or -ENOENT.
  * A socket chooses its own with setsockopt(SOL_MPTCP, MPTCP_SCHEDULER, name, strlen). */
 int um_mptcp_scheduler_set(struct um_stack *st, const char *name);
 const char *um_mptcp_scheduler(const struct um_stack *st);

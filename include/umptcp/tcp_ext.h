@@ -190,6 +190,7 @@ struct um_tcp_path_info {
         uint32_t mss;     /* payload bytes a full segment carries */
         uint32_t cwnd;    /* bytes */
         uint64_t srtt_us; /* 0 before the first sample */
+        uint64_t rttvar_us;
         uint64_t rto_us;
         uint32_t snd_wnd;     /* the peer's window */
         uint32_t in_flight;   /* sent, not acknowledged */

@@ -214,7 +214,9 @@ struct mptcp_sock {
         uint16_t lport, rport;
         const char *cc_name;
         const struct mptcp_sched_ops *sched; /* the stack's default, or SOL_MPTCP's choice */
-        uint32_t sched_turn, sched_quota;    /* roundrobin: whose turn, bytes left in it */
+        /* The scheduler's own state: roundrobin whose turn and the bytes left in it, ecf
+         * whether it is waiting for the fast subflow, blest its lambda in thousandths. */
+        uint32_t sched_priv[2];
         struct mptcp_pm_state pm;
         uint64_t local_key, remote_key;
         uint32_t local_token, remote_token;
@@ -367,7 +369,7 @@ struct mptcp_sched_ops {
         void (*pushed)(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint32_t bytes);
 };
 extern const struct mptcp_sched_ops mptcp_sched_default, mptcp_sched_minrtt, mptcp_sched_roundrobin,
-    mptcp_sched_redundant, mptcp_sched_handover;
+    mptcp_sched_redundant, mptcp_sched_handover, mptcp_sched_blest, mptcp_sched_ecf;
 /* The scheduler registered under `name`, or NULL; the index-th one, or NULL past the last. */
 const struct mptcp_sched_ops *mptcp_sched_find(const char *name);
 const struct mptcp_sched_ops *mptcp_sched_at(int index);
@@ -383,6 +385,8 @@ int mptcp_sched_room(const struct um_tcp_path_info *pi, uint32_t len);
 /* The active subflow of the class in use with room and the lowest cost: the default's
  * estimated time to deliver ((queued + len) × srtt ÷ cwnd) or, by_rtt, the srtt alone. */
 struct mptcp_subflow *mptcp_sched_lowest(struct mptcp_sock *msk, uint32_t len, int by_rtt);
+/* The active subflow of the class in use with the lowest srtt, room or not (NULL: none). */
+struct mptcp_subflow *mptcp_sched_fastest(struct mptcp_sock *msk);
 
 /* mptcp_pm.c: the built-in path manager's decisions */
 void mptcp_pm_established(struct mptcp_sock *msk);

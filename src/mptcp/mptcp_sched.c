@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const struct mptcp_sched_ops *const registry[] = {
-    &mptcp_sched_default,   &mptcp_sched_minrtt,   &mptcp_sched_roundrobin,
-    &mptcp_sched_redundant, &mptcp_sched_handover,
+    &mptcp_sched_default,  &mptcp_sched_minrtt, &mptcp_sched_roundrobin, &mptcp_sched_redundant,
+    &mptcp_sched_handover, &mptcp_sched_blest,  &mptcp_sched_ecf,
 };
 
 const struct mptcp_sched_ops *mptcp_sched_find(const char *name)
@@ -74,6 +74,25 @@ struct mptcp_subflow *mptcp_sched_lowest(struct mptcp_sock *msk, uint32_t len, i
                 }
         }
         return best[0] || regular_active ? best[0] : best[1];
+}
+
+struct mptcp_subflow *mptcp_sched_fastest(struct mptcp_sock *msk)
+{
+        int backups = !mptcp_sched_regular_active(msk);
+        struct mptcp_subflow *best = NULL;
+        uint64_t best_rtt = UINT64_MAX;
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next) {
+                if (!mptcp_sched_active(sf) || mptcp_sched_is_backup(sf) != backups)
+                        continue;
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(sf->tcp, &pi);
+                uint64_t rtt = pi.srtt_us ? pi.srtt_us : 100000;
+                if (rtt < best_rtt) {
+                        best_rtt = rtt;
+                        best = sf;
+                }
+        }
+        return best;
 }
 
 struct mptcp_subflow *mptcp_sched_retrans(struct mptcp_sock *msk, uint32_t len)

@@ -21,15 +21,15 @@ static int rr_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_subfl
         int n = candidates(msk, c);
         if (!n)
                 return 0;
-        struct mptcp_subflow *sf = c[msk->sched_turn % (uint32_t)n];
+        struct mptcp_subflow *sf = c[msk->sched_priv[0] % (uint32_t)n];
         struct um_tcp_path_info pi;
         um_tcp_path_info(sf->tcp, &pi);
         if (!mptcp_sched_room(&pi, *len))
-                return 0;      /* its turn waits for its window */
-        if (!msk->sched_quota) /* whole segments, as mptcp_push cuts a mapping */
-                msk->sched_quota = (uint32_t)msk->ms->rr_segments * pi.mss - DSS_LEN_MAX;
-        if (*len > msk->sched_quota)
-                *len = msk->sched_quota;
+                return 0;        /* its turn waits for its window */
+        if (!msk->sched_priv[1]) /* whole segments, as mptcp_push cuts a mapping */
+                msk->sched_priv[1] = (uint32_t)msk->ms->rr_segments * pi.mss - DSS_LEN_MAX;
+        if (*len > msk->sched_priv[1])
+                *len = msk->sched_priv[1];
         out[0] = sf;
         return 1;
 }
@@ -37,9 +37,9 @@ static int rr_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_subfl
 static void rr_pushed(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint32_t bytes)
 {
         (void)sf;
-        msk->sched_quota = bytes < msk->sched_quota ? msk->sched_quota - bytes : 0;
-        if (!msk->sched_quota)
-                msk->sched_turn++; /* the next one's turn */
+        msk->sched_priv[1] = bytes < msk->sched_priv[1] ? msk->sched_priv[1] - bytes : 0;
+        if (!msk->sched_priv[1])
+                msk->sched_priv[0]++; /* the next one's turn */
 }
 
 const struct mptcp_sched_ops mptcp_sched_roundrobin = {

@@ -83,7 +83,7 @@ int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, si
                 if (!ops)
                         return -ENOENT;
                 msk->sched = ops;
-                msk->sched_turn = msk->sched_quota = 0;
+                msk->sched_priv[0] = msk->sched_priv[1] = 0;
                 return 0;
         }
         if (level != SOL_SOCKET && level != IPPROTO_TCP)

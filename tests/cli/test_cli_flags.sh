@@ -43,7 +43,7 @@ expect 2 "sim: bad scenario line" "bad.scn:2: unknown option 'flavour'" -- "$BIN
 expect 0 "sim: scenario file" "^verified" -- "$BIN/umptcp-sim" --scenario "$WORK/good.scn"
 expect 0 "sim: scenario with string values" "^verified" -- "$BIN/umptcp-sim" --scenario "$WORK/strings.scn"
 if [ -s "$WORK/scn.pcap" ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: the scenario's pcap was not written"; fi
-expect 2 "sim: bad scheduler" "bad --scheduler 'fastest' \(want default, minrtt, roundrobin, redundant, handover\)" -- "$BIN/umptcp-sim" --mptcp --scheduler fastest
+expect 2 "sim: bad scheduler" "bad --scheduler 'fastest' \(want default, minrtt, roundrobin, redundant, handover, blest, ecf\)" -- "$BIN/umptcp-sim" --mptcp --scheduler fastest
 expect 0 "sim: a scheduler" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet --bytes 1M --path 20,5 --scheduler redundant
 expect 0 "sim: help" "usage: umptcp-sim" -- "$BIN/umptcp-sim" --help
 expect 2 "sim: path without mptcp" "--path needs --mptcp" -- "$BIN/umptcp-sim" --path 10,5

@@ -1,7 +1,8 @@
 /* Packet schedulers, by the properties that make each what it is (no timings): `redundant`
  * sends every byte on every active subflow and delivers each once; `roundrobin` gives the
  * subflows turns of the configured number of segments; `handover` keeps the second subflow
- * idle until the first fails; `minrtt` prefers the path of lower RTT; a socket's own choice
+ * idle until the first fails; `minrtt` prefers the path of lower RTT; `blest` and `ecf` put
+ * less on a slow path whose data would block the fast one; a socket's own choice
  * (SOL_MPTCP MPTCP_SCHEDULER) takes effect and reads back. Every transfer is verified end
  * to end by SHA-256; the seed is printed. */
 #include <setjmp.h>
@@ -271,6 +272,32 @@ static void test_minrtt_prefers_the_lower_rtt(void **state)
         assert_true(r.path_bytes[0] > r.path_bytes[1]);
 }
 
+/* blest and ecf on heterogeneous paths (10 ms and 100 ms RTT, a 256 KB receive buffer the
+ * slow path's data can fill): each holds the slow subflow back where minrtt sends on it, so
+ * the slow path carries less of the same transfer. */
+static uint64_t slow_path_bytes(const char *sched)
+{
+        char name[64];
+        snprintf(name, sizeof(name), "%s over 5 ms and 50 ms paths, 256 KB buffer", sched);
+        struct um_sim_transfer_cfg c = two_paths(sched, 2 * MB);
+        c.path = simtest_path(50, 5);
+        c.more_paths[0] = simtest_path(50, 50);
+        c.rcvbuf = 256 * 1024;
+        struct um_sim_transfer_result r;
+        run_ok(name, &c, &r);
+        return r.path_bytes[1];
+}
+
+static void test_blest_and_ecf_spare_the_slow_path(void **state)
+{
+        (void)state;
+        uint64_t minrtt = slow_path_bytes("minrtt");
+        uint64_t blest = slow_path_bytes("blest");
+        uint64_t ecf = slow_path_bytes("ecf");
+        assert_true(blest < minrtt);
+        assert_true(ecf < minrtt);
+}
+
 static void test_scheduler_choice_misuse(void **state)
 {
         (void)state;
@@ -279,13 +306,14 @@ static void test_scheduler_choice_misuse(void **state)
         assert_string_equal(um_mptcp_scheduler(st), "default");
         assert_int_equal(um_mptcp_scheduler_set(st, "fastest"), -ENOENT);
         assert_int_equal(um_mptcp_scheduler_set(st, NULL), -ENOENT);
-        const char *want[] = {"default", "minrtt", "roundrobin", "redundant", "handover"};
-        for (int i = 0; i < 5; i++) {
+        const char *want[] = {"default",  "minrtt", "roundrobin", "redundant",
+                              "handover", "blest",  "ecf"};
+        for (int i = 0; i < 7; i++) {
                 assert_string_equal(um_mptcp_scheduler_at(i), want[i]);
                 assert_int_equal(um_mptcp_scheduler_set(st, want[i]), 0);
                 assert_string_equal(um_mptcp_scheduler(st), want[i]);
         }
-        assert_null(um_mptcp_scheduler_at(5));
+        assert_null(um_mptcp_scheduler_at(7));
         assert_int_equal(um_mptcp_sysctl_set(st, "roundrobin_segments", 0), -EINVAL);
         assert_int_equal(um_mptcp_sysctl_set(st, "roundrobin_segments", 65), -EINVAL);
         int fd = um_socket(st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
@@ -293,7 +321,7 @@ static void test_scheduler_choice_misuse(void **state)
         char name[16];
         socklen_t len = sizeof(name);
         assert_int_equal(um_getsockopt(st, fd, SOL_MPTCP, MPTCP_SCHEDULER, name, &len), 0);
-        assert_string_equal(name, "handover"); /* the stack's default when it was made */
+        assert_string_equal(name, "ecf"); /* the stack's default when it was made */
         assert_int_equal(um_setsockopt(st, fd, SOL_MPTCP, MPTCP_SCHEDULER, "nope", 4), -1);
         assert_int_equal(errno, ENOENT);
         assert_int_equal(um_setsockopt(st, fd, SOL_MPTCP, MPTCP_SCHEDULER, NULL, 0), -1);
@@ -301,10 +329,10 @@ static void test_scheduler_choice_misuse(void **state)
         assert_int_equal(
             um_setsockopt(st, fd, SOL_MPTCP, MPTCP_SCHEDULER, "a-name-far-too-long-to-be", 25), -1);
         assert_int_equal(errno, EINVAL);
-        len = 3; /* cut to fit, as TCP_CONGESTION */
+        len = 2; /* cut to fit, as TCP_CONGESTION */
         assert_int_equal(um_getsockopt(st, fd, SOL_MPTCP, MPTCP_SCHEDULER, name, &len), 0);
-        assert_int_equal(len, 3);
-        assert_memory_equal(name, "han", 3);
+        assert_int_equal(len, 2);
+        assert_memory_equal(name, "ec", 2);
         um_close(st, fd);
         um_stack_free(st);
 }
@@ -317,6 +345,7 @@ int main(void)
             cmocka_unit_test(test_roundrobin_alternates_as_configured),
             cmocka_unit_test(test_handover_keeps_the_second_subflow_idle),
             cmocka_unit_test(test_minrtt_prefers_the_lower_rtt),
+            cmocka_unit_test(test_blest_and_ecf_spare_the_slow_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
