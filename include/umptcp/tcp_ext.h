@@ -204,6 +204,10 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
  * path at every send. */
 uint32_t um_tcp_backoff(const struct um_tcp_conn *c);
 uint64_t um_tcp_last_recv_us(const struct um_tcp_conn *c);
+/* A congestion signal from outside TCP (an upper layer's judgement, as an ECN echo is the
+ * network's): halves the congestion window, at least two segments, and sets ssthresh to it.
+ * Nothing during loss recovery, which has cut the window already. */
+void um_tcp_reduce_cwnd(struct um_tcp_conn *c);
 /* Sends a reset and frees the connection's protocol state. */
 void um_tcp_abort(struct um_tcp_conn *c);
 /* Asks for an ACK to be sent now (for example to carry an option); data that is waiting

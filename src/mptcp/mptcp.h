@@ -124,6 +124,7 @@ struct mptcp_subflow {
         uint64_t data_ack_sent;              /* the DATA_ACK this subflow last carried */
         uint64_t bytes_sent, bytes_received; /* data level, for introspection */
         uint64_t join_ack_at;                /* active join: when to repeat the third ACK */
+        uint64_t penalised_at;               /* its window last halved (mptcp_opportunistic.c) */
 };
 
 struct mptcp_sched_ops;
@@ -162,8 +163,9 @@ struct mptcp_stack {
         struct mptcp_join_cookie *join_cookies; /* joins answered with SYN cookies */
         uint32_t join_cookie_salt;
         const struct mptcp_sched_ops *sched;
-        int pm_userspace; /* path_manager = userspace */
-        int rr_segments;  /* roundrobin's turn, in segments */
+        int pm_userspace;  /* path_manager = userspace */
+        int rr_segments;   /* roundrobin's turn, in segments */
+        int opportunistic; /* opportunistic_retrans: Raiciu et al.'s OR and penalisation */
         struct mptcp_pm_events events;
         struct mptcp_port_listener *port_listeners; /* mptcp_pm_listener.c */
         int n_port_listeners;
@@ -227,6 +229,7 @@ struct mptcp_sock {
         uint64_t snd_una, snd_nxt, write_seq, wnd_end;
         uint32_t max_wnd; /* the largest window the peer offered */
         uint64_t reinject[MPTCP_REINJECT_MAX][2];
+        uint64_t or_dsn; /* the data last sent again opportunistically, plus one (0: none) */
         int n_reinject;
         /* Receive side: rcv holds the unread in-order bytes, out-of-order data beyond. */
         struct um_ring rcv;
@@ -334,6 +337,10 @@ void mptcp_subflow_closed(struct mptcp_subflow *sf);
 
 /* mptcp_send.c: data level, sending */
 void mptcp_push(struct mptcp_sock *msk);
+/* Copies data [dsn, dsn + len) from the send queue into the subflow, with its mapping.
+ * Returns bytes taken. */
+uint32_t mptcp_push_range(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint64_t dsn,
+                          uint32_t len);
 void mptcp_data_acked(struct mptcp_sock *msk, uint64_t data_ack, uint32_t wnd);
 uint32_t mptcp_tx_limit(struct mptcp_subflow *sf, uint32_t seq, uint32_t len);
 void mptcp_segment_out(struct mptcp_subflow *sf, struct um_tcp_seg_info *seg);
@@ -345,6 +352,10 @@ void mptcp_fail_received(struct mptcp_subflow *sf);
 /* RFC 8684 §3.3.6: the data-level retransmission deadline, and its expiry. */
 void mptcp_rtx_rearm(struct mptcp_sock *msk);
 void mptcp_rtx_timer(struct mptcp_sock *msk, uint64_t now);
+
+/* mptcp_opportunistic.c: a connection held by the peer's receive window sends its oldest
+ * data again on a subflow with room and halves the window of the subflow that holds it. */
+void mptcp_opportunistic(struct mptcp_sock *msk);
 
 /* mptcp_recv.c: data level, receiving */
 int mptcp_map_add(struct mptcp_subflow *sf, const struct mptcp_ext *m);
@@ -367,6 +378,8 @@ struct mptcp_sched_ops {
         struct mptcp_subflow *(*get_retrans)(struct mptcp_sock *msk, uint32_t len);
         /* `bytes` new bytes went out on out[0] (optional). */
         void (*pushed)(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint32_t bytes);
+        /* Opportunistic retransmission and penalisation apply (the stack's knob on). */
+        int opportunistic;
 };
 extern const struct mptcp_sched_ops mptcp_sched_default, mptcp_sched_minrtt, mptcp_sched_roundrobin,
     mptcp_sched_redundant, mptcp_sched_handover, mptcp_sched_blest, mptcp_sched_ecf;

@@ -15,6 +15,8 @@
         X(MPTcpExtMPCapableFallbackSYNACK)                                                         \
         X(MPTcpExtMPCapableDataFallback)                                                           \
         X(MPTcpExtMPTCPRetrans)                                                                    \
+        X(MPTcpExtOpportunisticRetrans)                                                            \
+        X(MPTcpExtSubflowPenalised)                                                                \
         X(MPTcpExtMPJoinNoTokenFound)                                                              \
         X(MPTcpExtMPJoinSynRx)                                                                     \
         X(MPTcpExtMPJoinSynTx)                                                                     \

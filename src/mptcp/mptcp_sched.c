@@ -117,6 +117,7 @@ static int default_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_
 const struct mptcp_sched_ops mptcp_sched_default = {
     .name = "default",
     .get_send = default_get_send,
+    .opportunistic = 1,
 };
 
 /* The lowest smoothed RTT among the subflows with room in their window (the
@@ -135,4 +136,5 @@ const struct mptcp_sched_ops mptcp_sched_minrtt = {
     .name = "minrtt",
     .get_send = minrtt_get_send,
     .get_retrans = minrtt_get_retrans,
+    .opportunistic = 1,
 };

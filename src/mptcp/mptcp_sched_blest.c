@@ -72,4 +72,5 @@ static int blest_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_su
 const struct mptcp_sched_ops mptcp_sched_blest = {
     .name = "blest",
     .get_send = blest_get_send,
+    .opportunistic = 1,
 };

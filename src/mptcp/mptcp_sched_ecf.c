@@ -47,4 +47,5 @@ static int ecf_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_subf
 const struct mptcp_sched_ops mptcp_sched_ecf = {
     .name = "ecf",
     .get_send = ecf_get_send,
+    .opportunistic = 1,
 };

@@ -46,4 +46,5 @@ const struct mptcp_sched_ops mptcp_sched_roundrobin = {
     .name = "roundrobin",
     .get_send = rr_get_send,
     .pushed = rr_pushed,
+    .opportunistic = 1,
 };

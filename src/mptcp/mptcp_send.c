@@ -78,9 +78,8 @@ static uint32_t next_write_ssn(const struct mptcp_subflow *sf)
         return um_tcp_snd_una(sf->tcp) + pi.queued;
 }
 
-/* Copies data [dsn, dsn + len) from the send queue into the subflow. Returns bytes taken. */
-static uint32_t push_range(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint64_t dsn,
-                           uint32_t len)
+uint32_t mptcp_push_range(struct mptcp_sock *msk, struct mptcp_subflow *sf, uint64_t dsn,
+                          uint32_t len)
 {
         if (len > PUSH_CHUNK)
                 len = PUSH_CHUNK;
@@ -118,8 +117,8 @@ static void push_fallback(struct mptcp_sock *msk)
                 return;
         while (dsn_lt(msk->snd_nxt, msk->write_seq)) {
                 uint64_t left = msk->write_seq - msk->snd_nxt;
-                uint32_t n = push_range(msk, sf, msk->snd_nxt,
-                                        left < PUSH_CHUNK ? (uint32_t)left : PUSH_CHUNK);
+                uint32_t n = mptcp_push_range(msk, sf, msk->snd_nxt,
+                                              left < PUSH_CHUNK ? (uint32_t)left : PUSH_CHUNK);
                 if (!n)
                         break;
                 msk->snd_nxt += n;
@@ -224,7 +223,7 @@ void mptcp_push(struct mptcp_sock *msk)
                         struct mptcp_subflow *sf = mptcp_sched_retrans(msk, len);
                         if (!sf)
                                 break;
-                        uint32_t n = push_range(msk, sf, msk->reinject[0][0], len);
+                        uint32_t n = mptcp_push_range(msk, sf, msk->reinject[0][0], len);
                         if (!n)
                                 break;
                         msk->reinject[0][0] += n;
@@ -238,8 +237,11 @@ void mptcp_push(struct mptcp_sock *msk)
                 int window_limited = wnd < avail;
                 if (window_limited)
                         avail = wnd;
-                if (!avail || (window_limited && sws_wait(msk, avail)))
+                if (!avail || (window_limited && sws_wait(msk, avail))) {
+                        if (window_limited)
+                                mptcp_opportunistic(msk);
                         break;
+                }
                 len = avail < PUSH_CHUNK ? (uint32_t)avail : PUSH_CHUNK;
                 struct mptcp_subflow *out[MPTCP_MAX_SUBFLOWS];
                 int copies = msk->sched->get_send(msk, &len, out);
@@ -260,12 +262,12 @@ void mptcp_push(struct mptcp_sock *msk)
                  * however long ago that was. */
                 if (!mptcp_data_outstanding(msk))
                         msk->last_una_move = msk->st->now;
-                uint32_t n = push_range(msk, sf, msk->snd_nxt, len);
+                uint32_t n = mptcp_push_range(msk, sf, msk->snd_nxt, len);
                 if (!n)
                         break;
                 /* A redundant scheduler's copies: the same bytes as their own mappings. */
                 for (int k = 1; k < copies; k++)
-                        push_range(msk, out[k], msk->snd_nxt, n);
+                        mptcp_push_range(msk, out[k], msk->snd_nxt, n);
                 if (msk->sched->pushed)
                         msk->sched->pushed(msk, sf, n);
                 msk->snd_nxt += n;

@@ -87,6 +87,8 @@ static int *knob(struct mptcp_stack *ms, const char *name, int *boolean)
                 return &ms->checksum_enabled;
         if (!strcmp(name, "allow_join_initial_addr_port"))
                 return &ms->allow_join_initial_addr_port;
+        if (!strcmp(name, "opportunistic_retrans"))
+                return &ms->opportunistic;
         *boolean = 0;
         if (!strcmp(name, "add_addr_timeout"))
                 return &ms->add_addr_timeout;

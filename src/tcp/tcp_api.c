@@ -450,6 +450,15 @@ uint64_t um_tcp_last_recv_us(const struct um_tcp_conn *c)
         return c->last_recv_us;
 }
 
+void um_tcp_reduce_cwnd(struct um_tcp_conn *c)
+{
+        if (c->in_recovery)
+                return;
+        uint32_t floor = 2 * tcp_seg_size(c);
+        c->cwnd = c->cwnd / 2 > floor ? c->cwnd / 2 : floor;
+        c->ssthresh = c->cwnd;
+}
+
 void um_tcp_abort(struct um_tcp_conn *c)
 {
         tcp_send_rst(c);

@@ -298,6 +298,56 @@ static void test_blest_and_ecf_spare_the_slow_path(void **state)
         assert_true(ecf < minrtt);
 }
 
+/* Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012): under minrtt
+ * on the same heterogeneous paths, with the knob on, the client sends its oldest data again
+ * on the fast path when the receive window holds it and halves the slow subflow's window;
+ * with the knob off it does neither. */
+static uint64_t or_counts[2];
+
+static void enable_or(void *arg, struct um_stack *cli, struct um_stack *srv)
+{
+        (void)srv;
+        assert_int_equal(um_mptcp_sysctl_set(cli, "opportunistic_retrans", *(int *)arg), 0);
+}
+
+static void count_or(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                     uint64_t now)
+{
+        (void)arg;
+        (void)cfd;
+        (void)srv;
+        (void)sfd;
+        (void)now;
+        or_counts[0] = um_counter_get(cli, "MPTcpExtOpportunisticRetrans");
+        or_counts[1] = um_counter_get(cli, "MPTcpExtSubflowPenalised");
+}
+
+static void test_opportunistic_retransmission(void **state)
+{
+        (void)state;
+        for (int on = 0; on <= 1; on++) {
+                struct um_sim_transfer_cfg c = two_paths("minrtt", 4 * MB);
+                c.path = simtest_path(50, 5);
+                c.more_paths[0] = simtest_path(50, 50);
+                c.rcvbuf = 256 * 1024;
+                c.on_setup = enable_or;
+                c.step_arg = &on;
+                c.on_step = count_or;
+                or_counts[0] = or_counts[1] = 0;
+                struct um_sim_transfer_result r;
+                run_ok(on ? "minrtt with opportunistic retransmission" : "minrtt without", &c, &r);
+                printf("    opportunistic retransmissions %llu, penalisations %llu\n",
+                       (unsigned long long)or_counts[0], (unsigned long long)or_counts[1]);
+                if (on) {
+                        assert_true(or_counts[0] > 0);
+                        assert_true(or_counts[1] > 0);
+                        assert_true(or_counts[1] <= or_counts[0]);
+                } else {
+                        assert_int_equal(or_counts[0] + or_counts[1], 0);
+                }
+        }
+}
+
 static void test_scheduler_choice_misuse(void **state)
 {
         (void)state;
@@ -346,6 +396,7 @@ int main(void)
             cmocka_unit_test(test_handover_keeps_the_second_subflow_idle),
             cmocka_unit_test(test_minrtt_prefers_the_lower_rtt),
             cmocka_unit_test(test_blest_and_ecf_spare_the_slow_path),
+            cmocka_unit_test(test_opportunistic_retransmission),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
