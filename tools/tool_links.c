@@ -53,6 +53,17 @@ int tool_parse_endpoints(const char *tool, const char *arg, unsigned *kind)
         return 0;
 }
 
+const char *tool_parse_cc(const char *tool, const char *arg)
+{
+        static const char *const names[] = {"cubic", "reno", "lia", "olia", "balia", "wvegas"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (!strcmp(arg, names[i]))
+                        return names[i];
+        fprintf(stderr, "%s: bad --cc '%s' (want cubic, reno, lia, olia, balia or wvegas)\n", tool,
+                arg);
+        return NULL;
+}
+
 const char *tool_parse_scheduler(const char *tool, const char *arg)
 {
         for (int i = 0; um_mptcp_scheduler_at(i); i++)

@@ -29,6 +29,9 @@ int tool_parse_host_port(const char *tool, const char *host, const char *port,
                          struct sockaddr_storage *ss, socklen_t *len);
 /* "subflow", "signal" or "none" as a UM_MPTCP_PM_* kind (0 for none); -1 with a message. */
 int tool_parse_endpoints(const char *tool, const char *arg, unsigned *kind);
+/* A congestion control's name (the built-in ones and MPTCP's coupled ones), or NULL with a
+ * message. */
+const char *tool_parse_cc(const char *tool, const char *arg);
 /* A packet scheduler's name as the stack keeps it (um_mptcp_scheduler_at lists them), or
  * NULL with a message. */
 const char *tool_parse_scheduler(const char *tool, const char *arg);

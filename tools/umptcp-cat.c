@@ -51,8 +51,9 @@ static void usage(FILE *out)
                 "                default), or one outside through the control socket\n"
                 "  --scheduler NAME  MPTCP packet scheduler: default, minrtt, roundrobin,\n"
                 "                redundant, handover, blest or ecf\n"
-                "  --cc NAME     congestion control: cubic (the default) or reno (with MPTCP,\n"
-                "                every subflow's, as TCP_CONGESTION on a Linux MPTCP socket)\n");
+                "  --cc NAME     congestion control: cubic (the default), reno, or MPTCP's\n"
+                "                coupled lia, olia, balia, wvegas (with MPTCP, every\n"
+                "                subflow's, as TCP_CONGESTION on a Linux MPTCP socket)\n");
 }
 
 static char control_path[108];
@@ -280,12 +281,8 @@ int main(int argc, char **argv)
                                 return 2;
                         break;
                 case O_CC:
-                        if (strcmp(optarg, "cubic") && strcmp(optarg, "reno")) {
-                                fprintf(stderr, "umptcp-cat: bad --cc '%s' (cubic or reno)\n",
-                                        optarg);
+                        if (!(cc = tool_parse_cc("umptcp-cat", optarg)))
                                 return 2;
-                        }
-                        cc = optarg;
                         break;
                 case 'h':
                 case O_HELP:

@@ -27,7 +27,8 @@ static void usage(FILE *out)
                 "  --duplicate P      duplication probability\n"
                 "  --mtu N            link MTU (576..1500, default 1500)\n"
                 "  --outage A-B       the path drops everything from A to B seconds\n"
-                "  --cc NAME          congestion control: cubic (default) or reno\n"
+                "  --cc NAME          congestion control: cubic (default), reno, or MPTCP's\n"
+                "                     coupled lia, olia, balia, wvegas\n"
                 "  --scheduler NAME   MPTCP packet scheduler: default, minrtt, roundrobin,\n"
                 "                     redundant, handover, blest or ecf\n"
                 "  --sndbuf N         send buffer bytes (default: auto-tuned)\n"
@@ -263,10 +264,8 @@ static int apply(struct opts *o, int id, const char *arg)
                 return 0;
         }
         case O_CC:
-                if (strcmp(arg, "cubic") && strcmp(arg, "reno"))
-                        return -1;
-                c->cc = strcmp(arg, "cubic") ? "reno" : "cubic";
-                return 0;
+                c->cc = tool_parse_cc("umptcp-sim", arg);
+                return c->cc ? 0 : -1;
         case O_SCHEDULER:
                 /* Names the stack keeps, never the argument: a scenario's line buffer is
                  * reused for the next line. */

@@ -191,6 +191,7 @@ struct um_tcp_path_info {
         uint32_t cwnd;    /* bytes */
         uint64_t srtt_us; /* 0 before the first sample */
         uint64_t rttvar_us;
+        uint64_t min_rtt_us; /* the lowest RTT seen (0 before the first sample) */
         uint64_t rto_us;
         uint32_t snd_wnd;     /* the peer's window */
         uint32_t in_flight;   /* sent, not acknowledged */
@@ -204,6 +205,40 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi);
  * path at every send. */
 uint32_t um_tcp_backoff(const struct um_tcp_conn *c);
 uint64_t um_tcp_last_recv_us(const struct um_tcp_conn *c);
+/* ---- Congestion-control modules ----
+ * A module decides how the congestion window grows and what a loss does to it; TCP runs
+ * slow start after a timeout and PRR during recovery around it. Windows are in bytes.
+ * Built in: cubic (the default) and reno. An extension registers more, per stack, by name:
+ * they are then TCP_CONGESTION values like the built-in ones, and may be the stack's
+ * default. */
+struct um_tcp_cc_ops {
+        const char *name; /* at most 15 characters */
+        void (*init)(struct um_tcp_conn *c, void *arg);
+        /* `acked` bytes newly delivered outside recovery: grow the window. */
+        void (*on_ack)(struct um_tcp_conn *c, uint32_t acked, void *arg);
+        /* A loss was detected: the new ssthresh (recovery brings the window to it). */
+        uint32_t (*ssthresh)(struct um_tcp_conn *c, void *arg);
+        /* Recovery ended, the window at ssthresh (optional). */
+        void (*on_recovery_exit)(struct um_tcp_conn *c, void *arg);
+};
+enum { UM_TCP_CC_MODULES = 8, UM_TCP_CC_PRIV = 64 };
+/* Returns 0, -EEXIST (the name is taken), -EINVAL or -ENOSPC. ops and arg must outlive the
+ * stack. */
+int um_tcp_cc_register(struct um_stack *st, const struct um_tcp_cc_ops *ops, void *arg);
+/* The stack's default for new connections, like net.ipv4.tcp_congestion_control. Returns
+ * 0 or -ENOENT. */
+int um_tcp_congestion_control_set(struct um_stack *st, const char *name);
+const char *um_tcp_congestion_control(const struct um_stack *st);
+/* What a module reads and sets: the window and ssthresh (bytes), UM_TCP_CC_PRIV bytes of
+ * its own per connection (zeroed before init), and the slow start TCP uses itself (grows
+ * the window by what was acknowledged up to ssthresh; returns the bytes not used). */
+uint32_t um_tcp_cwnd(const struct um_tcp_conn *c);
+void um_tcp_set_cwnd(struct um_tcp_conn *c, uint32_t cwnd);
+uint32_t um_tcp_ssthresh(const struct um_tcp_conn *c);
+void um_tcp_set_ssthresh(struct um_tcp_conn *c, uint32_t ssthresh);
+void *um_tcp_cc_priv(struct um_tcp_conn *c);
+uint32_t um_tcp_slow_start(struct um_tcp_conn *c, uint32_t acked);
+
 /* A congestion signal from outside TCP (an upper layer's judgement, as an ECN echo is the
  * network's): halves the congestion window, at least two segments, and sets ssthresh to it.
  * Nothing during loss recovery, which has cut the window already. */

@@ -70,9 +70,9 @@ int mptcp_setsockopt(struct um_sock *s, int level, int name, const void *val, si
                 if (!val || !len)
                         return -EINVAL;
                 memcpy(cname, val, len < sizeof(cname) - 1 ? len : sizeof(cname) - 1);
-                if (!tcp_api_cc_name(cname))
+                if (!tcp_api_cc_name(msk->st, cname))
                         return -ENOENT;
-                msk->cc_name = tcp_api_cc_name(cname);
+                msk->cc_name = tcp_api_cc_name(msk->st, cname);
         }
         if (level == SOL_MPTCP && name == MPTCP_SCHEDULER) {
                 char sname[16] = {0};
@@ -222,6 +222,16 @@ int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *
         struct um_tcp_conn *c = msk->listener ? msk->listener : msk->pending;
         if (!c && msk->first)
                 c = msk->first->tcp;
+        if (!c && level == IPPROTO_TCP && name == TCP_CONGESTION) {
+                /* As Linux: a socket without a subflow yet tells what its subflows will take. */
+                const char *cc = msk->cc_name ? msk->cc_name : um_tcp_congestion_control(msk->st);
+                size_t n = strlen(cc) + 1 < *len ? strlen(cc) + 1 : *len;
+                if (!val)
+                        return -EINVAL;
+                memcpy(val, cc, n);
+                *len = n;
+                return 0;
+        }
         if (!c)
                 return level == SOL_SOCKET || level == IPPROTO_TCP ? -ENOTCONN : -ENOPROTOOPT;
         return tcp_api_getopt(c, level, name, val, len);

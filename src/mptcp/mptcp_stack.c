@@ -1,6 +1,7 @@
 /* A stack's MPTCP state: registration with TCP and the socket layer, the token table
  * (RFC 8684 §3.1: a token names a connection locally, so it must be unique), the knobs. */
 #include "mptcp/mptcp.h"
+#include "mptcp/mptcp_cc.h"
 #include "mptcp/mptcp_pm_kernel.h"
 #include "mptcp/mptcp_crypto.h"
 #include "mptcp/mptcp_stack.h"
@@ -50,7 +51,10 @@ int mptcp_stack_init(struct um_stack *st)
             .write = mptcp_options_write,
         };
         ms->opt_handle = um_tcp_option_register(st, &option_ops, ms);
-        return ms->opt_handle < 0 ? ms->opt_handle : mptcp_sock_init(st);
+        if (ms->opt_handle < 0)
+                return ms->opt_handle;
+        rc = mptcp_cc_register(st);
+        return rc < 0 ? rc : mptcp_sock_init(st);
 }
 
 void mptcp_stack_destroy(struct um_stack *st)

@@ -15,6 +15,7 @@
 #include "core/recq.h"
 #include "core/ring.h"
 #include "core/seq.h"
+#include "tcp/tcp_cc.h"
 #include "tcp/tcp_mib.h"
 
 enum tcp_state {
@@ -268,6 +269,8 @@ struct um_tcp_stack {
         uint64_t msl_us;
         uint64_t fin_timeout_us;
         const struct tcp_cc_ops *default_cc;
+        struct tcp_cc_module cc_modules[UM_TCP_CC_MODULES]; /* registered (tcp_cc.c) */
+        int n_cc_modules;
         um_timer_fn conn_timer_fn; /* what a connection's timer runs (tcp_timeouts.c) */
         struct um_tcp_counters ctr;
 };

@@ -431,6 +431,7 @@ void um_tcp_path_info(const struct um_tcp_conn *c, struct um_tcp_path_info *pi)
         pi->cwnd = c->cwnd;
         pi->srtt_us = c->srtt_us;
         pi->rttvar_us = c->rttvar_us;
+        pi->min_rtt_us = c->min_rtt_us;
         pi->rto_us = c->rto_us;
         pi->snd_wnd = c->snd_wnd;
         pi->in_flight = tcp_flight_size(c);

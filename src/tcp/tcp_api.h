@@ -39,6 +39,6 @@ int tcp_api_setopt(struct um_tcp_conn *c, int level, int name, const void *val, 
 int tcp_api_getopt(struct um_tcp_conn *c, int level, int name, void *val, size_t *len);
 void tcp_api_info(const struct um_tcp_conn *c, struct tcp_info *info);
 /* The congestion control's own name for `name`, NULL when there is none such. */
-const char *tcp_api_cc_name(const char *name);
+const char *tcp_api_cc_name(const struct um_stack *st, const char *name);
 
 #endif

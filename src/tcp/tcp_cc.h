@@ -4,6 +4,7 @@
 #define UM_TCP_CC_H
 
 #include <stdint.h>
+#include "tcp_ext.h"
 
 struct um_tcp_conn;
 
@@ -21,8 +22,17 @@ struct tcp_cc_ops {
 extern const struct tcp_cc_ops tcp_cc_reno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
 
-/* Looks a module up by name ("reno", "cubic"); NULL if unknown. */
-const struct tcp_cc_ops *tcp_cc_find(const char *name);
+/* A module an extension registered (um_tcp_cc_register): its ops behind TCP's own, which
+ * call them with its argument. */
+struct tcp_cc_module {
+        struct tcp_cc_ops ops;
+        const struct um_tcp_cc_ops *ext;
+        void *arg;
+};
+
+/* Looks a module up by name, built in ("reno", "cubic") or registered with the stack; NULL
+ * if unknown. */
+const struct tcp_cc_ops *tcp_cc_find(const struct um_stack *st, const char *name);
 /* RFC 5681 slow start: grow by what was acked (no more than 2 MSS per ACK of a stretch
  * ACK beyond ssthresh). Returns the bytes not used (to carry into avoidance). */
 uint32_t tcp_cc_slow_start(struct um_tcp_conn *c, uint32_t acked);

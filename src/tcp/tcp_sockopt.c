@@ -23,9 +23,9 @@ static uint32_t clamp_buf(int v)
         return (uint32_t)v > TCP_MAX_BUF ? TCP_MAX_BUF : (uint32_t)v;
 }
 
-const char *tcp_api_cc_name(const char *name)
+const char *tcp_api_cc_name(const struct um_stack *st, const char *name)
 {
-        const struct tcp_cc_ops *cc = tcp_cc_find(name);
+        const struct tcp_cc_ops *cc = tcp_cc_find(st, name);
         return cc ? cc->name : NULL;
 }
 
@@ -45,7 +45,7 @@ int tcp_api_setopt(struct um_tcp_conn *c, int level, int name, const void *val, 
                 if (!val || !len)
                         return -EINVAL;
                 memcpy(cname, val, len < sizeof(cname) - 1 ? len : sizeof(cname) - 1);
-                const struct tcp_cc_ops *cc = tcp_cc_find(cname);
+                const struct tcp_cc_ops *cc = tcp_cc_find(c->st, cname);
                 if (!cc)
                         return -ENOENT;
                 if (cc != c->cc) {

@@ -55,7 +55,7 @@ expect 0 "sim: mptcp two paths" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet
 
 expect 2 "cat: no arguments" "usage: umptcp-cat" -- "$BIN/umptcp-cat"
 expect 2 "cat: bad scheduler" "bad --scheduler 'x'" -- "$BIN/umptcp-cat" --scheduler x --link tun:um0:10.0.0.2/24 10.0.0.1 80
-expect 2 "cat: bad cc" "bad --cc 'vegas' \(cubic or reno\)" -- "$BIN/umptcp-cat" --cc vegas --link tun:um0:10.0.0.2/24 10.0.0.1 80
+expect 2 "cat: bad cc" "bad --cc 'vegas' \(want cubic, reno, lia, olia, balia or wvegas\)" -- "$BIN/umptcp-cat" --cc vegas --link tun:um0:10.0.0.2/24 10.0.0.1 80
 expect 2 "cat: bad link" "bad --link 'eth0'" -- "$BIN/umptcp-cat" --link eth0 10.0.0.1 80
 expect 2 "cat: link without prefix" "bad --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.1 10.0.0.1 80
 expect 2 "cat: loss above 1" "bad option in --link" -- "$BIN/umptcp-cat" --link tun:um0:10.0.0.2/24,loss=2 10.0.0.1 80
