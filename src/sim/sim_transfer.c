@@ -455,7 +455,7 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                 um_link_destroy(lcli);
         um_link_destroy(la);
         um_link_destroy(lb);
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < UM_SIM_MAX_PATHS - 1; k++)
                 for (int d = 0; d < 2; d++)
                         if (more[k][d])
                                 um_link_destroy(more[k][d]);
