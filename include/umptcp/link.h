@@ -52,6 +52,12 @@ struct um_emu_outage {
 
 enum { UM_EMU_MAX_OUTAGES = 8 };
 
+/* A point of a rate trace: from at_us on, the direction sends at rate_bps (0: unlimited) and,
+ * when delay_us is not UINT64_MAX, with that one-way delay. Points in time order. */
+struct um_emu_trace_point {
+        uint64_t at_us, rate_bps, delay_us;
+};
+
 struct um_emu_dir_config {
         uint64_t rate_bps;  /* 0: unlimited */
         uint64_t delay_us;  /* one-way propagation delay */
@@ -61,8 +67,13 @@ struct um_emu_dir_config {
         double ge_p, ge_r, ge_loss_good, ge_loss_bad;
         double reorder; /* probability a packet is held back by reorder_delay_us */
         uint64_t reorder_delay_us;
-        double duplicate;     /* probability a packet is delivered twice */
-        uint32_t queue_bytes; /* drop-tail queue limit; 0: 1 BDP + 64 KB */
+        double duplicate;       /* probability a packet is delivered twice */
+        uint32_t queue_bytes;   /* drop-tail queue limit; 0: 1 BDP + 64 KB (or none, with
+                                   queue_packets) */
+        uint32_t queue_packets; /* drop-tail queue limit in packets waiting to be sent; 0: none */
+        /* A time-varying rate (and delay): the points, which must outlive the link. */
+        const struct um_emu_trace_point *trace;
+        int n_trace;
         struct um_emu_outage outages[UM_EMU_MAX_OUTAGES];
         int n_outages;
 };

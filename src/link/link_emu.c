@@ -20,6 +20,10 @@ struct emu_pkt {
 
 struct emu_dir {
         struct um_emu_dir_config cfg;
+        int trace_at; /* the trace's points applied so far */
+        /* With queue_packets: when each queued packet's serialization ends, a ring. */
+        uint64_t *done_at;
+        uint32_t done_head, done_n;
         struct um_emu_stats stats;
         uint64_t tx_free_at;   /* when the serializer is next idle */
         uint64_t last_deliver; /* keeps jittered packets in order */
@@ -118,7 +122,40 @@ static uint64_t queue_limit(const struct um_emu_dir_config *c)
 {
         if (c->queue_bytes)
                 return c->queue_bytes;
+        if (c->queue_packets)
+                return UINT64_MAX; /* the packet limit alone */
         return c->rate_bps * c->delay_us / 8000000 + 65536;
+}
+
+/* The trace's points due by now change the direction's rate and delay. */
+static void apply_trace(struct emu_dir *d, uint64_t now)
+{
+        struct um_emu_dir_config *c = &d->cfg;
+        while (d->trace_at < c->n_trace && c->trace[d->trace_at].at_us <= now) {
+                const struct um_emu_trace_point *t = &c->trace[d->trace_at++];
+                c->rate_bps = t->rate_bps;
+                if (t->delay_us != UINT64_MAX)
+                        c->delay_us = t->delay_us;
+        }
+}
+
+/* With a packet limit: records when this packet's serialization ends, or returns -1 when
+ * `queue_packets` wait already besides the one on the wire (0 without a limit). */
+static int packet_queue_admit(struct emu_dir *d, uint64_t now, uint64_t done)
+{
+        if (!d->cfg.queue_packets)
+                return 0;
+        uint32_t cap = d->cfg.queue_packets + 1; /* the one on the wire too */
+        if (!d->done_at && !(d->done_at = calloc(cap + 1, sizeof(*d->done_at))))
+                return -1;
+        while (d->done_n && d->done_at[d->done_head] <= now) {
+                d->done_head = (d->done_head + 1) % (cap + 1);
+                d->done_n--;
+        }
+        if (d->done_n >= cap)
+                return -1;
+        d->done_at[(d->done_head + d->done_n++) % (cap + 1)] = done;
+        return 0;
 }
 
 static void enqueue(struct emu_shared *sh, struct emu_dir *d, const struct um_frame *f,
@@ -160,16 +197,18 @@ static void enqueue(struct emu_shared *sh, struct emu_dir *d, const struct um_fr
                 pkt_put(sh, p);
                 return;
         }
+        apply_trace(d, now);
         uint64_t start = d->tx_free_at > now ? d->tx_free_at : now;
         if (c->rate_bps) {
                 uint64_t backlog = (start - now) * c->rate_bps / 8000000;
-                if (backlog + p->len > queue_limit(c)) {
+                uint64_t done =
+                    start + ((uint64_t)p->len * 8 * 1000000 + c->rate_bps - 1) / c->rate_bps;
+                if (backlog + p->len > queue_limit(c) || packet_queue_admit(d, now, done) < 0) {
                         d->stats.lost_queue++;
                         pkt_put(sh, p);
                         return;
                 }
-                d->tx_free_at =
-                    start + ((uint64_t)p->len * 8 * 1000000 + c->rate_bps - 1) / c->rate_bps;
+                d->tx_free_at = done;
         } else {
                 d->tx_free_at = start;
         }
@@ -267,6 +306,8 @@ static void emu_destroy(struct um_link *l)
                 return;
         free_list(sh->dir[0].head);
         free_list(sh->dir[1].head);
+        free(sh->dir[0].done_at);
+        free(sh->dir[1].done_at);
         free_list(sh->free);
         free(sh);
 }
@@ -335,6 +376,14 @@ const struct um_emu_stats *um_link_emu_stats(const struct um_link *end)
 void um_link_emu_configure(struct um_link *end, const struct um_emu_dir_config *cfg)
 {
         struct emu_end *e = as_emu(end);
-        if (e && cfg)
-                e->sh->dir[e->side].cfg = *cfg;
+        if (!e || !cfg)
+                return;
+        struct emu_dir *d = &e->sh->dir[e->side];
+        if (cfg->queue_packets != d->cfg.queue_packets) { /* a new ring at the next packet */
+                free(d->done_at);
+                d->done_at = NULL;
+                d->done_head = d->done_n = 0;
+        }
+        d->cfg = *cfg;
+        d->trace_at = 0;
 }

@@ -494,6 +494,40 @@ static void test_emu_link_due_time(void **state)
         um_link_destroy(a);
 }
 
+/* A queue limit in packets: of a burst sent at once into a 1 Mbit/s direction, the one
+ * being sent and `queue_packets` waiting get through, the rest is dropped; once the queue
+ * drains it takes packets again. A rate trace: the same packet takes 12 ms to send at
+ * 1 Mbit/s, and 1.2 ms from the trace's 10 Mbit/s on (with the trace's delay). */
+static void test_emu_packet_queue_and_trace(void **state)
+{
+        (void)state;
+        struct um_link *a, *b;
+        struct um_emu_trace_point trace[1] = {
+            {.at_us = 1000000, .rate_bps = 10000000, .delay_us = 500}};
+        struct um_emu_dir_config d = {
+            .rate_bps = 1000000, .queue_packets = 4, .trace = trace, .n_trace = 1};
+        assert_int_equal(um_link_emu_pair(&d, &d, 1500, simtest_seed(), &a, &b), 0);
+        uint8_t pkt[1500] = {0x45}, in[1500];
+        struct um_frame f = {.data = pkt, .len = sizeof(pkt), .cap = sizeof(pkt)};
+        struct um_frame r = {.data = in, .cap = sizeof(in)};
+        for (int i = 0; i < 10; i++)
+                a->ops->send(a, &f, 1, 0);
+        const struct um_emu_stats *st = um_link_emu_stats(a);
+        assert_int_equal(st->lost_queue, 5); /* 1 on the wire + 4 waiting */
+        int got = 0;
+        for (uint64_t now = 0; now <= 100000; now += 100)
+                got += b->ops->recv(b, &r, 1, now);
+        assert_int_equal(got, 5);
+        assert_int_equal(a->ops->send(a, &f, 1, 200000), 1);
+        assert_true(b->rx_due_us == 200000 + 12000); /* 1500 bytes at 1 Mbit/s */
+        assert_int_equal(b->ops->recv(b, &r, 1, 212000), 1);
+        assert_int_equal(st->lost_queue, 5);
+        assert_int_equal(a->ops->send(a, &f, 1, 1000000), 1);
+        assert_true(b->rx_due_us == 1000000 + 1200 + 500); /* the trace's rate and delay */
+        um_link_destroy(a);
+        um_link_destroy(b);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -506,6 +540,7 @@ int main(void)
             cmocka_unit_test(test_syn_flood_cookies),
             cmocka_unit_test(test_readiness_callbacks),
             cmocka_unit_test(test_emu_link_due_time),
+            cmocka_unit_test(test_emu_packet_queue_and_trace),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
