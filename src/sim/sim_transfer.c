@@ -5,44 +5,18 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
+#include "sim/sim_flow.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { CHUNK = 64 * 1024 };
-
-struct gen {
-        uint64_t state;
-};
-
-static void gen_fill(struct gen *g, uint8_t *buf, size_t n)
-{
-        for (size_t i = 0; i < n; i += 8) {
-                g->state ^= g->state << 13;
-                g->state ^= g->state >> 7;
-                g->state ^= g->state << 17;
-                size_t k = n - i < 8 ? n - i : 8;
-                memcpy(buf + i, &g->state, k);
-        }
-}
-
-/* One direction of the transfer: a writer on one socket, a reader on the other. */
-struct flow {
-        uint64_t total, sent, received;
-        struct gen gen;
-        EVP_MD_CTX *tx_hash, *rx_hash;
-        uint8_t pending[CHUNK];
-        size_t pending_len, pending_off;
-        int wr_closed, eof;
-};
 
 struct xfer {
         const struct um_sim_transfer_cfg *cfg;
         struct um_stack *cli, *srv;
         int cfd, lfd, sfd;
-        struct flow up, down; /* up: client -> server */
+        struct sim_flow up, down; /* up: client -> server */
         uint8_t *rbuf;
         uint64_t *now;
         int failed;
@@ -73,43 +47,11 @@ static void fail_pollerr(struct xfer *x, struct um_stack *st, int fd)
         fail(x, st, "poll (POLLERR)");
 }
 
-static void flow_init(struct flow *f, uint64_t total, uint64_t seed)
-{
-        memset(f, 0, sizeof(*f));
-        f->total = total;
-        f->gen.state = seed ? seed : 0x9e3779b97f4a7c15ULL;
-        f->tx_hash = EVP_MD_CTX_new();
-        f->rx_hash = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(f->tx_hash, EVP_sha256(), NULL);
-        EVP_DigestInit_ex(f->rx_hash, EVP_sha256(), NULL);
-}
-
-static void hex(const uint8_t *d, char *out)
-{
-        for (int i = 0; i < 32; i++)
-                sprintf(out + 2 * i, "%02x", d[i]);
-}
-
-static void flow_finish(struct flow *f, char *sent_hex, char *recv_hex, int *same)
-{
-        uint8_t a[32], b[32];
-        unsigned n;
-        EVP_DigestFinal_ex(f->tx_hash, a, &n);
-        EVP_DigestFinal_ex(f->rx_hash, b, &n);
-        EVP_MD_CTX_free(f->tx_hash);
-        EVP_MD_CTX_free(f->rx_hash);
-        *same = memcmp(a, b, 32) == 0;
-        if (sent_hex) {
-                hex(a, sent_hex);
-                hex(b, recv_hex);
-        }
-}
-
 /* The writer is done: a half-close, or (close_when_written, nothing to read) a close with
  * data still queued in the stack. */
-static void finish_write(struct xfer *x, struct um_stack *st, int *fd, struct flow *f)
+static void finish_write(struct xfer *x, struct um_stack *st, int *fd, struct sim_flow *f)
 {
-        struct flow *in = f == &x->up ? &x->down : &x->up;
+        struct sim_flow *in = f == &x->up ? &x->down : &x->up;
         f->wr_closed = 1;
         if (x->cfg->close_when_written && !in->total) {
                 if (um_close(st, *fd) < 0)
@@ -122,57 +64,26 @@ static void finish_write(struct xfer *x, struct um_stack *st, int *fd, struct fl
                 fail(x, st, "shutdown");
 }
 
-static void pump_write(struct xfer *x, struct um_stack *st, int *fd, struct flow *f)
+static void pump_write(struct xfer *x, struct um_stack *st, int *fd, struct sim_flow *f)
 {
-        while (!f->wr_closed) {
-                if (f->pending_off == f->pending_len) {
-                        uint64_t left = f->total - f->sent;
-                        if (!left) {
-                                finish_write(x, st, fd, f);
-                                return;
-                        }
-                        f->pending_len = left < CHUNK ? (size_t)left : CHUNK;
-                        f->pending_off = 0;
-                        gen_fill(&f->gen, f->pending, f->pending_len);
-                        EVP_DigestUpdate(f->tx_hash, f->pending, f->pending_len);
-                        f->sent += f->pending_len;
-                }
-                ssize_t n = um_send(st, *fd, f->pending + f->pending_off,
-                                    f->pending_len - f->pending_off, 0);
-                if (n < 0) {
-                        if (errno != EAGAIN)
-                                fail(x, st, "send");
-                        return;
-                }
-                f->pending_off += (size_t)n;
-        }
+        int rc = f->wr_closed ? 0 : sim_flow_write(f, st, *fd);
+        if (rc < 0)
+                fail(x, st, "send");
+        else if (rc > 0)
+                finish_write(x, st, fd, f);
 }
 
-static void pump_read(struct xfer *x, struct um_stack *st, int fd, struct flow *f, int count)
+static void pump_read(struct xfer *x, struct um_stack *st, int fd, struct sim_flow *f, int count)
 {
         if (*x->now < x->cfg->read_pause_until_us)
                 return;
-        size_t chunk = x->cfg->app_read_chunk ? x->cfg->app_read_chunk : CHUNK;
-        if (chunk > CHUNK)
-                chunk = CHUNK;
-        while (!f->eof) {
-                ssize_t n = um_recv(st, fd, x->rbuf, chunk, 0);
-                if (n == 0) {
-                        f->eof = 1;
-                        return;
-                }
-                if (n < 0) {
-                        if (errno != EAGAIN)
-                                fail(x, st, "recv");
-                        return;
-                }
-                EVP_DigestUpdate(f->rx_hash, x->rbuf, (size_t)n);
-                f->received += (uint64_t)n;
-                if (count)
-                        x->sec_bytes += (uint64_t)n;
-                if (x->cfg->app_read_chunk)
-                        return; /* a slow reader: one chunk per wake-up */
-        }
+        /* A slow reader (app_read_chunk) takes one chunk per wake-up. */
+        long n =
+            sim_flow_read(f, st, fd, x->rbuf, x->cfg->app_read_chunk, x->cfg->app_read_chunk != 0);
+        if (n < 0)
+                fail(x, st, "recv");
+        else if (count)
+                x->sec_bytes += (uint64_t)n;
 }
 
 static void timeline(struct xfer *x)
@@ -333,7 +244,7 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
         struct xfer x = {.cfg = cfg, .res = res, .cfd = -1, .lfd = -1, .sfd = -1};
         uint64_t now = 0;
         x.now = &now;
-        x.rbuf = malloc(CHUNK);
+        x.rbuf = malloc(SIM_CHUNK);
         int ok = x.rbuf &&
                  !make_stack(&x.cli, "client", cfg->seed * 2 + 1, cfg->log_level, lcli,
                              cfg->ipv6 ? "fd00::1/64" : "10.0.0.1/24") &&
@@ -379,8 +290,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                      um_connect(x.cli, x.cfd, (struct sockaddr *)&ss, sl) < 0 &&
                      errno == EINPROGRESS;
         }
-        flow_init(&x.up, cfg->bytes, cfg->seed ^ 0x5555);
-        flow_init(&x.down, cfg->reverse_bytes, cfg->seed ^ 0xaaaa);
+        sim_flow_init(&x.up, cfg->bytes, cfg->seed ^ 0x5555);
+        sim_flow_init(&x.down, cfg->reverse_bytes, cfg->seed ^ 0xaaaa);
         int rc = -1;
         if (ok) {
                 struct um_stack *stacks[2] = {x.cli, x.srv};
@@ -424,9 +335,8 @@ int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfe
                         res->server_error = e;
                 }
         }
-        int same_up, same_down;
-        flow_finish(&x.up, res->digest_sent, res->digest_received, &same_up);
-        flow_finish(&x.down, NULL, NULL, &same_down);
+        int same_up = sim_flow_finish(&x.up, res->digest_sent, res->digest_received);
+        int same_down = sim_flow_finish(&x.down, NULL, NULL);
         res->verified = res->completed && same_up && same_down && x.up.received == cfg->bytes &&
                         x.down.received == cfg->reverse_bytes;
         if (res->seconds > 0)
