@@ -84,4 +84,61 @@ struct um_sim_transfer_result {
  * fd00::2) and fills res. Returns 0 if it completed and verified, -1 otherwise. */
 int um_sim_transfer(const struct um_sim_transfer_cfg *cfg, struct um_sim_transfer_result *res);
 
+/* ---- A network: hosts (each a stack) and routers joined by emulated links ----
+ * Shared bottlenecks, competing flows, per-link queues in bytes or packets, rate and delay
+ * traces, loss and outages: whatever um_emu_dir_config gives a link. Routers forward by
+ * destination address along the fewest hops (routes computed when the run starts); hosts
+ * route by source address, so a multihomed MPTCP host's subflows take their own links.
+ * Flows are verified bulk transfers (SHA-256) from a client host to a server host, TCP or
+ * MPTCP (the client's other addresses are its subflow endpoints), each with its start time,
+ * size, congestion control and scheduler. Everything runs in virtual time: a seed gives
+ * the same run. */
+struct um_sim_net;
+enum { UM_SIM_NET_NODES = 32, UM_SIM_NET_LINKS = 64, UM_SIM_NET_FLOWS = 64 };
+
+struct um_sim_net *um_sim_net_new(uint64_t seed);
+void um_sim_net_free(struct um_sim_net *net);
+/* A host (a stack of its own) or a router, by name (at most 15 characters, unique).
+ * Returns its id (>= 0) or -errno. */
+int um_sim_net_host(struct um_sim_net *net, const char *name);
+int um_sim_net_router(struct um_sim_net *net, const char *name);
+/* The node of that name, or -ENOENT. */
+int um_sim_net_node(const struct um_sim_net *net, const char *name);
+/* Joins nodes a and b: ab configures a->b, ba b->a. A host's end gets an interface with
+ * the address given ("10.1.0.1/24"); a router's end takes NULL. Returns the link's id or
+ * -errno. */
+int um_sim_net_link(struct um_sim_net *net, int a, const char *a_addr, int b, const char *b_addr,
+                    const struct um_emu_dir_config *ab, const struct um_emu_dir_config *ba,
+                    uint32_t mtu);
+struct um_stack *um_sim_net_stack(struct um_sim_net *net, int host);
+
+struct um_sim_flow {
+        const char *name;
+        int client, server;      /* hosts */
+        const char *server_addr; /* one of the server's addresses */
+        int protocol;            /* IPPROTO_TCP or IPPROTO_MPTCP */
+        uint64_t bytes;
+        uint64_t start_us;
+        const char *cc, *scheduler; /* NULL: the stack's default */
+};
+/* Adds a flow (its strings are copied). Returns its id or -errno. */
+int um_sim_net_flow(struct um_sim_net *net, const struct um_sim_flow *flow);
+
+/* Runs until every flow is over (returns 1), until `until_us` (0) or until nothing is left
+ * to happen (-1). tick, when given, is called every tick_us of virtual time. */
+int um_sim_net_run(struct um_sim_net *net, uint64_t until_us, uint64_t tick_us,
+                   void (*tick)(void *arg, struct um_sim_net *net, uint64_t now), void *arg);
+
+struct um_sim_flow_result {
+        int completed, verified;
+        uint64_t received;
+        uint64_t start_us, end_us; /* the connect, the last byte read */
+        double goodput_bps;        /* received over (end - start) */
+};
+int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim_flow_result *out);
+/* Bytes a flow's server has read so far (for throughput over time, from a tick). */
+uint64_t um_sim_net_flow_received(const struct um_sim_net *net, int flow);
+/* A link's counters, direction a->b (dir 0) or b->a (1); NULL for no such link. */
+const struct um_emu_stats *um_sim_net_link_stats(const struct um_sim_net *net, int link, int dir);
+
 #endif
