@@ -79,7 +79,7 @@ capture_check() { # PCAP: no malformed packet, no MPTCP expert warning; prints d
   [ -s "$pcap" ] || fail "capture $pcap is empty"
   # The payload is random: the test ports are decoded as data, not as some protocol.
   local opts=(-o mptcp.analyze_mptcp:TRUE -o mptcp.analyze_mappings:TRUE -o mptcp.intersubflows_retransmission:TRUE) p
-  for p in $(seq 6001 6017) $(seq 6101 6104); do opts+=(-d "tcp.port==$p,data"); done
+  for p in $(seq 6001 6017) $(seq 6101 6112); do opts+=(-d "tcp.port==$p,data"); done
   bad=$(tshark -r "$pcap" "${opts[@]}" -Y "_ws.malformed || (mptcp && _ws.expert.severity >= 6291456 && _ws.expert.group != 33554432 && !tcp.analysis.window_full && !tcp.analysis.zero_window && !tcp.analysis.out_of_order && !tcp.options.sack.dsack && !tcp.analysis.retransmission && !(mptcp.dss.missing_mapping && $unmapped))" \
           -T fields -e frame.number -e _ws.expert.message 2>/dev/null | grep -iv '^[0-9]*\s*4 NOP in a row' || true)
   if [ -n "$bad" ]; then
