@@ -129,11 +129,22 @@ int um_sim_net_flow(struct um_sim_net *net, const struct um_sim_flow *flow);
 int um_sim_net_run(struct um_sim_net *net, uint64_t until_us, uint64_t tick_us,
                    void (*tick)(void *arg, struct um_sim_net *net, uint64_t now), void *arg);
 
+enum { UM_SIM_FLOW_SUBFLOWS = 8 };
 struct um_sim_flow_result {
         int completed, verified;
         uint64_t received;
         uint64_t start_us, end_us; /* the connect, the last byte read */
         double goodput_bps;        /* received over (end - start) */
+        /* The application-level delay of each byte, from the write that took it to the read
+         * that gave it in order: mean and quantiles, microseconds. */
+        double delay_mean_us, delay_p50_us, delay_p95_us, delay_p99_us;
+        uint64_t retrans_segs; /* the client's, all subflows */
+        /* As the client closed: each subflow's local address and data-level bytes sent. */
+        int n_subflows;
+        struct {
+                char local[48]; /* "10.1.0.1" */
+                uint64_t bytes_sent;
+        } subflows[UM_SIM_FLOW_SUBFLOWS];
 };
 int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim_flow_result *out);
 /* Bytes a flow's server has read so far (for throughput over time, from a tick). */

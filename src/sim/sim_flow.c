@@ -2,7 +2,9 @@
 #include "sim/sim_flow.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <umptcp/socket.h>
 
@@ -28,6 +30,72 @@ void sim_flow_init(struct sim_flow *f, uint64_t total, uint64_t seed)
         EVP_DigestInit_ex(f->rx_hash, EVP_sha256(), NULL);
 }
 
+int sim_flow_track_delay(struct sim_flow *f, const uint64_t *now)
+{
+        if (!(f->delay = calloc(1, sizeof(*f->delay))))
+                return -ENOMEM;
+        f->delay->now = now;
+        return 0;
+}
+
+static void delay_written(struct sim_delay *d, uint64_t end)
+{
+        if (d->n == d->cap) {
+                size_t cap = d->cap ? 2 * d->cap : 256;
+                uint64_t *e = realloc(d->end, cap * sizeof(*e)), *a;
+                if (!e)
+                        return;
+                d->end = e;
+                if (!(a = realloc(d->at, cap * sizeof(*a))))
+                        return;
+                d->at = a;
+                d->cap = cap;
+        }
+        d->end[d->n] = end;
+        d->at[d->n++] = *d->now;
+}
+
+static int delay_bin(double us)
+{
+        if (us < 1)
+                return 0;
+        int b = (int)(log2(us) * 8) + 1;
+        return b < SIM_DELAY_BINS ? b : SIM_DELAY_BINS - 1;
+}
+
+/* Bytes [from, to) were read now: each run's share at its own delay. */
+static void delay_read(struct sim_delay *d, uint64_t from, uint64_t to)
+{
+        while (from < to && d->head < d->n) {
+                uint64_t end = d->end[d->head] < to ? d->end[d->head] : to;
+                double us = (double)(*d->now - d->at[d->head]), bytes = (double)(end - from);
+                d->bins[delay_bin(us)] += end - from;
+                d->sum_us += us * bytes;
+                d->bytes += bytes;
+                from = end;
+                if (from == d->end[d->head])
+                        d->head++;
+        }
+}
+
+double sim_flow_delay_mean(const struct sim_flow *f)
+{
+        return f->delay && f->delay->bytes ? f->delay->sum_us / f->delay->bytes : 0;
+}
+
+double sim_flow_delay_quantile(const struct sim_flow *f, double q)
+{
+        if (!f->delay || !f->delay->bytes)
+                return 0;
+        double want = q * f->delay->bytes, seen = 0;
+        for (int b = 0; b < SIM_DELAY_BINS; b++) {
+                seen += (double)f->delay->bins[b];
+                if (seen >= want)
+                        return b ? exp2((double)b / 8) : 0; /* the bin's upper edge */
+        }
+        return exp2((double)(SIM_DELAY_BINS - 1) / 8);
+}
+
 int sim_flow_write(struct sim_flow *f, struct um_stack *st, int fd)
 {
         while (!f->wr_closed) {
@@ -46,6 +114,9 @@ int sim_flow_write(struct sim_flow *f, struct um_stack *st, int fd)
                 if (n < 0)
                         return errno == EAGAIN ? 0 : -1;
                 f->pending_off += (size_t)n;
+                f->written += (uint64_t)n;
+                if (f->delay)
+                        delay_written(f->delay, f->written);
         }
         return 0;
 }
@@ -65,6 +136,8 @@ long sim_flow_read(struct sim_flow *f, struct um_stack *st, int fd, uint8_t *buf
                 if (n < 0)
                         return errno == EAGAIN ? total : -1;
                 EVP_DigestUpdate(f->rx_hash, buf, (size_t)n);
+                if (f->delay)
+                        delay_read(f->delay, f->received, f->received + (uint64_t)n);
                 f->received += (uint64_t)n;
                 total += n;
                 if (once)
@@ -88,6 +161,10 @@ int sim_flow_finish(struct sim_flow *f, char *sent_hex, char *recv_hex)
         EVP_MD_CTX_free(f->tx_hash);
         EVP_MD_CTX_free(f->rx_hash);
         f->tx_hash = f->rx_hash = NULL;
+        if (f->delay) {
+                free(f->delay->end);
+                free(f->delay->at);
+        }
         if (sent_hex) {
                 hex(a, sent_hex);
                 hex(b, recv_hex);

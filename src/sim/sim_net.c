@@ -3,6 +3,7 @@
  * links to the link towards its destination; their routes are computed once, when the run
  * starts, by a breadth-first search from each host address over the routers. */
 #include <umptcp/mptcp.h>
+#include <umptcp/mptcp_pm.h>
 #include <umptcp/sim.h>
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
@@ -46,7 +47,8 @@ struct net_flow {
         struct um_sim_flow cfg;
         char name[32], server_addr[64], cc[16], scheduler[16];
         int lfd, cfd, sfd, started, client_done, server_done;
-        int checked, verified; /* the hashes compared (once: that ends them) */
+        int checked, verified;              /* the hashes compared (once: that ends them) */
+        struct um_sim_flow_result at_close; /* the client's figures as it closed */
         uint64_t start_us, end_us;
         struct sim_flow data;
 };
@@ -89,6 +91,7 @@ void um_sim_net_free(struct um_sim_net *net)
                         um_close(srv, f->lfd);
                 if (f->data.tx_hash)
                         sim_flow_finish(&f->data, NULL, NULL);
+                free(f->data.delay);
                 free(f);
         }
         for (int i = 0; i < net->n_nodes; i++)
@@ -237,6 +240,11 @@ int um_sim_net_flow(struct um_sim_net *net, const struct um_sim_flow *flow)
         f->lfd = f->cfd = f->sfd = -1;
         sim_flow_init(&f->data, flow->bytes,
                       net->seed ^ (0x9e37ULL * (uint64_t)(net->n_flows + 1)));
+        if (sim_flow_track_delay(&f->data, &net->now) < 0) {
+                sim_flow_finish(&f->data, NULL, NULL);
+                free(f);
+                return -ENOMEM;
+        }
         net->flows[net->n_flows] = f;
         return net->n_flows++;
 }
@@ -442,6 +450,56 @@ static int flow_connect(struct um_sim_net *net, int i)
                    : -1;
 }
 
+struct conn_match {
+        struct sockaddr_storage local;
+        struct um_sim_flow_result *out;
+};
+
+static void note_subflows(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct conn_match *m = arg;
+        if (memcmp(&ci->local, &m->local, sizeof(struct sockaddr_in6)))
+                return;
+        m->out->n_subflows = ci->n_subflows;
+        for (int k = 0; k < ci->n_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++) {
+                const struct um_mptcp_subflow_info *sf = &ci->subflows[k];
+                const void *a =
+                    sf->local.ss_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)&sf->local)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)&sf->local)->sin6_addr;
+                inet_ntop(sf->local.ss_family, a, m->out->subflows[k].local,
+                          sizeof(m->out->subflows[k].local));
+                m->out->subflows[k].bytes_sent = sf->bytes_sent;
+        }
+}
+
+/* What the client's socket can tell before it closes: its retransmissions, and for MPTCP
+ * each subflow's address and the bytes it carried. */
+static void note_client(struct net_flow *f, struct um_stack *cli)
+{
+        struct um_sim_flow_result *out = &f->at_close;
+        if (f->cfg.protocol == IPPROTO_MPTCP) {
+                struct {
+                        struct mptcp_subflow_data h;
+                        struct tcp_info ti[UM_SIM_FLOW_SUBFLOWS];
+                } d = {.h = {.size_subflow_data = sizeof(d.h), .size_user = sizeof(d.ti[0])}};
+                socklen_t len = sizeof(d);
+                if (um_getsockopt(cli, f->cfd, SOL_MPTCP, MPTCP_TCPINFO, &d, &len) == 0)
+                        for (uint32_t k = 0; k < d.h.num_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++)
+                                out->retrans_segs += d.ti[k].tcpi_total_retrans;
+                struct conn_match m = {.out = out};
+                socklen_t sl = sizeof(m.local);
+                memset(&m.local, 0, sizeof(m.local));
+                if (um_getsockname(cli, f->cfd, (struct sockaddr *)&m.local, &sl) == 0)
+                        um_mptcp_connections(cli, note_subflows, &m);
+        } else {
+                struct tcp_info ti;
+                socklen_t len = sizeof(ti);
+                if (um_getsockopt(cli, f->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+                        out->retrans_segs = ti.tcpi_total_retrans;
+        }
+}
+
 /* Moves a flow along: the client writes and then shuts down, the server reads to the end
  * and closes, the client sees the close and closes. Returns -1 on a failure. */
 static int flow_step(struct um_sim_net *net, struct net_flow *f)
@@ -467,6 +525,7 @@ static int flow_step(struct um_sim_net *net, struct net_flow *f)
                 }
                 char b;
                 if (f->server_done && um_recv(cli, f->cfd, &b, 1, 0) == 0) {
+                        note_client(f, cli);
                         um_close(cli, f->cfd);
                         f->cfd = -1;
                         f->client_done = 1;
@@ -558,8 +617,12 @@ int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim
         if (flow < 0 || flow >= net->n_flows || !out)
                 return -EINVAL;
         struct net_flow *f = net->flows[flow];
-        memset(out, 0, sizeof(*out));
+        *out = f->at_close;
         out->completed = f->client_done && f->server_done;
+        out->delay_mean_us = sim_flow_delay_mean(&f->data);
+        out->delay_p50_us = sim_flow_delay_quantile(&f->data, 0.5);
+        out->delay_p95_us = sim_flow_delay_quantile(&f->data, 0.95);
+        out->delay_p99_us = sim_flow_delay_quantile(&f->data, 0.99);
         out->received = f->data.received;
         out->start_us = f->start_us;
         out->end_us = f->end_us;

@@ -60,6 +60,18 @@ static void test_two_flows_through_two_routers(void **state)
                r2r.goodput_bps / 1e6);
         assert_true(r1r.verified && r2r.verified);
         assert_true(r2r.start_us >= 1000000);
+        /* Each byte took at least the one-way delay (12 ms) from write to read; the
+         * quantiles are in order. */
+        printf(
+            "    delay per byte: mean %.1f ms, p50 %.1f, p95 %.1f, p99 %.1f; MPTCP subflows %d\n",
+            r2r.delay_mean_us / 1e3, r2r.delay_p50_us / 1e3, r2r.delay_p95_us / 1e3,
+            r2r.delay_p99_us / 1e3, r2r.n_subflows);
+        assert_true(r1r.delay_mean_us >= 12000 && r2r.delay_p50_us >= 12000);
+        assert_true(r2r.delay_p50_us <= r2r.delay_p95_us && r2r.delay_p95_us <= r2r.delay_p99_us);
+        /* One address: one subflow, which carried every byte. */
+        assert_int_equal(r2r.n_subflows, 1);
+        assert_string_equal(r2r.subflows[0].local, "10.1.0.1");
+        assert_true(r2r.subflows[0].bytes_sent >= 2 * MB);
         assert_true(um_sim_net_link_stats(net, mid, 0)->delivered_bytes > 4 * MB);
         um_sim_net_free(net);
 }
