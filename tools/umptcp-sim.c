@@ -4,6 +4,7 @@
 #include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 
+#include "sim_scenario.h"
 #include "tool_links.h"
 
 #include <errno.h>
@@ -42,7 +43,10 @@ static void usage(FILE *out)
                 "                     above describe the first path\n"
                 "  --seed N           random seed (printed; default 1)\n"
                 "  --pcap FILE        capture of the client's link\n"
-                "  --scenario FILE    read options from FILE (one 'option value' per line)\n"
+                "  --scenario FILE    read options from FILE (one 'option value' per line);\n"
+                "                     host, router, link and flow lines describe a network\n"
+                "                     of several flows instead (docs/EXPERIMENTS.md)\n"
+                "  --json FILE        a network scenario's results and time series as JSON\n"
                 "  --quiet            no per-second timeline\n"
                 "  --demo             a short, telling scenario\n");
 }
@@ -106,6 +110,8 @@ struct opts {
         double rate, delay, jitter;
         int quiet;
         char pcap[4096]; /* cfg.pcap's own copy: a scenario's line buffer is reused */
+        char json[4096]; /* --json: a network scenario's results */
+        struct sim_scenario *scn;
 };
 
 enum {
@@ -136,6 +142,7 @@ enum {
         O_MPTCP,
         O_PATH,
         O_LIMIT,
+        O_JSON,
 };
 
 static const struct option longopts[] = {
@@ -162,6 +169,7 @@ static const struct option longopts[] = {
     {"seed", required_argument, 0, O_SEED},
     {"pcap", required_argument, 0, O_PCAP},
     {"scenario", required_argument, 0, O_SCENARIO},
+    {"json", required_argument, 0, O_JSON},
     {"quiet", no_argument, 0, O_QUIET},
     {"demo", no_argument, 0, O_DEMO},
     {"help", no_argument, 0, O_HELP},
@@ -178,7 +186,7 @@ static int load_scenario(struct opts *o, const char *path)
                 fprintf(stderr, "umptcp-sim: cannot open scenario %s: %s\n", path, strerror(errno));
                 return -1;
         }
-        char line[256];
+        char line[1024];
         int lineno = 0, rc = 0;
         while (!rc && fgets(line, sizeof(line), f)) {
                 lineno++;
@@ -190,6 +198,13 @@ static int load_scenario(struct opts *o, const char *path)
                 if (*val)
                         *val++ = '\0';
                 val += strspn(val, " \t");
+                char where[300];
+                snprintf(where, sizeof(where), "%s:%d", path, lineno);
+                int net = sim_scenario_line(o->scn, p, val, where);
+                if (net) {
+                        rc = net < 0 ? -1 : 0;
+                        continue;
+                }
                 int id = 0;
                 for (const struct option *lo = longopts; lo->name; lo++)
                         if (!strcmp(lo->name, p))
@@ -303,6 +318,11 @@ static int apply(struct opts *o, int id, const char *arg)
                         return -1;
                 c->seed = n;
                 return 0;
+        case O_JSON:
+                if (strlen(arg) >= sizeof(o->json))
+                        return -1;
+                strcpy(o->json, arg);
+                return 0;
         case O_PCAP:
                 if (strlen(arg) >= sizeof(o->pcap))
                         return -1;
@@ -320,7 +340,9 @@ static int apply(struct opts *o, int id, const char *arg)
 
 int main(int argc, char **argv)
 {
-        struct opts o = {.rate = 100, .delay = 10};
+        struct opts o = {.rate = 100, .delay = 10, .scn = sim_scenario_new()};
+        if (!o.scn)
+                return 1;
         o.cfg.bytes = 10 * 1024 * 1024;
         o.cfg.seed = 1;
         int id;
@@ -372,6 +394,17 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
+        if (sim_scenario_has_net(o.scn)) {
+                struct sim_scenario_opts so = {.seed = o.cfg.seed,
+                                               .cc = o.cfg.cc,
+                                               .scheduler = o.cfg.scheduler,
+                                               .json = *o.json ? o.json : NULL,
+                                               .quiet = o.quiet};
+                int rc = sim_scenario_run(o.scn, &so);
+                sim_scenario_free(o.scn);
+                return rc;
+        }
+        sim_scenario_free(o.scn);
         struct um_sim_transfer_cfg *c = &o.cfg;
         c->path.fwd.rate_bps = c->path.rev.rate_bps = (uint64_t)(o.rate * 1e6);
         c->path.fwd.delay_us = c->path.rev.delay_us = (uint64_t)(o.delay * 1000);

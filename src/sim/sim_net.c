@@ -49,6 +49,7 @@ struct net_flow {
         int lfd, cfd, sfd, started, client_done, server_done;
         int checked, verified;              /* the hashes compared (once: that ends them) */
         struct um_sim_flow_result at_close; /* the client's figures as it closed */
+        int noted;
         uint64_t start_us, end_us;
         struct sim_flow data;
 };
@@ -473,11 +474,14 @@ static void note_subflows(const struct um_mptcp_conn_info *ci, void *arg)
         }
 }
 
-/* What the client's socket can tell before it closes: its retransmissions, and for MPTCP
- * each subflow's address and the bytes it carried. */
+/* What the client's socket can tell before it closes (or when the run ends with it open):
+ * its retransmissions, and for MPTCP each subflow's address and the bytes it carried. */
 static void note_client(struct net_flow *f, struct um_stack *cli)
 {
         struct um_sim_flow_result *out = &f->at_close;
+        if (f->noted)
+                return;
+        f->noted = 1;
         if (f->cfg.protocol == IPPROTO_MPTCP) {
                 struct {
                         struct mptcp_subflow_data h;
@@ -617,6 +621,8 @@ int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim
         if (flow < 0 || flow >= net->n_flows || !out)
                 return -EINVAL;
         struct net_flow *f = net->flows[flow];
+        if (f->cfd >= 0) /* still open (a run with a time limit): its figures now */
+                note_client(f, net->nodes[f->cfg.client].st);
         *out = f->at_close;
         out->completed = f->client_done && f->server_done;
         out->delay_mean_us = sim_flow_delay_mean(&f->data);

@@ -1,0 +1,517 @@
+/* umptcp-sim's network scenarios (sim_scenario.h): the lines are kept as read and the
+ * network is built when the run starts, once the seed and the defaults are known. */
+#include "sim_scenario.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <umptcp/mptcp.h>
+#include <umptcp/sim.h>
+
+#include "tool_links.h"
+
+enum { MAX_TRACE = 4096, MAX_SERIES = 100000 };
+
+struct scn_node {
+        char name[16];
+        int router;
+};
+
+struct scn_link {
+        char a[16], b[16], a_addr[64], b_addr[64];
+        struct um_emu_dir_config cfg;
+        struct um_emu_trace_point *trace;
+};
+
+struct scn_flow {
+        char name[32], client[16], server[16], server_addr[64];
+        int protocol;
+        uint64_t bytes, start_us;
+        const char *cc, *scheduler; /* names the library keeps */
+};
+
+struct sim_scenario {
+        struct scn_node nodes[UM_SIM_NET_NODES];
+        int n_nodes;
+        struct scn_link links[UM_SIM_NET_LINKS];
+        int n_links;
+        struct scn_flow flows[UM_SIM_NET_FLOWS];
+        int n_flows;
+        uint64_t duration_us, tick_us;
+};
+
+struct sim_scenario *sim_scenario_new(void)
+{
+        struct sim_scenario *s = calloc(1, sizeof(*s));
+        if (s)
+                s->tick_us = 100000;
+        return s;
+}
+
+void sim_scenario_free(struct sim_scenario *s)
+{
+        if (!s)
+                return;
+        for (int i = 0; i < s->n_links; i++)
+                free(s->links[i].trace);
+        free(s);
+}
+
+int sim_scenario_has_net(const struct sim_scenario *s)
+{
+        return s && (s->n_nodes || s->n_flows);
+}
+
+/* ---- Parsing ---- */
+
+static int bad(const char *where, const char *what, const char *arg)
+{
+        fprintf(stderr, "umptcp-sim: %s: %s '%s'\n", where, what, arg ? arg : "");
+        return -1;
+}
+
+/* Splits rest into at most max words (in buf). */
+static int words(const char *rest, char *buf, size_t size, char **w, int max)
+{
+        snprintf(buf, size, "%s", rest);
+        int n = 0;
+        for (char *p = strtok(buf, " \t"); p && n < max; p = strtok(NULL, " \t"))
+                w[n++] = p;
+        return n;
+}
+
+static int number(const char *s, double lo, double hi, double *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || *end || !(v >= lo && v <= hi))
+                return -1;
+        *out = v;
+        return 0;
+}
+
+static int size_of(const char *s, uint64_t *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        double mult = *end == 'K' || *end == 'k'   ? 1024
+                      : *end == 'M' || *end == 'm' ? 1024.0 * 1024
+                      : *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024
+                                                   : 1;
+        if (mult != 1)
+                end++;
+        if (errno || end == s || *end || v < 0)
+                return -1;
+        *out = (uint64_t)(v * mult);
+        return 0;
+}
+
+static int node_named(const struct sim_scenario *s, const char *name)
+{
+        for (int i = 0; i < s->n_nodes; i++)
+                if (!strcmp(s->nodes[i].name, name))
+                        return i;
+        return -1;
+}
+
+/* "NAME" or "NAME:ADDR/PREFIX" (the first colon ends the name: IPv6 addresses keep theirs). */
+static int end_of(const struct sim_scenario *s, const char *w, char *name, char *addr)
+{
+        const char *colon = strchr(w, ':');
+        size_t len = colon ? (size_t)(colon - w) : strlen(w);
+        if (!len || len >= 16 || (colon && strlen(colon + 1) >= 64))
+                return -1;
+        memcpy(name, w, len);
+        name[len] = 0;
+        strcpy(addr, colon ? colon + 1 : "");
+        int id = node_named(s, name);
+        if (id < 0 || s->nodes[id].router != !colon)
+                return -1; /* a host's end needs its address, a router's has none */
+        return 0;
+}
+
+static int load_trace(struct scn_link *l, const char *path, const char *where)
+{
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return bad(where, "cannot open the trace", path);
+        l->trace = calloc(MAX_TRACE, sizeof(*l->trace));
+        int n = 0, rc = 0;
+        char line[128];
+        while (l->trace && fgets(line, sizeof(line), f)) {
+                double t, mbit, ms = -1;
+                if (line[0] == '#' || line[strspn(line, " \t")] == '\n')
+                        continue;
+                int k = sscanf(line, "%lf %lf %lf", &t, &mbit, &ms);
+                if (k < 2 || t < 0 || mbit < 0 || n == MAX_TRACE ||
+                    (n && (uint64_t)(t * 1e6) < l->trace[n - 1].at_us)) {
+                        rc = bad(where, "bad trace line (time_s rate_mbit [delay_ms], in order)",
+                                 line);
+                        break;
+                }
+                l->trace[n++] = (struct um_emu_trace_point){
+                    (uint64_t)(t * 1e6), (uint64_t)(mbit * 1e6),
+                    k == 3 && ms >= 0 ? (uint64_t)(ms * 1000) : UINT64_MAX};
+        }
+        fclose(f);
+        if (!l->trace)
+                return bad(where, "no memory for the trace", path);
+        l->cfg.trace = l->trace;
+        l->cfg.n_trace = n;
+        return rc;
+}
+
+/* link A[:ADDR] B[:ADDR] rate MBIT delay MS [queue N|Np] [loss P] [outage A-B] [trace FILE] */
+static int parse_link(struct sim_scenario *s, const char *rest, const char *where)
+{
+        char buf[512], *w[32];
+        int n = words(rest, buf, sizeof(buf), w, 32);
+        if (s->n_links == UM_SIM_NET_LINKS)
+                return bad(where, "too many links", rest);
+        struct scn_link *l = &s->links[s->n_links];
+        memset(l, 0, sizeof(*l));
+        if (n < 2 || end_of(s, w[0], l->a, l->a_addr) < 0 || end_of(s, w[1], l->b, l->b_addr) < 0)
+                return bad(where, "link wants two known nodes (a host's with :ADDR/PREFIX)", rest);
+        for (int i = 2; i < n; i += 2) {
+                double v;
+                if (i + 1 >= n)
+                        return bad(where, "no value for", w[i]);
+                const char *k = w[i], *val = w[i + 1];
+                struct um_emu_dir_config *c = &l->cfg;
+                if (!strcmp(k, "rate") && !number(val, 0, 1e6, &v)) {
+                        c->rate_bps = (uint64_t)(v * 1e6);
+                } else if (!strcmp(k, "delay") && !number(val, 0, 1e5, &v)) {
+                        c->delay_us = (uint64_t)(v * 1000);
+                } else if (!strcmp(k, "loss") && !number(val, 0, 1, &v)) {
+                        c->loss = v;
+                } else if (!strcmp(k, "queue")) {
+                        uint64_t q;
+                        size_t len = strlen(val);
+                        if (len > 1 && val[len - 1] == 'p') {
+                                char num[32];
+                                snprintf(num, sizeof(num), "%.*s", (int)(len - 1), val);
+                                if (number(num, 1, 1e6, &v))
+                                        return bad(where, "bad queue", val);
+                                c->queue_packets = (uint32_t)v;
+                        } else if (!size_of(val, &q) && q >= 1500 && q < UINT32_MAX) {
+                                c->queue_bytes = (uint32_t)q;
+                        } else {
+                                return bad(where, "bad queue (bytes, or packets with p)", val);
+                        }
+                } else if (!strcmp(k, "outage")) {
+                        double a, b;
+                        char tail;
+                        if (sscanf(val, "%lf-%lf%c", &a, &b, &tail) != 2 || a < 0 || b <= a ||
+                            c->n_outages == UM_EMU_MAX_OUTAGES)
+                                return bad(where, "bad outage (A-B seconds)", val);
+                        c->outages[c->n_outages++] =
+                            (struct um_emu_outage){(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
+                } else if (!strcmp(k, "trace")) {
+                        if (l->trace || load_trace(l, val, where) < 0)
+                                return -1;
+                } else {
+                        return bad(where, "bad link option or value", k);
+                }
+        }
+        s->n_links++;
+        return 1;
+}
+
+/* flow NAME CLIENT SERVER:ADDR tcp|mptcp bytes N [start S] [cc NAME] [scheduler NAME] */
+static int parse_flow(struct sim_scenario *s, const char *rest, const char *where)
+{
+        char buf[512], *w[32], addr[64], sname[16];
+        int n = words(rest, buf, sizeof(buf), w, 32);
+        if (s->n_flows == UM_SIM_NET_FLOWS)
+                return bad(where, "too many flows", rest);
+        struct scn_flow *f = &s->flows[s->n_flows];
+        memset(f, 0, sizeof(*f));
+        if (n < 4 || strlen(w[0]) >= sizeof(f->name) || strlen(w[1]) >= sizeof(f->client))
+                return bad(where, "flow wants NAME CLIENT SERVER:ADDR tcp|mptcp", rest);
+        int c = node_named(s, w[1]);
+        const char *colon = strchr(w[2], ':');
+        size_t len = colon ? (size_t)(colon - w[2]) : 0;
+        if (c < 0 || s->nodes[c].router || !colon || !len || len >= sizeof(sname) ||
+            strlen(colon + 1) >= sizeof(addr))
+                return bad(where, "flow wants a client host and SERVER:ADDR", rest);
+        memcpy(sname, w[2], len);
+        sname[len] = 0;
+        int sv = node_named(s, sname);
+        if (sv < 0 || s->nodes[sv].router || sv == c)
+                return bad(where, "no such server host", sname);
+        strcpy(f->name, w[0]);
+        strcpy(f->client, w[1]);
+        strcpy(f->server, sname);
+        strcpy(f->server_addr, colon + 1);
+        if (!strcmp(w[3], "tcp"))
+                f->protocol = IPPROTO_TCP;
+        else if (!strcmp(w[3], "mptcp"))
+                f->protocol = IPPROTO_MPTCP;
+        else
+                return bad(where, "tcp or mptcp, not", w[3]);
+        f->bytes = 10 * 1024 * 1024;
+        for (int i = 4; i < n; i += 2) {
+                double v;
+                if (i + 1 >= n)
+                        return bad(where, "no value for", w[i]);
+                const char *k = w[i], *val = w[i + 1];
+                if (!strcmp(k, "bytes") && !size_of(val, &f->bytes) && f->bytes) {
+                } else if (!strcmp(k, "start") && !number(val, 0, 1e5, &v)) {
+                        f->start_us = (uint64_t)(v * 1e6);
+                } else if (!strcmp(k, "cc")) {
+                        if (!(f->cc = tool_parse_cc("umptcp-sim", val)))
+                                return -1;
+                } else if (!strcmp(k, "scheduler")) {
+                        if (!(f->scheduler = tool_parse_scheduler("umptcp-sim", val)))
+                                return -1;
+                } else {
+                        return bad(where, "bad flow option or value", k);
+                }
+        }
+        s->n_flows++;
+        return 1;
+}
+
+int sim_scenario_line(struct sim_scenario *s, const char *key, const char *rest, const char *where)
+{
+        double v;
+        if (!strcmp(key, "host") || !strcmp(key, "router")) {
+                if (!*rest || strlen(rest) >= 16 || strpbrk(rest, ": \t") ||
+                    node_named(s, rest) >= 0)
+                        return bad(where, "a new node name (15 characters, no colon)", rest);
+                if (s->n_nodes == UM_SIM_NET_NODES)
+                        return bad(where, "too many nodes", rest);
+                strcpy(s->nodes[s->n_nodes].name, rest);
+                s->nodes[s->n_nodes++].router = key[0] == 'r';
+                return 1;
+        }
+        if (!strcmp(key, "link"))
+                return parse_link(s, rest, where);
+        if (!strcmp(key, "flow"))
+                return parse_flow(s, rest, where);
+        if (!strcmp(key, "duration") || !strcmp(key, "tick")) {
+                if (number(rest, key[0] == 'd' ? 0.001 : 1, key[0] == 'd' ? 1e5 : 1e6, &v))
+                        return bad(where, "bad value for", key);
+                if (key[0] == 'd')
+                        s->duration_us = (uint64_t)(v * 1e6);
+                else
+                        s->tick_us = (uint64_t)(v * 1000);
+                return 1;
+        }
+        return 0;
+}
+
+/* ---- Running ---- */
+
+struct series {
+        const struct sim_scenario *s;
+        json_t *t, *flows, *links;
+        uint64_t *flow_prev, *link_prev;
+        int samples;
+        uint64_t second_mark;
+        uint64_t *flow_sec;
+        int quiet;
+};
+
+static void tick(void *arg, struct um_sim_net *net, uint64_t now)
+{
+        struct series *se = arg;
+        if (se->samples++ >= MAX_SERIES)
+                return;
+        double dt = (double)se->s->tick_us / 1e6;
+        json_array_append_new(se->t, json_real((double)now / 1e6));
+        for (int i = 0; i < se->s->n_flows; i++) {
+                uint64_t b = um_sim_net_flow_received(net, i);
+                json_array_append_new(json_array_get(se->flows, (size_t)i),
+                                      json_real((double)(b - se->flow_prev[i]) * 8 / dt / 1e6));
+                se->flow_prev[i] = b;
+        }
+        for (int i = 0; i < se->s->n_links; i++) {
+                uint64_t b = um_sim_net_link_stats(net, i, 0)->delivered_bytes;
+                json_array_append_new(json_array_get(se->links, (size_t)i),
+                                      json_real((double)(b - se->link_prev[i]) * 8 / dt / 1e6));
+                se->link_prev[i] = b;
+        }
+        if (!se->quiet && now >= se->second_mark + 1000000) {
+                se->second_mark += 1000000;
+                printf("t=%4.0fs ", (double)se->second_mark / 1e6);
+                for (int i = 0; i < se->s->n_flows; i++) {
+                        uint64_t b = um_sim_net_flow_received(net, i);
+                        printf(" %s %.2f", se->s->flows[i].name,
+                               (double)(b - se->flow_sec[i]) * 8 / 1e6);
+                        se->flow_sec[i] = b;
+                }
+                printf(" Mbit/s\n");
+        }
+}
+
+static int build(const struct sim_scenario *s, const struct sim_scenario_opts *o,
+                 struct um_sim_net *net)
+{
+        for (int i = 0; i < s->n_nodes; i++) {
+                int id = s->nodes[i].router ? um_sim_net_router(net, s->nodes[i].name)
+                                            : um_sim_net_host(net, s->nodes[i].name);
+                if (id != i)
+                        return -1;
+        }
+        for (int i = 0; i < s->n_links; i++) {
+                const struct scn_link *l = &s->links[i];
+                int a = um_sim_net_node(net, l->a), b = um_sim_net_node(net, l->b);
+                if (um_sim_net_link(net, a, *l->a_addr ? l->a_addr : NULL, b,
+                                    *l->b_addr ? l->b_addr : NULL, &l->cfg, &l->cfg, 0) < 0) {
+                        fprintf(stderr, "umptcp-sim: link %s-%s cannot be made (its addresses?)\n",
+                                l->a, l->b);
+                        return -1;
+                }
+        }
+        for (int i = 0; i < s->n_flows; i++) {
+                const struct scn_flow *f = &s->flows[i];
+                int mp = f->protocol == IPPROTO_MPTCP;
+                struct um_sim_flow fl = {.name = f->name,
+                                         .client = um_sim_net_node(net, f->client),
+                                         .server = um_sim_net_node(net, f->server),
+                                         .server_addr = f->server_addr,
+                                         .protocol = f->protocol,
+                                         .bytes = f->bytes,
+                                         .start_us = f->start_us,
+                                         .cc = f->cc ? f->cc : (mp ? o->cc : NULL),
+                                         .scheduler = f->scheduler ? f->scheduler
+                                                                   : (mp ? o->scheduler : NULL)};
+                if (um_sim_net_flow(net, &fl) != i)
+                        return -1;
+        }
+        return 0;
+}
+
+static double jain(const double *x, int n)
+{
+        double sum = 0, sq = 0;
+        for (int i = 0; i < n; i++) {
+                sum += x[i];
+                sq += x[i] * x[i];
+        }
+        return sq > 0 ? sum * sum / (n * sq) : 0;
+}
+
+int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
+{
+        if (!s->n_flows) {
+                fprintf(stderr, "umptcp-sim: the scenario has no flow\n");
+                return 2;
+        }
+        struct um_sim_net *net = um_sim_net_new(o->seed);
+        if (!net || build(s, o, net) < 0) {
+                um_sim_net_free(net);
+                return 2;
+        }
+        struct series se = {.s = s, .quiet = o->quiet};
+        se.t = json_array();
+        se.flows = json_array();
+        se.links = json_array();
+        se.flow_prev = calloc((size_t)s->n_flows, sizeof(uint64_t));
+        se.flow_sec = calloc((size_t)s->n_flows, sizeof(uint64_t));
+        se.link_prev = calloc((size_t)s->n_links + 1, sizeof(uint64_t));
+        for (int i = 0; i < s->n_flows; i++)
+                json_array_append_new(se.flows, json_array());
+        for (int i = 0; i < s->n_links; i++)
+                json_array_append_new(se.links, json_array());
+        printf("seed %llu: %d nodes, %d links, %d flows%s%s%s%s\n", (unsigned long long)o->seed,
+               s->n_nodes, s->n_links, s->n_flows, o->cc ? ", MPTCP cc " : "", o->cc ? o->cc : "",
+               o->scheduler ? ", scheduler " : "", o->scheduler ? o->scheduler : "");
+        uint64_t until = s->duration_us ? s->duration_us : 600ULL * 1000000;
+        int r = um_sim_net_run(net, until, s->tick_us, tick, &se);
+        int bad_run = r < 0 || (!s->duration_us && r != 1);
+        json_t *flows = json_array();
+        double goodput[UM_SIM_NET_FLOWS];
+        for (int i = 0; i < s->n_flows; i++) {
+                const struct scn_flow *f = &s->flows[i];
+                struct um_sim_flow_result fr;
+                um_sim_net_flow_result(net, i, &fr);
+                uint64_t end = fr.completed ? fr.end_us : until;
+                double secs = end > fr.start_us ? (double)(end - fr.start_us) / 1e6 : 0;
+                goodput[i] = secs > 0 ? (double)fr.received * 8 / secs / 1e6 : 0;
+                int ok = fr.completed ? fr.verified : (s->duration_us && fr.received > 0);
+                bad_run |= !ok;
+                printf("flow %s (%s): %s, %llu bytes, %.3f-%.3f s, %.2f Mbit/s, delay p50 %.1f ms "
+                       "p99 %.1f ms, %llu retransmitted",
+                       f->name, f->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp",
+                       fr.completed ? (fr.verified ? "verified" : "FAILED")
+                                    : (ok ? "running at the end" : "FAILED"),
+                       (unsigned long long)fr.received, (double)fr.start_us / 1e6,
+                       (double)end / 1e6, goodput[i], fr.delay_p50_us / 1e3, fr.delay_p99_us / 1e3,
+                       (unsigned long long)fr.retrans_segs);
+                json_t *subs = json_array();
+                for (int k = 0; k < fr.n_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++) {
+                        printf("%s %s %.1f MB", k ? "," : "; subflows", fr.subflows[k].local,
+                               (double)fr.subflows[k].bytes_sent / 1e6);
+                        json_array_append_new(
+                            subs, json_pack("{s:s,s:I}", "local", fr.subflows[k].local,
+                                            "bytes_sent", (json_int_t)fr.subflows[k].bytes_sent));
+                }
+                printf("\n");
+                json_array_append_new(
+                    flows,
+                    json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:f,s:f,s:b,s:b,s:f,s:{s:f,s:f,s:f,s:f},"
+                              "s:I,s:o}",
+                              "name", f->name, "protocol",
+                              f->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp", "cc",
+                              f->cc ? f->cc : (f->protocol == IPPROTO_MPTCP ? o->cc : NULL),
+                              "scheduler",
+                              f->scheduler ? f->scheduler
+                                           : (f->protocol == IPPROTO_MPTCP ? o->scheduler : NULL),
+                              "bytes", (json_int_t)f->bytes, "received", (json_int_t)fr.received,
+                              "start_s", (double)fr.start_us / 1e6, "end_s", (double)end / 1e6,
+                              "completed", fr.completed, "verified", fr.verified, "goodput_mbps",
+                              goodput[i], "delay_ms", "mean", fr.delay_mean_us / 1e3, "p50",
+                              fr.delay_p50_us / 1e3, "p95", fr.delay_p95_us / 1e3, "p99",
+                              fr.delay_p99_us / 1e3, "retrans_segs", (json_int_t)fr.retrans_segs,
+                              "subflows", subs));
+        }
+        double fairness = jain(goodput, s->n_flows);
+        printf("Jain's fairness index over the flows' goodputs: %.3f\n", fairness);
+        json_t *links = json_array();
+        for (int i = 0; i < s->n_links; i++) {
+                const struct um_emu_stats *ab = um_sim_net_link_stats(net, i, 0),
+                                          *ba = um_sim_net_link_stats(net, i, 1);
+                char name[40];
+                snprintf(name, sizeof(name), "%s-%s", s->links[i].a, s->links[i].b);
+                json_array_append_new(links,
+                                      json_pack("{s:s,s:I,s:I,s:I,s:I}", "name", name, "bytes_ab",
+                                                (json_int_t)ab->delivered_bytes, "bytes_ba",
+                                                (json_int_t)ba->delivered_bytes, "dropped_ab",
+                                                (json_int_t)(ab->lost_queue + ab->lost_random +
+                                                             ab->lost_burst + ab->lost_outage),
+                                                "dropped_ba",
+                                                (json_int_t)(ba->lost_queue + ba->lost_random +
+                                                             ba->lost_burst + ba->lost_outage)));
+        }
+        if (o->json) {
+                json_t *doc =
+                    json_pack("{s:I,s:s?,s:s?,s:f,s:o,s:o,s:f,s:{s:o,s:o,s:o}}", "seed",
+                              (json_int_t)o->seed, "cc", o->cc, "scheduler", o->scheduler,
+                              "duration_s", s->duration_us ? (double)s->duration_us / 1e6 : -1.0,
+                              "flows", flows, "links", links, "jain", fairness, "series", "t", se.t,
+                              "flows", se.flows, "links", se.links);
+                if (!doc || json_dump_file(doc, o->json, JSON_COMPACT) < 0) {
+                        fprintf(stderr, "umptcp-sim: cannot write %s\n", o->json);
+                        bad_run = 1;
+                }
+                json_decref(doc);
+        } else {
+                json_decref(flows);
+                json_decref(links);
+                json_decref(se.t);
+                json_decref(se.flows);
+                json_decref(se.links);
+        }
+        free(se.flow_prev);
+        free(se.flow_sec);
+        free(se.link_prev);
+        um_sim_net_free(net);
+        return bad_run ? 1 : 0;
+}
