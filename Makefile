@@ -23,6 +23,8 @@ build-asan: deps
 
 demo: build
 	./$(BUILD)/bin/umptcp-sim --demo
+	./$(BUILD)/bin/umptcp-exp bench/scenarios/shared_bottleneck.scn --ccs cubic,lia \
+	  --out $(BUILD)/demo --plot | tail -3
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -311,12 +311,50 @@ int sim_scenario_line(struct sim_scenario *s, const char *key, const char *rest,
 struct series {
         const struct sim_scenario *s;
         json_t *t, *flows, *links;
+        json_t *subflows; /* per flow: local address -> {mbps: [...], cwnd_kb: [...]} */
         uint64_t *flow_prev, *link_prev;
         int samples;
         uint64_t second_mark;
         uint64_t *flow_sec;
         int quiet;
 };
+
+/* Each subflow's rate and window at this tick, under its local address; a subflow that
+ * appears late has nulls before (the series stay aligned with t). */
+static void subflow_samples(struct series *se, struct um_sim_net *net, int flow, double dt)
+{
+        struct um_sim_subflow_now now[UM_SIM_FLOW_SUBFLOWS];
+        int n = um_sim_net_flow_subflows(net, flow, now, UM_SIM_FLOW_SUBFLOWS);
+        json_t *per = json_array_get(se->subflows, (size_t)flow);
+        for (int k = 0; k < n; k++) {
+                json_t *sf = json_object_get(per, now[k].local);
+                if (!sf) {
+                        sf = json_pack("{s:[],s:[],s:I}", "mbps", "cwnd_kb", "prev", (json_int_t)0);
+                        for (int j = 0; j + 1 < se->samples; j++) {
+                                json_array_append_new(json_object_get(sf, "mbps"), json_null());
+                                json_array_append_new(json_object_get(sf, "cwnd_kb"), json_null());
+                        }
+                        json_object_set_new(per, now[k].local, sf);
+                }
+                uint64_t prev = (uint64_t)json_integer_value(json_object_get(sf, "prev"));
+                json_array_append_new(json_object_get(sf, "mbps"),
+                                      json_real((double)(now[k].bytes_sent - prev) * 8 / dt / 1e6));
+                json_array_append_new(json_object_get(sf, "cwnd_kb"),
+                                      json_real((double)now[k].cwnd / 1024));
+                json_object_set_new(sf, "prev", json_integer((json_int_t)now[k].bytes_sent));
+        }
+        /* Those gone (closed): a null, to keep the length. */
+        const char *key;
+        json_t *sf;
+        json_object_foreach(per, key, sf)
+        {
+                json_t *m = json_object_get(sf, "mbps");
+                if (json_array_size(m) < (size_t)se->samples) {
+                        json_array_append_new(m, json_null());
+                        json_array_append_new(json_object_get(sf, "cwnd_kb"), json_null());
+                }
+        }
+}
 
 static void tick(void *arg, struct um_sim_net *net, uint64_t now)
 {
@@ -331,6 +369,8 @@ static void tick(void *arg, struct um_sim_net *net, uint64_t now)
                                       json_real((double)(b - se->flow_prev[i]) * 8 / dt / 1e6));
                 se->flow_prev[i] = b;
         }
+        for (int i = 0; i < se->s->n_flows; i++)
+                subflow_samples(se, net, i, dt);
         for (int i = 0; i < se->s->n_links; i++) {
                 uint64_t b = um_sim_net_link_stats(net, i, 0)->delivered_bytes;
                 json_array_append_new(json_array_get(se->links, (size_t)i),
@@ -416,8 +456,11 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
         se.flow_prev = calloc((size_t)s->n_flows, sizeof(uint64_t));
         se.flow_sec = calloc((size_t)s->n_flows, sizeof(uint64_t));
         se.link_prev = calloc((size_t)s->n_links + 1, sizeof(uint64_t));
-        for (int i = 0; i < s->n_flows; i++)
+        se.subflows = json_array();
+        for (int i = 0; i < s->n_flows; i++) {
                 json_array_append_new(se.flows, json_array());
+                json_array_append_new(se.subflows, json_object());
+        }
         for (int i = 0; i < s->n_links; i++)
                 json_array_append_new(se.links, json_array());
         printf("seed %llu: %d nodes, %d links, %d flows%s%s%s%s\n", (unsigned long long)o->seed,
@@ -491,12 +534,18 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                                                              ba->lost_burst + ba->lost_outage)));
         }
         if (o->json) {
+                for (size_t i = 0; i < json_array_size(se.subflows); i++) {
+                        const char *key;
+                        json_t *sf;
+                        json_object_foreach(json_array_get(se.subflows, i), key, sf)
+                            json_object_del(sf, "prev"); /* the bookkeeping, not a result */
+                }
                 json_t *doc =
-                    json_pack("{s:I,s:s?,s:s?,s:f,s:o,s:o,s:f,s:{s:o,s:o,s:o}}", "seed",
+                    json_pack("{s:I,s:s?,s:s?,s:f,s:o,s:o,s:f,s:{s:o,s:o,s:o,s:o}}", "seed",
                               (json_int_t)o->seed, "cc", o->cc, "scheduler", o->scheduler,
                               "duration_s", s->duration_us ? (double)s->duration_us / 1e6 : -1.0,
                               "flows", flows, "links", links, "jain", fairness, "series", "t", se.t,
-                              "flows", se.flows, "links", se.links);
+                              "flows", se.flows, "links", se.links, "subflows", se.subflows);
                 if (!doc || json_dump_file(doc, o->json, JSON_COMPACT) < 0) {
                         fprintf(stderr, "umptcp-sim: cannot write %s\n", o->json);
                         bad_run = 1;
@@ -508,6 +557,7 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                 json_decref(se.t);
                 json_decref(se.flows);
                 json_decref(se.links);
+                json_decref(se.subflows);
         }
         free(se.flow_prev);
         free(se.flow_sec);

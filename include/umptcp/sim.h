@@ -147,6 +147,17 @@ struct um_sim_flow_result {
         } subflows[UM_SIM_FLOW_SUBFLOWS];
 };
 int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim_flow_result *out);
+/* A flow's subflows now (one for TCP), while its client's socket is open: their local
+ * address, data-level bytes sent, congestion window (bytes) and smoothed RTT. Returns how
+ * many (0 before the connection or after the close). */
+struct um_sim_subflow_now {
+        char local[48];
+        uint64_t bytes_sent;
+        uint32_t cwnd;
+        uint64_t srtt_us;
+};
+int um_sim_net_flow_subflows(const struct um_sim_net *net, int flow, struct um_sim_subflow_now *out,
+                             int max);
 /* Bytes a flow's server has read so far (for throughput over time, from a tick). */
 uint64_t um_sim_net_flow_received(const struct um_sim_net *net, int flow);
 /* A link's counters, direction a->b (dir 0) or b->a (1); NULL for no such link. */

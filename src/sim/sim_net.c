@@ -453,35 +453,70 @@ static int flow_connect(struct um_sim_net *net, int i)
 
 struct conn_match {
         struct sockaddr_storage local;
-        struct um_sim_flow_result *out;
+        struct um_sim_subflow_now *out;
+        int max, n;
 };
 
-static void note_subflows(const struct um_mptcp_conn_info *ci, void *arg)
+static void match_conn(const struct um_mptcp_conn_info *ci, void *arg)
 {
         struct conn_match *m = arg;
         if (memcmp(&ci->local, &m->local, sizeof(struct sockaddr_in6)))
                 return;
-        m->out->n_subflows = ci->n_subflows;
-        for (int k = 0; k < ci->n_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++) {
+        for (int k = 0; k < ci->n_subflows && m->n < m->max; k++) {
                 const struct um_mptcp_subflow_info *sf = &ci->subflows[k];
+                struct um_sim_subflow_now *o = &m->out[m->n++];
                 const void *a =
                     sf->local.ss_family == AF_INET
                         ? (const void *)&((const struct sockaddr_in *)&sf->local)->sin_addr
                         : (const void *)&((const struct sockaddr_in6 *)&sf->local)->sin6_addr;
-                inet_ntop(sf->local.ss_family, a, m->out->subflows[k].local,
-                          sizeof(m->out->subflows[k].local));
-                m->out->subflows[k].bytes_sent = sf->bytes_sent;
+                inet_ntop(sf->local.ss_family, a, o->local, sizeof(o->local));
+                o->bytes_sent = sf->bytes_sent;
+                o->cwnd = sf->cwnd;
+                o->srtt_us = sf->srtt_us;
         }
+}
+
+int um_sim_net_flow_subflows(const struct um_sim_net *net, int flow, struct um_sim_subflow_now *out,
+                             int max)
+{
+        if (flow < 0 || flow >= net->n_flows || max <= 0)
+                return 0;
+        const struct net_flow *f = net->flows[flow];
+        struct um_stack *cli = net->nodes[f->cfg.client].st;
+        if (f->cfd < 0)
+                return 0;
+        struct conn_match m = {.out = out, .max = max};
+        socklen_t sl = sizeof(m.local);
+        memset(&m.local, 0, sizeof(m.local));
+        if (um_getsockname(cli, f->cfd, (struct sockaddr *)&m.local, &sl) < 0)
+                return 0;
+        if (f->cfg.protocol == IPPROTO_MPTCP) {
+                um_mptcp_connections(cli, match_conn, &m);
+                return m.n;
+        }
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        if (um_getsockopt(cli, f->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+                return 0;
+        const void *a = m.local.ss_family == AF_INET
+                            ? (const void *)&((const struct sockaddr_in *)&m.local)->sin_addr
+                            : (const void *)&((const struct sockaddr_in6 *)&m.local)->sin6_addr;
+        inet_ntop(m.local.ss_family, a, out[0].local, sizeof(out[0].local));
+        out[0].bytes_sent = f->data.written; /* what the socket took, near enough */
+        out[0].cwnd = ti.tcpi_snd_cwnd * ti.tcpi_snd_mss;
+        out[0].srtt_us = ti.tcpi_rtt;
+        return 1;
 }
 
 /* What the client's socket can tell before it closes (or when the run ends with it open):
  * its retransmissions, and for MPTCP each subflow's address and the bytes it carried. */
-static void note_client(struct net_flow *f, struct um_stack *cli)
+static void note_client(const struct um_sim_net *net, struct net_flow *f, int flow)
 {
         struct um_sim_flow_result *out = &f->at_close;
         if (f->noted)
                 return;
         f->noted = 1;
+        struct um_stack *cli = net->nodes[f->cfg.client].st;
         if (f->cfg.protocol == IPPROTO_MPTCP) {
                 struct {
                         struct mptcp_subflow_data h;
@@ -491,23 +526,27 @@ static void note_client(struct net_flow *f, struct um_stack *cli)
                 if (um_getsockopt(cli, f->cfd, SOL_MPTCP, MPTCP_TCPINFO, &d, &len) == 0)
                         for (uint32_t k = 0; k < d.h.num_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++)
                                 out->retrans_segs += d.ti[k].tcpi_total_retrans;
-                struct conn_match m = {.out = out};
-                socklen_t sl = sizeof(m.local);
-                memset(&m.local, 0, sizeof(m.local));
-                if (um_getsockname(cli, f->cfd, (struct sockaddr *)&m.local, &sl) == 0)
-                        um_mptcp_connections(cli, note_subflows, &m);
         } else {
                 struct tcp_info ti;
                 socklen_t len = sizeof(ti);
                 if (um_getsockopt(cli, f->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
                         out->retrans_segs = ti.tcpi_total_retrans;
         }
+        if (f->cfg.protocol != IPPROTO_MPTCP)
+                return;
+        struct um_sim_subflow_now now[UM_SIM_FLOW_SUBFLOWS];
+        out->n_subflows = um_sim_net_flow_subflows(net, flow, now, UM_SIM_FLOW_SUBFLOWS);
+        for (int k = 0; k < out->n_subflows; k++) {
+                memcpy(out->subflows[k].local, now[k].local, sizeof(out->subflows[k].local));
+                out->subflows[k].bytes_sent = now[k].bytes_sent;
+        }
 }
 
 /* Moves a flow along: the client writes and then shuts down, the server reads to the end
  * and closes, the client sees the close and closes. Returns -1 on a failure. */
-static int flow_step(struct um_sim_net *net, struct net_flow *f)
+static int flow_step(struct um_sim_net *net, int i)
 {
+        struct net_flow *f = net->flows[i];
         struct um_stack *cli = net->nodes[f->cfg.client].st, *srv = net->nodes[f->cfg.server].st;
         if (f->sfd < 0 && f->lfd >= 0) {
                 f->sfd = um_accept(srv, f->lfd, NULL, NULL);
@@ -529,7 +568,7 @@ static int flow_step(struct um_sim_net *net, struct net_flow *f)
                 }
                 char b;
                 if (f->server_done && um_recv(cli, f->cfd, &b, 1, 0) == 0) {
-                        note_client(f, cli);
+                        note_client(net, f, i);
                         um_close(cli, f->cfd);
                         f->cfd = -1;
                         f->client_done = 1;
@@ -566,7 +605,7 @@ static int flows_step(struct um_sim_net *net, uint64_t *next_start, int *failed)
                         if (flow_connect(net, i) < 0)
                                 *failed = 1;
                 }
-                if (flow_step(net, f) < 0)
+                if (flow_step(net, i) < 0)
                         *failed = 1;
                 all_done &= f->client_done && f->server_done;
         }
@@ -622,7 +661,7 @@ int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim
                 return -EINVAL;
         struct net_flow *f = net->flows[flow];
         if (f->cfd >= 0) /* still open (a run with a time limit): its figures now */
-                note_client(f, net->nodes[f->cfg.client].st);
+                note_client(net, f, flow);
         *out = f->at_close;
         out->completed = f->client_done && f->server_done;
         out->delay_mean_us = sim_flow_delay_mean(&f->data);
