@@ -338,13 +338,10 @@ static int apply(struct opts *o, int id, const char *arg)
         return -1;
 }
 
-int main(int argc, char **argv)
+static int sim_main(int argc, char **argv, struct opts *o)
 {
-        struct opts o = {.rate = 100, .delay = 10, .scn = sim_scenario_new()};
-        if (!o.scn)
-                return 1;
-        o.cfg.bytes = 10 * 1024 * 1024;
-        o.cfg.seed = 1;
+        o->cfg.bytes = 10 * 1024 * 1024;
+        o->cfg.seed = 1;
         int id;
         while ((id = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
                 if (id == O_HELP) {
@@ -356,7 +353,7 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 if (id == O_SCENARIO) {
-                        if (load_scenario(&o, optarg))
+                        if (load_scenario(o, optarg))
                                 return 2;
                         continue;
                 }
@@ -367,15 +364,15 @@ int main(int argc, char **argv)
                             "      t=3 s to t=5 s: its data goes again on the second, which\n"
                             "      carries everything until a retransmission probe finds the\n"
                             "      first path back; then both share again. Every byte verified\n");
-                        apply(&o, O_MPTCP, NULL);
-                        apply(&o, O_BYTES, "60M");
-                        apply(&o, O_RATE, "50");
-                        apply(&o, O_DELAY, "10");
-                        apply(&o, O_OUTAGE, "3-5");
-                        apply(&o, O_PATH, "20,30,0.001");
+                        apply(o, O_MPTCP, NULL);
+                        apply(o, O_BYTES, "60M");
+                        apply(o, O_RATE, "50");
+                        apply(o, O_DELAY, "10");
+                        apply(o, O_OUTAGE, "3-5");
+                        apply(o, O_PATH, "20,30,0.001");
                         continue;
                 }
-                if (apply(&o, id, optarg) < 0) {
+                if (apply(o, id, optarg) < 0) {
                         const char *name = "?";
                         for (const struct option *lp = longopts; lp->name; lp++)
                                 if (lp->val == id)
@@ -385,7 +382,7 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
-        if (o.cfg.n_more_paths && o.cfg.protocol != IPPROTO_MPTCP) {
+        if (o->cfg.n_more_paths && o->cfg.protocol != IPPROTO_MPTCP) {
                 fprintf(stderr, "umptcp-sim: --path needs --mptcp\n");
                 return 2;
         }
@@ -394,25 +391,22 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        if (sim_scenario_has_net(o.scn)) {
-                struct sim_scenario_opts so = {.seed = o.cfg.seed,
-                                               .cc = o.cfg.cc,
-                                               .scheduler = o.cfg.scheduler,
-                                               .json = *o.json ? o.json : NULL,
-                                               .quiet = o.quiet};
-                int rc = sim_scenario_run(o.scn, &so);
-                sim_scenario_free(o.scn);
-                return rc;
+        if (sim_scenario_has_net(o->scn)) {
+                struct sim_scenario_opts so = {.seed = o->cfg.seed,
+                                               .cc = o->cfg.cc,
+                                               .scheduler = o->cfg.scheduler,
+                                               .json = *o->json ? o->json : NULL,
+                                               .quiet = o->quiet};
+                return sim_scenario_run(o->scn, &so);
         }
-        sim_scenario_free(o.scn);
-        struct um_sim_transfer_cfg *c = &o.cfg;
-        c->path.fwd.rate_bps = c->path.rev.rate_bps = (uint64_t)(o.rate * 1e6);
-        c->path.fwd.delay_us = c->path.rev.delay_us = (uint64_t)(o.delay * 1000);
-        c->path.fwd.jitter_us = c->path.rev.jitter_us = (uint64_t)(o.jitter * 1000);
-        c->timeline = o.quiet ? NULL : stdout;
+        struct um_sim_transfer_cfg *c = &o->cfg;
+        c->path.fwd.rate_bps = c->path.rev.rate_bps = (uint64_t)(o->rate * 1e6);
+        c->path.fwd.delay_us = c->path.rev.delay_us = (uint64_t)(o->delay * 1000);
+        c->path.fwd.jitter_us = c->path.rev.jitter_us = (uint64_t)(o->jitter * 1000);
+        c->timeline = o->quiet ? NULL : stdout;
         printf("seed %llu: %llu bytes%s over %.1f Mbit/s, %.1f ms one way, loss %.3f, %s\n",
                (unsigned long long)c->seed, (unsigned long long)c->bytes,
-               c->reverse_bytes ? " (and reverse)" : "", o.rate, o.delay, c->path.fwd.loss,
+               c->reverse_bytes ? " (and reverse)" : "", o->rate, o->delay, c->path.fwd.loss,
                c->cc ? c->cc : "cubic");
         if (c->protocol == IPPROTO_MPTCP) {
                 printf("MPTCP; path 0 as above");
@@ -441,4 +435,14 @@ int main(int argc, char **argv)
                 return 1;
         }
         return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static struct opts o = {.rate = 100, .delay = 10};
+        if (!(o.scn = sim_scenario_new()))
+                return 1;
+        int rc = sim_main(argc, argv, &o);
+        sim_scenario_free(o.scn);
+        return rc;
 }
