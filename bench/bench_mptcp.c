@@ -6,7 +6,8 @@
  *                size*8*10/((r1+r2)*9) + 1 s, as the selftest allows;
  *   failover     the first path cut for good mid-transfer: time until in-order data moves
  *                again, in retransmission timeouts of the cut subflow; no byte lost.
- * Every transfer is verified end to end (SHA-256 both ways). Usage: bench_mptcp [SEED] */
+ * Every transfer is verified end to end (SHA-256 both ways). Usage: bench_mptcp [SEED
+ * [SCHEDULER]] (the MPTCP transfers' scheduler; the default's without). */
 #include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 #include <umptcp/socket.h>
@@ -39,12 +40,13 @@ static int run(const char *what, struct um_sim_transfer_cfg *c, struct um_sim_tr
         return 0;
 }
 
-static int aggregation(uint64_t seed)
+static int aggregation(uint64_t seed, const char *sched)
 {
         struct um_sim_transfer_cfg tcp = {.seed = seed, .bytes = 150 * MB, .path = path(100, 10)};
         struct um_sim_transfer_cfg mp = {.seed = seed,
                                          .bytes = 300 * MB,
                                          .protocol = IPPROTO_MPTCP,
+                                         .scheduler = sched,
                                          .path = path(100, 10),
                                          .n_more_paths = 1};
         mp.more_paths[0] = path(100, 10);
@@ -58,7 +60,7 @@ static int aggregation(uint64_t seed)
         return 0;
 }
 
-static int simult_flows(uint64_t seed)
+static int simult_flows(uint64_t seed, const char *sched)
 {
         static const struct {
                 double r1, r2, d1, d2;
@@ -71,6 +73,7 @@ static int simult_flows(uint64_t seed)
                                                 .bytes = up ? 16 * MB : 80 * 1024,
                                                 .reverse_bytes = up ? 80 * 1024 : 16 * MB,
                                                 .protocol = IPPROTO_MPTCP,
+                                                .scheduler = sched,
                                                 .path = path(cases[i].r1, cases[i].d1),
                                                 .n_more_paths = 1};
                 c.more_paths[0] = path(cases[i].r2, cases[i].d2);
@@ -134,12 +137,13 @@ static void failover_step(void *arg, struct um_stack *cli, int cfd, struct um_st
         }
 }
 
-static int failover(uint64_t seed)
+static int failover(uint64_t seed, const char *sched)
 {
         struct failover f = {.cut_us = 3000000};
         struct um_sim_transfer_cfg c = {.seed = seed,
                                         .bytes = 60 * MB,
                                         .protocol = IPPROTO_MPTCP,
+                                        .scheduler = sched,
                                         .path = path(50, 10),
                                         .n_more_paths = 1,
                                         .on_step = failover_step,
@@ -170,12 +174,16 @@ static int failover(uint64_t seed)
 int main(int argc, char **argv)
 {
         uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
-        if (!seed) {
-                fprintf(stderr, "usage: bench_mptcp [SEED (non-zero)]\n");
+        const char *sched = argc > 2 ? argv[2] : NULL;
+        int known = !sched;
+        for (int i = 0; sched && um_mptcp_scheduler_at(i); i++)
+                known |= !strcmp(sched, um_mptcp_scheduler_at(i));
+        if (!seed || !known || argc > 3) {
+                fprintf(stderr, "usage: bench_mptcp [SEED (non-zero) [SCHEDULER]]\n");
                 return 2;
         }
-        printf("seed %llu (virtual time: the same seed gives the same figures)\n",
-               (unsigned long long)seed);
-        int rc = aggregation(seed) | simult_flows(seed) | failover(seed);
+        printf("seed %llu (virtual time: the same seed gives the same figures)%s%s\n",
+               (unsigned long long)seed, sched ? ", scheduler " : "", sched ? sched : "");
+        int rc = aggregation(seed, sched) | simult_flows(seed, sched) | failover(seed, sched);
         return rc ? 1 : 0;
 }

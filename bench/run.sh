@@ -27,3 +27,6 @@ bench/paths_cost.sh "$BIN" 16
 echo
 echo "== MPTCP: umptcp-cat over 2 TUN -> kernel vs kernel -> kernel over 2 veth (root)"
 bench/mptcp_tun_vs_veth.sh "$BIN" 256 3
+echo
+echo "== schedulers and coupled congestion control on emulated networks (docs/EXPERIMENTS.md)"
+bench/experiments.sh "$BIN" build/experiments

@@ -29,7 +29,7 @@ struct scn_link {
 struct scn_flow {
         char name[32], client[16], server[16], server_addr[64];
         int protocol;
-        uint64_t bytes, start_us;
+        uint64_t bytes, start_us, rcvbuf;
         const char *cc, *scheduler; /* names the library keeps */
 };
 
@@ -222,7 +222,8 @@ static int parse_link(struct sim_scenario *s, const char *rest, const char *wher
         return 1;
 }
 
-/* flow NAME CLIENT SERVER:ADDR tcp|mptcp bytes N [start S] [cc NAME] [scheduler NAME] */
+/* flow NAME CLIENT SERVER:ADDR tcp|mptcp [bytes N] [start S] [cc NAME] [scheduler NAME]
+ *      [rcvbuf N] */
 static int parse_flow(struct sim_scenario *s, const char *rest, const char *where)
 {
         char buf[512], *w[32], addr[64], sname[16];
@@ -261,6 +262,8 @@ static int parse_flow(struct sim_scenario *s, const char *rest, const char *wher
                         return bad(where, "no value for", w[i]);
                 const char *k = w[i], *val = w[i + 1];
                 if (!strcmp(k, "bytes") && !size_of(val, &f->bytes) && f->bytes) {
+                } else if (!strcmp(k, "rcvbuf") && !size_of(val, &f->rcvbuf) && f->rcvbuf >= 4096 &&
+                           f->rcvbuf <= (64 << 20)) {
                 } else if (!strcmp(k, "start") && !number(val, 0, 1e5, &v)) {
                         f->start_us = (uint64_t)(v * 1e6);
                 } else if (!strcmp(k, "cc")) {
@@ -421,7 +424,8 @@ static int build(const struct sim_scenario *s, const struct sim_scenario_opts *o
                                          .start_us = f->start_us,
                                          .cc = f->cc ? f->cc : (mp ? o->cc : NULL),
                                          .scheduler = f->scheduler ? f->scheduler
-                                                                   : (mp ? o->scheduler : NULL)};
+                                                                   : (mp ? o->scheduler : NULL),
+                                         .rcvbuf = (uint32_t)f->rcvbuf};
                 if (um_sim_net_flow(net, &fl) != i)
                         return -1;
         }

@@ -120,6 +120,7 @@ struct um_sim_flow {
         uint64_t bytes;
         uint64_t start_us;
         const char *cc, *scheduler; /* NULL: the stack's default */
+        uint32_t rcvbuf;            /* the receiver's SO_RCVBUF (0: auto-tuned) */
 };
 /* Adds a flow (its strings are copied). Returns its id or -errno. */
 int um_sim_net_flow(struct um_sim_net *net, const struct um_sim_flow *flow);

@@ -401,6 +401,9 @@ static void client_endpoints(struct um_sim_net *net, struct node *c)
 static int flow_options(struct um_stack *st, int fd, const struct net_flow *f)
 {
         int rc = 0;
+        int rcvbuf = (int)f->cfg.rcvbuf;
+        if (rcvbuf)
+                rc |= um_setsockopt(st, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
         if (f->cfg.cc)
                 rc |= um_setsockopt(st, fd, IPPROTO_TCP, TCP_CONGESTION, f->cfg.cc,
                                     (socklen_t)strlen(f->cfg.cc));
