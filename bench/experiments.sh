@@ -15,5 +15,8 @@ echo "== 2. RFC 6356 goal 1, improve throughput: two disjoint bottlenecks, one T
 echo "== 4. heterogeneous paths (10 ms and 100 ms), 256 KB receive buffer, objects of 64 KB to 4 MB"
 "$BIN/umptcp-exp" bench/scenarios/heterogeneous.scn \
   --schedulers default,minrtt,roundrobin,redundant,blest,ecf --seeds 3 --out "$OUT/4" --plot
+echo "== 4b. the same with both paths at 10 Mbit/s"
+"$BIN/umptcp-exp" bench/scenarios/heterogeneous_10m.scn \
+  --schedulers default,minrtt,roundrobin,redundant,blest,ecf --seeds 1 --out "$OUT/4b" --plot
 echo "== 5. bench_mptcp's aggregation, simult_flows and failover under every scheduler"
 bench/schedulers.sh "$BIN" 1

@@ -485,12 +485,13 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                 int ok = fr.completed ? fr.verified : (s->duration_us && fr.received > 0);
                 bad_run |= !ok;
                 printf("flow %s (%s): %s, %llu bytes, %.3f-%.3f s, %.2f Mbit/s, delay p50 %.1f ms "
-                       "p99 %.1f ms, %llu retransmitted",
+                       "p99 %.1f ms, receive buffer peak %.0f KB mean %.0f KB, %llu retransmitted",
                        f->name, f->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp",
                        fr.completed ? (fr.verified ? "verified" : "FAILED")
                                     : (ok ? "running at the end" : "FAILED"),
                        (unsigned long long)fr.received, (double)fr.start_us / 1e6,
                        (double)end / 1e6, goodput[i], fr.delay_p50_us / 1e3, fr.delay_p99_us / 1e3,
+                       (double)fr.rcv_mem_max / 1024, fr.rcv_mem_mean / 1024,
                        (unsigned long long)fr.retrans_segs);
                 json_t *subs = json_array();
                 for (int k = 0; k < fr.n_subflows && k < UM_SIM_FLOW_SUBFLOWS; k++) {
@@ -504,7 +505,7 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                 json_array_append_new(
                     flows,
                     json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:f,s:f,s:b,s:b,s:f,s:{s:f,s:f,s:f,s:f},"
-                              "s:I,s:o}",
+                              "s:I,s:o,s:{s:f,s:f}}",
                               "name", f->name, "protocol",
                               f->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp", "cc",
                               f->cc ? f->cc : (f->protocol == IPPROTO_MPTCP ? o->cc : NULL),
@@ -517,7 +518,8 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                               goodput[i], "delay_ms", "mean", fr.delay_mean_us / 1e3, "p50",
                               fr.delay_p50_us / 1e3, "p95", fr.delay_p95_us / 1e3, "p99",
                               fr.delay_p99_us / 1e3, "retrans_segs", (json_int_t)fr.retrans_segs,
-                              "subflows", subs));
+                              "subflows", subs, "rcv_mem_kb", "max", (double)fr.rcv_mem_max / 1024,
+                              "mean", fr.rcv_mem_mean / 1024));
         }
         double fairness = jain(goodput, s->n_flows);
         printf("Jain's fairness index over the flows' goodputs: %.3f\n", fairness);

@@ -140,6 +140,10 @@ struct um_sim_flow_result {
          * that gave it in order: mean and quantiles, microseconds. */
         double delay_mean_us, delay_p50_us, delay_p95_us, delay_p99_us;
         uint64_t retrans_segs; /* the client's, all subflows */
+        /* The receiver's buffer occupancy (SO_MEMINFO: unread and out-of-order bytes, at
+         * the data level for MPTCP): its peak, and its mean over the flow's life. */
+        uint64_t rcv_mem_max;
+        double rcv_mem_mean;
         /* As the client closed: each subflow's local address and data-level bytes sent. */
         int n_subflows;
         struct {

@@ -48,4 +48,24 @@ int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms);
 #define IPPROTO_MPTCP 262
 #endif
 
+/* getsockopt(SOL_SOCKET, SO_MEMINFO), as Linux's (ss -m): uint32_t[UM_SK_MEMINFO_VARS] in
+ * Linux's order; umptcp fills the bytes held for receiving (unread, and out of order: for an
+ * MPTCP socket, at the data level), the receive buffer, the bytes held for sending (also as
+ * queued) and the send buffer; the others are 0. */
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
+enum {
+        UM_SK_MEMINFO_RMEM_ALLOC,
+        UM_SK_MEMINFO_RCVBUF,
+        UM_SK_MEMINFO_WMEM_ALLOC,
+        UM_SK_MEMINFO_SNDBUF,
+        UM_SK_MEMINFO_FWD_ALLOC,
+        UM_SK_MEMINFO_WMEM_QUEUED,
+        UM_SK_MEMINFO_OPTMEM,
+        UM_SK_MEMINFO_BACKLOG,
+        UM_SK_MEMINFO_DROPS,
+        UM_SK_MEMINFO_VARS,
+};
+
 #endif

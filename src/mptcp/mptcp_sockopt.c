@@ -8,6 +8,7 @@
 #include "tcp/tcp_api.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <string.h>
 
 enum { MIN_BUF = 4096, MAX_BUF = 64 << 20 };
@@ -217,6 +218,19 @@ int mptcp_getsockopt(struct um_sock *s, int level, int name, void *val, size_t *
                 }
                 case SO_PROTOCOL:
                         return put_int(val, len, IPPROTO_MPTCP);
+                case SO_MEMINFO: { /* the data level's queues */
+                        uint32_t m[SK_MEMINFO_VARS] = {0};
+                        m[SK_MEMINFO_RMEM_ALLOC] = msk->rcv.len + um_ranges_bytes(&msk->ooo);
+                        m[SK_MEMINFO_RCVBUF] = msk->rcv.buf ? msk->rcv.cap : msk->rcvbuf;
+                        m[SK_MEMINFO_WMEM_ALLOC] = m[SK_MEMINFO_WMEM_QUEUED] = msk->snd.len;
+                        m[SK_MEMINFO_SNDBUF] = msk->snd.buf ? msk->snd.cap : msk->sndbuf;
+                        size_t n = *len < sizeof(m) ? *len : sizeof(m);
+                        if (!val)
+                                return -EINVAL;
+                        memcpy(val, m, n);
+                        *len = n;
+                        return 0;
+                }
                 }
         }
         struct um_tcp_conn *c = msk->listener ? msk->listener : msk->pending;

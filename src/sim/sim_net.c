@@ -50,6 +50,8 @@ struct net_flow {
         int checked, verified;              /* the hashes compared (once: that ends them) */
         struct um_sim_flow_result at_close; /* the client's figures as it closed */
         int noted;
+        uint64_t rmem, rmem_max, rmem_at; /* the receiver's occupancy, last sampled at */
+        double rmem_area;                 /* its integral over time (byte-microseconds) */
         uint64_t start_us, end_us;
         struct sim_flow data;
 };
@@ -545,6 +547,21 @@ static void note_client(const struct um_sim_net *net, struct net_flow *f, int fl
         }
 }
 
+/* The receiver's buffer occupancy, integrated over time. */
+static void sample_rmem(const struct um_sim_net *net, struct net_flow *f, struct um_stack *srv)
+{
+        uint32_t m[UM_SK_MEMINFO_VARS] = {0};
+        socklen_t len = sizeof(m);
+        if (um_getsockopt(srv, f->sfd, SOL_SOCKET, SO_MEMINFO, m, &len) < 0)
+                return;
+        if (f->rmem_at)
+                f->rmem_area += (double)f->rmem * (double)(net->now - f->rmem_at);
+        f->rmem = m[UM_SK_MEMINFO_RMEM_ALLOC];
+        f->rmem_at = net->now;
+        if (f->rmem > f->rmem_max)
+                f->rmem_max = f->rmem;
+}
+
 /* Moves a flow along: the client writes and then shuts down, the server reads to the end
  * and closes, the client sees the close and closes. Returns -1 on a failure. */
 static int flow_step(struct um_sim_net *net, int i)
@@ -578,6 +595,7 @@ static int flow_step(struct um_sim_net *net, int i)
                 }
         }
         if (!f->server_done && f->sfd >= 0) {
+                sample_rmem(net, f, srv);
                 uint64_t before = f->data.received;
                 if (sim_flow_read(&f->data, srv, f->sfd, net->rbuf, 0, 0) < 0)
                         return -1;
@@ -671,6 +689,9 @@ int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim
         out->delay_p50_us = sim_flow_delay_quantile(&f->data, 0.5);
         out->delay_p95_us = sim_flow_delay_quantile(&f->data, 0.95);
         out->delay_p99_us = sim_flow_delay_quantile(&f->data, 0.99);
+        out->rcv_mem_max = f->rmem_max;
+        uint64_t life = (f->end_us ? f->end_us : net->now) - f->start_us;
+        out->rcv_mem_mean = life ? f->rmem_area / (double)life : 0;
         out->received = f->data.received;
         out->start_us = f->start_us;
         out->end_us = f->end_us;

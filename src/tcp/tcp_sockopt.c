@@ -4,6 +4,7 @@
 #include "tcp/tcp_cc.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -127,6 +128,19 @@ int tcp_api_getopt(struct um_tcp_conn *c, int level, int name, void *val, size_t
                         return put_int(val, len, c->keepalive);
                 case SO_ERROR:
                         return put_int(val, len, tcp_api_take_error(c));
+                case SO_MEMINFO: {
+                        uint32_t m[SK_MEMINFO_VARS] = {0};
+                        m[SK_MEMINFO_RMEM_ALLOC] = tcp_rcv_extent(c);
+                        m[SK_MEMINFO_RCVBUF] = c->rcvbuf.cap;
+                        m[SK_MEMINFO_WMEM_ALLOC] = m[SK_MEMINFO_WMEM_QUEUED] = c->sndbuf.len;
+                        m[SK_MEMINFO_SNDBUF] = c->sndbuf.cap ? c->sndbuf.cap : c->sndbuf_max;
+                        size_t n = *len < sizeof(m) ? *len : sizeof(m);
+                        if (!val)
+                                return -EINVAL;
+                        memcpy(val, m, n);
+                        *len = n;
+                        return 0;
+                }
                 case SO_LINGER: {
                         struct linger lg = {.l_onoff = c->linger_zero, .l_linger = 0};
                         if (!val || *len < sizeof(lg))
