@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <umptcp/mptcp.h>
+#include <umptcp/socket.h>
 
 #include "simtest.h"
 
@@ -111,6 +112,44 @@ static void test_unlimited_rate(void **state)
         run("unlimited, no delay", &c);
 }
 
+/* SO_MEMINFO while the receiver reads nothing (the first second): the bytes held for it
+ * grow, never past its buffer; the sender holds bytes too. TCP and MPTCP alike. */
+static uint32_t meminfo_rmem_max;
+
+static void watch_meminfo(void *arg, struct um_stack *cli, int cfd, struct um_stack *srv, int sfd,
+                          uint64_t now)
+{
+        (void)arg;
+        if (sfd < 0 || now > 900000)
+                return;
+        uint32_t m[UM_SK_MEMINFO_VARS] = {0}, c[UM_SK_MEMINFO_VARS] = {0};
+        socklen_t len = sizeof(m);
+        assert_int_equal(um_getsockopt(srv, sfd, SOL_SOCKET, SO_MEMINFO, m, &len), 0);
+        assert_int_equal(len, sizeof(m));
+        assert_true(m[UM_SK_MEMINFO_RMEM_ALLOC] <= m[UM_SK_MEMINFO_RCVBUF]);
+        if (m[UM_SK_MEMINFO_RMEM_ALLOC] > meminfo_rmem_max)
+                meminfo_rmem_max = m[UM_SK_MEMINFO_RMEM_ALLOC];
+        len = sizeof(c);
+        assert_int_equal(um_getsockopt(cli, cfd, SOL_SOCKET, SO_MEMINFO, c, &len), 0);
+        assert_true(c[UM_SK_MEMINFO_WMEM_ALLOC] <= c[UM_SK_MEMINFO_SNDBUF]);
+}
+
+static void test_meminfo(void **state)
+{
+        (void)state;
+        for (int mptcp = 0; mptcp <= 1; mptcp++) {
+                struct um_sim_transfer_cfg c = {.bytes = 8 * MB,
+                                                .path = simtest_path(50, 10),
+                                                .protocol = mptcp ? IPPROTO_MPTCP : IPPROTO_TCP,
+                                                .read_pause_until_us = 1000000,
+                                                .on_step = watch_meminfo};
+                meminfo_rmem_max = 0;
+                run(mptcp ? "MPTCP, the receiver pauses 1 s" : "TCP, the receiver pauses 1 s", &c);
+                printf("    receive memory peak in the pause: %u bytes\n", meminfo_rmem_max);
+                assert_true(meminfo_rmem_max > 64 * 1024);
+        }
+}
+
 /* The most paths a transfer takes: every link is freed at the end (LeakSanitizer, in the
  * sanitizer build, found those of paths 5 to 8 left behind). */
 static void test_eight_paths(void **state)
@@ -200,6 +239,7 @@ int main(void)
             cmocka_unit_test(test_small_buffers),
             cmocka_unit_test(test_same_seed_same_run),
             cmocka_unit_test(test_eight_paths),
+            cmocka_unit_test(test_meminfo),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
