@@ -12,6 +12,9 @@ echo "== 1b. the same against TCP Reno"
 "$BIN/umptcp-exp" bench/scenarios/shared_bottleneck_reno.scn --ccs "$CCS" --seeds 3 --out "$OUT/1-reno" --plot
 echo "== 2. RFC 6356 goal 1, improve throughput: two disjoint bottlenecks, one TCP Reno flow on each"
 "$BIN/umptcp-exp" bench/scenarios/disjoint_paths.scn --ccs "$CCS" --seeds 3 --out "$OUT/2" --plot
+echo "== 3. the OLIA paper's two types of users: how much of the shared link the multipath users take"
+"$BIN/umptcp-exp" bench/scenarios/two_types.scn --ccs "$CCS" --seeds 1 --out "$OUT/3" --plot
+bench/two_types_share.py "$OUT/3"
 echo "== 4. heterogeneous paths (10 ms and 100 ms), 256 KB receive buffer, objects of 64 KB to 4 MB"
 "$BIN/umptcp-exp" bench/scenarios/heterogeneous.scn \
   --schedulers default,minrtt,roundrobin,redundant,blest,ecf --seeds 3 --out "$OUT/4" --plot
