@@ -166,7 +166,8 @@ static int load_trace(struct scn_link *l, const char *path, const char *where)
         return rc;
 }
 
-/* link A[:ADDR] B[:ADDR] rate MBIT delay MS [queue N|Np] [loss P] [outage A-B] [trace FILE] */
+/* link A[:ADDR] B[:ADDR] rate MBIT delay MS [queue N|Np] [loss P] [jitter MS] [reorder P]
+ *      [duplicate P] [outage A-B] [trace FILE] */
 static int parse_link(struct sim_scenario *s, const char *rest, const char *where)
 {
         char buf[512], *w[32];
@@ -189,6 +190,12 @@ static int parse_link(struct sim_scenario *s, const char *rest, const char *wher
                         c->delay_us = (uint64_t)(v * 1000);
                 } else if (!strcmp(k, "loss") && !number(val, 0, 1, &v)) {
                         c->loss = v;
+                } else if (!strcmp(k, "jitter") && !number(val, 0, 1e4, &v)) {
+                        c->jitter_us = (uint64_t)(v * 1000);
+                } else if (!strcmp(k, "reorder") && !number(val, 0, 1, &v)) {
+                        c->reorder = v;
+                } else if (!strcmp(k, "duplicate") && !number(val, 0, 1, &v)) {
+                        c->duplicate = v;
                 } else if (!strcmp(k, "queue")) {
                         uint64_t q;
                         size_t len = strlen(val);
@@ -505,7 +512,7 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                 json_array_append_new(
                     flows,
                     json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:f,s:f,s:b,s:b,s:f,s:{s:f,s:f,s:f,s:f},"
-                              "s:I,s:o,s:{s:f,s:f}}",
+                              "s:I,s:I,s:o,s:{s:f,s:f}}",
                               "name", f->name, "protocol",
                               f->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp", "cc",
                               f->cc ? f->cc : (f->protocol == IPPROTO_MPTCP ? o->cc : NULL),
@@ -518,8 +525,9 @@ int sim_scenario_run(struct sim_scenario *s, const struct sim_scenario_opts *o)
                               goodput[i], "delay_ms", "mean", fr.delay_mean_us / 1e3, "p50",
                               fr.delay_p50_us / 1e3, "p95", fr.delay_p95_us / 1e3, "p99",
                               fr.delay_p99_us / 1e3, "retrans_segs", (json_int_t)fr.retrans_segs,
-                              "subflows", subs, "rcv_mem_kb", "max", (double)fr.rcv_mem_max / 1024,
-                              "mean", fr.rcv_mem_mean / 1024));
+                              "server_duplicates", (json_int_t)fr.server_duplicates, "subflows",
+                              subs, "rcv_mem_kb", "max", (double)fr.rcv_mem_max / 1024, "mean",
+                              fr.rcv_mem_mean / 1024));
         }
         double fairness = jain(goodput, s->n_flows);
         printf("Jain's fairness index over the flows' goodputs: %.3f\n", fairness);

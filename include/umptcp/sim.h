@@ -140,6 +140,9 @@ struct um_sim_flow_result {
          * that gave it in order: mean and quantiles, microseconds. */
         double delay_mean_us, delay_p50_us, delay_p95_us, delay_p99_us;
         uint64_t retrans_segs; /* the client's, all subflows */
+        /* Data the server's stack received twice and dropped (MPTcpExtDuplicateData; the
+         * stack's, shared by the flows it serves). */
+        uint64_t server_duplicates;
         /* The receiver's buffer occupancy (SO_MEMINFO: unread and out-of-order bytes, at
          * the data level for MPTCP): its peak, and its mean over the flow's life. */
         uint64_t rcv_mem_max;

@@ -690,6 +690,8 @@ int um_sim_net_flow_result(const struct um_sim_net *net, int flow, struct um_sim
         out->delay_p95_us = sim_flow_delay_quantile(&f->data, 0.95);
         out->delay_p99_us = sim_flow_delay_quantile(&f->data, 0.99);
         out->rcv_mem_max = f->rmem_max;
+        out->server_duplicates =
+            um_counter_get(net->nodes[f->cfg.server].st, "MPTcpExtDuplicateData");
         uint64_t life = (f->end_us ? f->end_us : net->now) - f->start_us;
         out->rcv_mem_mean = life ? f->rmem_area / (double)life : 0;
         out->received = f->data.received;
