@@ -87,6 +87,25 @@ uint32_t mptcp_cc_loss(struct um_tcp_conn *c, double factor)
         return next > floor ? next : floor;
 }
 
+void mptcp_cc_coupled_ack(struct um_tcp_conn *c, uint32_t acked, void *arg,
+                          double (*increase)(const struct mptcp_cc_path *p, int n, int r))
+{
+        acked = mptcp_cc_acked(c, acked);
+        if (!acked)
+                return;
+        struct mptcp_cc_path p[MPTCP_MAX_SUBFLOWS];
+        int self, n = mptcp_cc_gather(c, arg, p, &self);
+        struct um_tcp_path_info pi;
+        um_tcp_path_info(c, &pi);
+        mptcp_cc_grow(c, increase(p, n, self) * acked / (pi.mss ? pi.mss : 1));
+}
+
+uint32_t mptcp_cc_halve(struct um_tcp_conn *c, void *arg)
+{
+        (void)arg;
+        return mptcp_cc_loss(c, 0.5);
+}
+
 void mptcp_cc_init(struct um_tcp_conn *c, void *arg)
 {
         mptcp_cc_priv(c)->tag = arg;

@@ -36,14 +36,7 @@ double mptcp_balia_decrease_factor(const struct mptcp_cc_path *p, int n, int r)
 
 static void balia_on_ack(struct um_tcp_conn *c, uint32_t acked, void *arg)
 {
-        acked = mptcp_cc_acked(c, acked);
-        if (!acked)
-                return;
-        struct mptcp_cc_path p[MPTCP_MAX_SUBFLOWS];
-        int self, n = mptcp_cc_gather(c, arg, p, &self);
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(c, &pi);
-        mptcp_cc_grow(c, mptcp_balia_increase(p, n, self) * acked / (pi.mss ? pi.mss : 1));
+        mptcp_cc_coupled_ack(c, acked, arg, mptcp_balia_increase);
 }
 
 static uint32_t balia_ssthresh(struct um_tcp_conn *c, void *arg)

@@ -31,6 +31,11 @@ void mptcp_cc_grow(struct um_tcp_conn *c, double segments);
 uint32_t mptcp_cc_acked(struct um_tcp_conn *c, uint32_t acked);
 /* A loss: the new ssthresh, the window times factor (at least two segments). */
 uint32_t mptcp_cc_loss(struct um_tcp_conn *c, double factor);
+/* The on_ack of a module whose window grows by increase() per segment acknowledged (after
+ * slow start), and the ssthresh of one that halves the window on a loss. */
+void mptcp_cc_coupled_ack(struct um_tcp_conn *c, uint32_t acked, void *arg,
+                          double (*increase)(const struct mptcp_cc_path *p, int n, int r));
+uint32_t mptcp_cc_halve(struct um_tcp_conn *c, void *arg);
 void mptcp_cc_init(struct um_tcp_conn *c, void *arg);
 
 extern const struct um_tcp_cc_ops mptcp_cc_lia, mptcp_cc_olia, mptcp_cc_balia, mptcp_cc_wvegas;

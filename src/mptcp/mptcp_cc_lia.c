@@ -29,25 +29,12 @@ double mptcp_lia_increase(const struct mptcp_cc_path *p, int n, int r)
 
 static void lia_on_ack(struct um_tcp_conn *c, uint32_t acked, void *arg)
 {
-        acked = mptcp_cc_acked(c, acked);
-        if (!acked)
-                return;
-        struct mptcp_cc_path p[MPTCP_MAX_SUBFLOWS];
-        int self, n = mptcp_cc_gather(c, arg, p, &self);
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(c, &pi);
-        mptcp_cc_grow(c, mptcp_lia_increase(p, n, self) * acked / (pi.mss ? pi.mss : 1));
-}
-
-static uint32_t lia_ssthresh(struct um_tcp_conn *c, void *arg)
-{
-        (void)arg;
-        return mptcp_cc_loss(c, 0.5);
+        mptcp_cc_coupled_ack(c, acked, arg, mptcp_lia_increase);
 }
 
 const struct um_tcp_cc_ops mptcp_cc_lia = {
     .name = "lia",
     .init = mptcp_cc_init,
     .on_ack = lia_on_ack,
-    .ssthresh = lia_ssthresh,
+    .ssthresh = mptcp_cc_halve,
 };

@@ -45,15 +45,9 @@ static void wvegas_on_ack(struct um_tcp_conn *c, uint32_t acked, void *arg)
                 mptcp_cc_grow(c, step);
 }
 
-static uint32_t wvegas_ssthresh(struct um_tcp_conn *c, void *arg)
-{
-        (void)arg;
-        return mptcp_cc_loss(c, 0.5);
-}
-
 const struct um_tcp_cc_ops mptcp_cc_wvegas = {
     .name = "wvegas",
     .init = mptcp_cc_init,
     .on_ack = wvegas_on_ack,
-    .ssthresh = wvegas_ssthresh,
+    .ssthresh = mptcp_cc_halve,
 };

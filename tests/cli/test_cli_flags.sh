@@ -30,17 +30,6 @@ path 20,5
 bytes 256K
 quiet
 SCN
-# A network: two hosts and a router, a TCP and an MPTCP flow, to completion.
-cat > "$WORK/net.scn" <<'SCN'
-host a
-host b
-router r
-link a:10.1.0.1/24 r rate 50 delay 2
-link a:10.1.1.1/24 r rate 50 delay 2
-link r b:10.2.0.2/24 rate 20 delay 5 queue 40p
-flow one a b:10.2.0.2 tcp bytes 1M
-flow two a b:10.2.0.2 mptcp bytes 1M start 0.5 cc olia scheduler blest
-SCN
 printf 'host a\nrouter r\nlink a r rate 10\n' > "$WORK/badlink.scn"
 printf 'host a\nhost b\nflow x a b:10.0.0.1 sctp\n' > "$WORK/badflow.scn"
 printf 'host a\nrouter r\nlink a:10.1.0.1/24 r rate 10 queue 7x\n' > "$WORK/badqueue.scn"
@@ -59,7 +48,7 @@ expect 0 "sim: scenario with string values" "^verified" -- "$BIN/umptcp-sim" --s
 if [ -s "$WORK/scn.pcap" ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: the scenario's pcap was not written"; fi
 expect 2 "sim: bad scheduler" "bad --scheduler 'fastest' \(want default, minrtt, roundrobin, redundant, handover, blest, ecf\)" -- "$BIN/umptcp-sim" --mptcp --scheduler fastest
 expect 0 "sim: a scheduler" "^verified" -- "$BIN/umptcp-sim" --mptcp --quiet --bytes 1M --path 20,5 --scheduler redundant
-expect 0 "sim: a network scenario" "^flow two \(mptcp\): verified, 1048576 bytes" -- "$BIN/umptcp-sim" --quiet --scenario "$WORK/net.scn" --json "$WORK/net.json"
+expect 0 "sim: a network scenario" "^flow two \(mptcp\): verified, 1048576 bytes" -- "$BIN/umptcp-sim" --quiet --scenario "$(dirname "$0")/two_flows.scn" --json "$WORK/net.json"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert [f['verified'] for f in d['flows']]==[True,True] and d['flows'][1]['cc']=='olia' and len(d['series']['t'])>0" "$WORK/net.json" && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: the network scenario's JSON"; }
 expect 2 "sim: a host's end needs its address" "badlink.scn:3: link wants two known nodes" -- "$BIN/umptcp-sim" --scenario "$WORK/badlink.scn"
 expect 2 "sim: a flow's protocol" "badflow.scn:3: tcp or mptcp, not 'sctp'" -- "$BIN/umptcp-sim" --scenario "$WORK/badflow.scn"

@@ -7,26 +7,17 @@ BIN=${1:?usage: $0 BIN_DIR}
 source "$(dirname "$0")/lib.sh"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-cat > "$WORK/two.scn" <<'SCN'
-host a
-host b
-router r
-link a:10.1.0.1/24 r rate 50 delay 2
-link a:10.1.1.1/24 r rate 50 delay 2
-link r b:10.2.0.2/24 rate 20 delay 5 queue 40p
-flow mp a b:10.2.0.2 mptcp bytes 2M
-flow tcp a b:10.2.0.2 tcp bytes 2M start 0.2
-SCN
-expect 0 "a grid of 2 x 2 runs" "^default +lia +mp +2 " -- "$BIN/umptcp-exp" "$WORK/two.scn" --ccs cubic,lia --seeds 2 --jobs 2 --out "$WORK/out" --plot
+SCN=$(dirname "$0")/two_flows.scn
+expect 0 "a grid of 2 x 2 runs" "^default +lia +two +2 " -- "$BIN/umptcp-exp" "$SCN" --ccs cubic,lia --seeds 2 --jobs 2 --out "$WORK/out" --plot
 rows=$(($(wc -l < "$WORK/out/results.csv") - 1))
 [ "$rows" -eq 8 ] && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: $rows CSV rows, not 8"; }
 [ "$(ls "$WORK"/out/run-*.json | wc -l)" -eq 4 ] && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: not 4 runs"; }
-grep -q ',True,True,2097152,' "$WORK/out/results.csv" && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: no verified row"; }
+grep -q ',True,True,1048576,' "$WORK/out/results.csv" && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: no verified row"; }
 for png in grid run; do
   if [ "$(head -c 4 "$WORK/out/$png.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: $png.png is no PNG"; fi
 done
 expect 2 "no scenario" "error: the following arguments are required: scenario" -- "$BIN/umptcp-exp"
 expect 1 "a missing scenario" "no scenario /nonexistent" -- "$BIN/umptcp-exp" /nonexistent
-expect 1 "a bad scheduler" "failed" -- "$BIN/umptcp-exp" "$WORK/two.scn" --schedulers fastest --out "$WORK/bad"
+expect 1 "a bad scheduler" "failed" -- "$BIN/umptcp-exp" "$SCN" --schedulers fastest --out "$WORK/bad"
 expect 1 "plot: a missing input" "umptcp-plot: /nonexistent" -- "$BIN/umptcp-plot" run /nonexistent -o "$WORK/x.png"
 cli_summary

@@ -21,7 +21,7 @@ mptcp_paths_setup() {
   LINKS6=(--link "tun:um0:fd00:1::2/64$IMPAIR" --link "tun:um1:fd00:2::2/64$IMPAIR" --seed "$SEED")
 }
 
-kernel_server() { # PORT OUTFILE MODE(mptcp|mptcp-eager|mptcp-late|tcp|abort|abort-late) [v6 [RCVBUF]]: a kernel listener writing what it gets
+kernel_server() { # PORT OUTFILE MODE(mptcp|mptcp-eager|mptcp-late[:S]|tcp|abort|abort-late) [v6 [RCVBUF]]: a kernel listener writing what it gets
   in_ns python3 - "$1" "$2" "$3" "${4:-v4}" "${5:-0}" <<'PY' &
 import socket, struct, sys
 port, out, mode, fam, rcvbuf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
@@ -46,10 +46,11 @@ if mode == "mptcp":
     # lost while a fresh TUN device settles, so both subflows get to carry data.
     import time
     time.sleep(1.5)
-if mode == "mptcp-late":
-    # Read nothing for longer: a path manager outside has time to act on a live connection.
+if mode.startswith("mptcp-late"):
+    # Read nothing for longer (4 s, or N with mptcp-late:N): a path manager outside has time
+    # to act on a live connection.
     import time
-    time.sleep(4)
+    time.sleep(float(mode.split(":")[1]) if ":" in mode else 4)
 got = 0
 with open(out, "wb") as f:
     while True:

@@ -49,11 +49,12 @@ counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
   for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
   fail "the kernel's $1 did not move"
 }
-# The connection was up before the monitor listened: `show` tells its token.
+# The connection was up before the monitor listened: `show` tells its token, once its first
+# subflow is established (a SYN the fresh TUN device lost is sent again after 1 s).
 token=
 for _ in $(seq 1 100); do
-  token=$({ "${CTL[@]}" show 2>> "$WORK/show.err" || true; } |
-    sed -nE 's/^token ([0-9a-f]{8}) client .*/\1/p' | head -1)
+  shown=$({ "${CTL[@]}" show 2>> "$WORK/show.err" || true; })
+  token=$(grep -q ' ESTAB ' <<<"$shown" && sed -nE 's/^token ([0-9a-f]{8}) client .*/\1/p' <<<"$shown" | head -1 || true)
   [ -n "$token" ] && break
   sleep 0.05
 done
@@ -154,7 +155,9 @@ sed 's/^/    /' "$WORK/monitor3.txt"
 
 echo "== 4. an external path manager (tools/umptcp-pm, the control socket only)"
 port=6304
-kernel_server "$port" "$WORK/recv4.bin" mptcp-late
+# Five steps, each waiting for the kernel: the server reads only after 10 s, so that the
+# connection outlives them even on a loaded machine.
+kernel_server "$port" "$WORK/recv4.bin" mptcp-late:10
 kpid=${PIDS[-1]}
 wait_port "$port"
 in_ns timeout 120 "$BIN/umptcp-cat" --stats --control "$SOCK" --path-manager userspace \
