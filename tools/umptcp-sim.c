@@ -439,10 +439,15 @@ static int sim_main(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-        static struct opts o = {.rate = 100, .delay = 10};
-        if (!(o.scn = sim_scenario_new()))
+        struct opts *o = calloc(1, sizeof(*o)); /* 8 KB of paths: not on the stack */
+        if (!o || !(o->scn = sim_scenario_new())) {
+                free(o);
                 return 1;
-        int rc = sim_main(argc, argv, &o);
-        sim_scenario_free(o.scn);
+        }
+        o->rate = 100;
+        o->delay = 10;
+        int rc = sim_main(argc, argv, o);
+        sim_scenario_free(o->scn);
+        free(o);
         return rc;
 }
