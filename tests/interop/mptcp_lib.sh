@@ -177,3 +177,19 @@ case_server() { # TAG PORT [v6]: a kernel client with a subflow endpoint on the 
   in_ns ip mptcp endpoint flush
 }
 
+# For the path-manager tests: a control socket at $SOCK, a monitor's file, kernel counters.
+wait_socket() { # until umptcp-cat serves its control socket at $SOCK
+  for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+  fail "no control socket at $SOCK"
+}
+
+wait_for() { # PATTERN FILE: until the monitor writing FILE shows it
+  for _ in $(seq 1 100); do grep -qE "$1" "$2" && return 0; sleep 0.05; done
+  cat "$2" >&2
+  fail "the monitor did not show '$1'"
+}
+
+counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
+  for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
+  fail "the kernel's $1 did not move"
+}

@@ -16,19 +16,6 @@ echo "seed $SEED, $BYTES bytes"
 make_payload "$WORK/send.bin" "$BYTES"
 SOCK=$WORK/ctl.sock
 CTL=("$BIN/umptcp-ctl" -s "$SOCK")
-wait_socket() {
-  for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
-  fail "no control socket at $SOCK"
-}
-wait_for() { # PATTERN FILE: until the monitor shows it
-  for _ in $(seq 1 100); do grep -qE "$1" "$2" && return 0; sleep 0.05; done
-  cat "$2" >&2
-  fail "the monitor did not show '$1'"
-}
-counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
-  for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
-  fail "the kernel's $1 did not move"
-}
 umptcp_server() { # PORT TAG ENDPOINTS: umptcp-cat -l with a control socket, and a monitor on it
   in_ns timeout 120 "$BIN/umptcp-cat" -l -d --stats --control "$SOCK" --endpoints "$3" \
     "${LINKS[@]}" 0.0.0.0 "$1" > "$WORK/srecv-$2.bin" 2> "$WORK/$2.stats" &

@@ -22,10 +22,6 @@ make_payload "$WORK/send.bin" "$BYTES"
 SOCK=$WORK/ctl.sock
 CTL=("$BIN/umptcp-ctl" -s "$SOCK")
 port=6301
-wait_socket() { # until umptcp-cat serves its control socket
-  for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
-  fail "no control socket at $SOCK"
-}
 echo "== 1. umptcp client, userspace manager: csf, set backup, ann, rem through umptcp-ctl"
 
 kernel_server "$port" "$WORK/recv.bin" mptcp-late
@@ -39,16 +35,6 @@ wait_socket
 "${CTL[@]}" monitor > "$WORK/monitor.txt" &
 PIDS+=($!)
 
-wait_for() { # PATTERN [FILE]: until the monitor shows it
-  local f=${2:-$WORK/monitor.txt}
-  for _ in $(seq 1 100); do grep -qE "$1" "$f" && return 0; sleep 0.05; done
-  cat "$f" >&2
-  fail "the monitor did not show '$1'"
-}
-counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
-  for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
-  fail "the kernel's $1 did not move"
-}
 # The connection was up before the monitor listened: `show` tells its token, once its first
 # subflow is established (a SYN the fresh TUN device lost is sent again after 1 s).
 token=
@@ -64,7 +50,7 @@ echo "connection token $token (as ip mptcp monitor prints it)"
 
 joins=$(kernel_counter MPTcpExtMPJoinSynRx)
 "${CTL[@]}" csf lip 10.1.2.2 lid 5 rip 10.1.1.1 rport "$port" token "$token" || fail "csf refused"
-wait_for '^\[SF_ESTABLISHED\] .* locid=5 saddr4=10.1.2.2 daddr4=10.1.1.1'
+wait_for '^\[SF_ESTABLISHED\] .* locid=5 saddr4=10.1.2.2 daddr4=10.1.1.1' "$WORK/monitor.txt"
 [ "$(kernel_counter MPTcpExtMPJoinSynRx)" -gt "${joins:-0}" ] || fail "the kernel saw no join"
 sport=$(grep -m1 SF_ESTABLISHED "$WORK/monitor.txt" | sed -E 's/.* sport=([0-9]+).*/\1/')
 echo "subflow from 10.1.2.2 port $sport joined"
@@ -84,7 +70,7 @@ echo "ADD_ADDR reached the kernel, HMAC checked"
 
 rms=$(kernel_counter MPTcpExtRmAddr)
 "${CTL[@]}" rem token "$token" id 5 || fail "rem refused"
-wait_for '^\[     SF_CLOSED\] .* locid=5 '
+wait_for '^\[     SF_CLOSED\] .* locid=5 ' "$WORK/monitor.txt"
 for _ in $(seq 1 40); do [ "$(kernel_counter MPTcpExtRmAddr)" -gt "${rms:-0}" ] && break; sleep 0.05; done
 [ "$(kernel_counter MPTcpExtRmAddr)" -gt "${rms:-0}" ] || fail "the kernel saw no RM_ADDR"
 echo "RM_ADDR reached the kernel; the subflow closed"
