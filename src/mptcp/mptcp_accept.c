@@ -60,7 +60,7 @@ static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
                 return;
         }
         uint16_t port;
-        mptcp_local_addr(sf->tcp, &port);
+        struct um_addr local = mptcp_local_addr(sf->tcp, &port);
         if (port != msk->lport)
                 ms->ctr.MPTcpExtMPJoinPortSynRx++;
         sf->is_join = 1;
@@ -69,7 +69,6 @@ static void join_syn(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         sf->remote_id = o->join_addr_id;
         sf->peer_backup = o->join_backup;
         um_rng_bytes(&ms->st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-        struct um_addr local = mptcp_local_addr(sf->tcp, NULL);
         sf->local_id = mptcp_pm_local_id(msk, &local);
         mptcp_join_synack_hmac(msk, sf, 1, sf->join_hmac);
 }

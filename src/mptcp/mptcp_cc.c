@@ -52,12 +52,10 @@ int mptcp_cc_gather(struct um_tcp_conn *c, const struct mptcp_cc_ops_tag *tag,
         return n;
 }
 
-void mptcp_cc_grow(struct um_tcp_conn *c, double segments)
+void mptcp_cc_grow(struct um_tcp_conn *c, double bytes)
 {
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(c, &pi);
         struct mptcp_cc_priv *v = mptcp_cc_priv(c);
-        v->frac += segments * pi.mss;
+        v->frac += bytes;
         int64_t whole = (int64_t)v->frac;
         v->frac -= (double)whole;
         int64_t cwnd = (int64_t)um_tcp_cwnd(c) + whole;
@@ -95,9 +93,8 @@ void mptcp_cc_coupled_ack(struct um_tcp_conn *c, uint32_t acked, void *arg,
                 return;
         struct mptcp_cc_path p[MPTCP_MAX_SUBFLOWS];
         int self, n = mptcp_cc_gather(c, arg, p, &self);
-        struct um_tcp_path_info pi;
-        um_tcp_path_info(c, &pi);
-        mptcp_cc_grow(c, increase(p, n, self) * acked / (pi.mss ? pi.mss : 1));
+        /* increase() segments per segment acknowledged: as many bytes per byte. */
+        mptcp_cc_grow(c, increase(p, n, self) * acked);
 }
 
 uint32_t mptcp_cc_halve(struct um_tcp_conn *c, void *arg)

@@ -24,8 +24,8 @@ struct mptcp_cc_priv *mptcp_cc_priv(struct um_tcp_conn *c);
  * no MPTCP subflow. Returns how many. */
 int mptcp_cc_gather(struct um_tcp_conn *c, const struct mptcp_cc_ops_tag *tag,
                     struct mptcp_cc_path *p, int *self);
-/* Moves the window by a number of segments (negative: down), keeping the fraction. */
-void mptcp_cc_grow(struct um_tcp_conn *c, double segments);
+/* Moves the window by a number of bytes (negative: down), keeping the fraction. */
+void mptcp_cc_grow(struct um_tcp_conn *c, double bytes);
 /* Counts acknowledged bytes for the loss record and runs slow start below ssthresh;
  * returns the bytes left for congestion avoidance. */
 uint32_t mptcp_cc_acked(struct um_tcp_conn *c, uint32_t acked);

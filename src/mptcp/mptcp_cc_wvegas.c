@@ -41,8 +41,11 @@ static void wvegas_on_ack(struct um_tcp_conn *c, uint32_t acked, void *arg)
                         um_tcp_set_ssthresh(c, um_tcp_cwnd(c));
                 return;
         }
-        if (acked)
-                mptcp_cc_grow(c, step);
+        if (acked) {
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(c, &pi);
+                mptcp_cc_grow(c, step * (double)pi.mss);
+        }
 }
 
 const struct um_tcp_cc_ops mptcp_cc_wvegas = {
