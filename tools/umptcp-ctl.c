@@ -13,7 +13,7 @@
  *   umptcp-ctl ... dsf lip ADDR lport P rip ADDR rport P token T
  *   umptcp-ctl ... set ADDR port P flags backup|nobackup token T rip ADDR rport P
  *   umptcp-ctl ... stat
- *   umptcp-ctl ... show
+ *   umptcp-ctl ... show [token T | [after T] [limit N]]
  *
  * Tokens are taken as `ip mptcp monitor` prints them (8 hex digits), in decimal as pm_nl_ctl
  * takes them, or with 0x. Exit status 0, or 1 with a one-line reason on any error. */
@@ -58,7 +58,7 @@ static void usage(FILE *out)
                 "  dsf lip ADDR lport P rip ADDR rport P token T\n"
                 "  set ADDR port P flags backup|nobackup token T rip ADDR rport P\n"
                 "  stat\n"
-                "  show\n"
+                "  show [token T | [after T] [limit N]]\n"
                 "Tokens as ip mptcp monitor prints them (8 hex digits), in decimal, or 0x...\n");
 }
 
@@ -571,10 +571,24 @@ static long long num(json_t *o, const char *key)
         return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* The connections and their subflows, like ss -Mti. */
-static int show_cmd(void)
+/* The connections and their subflows, like ss -Mti: all, one by its token, or a page of
+ * those after a token. */
+static int show_cmd(int argc, char **argv)
 {
-        json_t *r = call(req("show"));
+        static const char *const valued[] = {"token", "after", "limit", NULL};
+        static const char *const none[] = {NULL};
+        struct kv a[3];
+        int n;
+        if (kw_get(argc, argv, valued, none, a, 3, &n) < 0)
+                return 1;
+        json_t *q = req("show");
+        if (put_num(q, "token", a, n, "token", UINT32_MAX, 0, 1) < 0 ||
+            put_num(q, "after", a, n, "after", UINT32_MAX, 0, 1) < 0 ||
+            put_num(q, "limit", a, n, "limit", INT32_MAX, 0, 0) < 0) {
+                json_decref(q);
+                return 1;
+        }
+        json_t *r = call(q);
         if (!r)
                 return 1;
         if (json_out)
@@ -606,6 +620,11 @@ static int show_cmd(void)
                                num(s, "peer_backup") ? " peer_backup" : "");
                 }
         }
+        json_t *list = json_object_get(r, "connections");
+        if (json_is_true(json_object_get(r, "more")) && json_array_size(list))
+                printf("more after %08llx\n",
+                       (unsigned long long)num(json_array_get(list, json_array_size(list) - 1),
+                                               "token"));
         json_decref(r);
         return 0;
 }
@@ -670,6 +689,6 @@ int main(int argc, char **argv)
         if (!strcmp(object, "stat"))
                 return rest ? die("stat takes no argument", NULL) : stat_cmd();
         if (!strcmp(object, "show"))
-                return rest ? die("show takes no argument", NULL) : show_cmd();
+                return show_cmd(rest, args);
         return userspace(object, rest, args);
 }

@@ -24,13 +24,32 @@ struct ctl_counters {
         CTL_COUNTER_LIST(UM_COUNTER_FIELD)
 };
 
+/* A growing byte buffer. */
+struct ctl_buf {
+        char *p;
+        size_t len, cap;
+};
+
+/* A show reply that is written as the client reads it, a few connections at a time, in
+ * the order of their tokens: how far it got and what is left. */
+struct ctl_show {
+        int active, started; /* started: its head is written */
+        json_t *id;          /* the request's id, for the reply's head */
+        int64_t cursor;      /* the last token written; -1 before the first */
+        long long left;      /* connections still to write; -1 without a limit */
+        int paged;           /* a limit was given: the reply says whether more remain */
+        int n;               /* connections written so far */
+};
+
 struct ctl_client {
         int fd;
         char *in; /* the line being received (at most UM_CTL_MAX_LINE) */
         size_t in_len;
-        int skipping; /* the rest of a line too long, until its newline */
-        char *out;    /* what waits to be written */
-        size_t out_len, out_cap;
+        int skipping;        /* the rest of a line too long, until its newline */
+        struct ctl_buf out;  /* what waits to be written */
+        struct ctl_buf held; /* events that came while a show reply is being written */
+        struct ctl_buf pend; /* bytes received after a line that started a show reply */
+        struct ctl_show show;
         int subscribed, gone;
 };
 
@@ -47,11 +66,22 @@ struct um_ctl {
 
 /* ctl_server.c: a JSON value as one line to a client (the value is released). */
 void ctl_send(struct um_ctl *ctl, struct ctl_client *c, json_t *v);
+/* Writes what the client can take and moves a show reply on; then takes the lines that
+ * waited behind it. */
+void ctl_client_pump(struct um_ctl *ctl, struct ctl_client *c);
+/* Frees what a client holds (not its descriptor). */
+void ctl_client_release(struct ctl_client *c);
 /* Starts or stops the event subscription as clients subscribe and go. */
 void ctl_events_update(struct um_ctl *ctl);
+/* Appends n bytes; 0, or -ENOMEM. */
+int ctl_buf_add(struct ctl_buf *b, const char *p, size_t n);
 
-/* ctl_request.c: one request line, answered with exactly one reply. */
+/* ctl_request.c: one request line, answered with exactly one reply (a show reply may
+ * start streaming: c->show). */
 void ctl_request(struct um_ctl *ctl, struct ctl_client *c, const char *line, size_t len);
+/* The next part of c's show reply into out: the head first, then up to a chunk's
+ * connections, then the tail, which ends it (c->show.active becomes 0). */
+void ctl_show_next(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *out);
 
 /* ctl_event.c: an event as the control socket writes it. */
 json_t *ctl_event_json(const struct um_mptcp_event *ev);

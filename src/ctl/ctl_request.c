@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <umptcp/mptcp.h>
 
@@ -143,6 +144,9 @@ static json_t *endpoint_json(const struct um_mptcp_endpoint *ep)
                 json_object_set_new(o, "port", json_integer(port));
         return o;
 }
+
+/* A handler's return when its reply is written later, as the client reads (show). */
+enum { CTL_STREAMED = 1 };
 
 typedef int (*handler)(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_t *reply,
                        struct req_error *e);
@@ -378,7 +382,7 @@ static const char *const tcp_states[] = {"CLOSED",  "LISTEN",    "SYN_SENT",  "S
                                          "ESTAB",   "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT",
                                          "CLOSING", "LAST_ACK",  "TIME_WAIT"};
 
-static void add_conn(const struct um_mptcp_conn_info *ci, void *arg)
+static json_t *conn_json(const struct um_mptcp_conn_info *ci)
 {
         json_t *c = json_pack("{s:I,s:b,s:b}", "token", (json_int_t)ci->token, "server_side",
                               ci->server_side, "fallback", ci->fallback);
@@ -406,16 +410,150 @@ static void add_conn(const struct um_mptcp_conn_info *ci, void *arg)
                 json_array_append_new(subs, o);
         }
         json_object_set_new(c, "subflows", subs);
-        json_array_append_new(arg, c);
+        return c;
 }
 
+/* A show reply is written this many connections at a time (about 400 bytes each with one
+ * subflow, 2 KB with eight): what it holds is bounded whatever the number of connections. */
+enum { SHOW_CHUNK = 128 };
+
+/* One pass over the connections keeps the `cap` lowest tokens above the cursor, each
+ * rendered; it costs one pass per chunk, as the engine has no lookup by token order. */
+struct show_item {
+        uint32_t token;
+        json_t *o;
+};
+
+struct show_pick {
+        int64_t cursor;
+        int cap, n, max; /* max: the index of the highest token kept */
+        uint64_t above;  /* connections above the cursor */
+        struct show_item items[SHOW_CHUNK];
+};
+
+static void pick_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct show_pick *p = arg;
+        if ((int64_t)ci->token <= p->cursor)
+                return;
+        p->above++;
+        int at = p->n;
+        if (p->n == p->cap) {
+                if (ci->token >= p->items[p->max].token)
+                        return;
+                at = p->max;
+                json_decref(p->items[at].o);
+        } else {
+                p->n++;
+        }
+        p->items[at] = (struct show_item){ci->token, conn_json(ci)};
+        p->max = 0;
+        for (int k = 1; k < p->n; k++)
+                if (p->items[k].token > p->items[p->max].token)
+                        p->max = k;
+}
+
+static int by_token(const void *a, const void *b)
+{
+        uint32_t x = ((const struct show_item *)a)->token, y = ((const struct show_item *)b)->token;
+        return (x > y) - (x < y);
+}
+
+static void add_text(struct ctl_client *c, struct ctl_buf *out, const char *text)
+{
+        if (!text || ctl_buf_add(out, text, strlen(text)) < 0)
+                c->gone = 1;
+}
+
+void ctl_show_next(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *out)
+{
+        struct ctl_show *sh = &c->show;
+        if (!sh->active || c->gone)
+                return;
+        if (!sh->started) {
+                char *id = json_dumps(sh->id, JSON_ENCODE_ANY);
+                add_text(c, out, "{\"id\":");
+                add_text(c, out, id);
+                add_text(c, out, ",\"connections\":[");
+                free(id);
+                sh->started = 1;
+                return;
+        }
+        struct show_pick *p = malloc(sizeof(*p));
+        if (!p) {
+                c->gone = 1;
+                return;
+        }
+        *p = (struct show_pick){.cursor = sh->cursor, .cap = SHOW_CHUNK};
+        if (sh->left >= 0 && sh->left < p->cap)
+                p->cap = (int)sh->left;
+        um_mptcp_connections(ctl->st, pick_conn, p);
+        qsort(p->items, (size_t)p->n, sizeof(p->items[0]), by_token);
+        for (int k = 0; k < p->n; k++) {
+                char *text = json_dumps(p->items[k].o, JSON_COMPACT);
+                if (sh->n++)
+                        add_text(c, out, ",");
+                add_text(c, out, text);
+                free(text);
+                json_decref(p->items[k].o);
+                sh->cursor = p->items[k].token;
+        }
+        if (sh->left >= 0)
+                sh->left -= p->n;
+        /* Connections that come meanwhile with a token above the cursor join the reply;
+         * those that go before their turn are not in it; none is written twice. */
+        int more = p->above > (uint64_t)p->n;
+        free(p);
+        if (more && sh->left != 0)
+                return;
+        add_text(c, out, "]");
+        if (sh->paged)
+                add_text(c, out, more ? ",\"more\":true" : ",\"more\":false");
+        add_text(c, out, ",\"ok\":true}\n");
+        json_decref(sh->id);
+        *sh = (struct ctl_show){0};
+}
+
+struct show_one {
+        uint32_t token;
+        json_t *o;
+};
+
+static void find_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct show_one *one = arg;
+        if (ci->token == one->token && !one->o)
+                one->o = conn_json(ci);
+}
+
+/* show: every connection (the reply streams, see ctl_show_next), the one with `token`,
+ * or a page: those above `after`, at most `limit`, with `more`. */
 static int cmd_show(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_t *reply,
                     struct req_error *e)
 {
-        json_t *list = json_array();
-        um_mptcp_connections(ctl->st, add_conn, list);
-        json_object_set_new(reply, "connections", list);
-        return 0;
+        long long token = -1, after = -1, limit = -1;
+        int rc;
+        if ((rc = get_int(req, "token", 0, UINT32_MAX, 1, &token, e)) < 0 ||
+            (rc = get_int(req, "after", 0, UINT32_MAX, 1, &after, e)) < 0 ||
+            (rc = get_int(req, "limit", 1, INT32_MAX, 1, &limit, e)) < 0)
+                return rc;
+        if (token >= 0) {
+                if (after >= 0 || limit >= 0)
+                        return fail(e, EINVAL, "token names one connection: no after or limit",
+                                    NULL);
+                struct show_one one = {.token = (uint32_t)token};
+                um_mptcp_connections(ctl->st, find_conn, &one);
+                if (!one.o)
+                        return fail(e, ENOENT, "no connection with this token", NULL);
+                json_object_set_new(reply, "connections", json_pack("[o]", one.o));
+                return 0;
+        }
+        c->show = (struct ctl_show){.active = 1,
+                                    .id = json_incref(json_object_get(req, "id")),
+                                    .cursor = after,
+                                    .left = limit,
+                                    .paged = limit >= 0};
+        return CTL_STREAMED;
 }
 
 static const struct {
@@ -462,8 +600,11 @@ void ctl_request(struct um_ctl *ctl, struct ctl_client *c, const char *line, siz
                 k++;
         if (cmd && k == sizeof(commands) / sizeof(commands[0]))
                 fail(&e, EINVAL, "unknown command", cmd);
-        else if (cmd)
-                commands[k].fn(ctl, c, req, reply, &e);
+        else if (cmd && commands[k].fn(ctl, c, req, reply, &e) == CTL_STREAMED) {
+                json_decref(reply);
+                json_decref(req);
+                return;
+        }
         if (e.err) {
                 ctl->ctr.CtlRequestErrors++;
                 json_object_set_new(reply, "ok", json_false());

@@ -1,8 +1,10 @@
 /* The control socket's server: a Unix stream socket (mode 0600) whose clients send one
  * JSON request per line and get one reply per request, and subscribers the events as they
  * come. Everything is non-blocking and bounded: a line (UM_CTL_MAX_LINE), the clients
- * (UM_CTL_MAX_CLIENTS), and what a client leaves unread (UM_CTL_MAX_QUEUED; a subscriber
- * that stops reading is dropped and counted, it never stalls the stack). */
+ * (UM_CTL_MAX_CLIENTS), and what a client leaves unread (UM_CTL_MAX_QUEUED; one that stops
+ * reading is dropped and counted, it never stalls the stack). A show reply of any size is
+ * produced as the client reads it, so that it counts against that bound only by what is
+ * unread. */
 #include "ctl/ctl.h"
 
 #include <errno.h>
@@ -15,11 +17,43 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* A show reply moves on while less than this waits to be written: at most this plus one
+ * chunk of connections is ever held for it. */
+enum { SHOW_LOW_WATER = 64 * 1024 };
+
+int ctl_buf_add(struct ctl_buf *b, const char *p, size_t n)
+{
+        if (b->len + n > b->cap) {
+                size_t cap = b->cap ? b->cap : 4096;
+                while (cap < b->len + n)
+                        cap *= 2;
+                char *q = realloc(b->p, cap);
+                if (!q)
+                        return -ENOMEM;
+                b->p = q;
+                b->cap = cap;
+        }
+        memcpy(b->p + b->len, p, n);
+        b->len += n;
+        return 0;
+}
+
+void ctl_client_release(struct ctl_client *c)
+{
+        free(c->in);
+        free(c->out.p);
+        free(c->held.p);
+        free(c->pend.p);
+        json_decref(c->show.id);
+        c->in = c->out.p = c->held.p = c->pend.p = NULL;
+        c->show.id = NULL;
+        c->show.active = 0;
+}
+
 static void client_close(struct um_ctl *ctl, struct ctl_client *c)
 {
         close(c->fd);
-        free(c->in);
-        free(c->out);
+        ctl_client_release(c);
         *c = ctl->clients[--ctl->n_clients];
         ctl_events_update(ctl);
 }
@@ -28,8 +62,10 @@ static void client_close(struct um_ctl *ctl, struct ctl_client *c)
 static void flush_out(struct ctl_client *c)
 {
         size_t done = 0;
-        while (done < c->out_len) {
-                ssize_t w = send(c->fd, c->out + done, c->out_len - done, MSG_NOSIGNAL);
+        if (!c->out.len)
+                return;
+        while (done < c->out.len) {
+                ssize_t w = send(c->fd, c->out.p + done, c->out.len - done, MSG_NOSIGNAL);
                 if (w <= 0) {
                         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                                 c->gone = 1;
@@ -37,44 +73,62 @@ static void flush_out(struct ctl_client *c)
                 }
                 done += (size_t)w;
         }
-        memmove(c->out, c->out + done, c->out_len - done);
-        c->out_len -= done;
+        memmove(c->out.p, c->out.p + done, c->out.len - done);
+        c->out.len -= done;
+}
+
+/* A line into what waits for the client, unless that would leave more than the bound
+ * unread: then it goes, rather than the stack waiting for it. */
+static void queue_line(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *b,
+                       const char *text, size_t n)
+{
+        if (c->out.len + c->held.len + n + 1 > UM_CTL_MAX_QUEUED) {
+                ctl->ctr.CtlClientsDropped++;
+                c->gone = 1;
+                return;
+        }
+        if (ctl_buf_add(b, text, n) < 0 || ctl_buf_add(b, "\n", 1) < 0)
+                c->gone = 1;
 }
 
 void ctl_send(struct um_ctl *ctl, struct ctl_client *c, json_t *v)
 {
         char *text = json_dumps(v, JSON_COMPACT);
         json_decref(v);
-        if (!text || c->gone) {
-                free(text);
-                return;
+        if (text && !c->gone) {
+                queue_line(ctl, c, &c->out, text, strlen(text));
+                flush_out(c);
         }
-        size_t n = strlen(text);
-        if (c->out_len + n + 1 > UM_CTL_MAX_QUEUED) {
-                /* It stopped reading: it goes, rather than the stack waiting for it. */
-                ctl->ctr.CtlClientsDropped++;
-                c->gone = 1;
-                free(text);
-                return;
-        }
-        if (c->out_len + n + 1 > c->out_cap) {
-                size_t cap = c->out_cap ? c->out_cap : 4096;
-                while (cap < c->out_len + n + 1)
-                        cap *= 2;
-                char *p = realloc(c->out, cap);
-                if (!p) {
-                        c->gone = 1;
-                        free(text);
-                        return;
-                }
-                c->out = p;
-                c->out_cap = cap;
-        }
-        memcpy(c->out + c->out_len, text, n);
-        c->out[c->out_len + n] = '\n';
-        c->out_len += n + 1;
         free(text);
-        flush_out(c);
+}
+
+static void take_bytes(struct um_ctl *ctl, struct ctl_client *c, const char *buf, size_t n);
+
+void ctl_client_pump(struct um_ctl *ctl, struct ctl_client *c)
+{
+        for (int guard = 0; guard < 1024 && !c->gone; guard++) {
+                flush_out(c);
+                if (c->gone || c->out.len >= SHOW_LOW_WATER)
+                        return;
+                if (c->show.active) {
+                        ctl_show_next(ctl, c, &c->out);
+                        if (c->show.active)
+                                continue;
+                        /* The reply is whole: the events that came meanwhile follow it. */
+                        if (c->held.len && ctl_buf_add(&c->out, c->held.p, c->held.len) < 0)
+                                c->gone = 1;
+                        c->held.len = 0;
+                        continue;
+                }
+                if (!c->pend.len)
+                        return;
+                /* The requests that came behind the show, in their order. */
+                char *p = c->pend.p;
+                size_t n = c->pend.len;
+                c->pend = (struct ctl_buf){0};
+                take_bytes(ctl, c, p, n);
+                free(p);
+        }
 }
 
 static void on_event(struct um_stack *st, const struct um_mptcp_event *ev, void *arg)
@@ -82,10 +136,17 @@ static void on_event(struct um_stack *st, const struct um_mptcp_event *ev, void 
         struct um_ctl *ctl = arg;
         (void)st;
         json_t *v = ctl_event_json(ev);
-        for (int i = 0; v && i < ctl->n_clients; i++)
-                if (ctl->clients[i].subscribed)
-                        ctl_send(ctl, &ctl->clients[i], json_incref(v));
+        char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
         json_decref(v);
+        for (int i = 0; text && i < ctl->n_clients; i++) {
+                struct ctl_client *c = &ctl->clients[i];
+                if (!c->subscribed || c->gone)
+                        continue;
+                /* Not inside a show reply's line: after it. */
+                queue_line(ctl, c, c->show.active ? &c->held : &c->out, text, strlen(text));
+                flush_out(c);
+        }
+        free(text);
 }
 
 void ctl_events_update(struct um_ctl *ctl)
@@ -122,11 +183,48 @@ static void accept_clients(struct um_ctl *ctl)
         }
 }
 
-/* Takes what arrived; each complete line is a request. */
+/* Takes received bytes; each complete line is a request. A request whose reply streams
+ * (show) holds back the rest until that reply is whole, so that replies keep their order. */
+static void take_bytes(struct um_ctl *ctl, struct ctl_client *c, const char *buf, size_t n)
+{
+        for (size_t i = 0; i < n && !c->gone; i++) {
+                if (c->show.active) {
+                        if (ctl_buf_add(&c->pend, buf + i, n - i) < 0)
+                                c->gone = 1;
+                        return;
+                }
+                if (buf[i] == '\n') {
+                        if (!c->skipping)
+                                ctl_request(ctl, c, c->in ? c->in : "", c->in_len);
+                        c->skipping = 0;
+                        c->in_len = 0;
+                        continue;
+                }
+                if (c->skipping)
+                        continue;
+                if (c->in_len == UM_CTL_MAX_LINE) {
+                        ctl->ctr.CtlLinesTooLong++;
+                        ctl_send(ctl, c,
+                                 json_pack("{s:n,s:b,s:s,s:s}", "id", "ok", 0, "error", "E2BIG",
+                                           "message", "request line too long"));
+                        c->skipping = 1;
+                        c->in_len = 0;
+                        continue;
+                }
+                if (!c->in && !(c->in = malloc(UM_CTL_MAX_LINE + 1))) {
+                        c->gone = 1;
+                        return;
+                }
+                c->in[c->in_len++] = buf[i];
+        }
+}
+
 static void read_client(struct um_ctl *ctl, struct ctl_client *c)
 {
         char buf[4096];
-        for (;;) {
+        /* Nothing more is read while a show reply streams: the bytes behind it wait in
+         * pend (at most one read's worth). */
+        while (!c->gone && !c->show.active && !c->pend.len) {
                 ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
                 if (r == 0 ||
                     (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -135,31 +233,8 @@ static void read_client(struct um_ctl *ctl, struct ctl_client *c)
                 }
                 if (r < 0)
                         return;
-                for (ssize_t i = 0; i < r && !c->gone; i++) {
-                        if (buf[i] == '\n') {
-                                if (!c->skipping)
-                                        ctl_request(ctl, c, c->in ? c->in : "", c->in_len);
-                                c->skipping = 0;
-                                c->in_len = 0;
-                                continue;
-                        }
-                        if (c->skipping)
-                                continue;
-                        if (c->in_len == UM_CTL_MAX_LINE) {
-                                ctl->ctr.CtlLinesTooLong++;
-                                ctl_send(ctl, c,
-                                         json_pack("{s:n,s:b,s:s,s:s}", "id", "ok", 0, "error",
-                                                   "E2BIG", "message", "request line too long"));
-                                c->skipping = 1;
-                                c->in_len = 0;
-                                continue;
-                        }
-                        if (!c->in && !(c->in = malloc(UM_CTL_MAX_LINE + 1))) {
-                                c->gone = 1;
-                                return;
-                        }
-                        c->in[c->in_len++] = buf[i];
-                }
+                take_bytes(ctl, c, buf, (size_t)r);
+                ctl_client_pump(ctl, c);
         }
 }
 
@@ -169,10 +244,13 @@ static int svc_fds(void *arg, struct pollfd *out, int max)
         int n = 0;
         if (n < max)
                 out[n++] = (struct pollfd){.fd = ctl->lfd, .events = POLLIN};
-        for (int i = 0; i < ctl->n_clients && n < max; i++)
-                out[n++] = (struct pollfd){
-                    .fd = ctl->clients[i].fd,
-                    .events = (short)(POLLIN | (ctl->clients[i].out_len ? POLLOUT : 0))};
+        for (int i = 0; i < ctl->n_clients && n < max; i++) {
+                const struct ctl_client *c = &ctl->clients[i];
+                /* While a show reply streams, only its writing: no more requests are read
+                 * (a hang-up is still reported). */
+                short ev = c->show.active ? POLLOUT : (short)(POLLIN | (c->out.len ? POLLOUT : 0));
+                out[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+        }
         return n;
 }
 
@@ -190,8 +268,9 @@ static void svc_ready(void *arg, const struct pollfd *fds, int n)
                         struct ctl_client *c = &ctl->clients[i];
                         if (c->fd != fds[k].fd)
                                 continue;
-                        if (fds[k].revents & POLLOUT)
-                                flush_out(c);
+                        /* A hang-up while a reply streams shows as a failed write. */
+                        if (fds[k].revents & (POLLOUT | POLLHUP | POLLERR))
+                                ctl_client_pump(ctl, c);
                         if (fds[k].revents & (POLLIN | POLLHUP | POLLERR))
                                 read_client(ctl, c);
                         break;

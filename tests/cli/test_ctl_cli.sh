@@ -49,7 +49,10 @@ expect 1 "set: bad flags" "flags backup or nobackup" -- ctl set 10.0.1.1 port 1 
 expect 1 "unknown object" "unknown object or command 'route'" -- ctl route show
 expect 0 "stat like nstat" "^CtlRequests +[0-9]+$" -- ctl stat
 expect 0 "show, no connection (JSON)" '^\{"id":1,"connections":\[\],"ok":true\}$' -- ctl -j show
-expect 1 "show takes no argument" "show takes no argument" -- ctl show all
+expect 1 "show: unknown argument" "unexpected argument 'all'" -- ctl show all
+expect 1 "show token: none such" "no connection with this token \(ENOENT\)" -- ctl show token 0a0b0c0d
+expect 0 "show a page (JSON)" '^\{"id":1,"connections":\[\],"more":false,"ok":true\}$' -- ctl -j show after 5 limit 10
+expect 1 "show: token with a page" "\(EINVAL\)" -- ctl show token 5 limit 10
 if "$BIN/umptcp-ctl" -s /nonexistent/sock limits show 2>/tmp/umptcp-ctl-err.$$; then
   failed=$((failed + 1)); echo "FAIL: no socket, yet exit 0"
 elif grep -q "cannot reach the control socket /nonexistent/sock" /tmp/umptcp-ctl-err.$$; then
@@ -58,6 +61,25 @@ else
   failed=$((failed + 1)); echo "FAIL: no socket: $(cat /tmp/umptcp-ctl-err.$$)"
 fi
 rm -f /tmp/umptcp-ctl-err.$$
+# umptcp-pm whose stack goes away: a non-zero exit with the reason (it exited 0, as if all
+# were well, while nothing managed the paths any more).
+clients() { ctl -j stat | grep -oE '"CtlClients":[0-9]+' | cut -d: -f2; }
+c0=$(clients)
+PMERR=$(mktemp)
+"$BIN/umptcp-pm" -s "$S" 2>"$PMERR" &
+PM=$!
+for k in $(seq 1 50); do
+  [ "$(clients)" -ge $((c0 + k + 1)) ] && break # the pm is one more than these calls
+  sleep 0.1
+done
 kill "$PEER"; wait "$PEER"
+wait "$PM"
+pmrc=$?
+if [ "$pmrc" -ne 0 ] && grep -q "umptcp-pm: the control socket closed" "$PMERR"; then
+  pass=$((pass + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: umptcp-pm after its stack ended: exit $pmrc, $(cat "$PMERR")"
+fi
+rm -f "$PMERR"
 [ -e "$S" ] && { failed=$((failed + 1)); echo "FAIL: the socket file stayed"; } || pass=$((pass + 1))
 cli_summary

@@ -40,6 +40,7 @@ int fuzz_ctl_one(const uint8_t *data, size_t size)
                 size_t len = nl ? (size_t)(nl - (data + start)) : size - start;
                 if (len <= UM_CTL_MAX_LINE) {
                         ctl_request(ctl, &c, (const char *)data + start, len);
+                        ctl_client_pump(ctl, &c); /* a show reply streams */
                         lines++;
                 }
                 start += len + 1;
@@ -54,8 +55,7 @@ int fuzz_ctl_one(const uint8_t *data, size_t size)
         }
         close(sv[0]);
         close(sv[1]);
-        free(c.in);
-        free(c.out);
+        ctl_client_release(&c);
         if (replies != lines && !c.gone)
                 abort(); /* a request without its one reply */
         return replies;

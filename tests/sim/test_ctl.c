@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <umptcp/ctl.h>
+#include <umptcp/link.h>
 #include <umptcp/mptcp.h>
+#include <umptcp/mptcp_pm.h>
 #include <umptcp/sim.h>
+#include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
 #include "simtest.h"
@@ -301,6 +306,228 @@ static void test_events_to_subscriber(void **state)
         assert_int_equal(stat(sock_path, &sb), -1); /* freeing the stack ended the service */
 }
 
+/* ---- show with thousands of connections ---- */
+
+/* A client stack with n MPTCP connections to a server stack over one emulated path. */
+struct crowd {
+        struct um_stack *st[2];
+        struct um_link *l[2];
+        int lfd, n, n_acc;
+        int *cfd, *sfd;
+        uint64_t now;
+};
+
+static void crowd_run(struct crowd *cw, uint64_t us)
+{
+        um_sim_run(cw->st, 2, &cw->now, cw->now + us, NULL, NULL);
+        int fd;
+        while (cw->n_acc < cw->n && (fd = um_accept(cw->st[1], cw->lfd, NULL, NULL)) >= 0)
+                cw->sfd[cw->n_acc++] = fd;
+}
+
+static void crowd_open(struct crowd *cw, int n)
+{
+        uint64_t seed = simtest_seed();
+        *cw = (struct crowd){.n = n};
+        cw->st[0] = um_stack_new(&(struct um_stack_config){.seed = seed, .name = "client"});
+        cw->st[1] = um_stack_new(&(struct um_stack_config){.seed = seed + 1, .name = "server"});
+        struct um_emu_dir_config d = {
+            .rate_bps = 10000000000ULL, .delay_us = 1000, .queue_bytes = 256u << 20};
+        assert_int_equal(um_link_emu_pair(&d, &d, 1500, seed + 7, &cw->l[0], &cw->l[1]), 0);
+        assert_int_equal(
+            um_stack_add_addr(cw->st[0], um_stack_add_iface(cw->st[0], cw->l[0]), "10.0.0.1/24"),
+            0);
+        assert_int_equal(
+            um_stack_add_addr(cw->st[1], um_stack_add_iface(cw->st[1], cw->l[1]), "10.0.0.2/24"),
+            0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
+        inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
+        cw->lfd = um_socket(cw->st[1], AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        assert_int_equal(um_bind(cw->st[1], cw->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(um_listen(cw->st[1], cw->lfd, 4096), 0);
+        cw->cfd = calloc((size_t)n, sizeof(int));
+        cw->sfd = calloc((size_t)n, sizeof(int));
+        for (int i = 0; i < n; i++) {
+                cw->cfd[i] = um_socket(cw->st[0], AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+                assert_true(cw->cfd[i] >= 0);
+                um_connect(cw->st[0], cw->cfd[i], (struct sockaddr *)&sa, sizeof(sa));
+                if (i % 256 == 255)
+                        crowd_run(cw, 5000);
+        }
+        for (int round = 0; round < 200 && cw->n_acc < n; round++)
+                crowd_run(cw, 5000);
+        assert_int_equal(cw->n_acc, n);
+}
+
+static void crowd_close(struct crowd *cw)
+{
+        um_stack_free(cw->st[0]);
+        um_stack_free(cw->st[1]);
+        um_link_destroy(cw->l[0]);
+        um_link_destroy(cw->l[1]);
+        free(cw->cfd);
+        free(cw->sfd);
+}
+
+static void count_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        (void)ci;
+        ++*(int *)arg;
+}
+
+/* `lines` whole lines of any length from fd, serving the stack meanwhile (the caller
+ * frees them; *len excludes the last newline); NULL when the socket closed first. */
+static char *read_lines(struct um_stack *st, int fd, int lines, size_t *len)
+{
+        size_t n = 0, cap = 1 << 16;
+        char *buf = malloc(cap);
+        for (int idle = 0; idle < 200000;) {
+                serve(st);
+                if (n + 65536 > cap)
+                        buf = realloc(buf, cap *= 2);
+                ssize_t r = recv(fd, buf + n, 65536, 0);
+                if (r == 0)
+                        break;
+                if (r < 0) {
+                        idle++;
+                        usleep(20);
+                        continue;
+                }
+                for (ssize_t i = 0; i < r; i++)
+                        lines -= buf[n + (size_t)i] == '\n';
+                n += (size_t)r;
+                if (lines <= 0) {
+                        /* One request at a time: nothing may come after the last line. */
+                        assert_int_equal(lines, 0);
+                        assert_int_equal(buf[n - 1], '\n');
+                        buf[n - 1] = 0;
+                        *len = n - 1;
+                        return buf;
+                }
+        }
+        free(buf);
+        return NULL;
+}
+
+static char *read_reply(struct um_stack *st, int fd, size_t *len)
+{
+        return read_lines(st, fd, 1, len);
+}
+
+static json_t *call(struct um_stack *st, int fd, const char *line, size_t *len)
+{
+        assert_int_equal(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line));
+        char *text = read_reply(st, fd, len);
+        assert_non_null(text); /* not dropped */
+        json_error_t err;
+        json_t *v = json_loads(text, 0, &err);
+        if (!v)
+                fail_msg("reply to %s is not JSON: %s", line, err.text);
+        free(text);
+        return v;
+}
+
+/* The tokens of a show reply's connections, checked in increasing order. */
+static size_t tokens_of(json_t *reply, uint32_t *out, size_t max)
+{
+        assert_true(json_is_true(json_object_get(reply, "ok")));
+        json_t *list = json_object_get(reply, "connections"), *c;
+        size_t i;
+        json_array_foreach(list, i, c)
+        {
+                assert_true(i < max);
+                out[i] = (uint32_t)json_integer_value(json_object_get(c, "token"));
+                assert_true(i == 0 || out[i] > out[i - 1]);
+                assert_int_equal(json_array_size(json_object_get(c, "subflows")), 1);
+        }
+        return json_array_size(list);
+}
+
+/* More connections than fit in UM_CTL_MAX_QUEUED bytes of show reply: the reply comes
+ * whole to a client that reads (it was dropped without a reply), then the same by token
+ * and by pages. */
+static void test_show_thousands(void **state)
+{
+        (void)state;
+        enum { N = 3000 };
+        struct crowd cw;
+        crowd_open(&cw, N);
+        int n = 0;
+        um_mptcp_connections(cw.st[0], count_conn, &n);
+        assert_int_equal(n, N);
+        struct um_ctl *ctl;
+        snprintf(sock_path, sizeof(sock_path), "/tmp/umptcp-ctl-test-%d.sock", (int)getpid());
+        assert_int_equal(um_ctl_serve(cw.st[0], sock_path, &ctl), 0);
+        int fd = client(cw.st[0]);
+        size_t len;
+        json_t *all = call(cw.st[0], fd, "{\"id\":1,\"cmd\":\"show\"}\n", &len);
+        printf("    show of %d connections: %zu bytes in one reply\n", N, len);
+        assert_true(len > UM_CTL_MAX_QUEUED);
+        assert_int_equal(json_integer_value(json_object_get(all, "id")), 1);
+        uint32_t *tok = calloc(N, sizeof(uint32_t)), *page = calloc(N, sizeof(uint32_t));
+        assert_int_equal(tokens_of(all, tok, N), N);
+        assert_null(json_object_get(all, "more"));
+        json_decref(all);
+        assert_int_equal(um_counter_get(cw.st[0], "CtlClientsDropped"), 0);
+
+        /* One connection by its token; an unknown token; token with a page. */
+        char line[160];
+        snprintf(line, sizeof(line), "{\"id\":2,\"cmd\":\"show\",\"token\":%u}\n", tok[1234]);
+        json_t *one = call(cw.st[0], fd, line, &len);
+        assert_int_equal(tokens_of(one, page, N), 1);
+        assert_int_equal(page[0], tok[1234]);
+        json_decref(one);
+        expect(cw.st[0], fd, "{\"id\":3,\"cmd\":\"show\",\"token\":0}\n", "\"error\":\"ENOENT\"");
+        expect(cw.st[0], fd, "{\"id\":4,\"cmd\":\"show\",\"token\":7,\"limit\":2}\n",
+               "\"error\":\"EINVAL\"");
+        expect(cw.st[0], fd, "{\"id\":5,\"cmd\":\"show\",\"limit\":0}\n", "\"error\":\"EINVAL\"");
+
+        /* Pages of 1000 after a cursor: every connection once, in order, `more` until the
+         * last. */
+        size_t got = 0;
+        long long after = -1;
+        for (int p = 0; p < 4; p++) {
+                if (after < 0)
+                        snprintf(line, sizeof(line),
+                                 "{\"id\":%d,\"cmd\":\"show\",\"limit\":1000}\n", 10 + p);
+                else
+                        snprintf(line, sizeof(line),
+                                 "{\"id\":%d,\"cmd\":\"show\",\"after\":%lld,\"limit\":1000}\n",
+                                 10 + p, after);
+                json_t *r = call(cw.st[0], fd, line, &len);
+                size_t k = tokens_of(r, page, N);
+                assert_true(json_is_boolean(json_object_get(r, "more")));
+                assert_int_equal(json_is_true(json_object_get(r, "more")), got + k < N);
+                for (size_t i = 0; i < k; i++)
+                        assert_int_equal(page[i], tok[got + i]);
+                got += k;
+                after = k ? page[k - 1] : after;
+                json_decref(r);
+                if (got == N)
+                        break;
+        }
+        assert_int_equal(got, N);
+
+        /* Requests behind a streaming show wait for it: replies keep their order. */
+        static const char two[] =
+            "{\"id\":20,\"cmd\":\"show\"}\n{\"id\":21,\"cmd\":\"get_limits\"}\n";
+        assert_int_equal(send(fd, two, sizeof(two) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(two) - 1);
+        char *text = read_lines(cw.st[0], fd, 2, &len);
+        assert_non_null(text);
+        char *second = strchr(text, '\n');
+        assert_non_null(second);
+        assert_true((size_t)(second - text) > UM_CTL_MAX_QUEUED);
+        static const char head[] = "{\"id\":20,\"connections\":[{", next[] = "{\"id\":21,";
+        assert_true(!strncmp(text, head, strlen(head)));
+        assert_true(!strncmp(second + 1, next, strlen(next)));
+        free(text);
+        free(tok);
+        free(page);
+        close(fd);
+        um_ctl_close(ctl);
+        crowd_close(&cw);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -309,6 +536,7 @@ int main(void)
             cmocka_unit_test(test_bad_input_answered),
             cmocka_unit_test(test_clients_bounded),
             cmocka_unit_test(test_events_to_subscriber),
+            cmocka_unit_test(test_show_thousands),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
