@@ -2,7 +2,6 @@
  * network is built when the run starts, once the seed and the defaults are known. */
 #include "sim_scenario.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -83,33 +82,11 @@ static int words(const char *rest, char *buf, size_t size, char **w, int max)
         return n;
 }
 
-static int number(const char *s, double lo, double hi, double *out)
-{
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || *end || !(v >= lo && v <= hi))
-                return -1;
-        *out = v;
-        return 0;
-}
-
-static int size_of(const char *s, uint64_t *out)
-{
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        double mult = *end == 'K' || *end == 'k'   ? 1024
-                      : *end == 'M' || *end == 'm' ? 1024.0 * 1024
-                      : *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024
-                                                   : 1;
-        if (mult != 1)
-                end++;
-        if (errno || end == s || *end || v < 0)
-                return -1;
-        *out = (uint64_t)(v * mult);
-        return 0;
-}
+/* The bounds of what a scenario's numbers mean: seconds of emulated time, Mbit/s, and
+ * milliseconds of delay. */
+#define MAX_SECONDS  1e5
+#define MAX_MBIT     1e6
+#define MAX_DELAY_MS 1e5
 
 static int node_named(const struct sim_scenario *s, const char *name)
 {
@@ -135,28 +112,47 @@ static int end_of(const struct sim_scenario *s, const char *w, char *name, char 
         return 0;
 }
 
+/* One trace line, "time_s rate_mbit [delay_ms]", its comment cut off: 1 for a point, 0
+ * for a blank line, -1 when bad. */
+static int trace_point(char *line, struct um_emu_trace_point *p)
+{
+        line[strcspn(line, "#\r\n")] = 0;
+        char buf[128], *w[4];
+        int k = words(line, buf, sizeof(buf), w, 4);
+        double t, mbit, ms;
+        if (!k)
+                return 0;
+        if (k > 3 || tool_parse_number(w[0], 0, MAX_SECONDS, &t) ||
+            tool_parse_number(w[1], 0, MAX_MBIT, &mbit) ||
+            (k == 3 && tool_parse_number(w[2], 0, MAX_DELAY_MS, &ms)))
+                return -1;
+        *p = (struct um_emu_trace_point){(uint64_t)(t * 1e6), (uint64_t)(mbit * 1e6),
+                                         k == 3 ? (uint64_t)(ms * 1000) : UINT64_MAX};
+        return 1;
+}
+
 static int load_trace(struct scn_link *l, const char *path, const char *where)
 {
         FILE *f = fopen(path, "r");
         if (!f)
                 return bad(where, "cannot open the trace", path);
         l->trace = calloc(MAX_TRACE, sizeof(*l->trace));
-        int n = 0, rc = 0;
+        int n = 0, rc = 0, lineno = 0;
         char line[128];
         while (l->trace && fgets(line, sizeof(line), f)) {
-                double t, mbit, ms = -1;
-                if (line[0] == '#' || line[strspn(line, " \t")] == '\n')
-                        continue;
-                int k = sscanf(line, "%lf %lf %lf", &t, &mbit, &ms);
-                if (k < 2 || t < 0 || mbit < 0 || n == MAX_TRACE ||
-                    (n && (uint64_t)(t * 1e6) < l->trace[n - 1].at_us)) {
-                        rc = bad(where, "bad trace line (time_s rate_mbit [delay_ms], in order)",
-                                 line);
+                lineno++;
+                struct um_emu_trace_point p;
+                int got = trace_point(line, &p);
+                if (got < 0 ||
+                    (got && (n == MAX_TRACE || (n && p.at_us < l->trace[n - 1].at_us)))) {
+                        char at[300];
+                        snprintf(at, sizeof(at), "%s: %s:%d", where, path, lineno);
+                        rc =
+                            bad(at, "bad trace line (time_s rate_mbit [delay_ms], in order)", line);
                         break;
                 }
-                l->trace[n++] = (struct um_emu_trace_point){
-                    (uint64_t)(t * 1e6), (uint64_t)(mbit * 1e6),
-                    k == 3 && ms >= 0 ? (uint64_t)(ms * 1000) : UINT64_MAX};
+                if (got)
+                        l->trace[n++] = p;
         }
         fclose(f);
         if (!l->trace)
@@ -164,6 +160,60 @@ static int load_trace(struct scn_link *l, const char *path, const char *where)
         l->cfg.trace = l->trace;
         l->cfg.n_trace = n;
         return rc;
+}
+
+/* A link's "KEY VALUE" words. */
+static int link_options(struct scn_link *l, char **w, int n, const char *where)
+{
+        for (int i = 0; i < n; i += 2) {
+                double v;
+                if (i + 1 >= n)
+                        return bad(where, "no value for", w[i]);
+                const char *k = w[i], *val = w[i + 1];
+                struct um_emu_dir_config *c = &l->cfg;
+                if (!strcmp(k, "rate") && !tool_parse_number(val, 0, MAX_MBIT, &v)) {
+                        c->rate_bps = (uint64_t)(v * 1e6);
+                } else if (!strcmp(k, "delay") && !tool_parse_number(val, 0, MAX_DELAY_MS, &v)) {
+                        c->delay_us = (uint64_t)(v * 1000);
+                } else if (!strcmp(k, "loss") && !tool_parse_number(val, 0, 1, &v)) {
+                        c->loss = v;
+                } else if (!strcmp(k, "jitter") && !tool_parse_number(val, 0, 1e4, &v)) {
+                        c->jitter_us = (uint64_t)(v * 1000);
+                } else if (!strcmp(k, "reorder") && !tool_parse_number(val, 0, 1, &v)) {
+                        c->reorder = v;
+                } else if (!strcmp(k, "duplicate") && !tool_parse_number(val, 0, 1, &v)) {
+                        c->duplicate = v;
+                } else if (!strcmp(k, "queue")) {
+                        uint64_t q;
+                        size_t len = strlen(val);
+                        if (len > 1 && val[len - 1] == 'p') {
+                                char num[32];
+                                snprintf(num, sizeof(num), "%.*s", (int)(len - 1), val);
+                                if (tool_parse_number(num, 1, 1e6, &v))
+                                        return bad(where, "bad queue", val);
+                                c->queue_packets = (uint32_t)v;
+                        } else if (!tool_parse_size(val, UINT32_MAX - 1, &q) && q >= 1500) {
+                                c->queue_bytes = (uint32_t)q;
+                        } else {
+                                return bad(where, "bad queue (bytes, or packets with p)", val);
+                        }
+                } else if (!strcmp(k, "outage")) {
+                        double a, b;
+                        if (tool_parse_span(val, MAX_SECONDS, &a, &b) < 0 ||
+                            c->n_outages == UM_EMU_MAX_OUTAGES)
+                                return bad(where, "bad outage (A-B seconds)", val);
+                        c->outages[c->n_outages++] =
+                            (struct um_emu_outage){(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
+                } else if (!strcmp(k, "trace")) {
+                        if (l->trace)
+                                return bad(where, "a second trace", val);
+                        if (load_trace(l, val, where) < 0)
+                                return -1;
+                } else {
+                        return bad(where, "bad link option or value", k);
+                }
+        }
+        return 0;
 }
 
 /* link A[:ADDR] B[:ADDR] rate MBIT delay MS [queue N|Np] [loss P] [jitter MS] [reorder P]
@@ -178,52 +228,12 @@ static int parse_link(struct sim_scenario *s, const char *rest, const char *wher
         memset(l, 0, sizeof(*l));
         if (n < 2 || end_of(s, w[0], l->a, l->a_addr) < 0 || end_of(s, w[1], l->b, l->b_addr) < 0)
                 return bad(where, "link wants two known nodes (a host's with :ADDR/PREFIX)", rest);
-        for (int i = 2; i < n; i += 2) {
-                double v;
-                if (i + 1 >= n)
-                        return bad(where, "no value for", w[i]);
-                const char *k = w[i], *val = w[i + 1];
-                struct um_emu_dir_config *c = &l->cfg;
-                if (!strcmp(k, "rate") && !number(val, 0, 1e6, &v)) {
-                        c->rate_bps = (uint64_t)(v * 1e6);
-                } else if (!strcmp(k, "delay") && !number(val, 0, 1e5, &v)) {
-                        c->delay_us = (uint64_t)(v * 1000);
-                } else if (!strcmp(k, "loss") && !number(val, 0, 1, &v)) {
-                        c->loss = v;
-                } else if (!strcmp(k, "jitter") && !number(val, 0, 1e4, &v)) {
-                        c->jitter_us = (uint64_t)(v * 1000);
-                } else if (!strcmp(k, "reorder") && !number(val, 0, 1, &v)) {
-                        c->reorder = v;
-                } else if (!strcmp(k, "duplicate") && !number(val, 0, 1, &v)) {
-                        c->duplicate = v;
-                } else if (!strcmp(k, "queue")) {
-                        uint64_t q;
-                        size_t len = strlen(val);
-                        if (len > 1 && val[len - 1] == 'p') {
-                                char num[32];
-                                snprintf(num, sizeof(num), "%.*s", (int)(len - 1), val);
-                                if (number(num, 1, 1e6, &v))
-                                        return bad(where, "bad queue", val);
-                                c->queue_packets = (uint32_t)v;
-                        } else if (!size_of(val, &q) && q >= 1500 && q < UINT32_MAX) {
-                                c->queue_bytes = (uint32_t)q;
-                        } else {
-                                return bad(where, "bad queue (bytes, or packets with p)", val);
-                        }
-                } else if (!strcmp(k, "outage")) {
-                        double a, b;
-                        char tail;
-                        if (sscanf(val, "%lf-%lf%c", &a, &b, &tail) != 2 || a < 0 || b <= a ||
-                            c->n_outages == UM_EMU_MAX_OUTAGES)
-                                return bad(where, "bad outage (A-B seconds)", val);
-                        c->outages[c->n_outages++] =
-                            (struct um_emu_outage){(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
-                } else if (!strcmp(k, "trace")) {
-                        if (l->trace || load_trace(l, val, where) < 0)
-                                return -1;
-                } else {
-                        return bad(where, "bad link option or value", k);
-                }
+        if (link_options(l, w + 2, n - 2, where) < 0) {
+                /* A link refused is not counted, so sim_scenario_free would not see its
+                 * trace. */
+                free(l->trace);
+                l->trace = NULL;
+                return -1;
         }
         s->n_links++;
         return 1;
@@ -268,10 +278,11 @@ static int parse_flow(struct sim_scenario *s, const char *rest, const char *wher
                 if (i + 1 >= n)
                         return bad(where, "no value for", w[i]);
                 const char *k = w[i], *val = w[i + 1];
-                if (!strcmp(k, "bytes") && !size_of(val, &f->bytes) && f->bytes) {
-                } else if (!strcmp(k, "rcvbuf") && !size_of(val, &f->rcvbuf) && f->rcvbuf >= 4096 &&
-                           f->rcvbuf <= (64 << 20)) {
-                } else if (!strcmp(k, "start") && !number(val, 0, 1e5, &v)) {
+                if (!strcmp(k, "bytes") && !tool_parse_size(val, TOOL_SIZE_MAX, &f->bytes) &&
+                    f->bytes) {
+                } else if (!strcmp(k, "rcvbuf") && !tool_parse_size(val, 64 << 20, &f->rcvbuf) &&
+                           f->rcvbuf >= 4096) {
+                } else if (!strcmp(k, "start") && !tool_parse_number(val, 0, MAX_SECONDS, &v)) {
                         f->start_us = (uint64_t)(v * 1e6);
                 } else if (!strcmp(k, "cc")) {
                         if (!(f->cc = tool_parse_cc("umptcp-sim", val)))
@@ -305,7 +316,8 @@ int sim_scenario_line(struct sim_scenario *s, const char *key, const char *rest,
         if (!strcmp(key, "flow"))
                 return parse_flow(s, rest, where);
         if (!strcmp(key, "duration") || !strcmp(key, "tick")) {
-                if (number(rest, key[0] == 'd' ? 0.001 : 1, key[0] == 'd' ? 1e5 : 1e6, &v))
+                if (tool_parse_number(rest, key[0] == 'd' ? 0.001 : 1,
+                                      key[0] == 'd' ? MAX_SECONDS : 1e6, &v))
                         return bad(where, "bad value for", key);
                 if (key[0] == 'd')
                         s->duration_us = (uint64_t)(v * 1e6);

@@ -76,6 +76,52 @@ const char *tool_parse_scheduler(const char *tool, const char *arg)
         return NULL;
 }
 
+int tool_parse_number(const char *s, double lo, double hi, double *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        /* Written so that NaN, which compares false with everything, fails. */
+        if (errno || end == s || *end || !(v >= lo && v <= hi))
+                return -1;
+        *out = v;
+        return 0;
+}
+
+int tool_parse_span(const char *s, double hi, double *a, double *b)
+{
+        char *end;
+        errno = 0;
+        double from = strtod(s, &end), to;
+        if (errno || end == s || *end != '-' || !(from >= 0 && from <= hi) ||
+            tool_parse_number(end + 1, 0, hi, &to) < 0 || !(to > from))
+                return -1;
+        *a = from;
+        *b = to;
+        return 0;
+}
+
+int tool_parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s)
+                return -1;
+        double mult = *end == 'K' || *end == 'k'   ? 1024
+                      : *end == 'M' || *end == 'm' ? 1024.0 * 1024
+                      : *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024
+                                                   : 1;
+        if (mult != 1)
+                end++;
+        /* Bounded as a double, before the conversion that has no result for NaN, an
+         * infinity or anything past UINT64_MAX. */
+        if (*end || !(v >= 0 && v * mult <= (double)max))
+                return -1;
+        *out = (uint64_t)(v * mult);
+        return 0;
+}
+
 static int key_is(const char *kv, const char *eq, const char *key)
 {
         return (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0;

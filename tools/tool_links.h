@@ -36,6 +36,18 @@ const char *tool_parse_cc(const char *tool, const char *arg);
  * NULL with a message. */
 const char *tool_parse_scheduler(const char *tool, const char *arg);
 
+/* Every number the tools read from their users (flags, scenario and trace files) that
+ * becomes a quantity: all of s, a decimal number within [lo, hi]. NaN and the infinities
+ * are never within, so whatever is later converted to an integer has one. -1 if not. */
+int tool_parse_number(const char *s, double lo, double hi, double *out);
+/* "A-B" seconds, 0 <= A < B <= hi; -1 if not. */
+int tool_parse_span(const char *s, double hi, double *a, double *b);
+/* Bytes, with an optional K, M or G (binary multiples), at most max (below 2^53, where a
+ * double still counts every byte); -1 if not. */
+int tool_parse_size(const char *s, uint64_t max, uint64_t *out);
+/* The sizes a transfer can have: 1 PiB, days of the emulator's time at any rate. */
+#define TOOL_SIZE_MAX ((uint64_t)1 << 50)
+
 /* Parses one spec; prints why it is bad (prefixed with `tool`) and returns -1 if it is. */
 int tool_link_parse(const char *tool, const char *spec, struct link_spec *out);
 

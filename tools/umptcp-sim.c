@@ -51,53 +51,50 @@ static void usage(FILE *out)
                 "  --demo             a short, telling scenario\n");
 }
 
+/* The longest emulated time a value can name (--time-limit's bound), in seconds. */
+#define MAX_SECONDS 1e6
+
 static int parse_size(const char *s, uint64_t *out)
 {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || v < 0)
-                return -1;
-        double mult = 1;
-        if (*end == 'K' || *end == 'k')
-                mult = 1024, end++;
-        else if (*end == 'M' || *end == 'm')
-                mult = 1024 * 1024, end++;
-        else if (*end == 'G' || *end == 'g')
-                mult = 1024.0 * 1024 * 1024, end++;
-        if (*end)
-                return -1;
-        *out = (uint64_t)(v * mult);
-        return 0;
+        return tool_parse_size(s, TOOL_SIZE_MAX, out);
 }
 
-static int parse_double(const char *s, double *out, double lo, double hi)
+/* A copy of s (in buf) cut at its commas into at most max fields: how many, or -1 when
+ * there are more or it does not fit. */
+static int fields(const char *s, char *buf, size_t size, char **field, int max)
 {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || *end || v < lo || v > hi)
+        if (strlen(s) >= size)
                 return -1;
-        *out = v;
-        return 0;
+        strcpy(buf, s);
+        int n = 0;
+        for (char *p = buf; p; n++) {
+                if (n == max)
+                        return -1;
+                field[n] = p;
+                p = strchr(p, ',');
+                if (p)
+                        *p++ = 0;
+        }
+        return n;
 }
 
 /* --path M,D[,L[,A-B]] */
 static int parse_path(struct um_sim_transfer_cfg *c, const char *arg)
 {
         double mbit, ms, loss = 0, a = 0, b = 0;
-        char tail;
-        int n = sscanf(arg, "%lf,%lf,%lf,%lf-%lf%c", &mbit, &ms, &loss, &a, &b, &tail);
-        if ((n != 2 && n != 3 && n != 5) || c->n_more_paths == UM_SIM_MAX_PATHS - 1 || mbit < 0 ||
-            mbit > 100000 || ms < 0 || ms > 10000 || loss < 0 || loss > 1 || (n == 5 && b <= a) ||
-            a < 0)
+        char buf[128], *f[4];
+        int n = fields(arg, buf, sizeof(buf), f, 4);
+        if (n < 2 || c->n_more_paths == UM_SIM_MAX_PATHS - 1 ||
+            tool_parse_number(f[0], 0, 100000, &mbit) || tool_parse_number(f[1], 0, 10000, &ms) ||
+            (n >= 3 && tool_parse_number(f[2], 0, 1, &loss)) ||
+            (n == 4 && tool_parse_span(f[3], MAX_SECONDS, &a, &b)))
                 return -1;
         struct um_sim_path *p = &c->more_paths[c->n_more_paths++];
         memset(p, 0, sizeof(*p));
         p->fwd.rate_bps = p->rev.rate_bps = (uint64_t)(mbit * 1e6);
         p->fwd.delay_us = p->rev.delay_us = (uint64_t)(ms * 1000);
         p->fwd.loss = p->rev.loss = loss;
-        if (n == 5) {
+        if (n == 4) {
                 struct um_emu_outage out = {(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
                 p->fwd.outages[p->fwd.n_outages++] = out;
                 p->rev.outages[p->rev.n_outages++] = out;
@@ -233,20 +230,21 @@ static int apply(struct opts *o, int id, const char *arg)
         case O_REV:
                 return parse_size(arg, &c->reverse_bytes);
         case O_RATE:
-                return parse_double(arg, &o->rate, 0, 100000);
+                return tool_parse_number(arg, 0, 100000, &o->rate);
         case O_DELAY:
-                return parse_double(arg, &o->delay, 0, 10000);
+                return tool_parse_number(arg, 0, 10000, &o->delay);
         case O_JITTER:
-                return parse_double(arg, &o->jitter, 0, 10000);
+                return tool_parse_number(arg, 0, 10000, &o->jitter);
         case O_LOSS:
-                if (parse_double(arg, &v, 0, 1))
+                if (tool_parse_number(arg, 0, 1, &v))
                         return -1;
                 c->path.fwd.loss = c->path.rev.loss = v;
                 return 0;
         case O_BURST: {
                 double p, r, l;
-                if (sscanf(arg, "%lf,%lf,%lf", &p, &r, &l) != 3 || p < 0 || p > 1 || r < 0 ||
-                    r > 1 || l < 0 || l > 1)
+                char buf[128], *f[3];
+                if (fields(arg, buf, sizeof(buf), f, 3) != 3 || tool_parse_number(f[0], 0, 1, &p) ||
+                    tool_parse_number(f[1], 0, 1, &r) || tool_parse_number(f[2], 0, 1, &l))
                         return -1;
                 c->path.fwd.ge_p = c->path.rev.ge_p = p;
                 c->path.fwd.ge_r = c->path.rev.ge_r = r;
@@ -254,23 +252,23 @@ static int apply(struct opts *o, int id, const char *arg)
                 return 0;
         }
         case O_REORDER:
-                if (parse_double(arg, &v, 0, 1))
+                if (tool_parse_number(arg, 0, 1, &v))
                         return -1;
                 c->path.fwd.reorder = c->path.rev.reorder = v;
                 return 0;
         case O_DUP:
-                if (parse_double(arg, &v, 0, 1))
+                if (tool_parse_number(arg, 0, 1, &v))
                         return -1;
                 c->path.fwd.duplicate = c->path.rev.duplicate = v;
                 return 0;
         case O_MTU:
-                if (parse_double(arg, &v, 576, 1500))
+                if (tool_parse_number(arg, 576, 1500, &v))
                         return -1;
                 c->path.mtu = (uint32_t)v;
                 return 0;
         case O_OUTAGE: {
                 double a, b;
-                if (sscanf(arg, "%lf-%lf", &a, &b) != 2 || a < 0 || b <= a ||
+                if (tool_parse_span(arg, MAX_SECONDS, &a, &b) < 0 ||
                     c->path.fwd.n_outages == UM_EMU_MAX_OUTAGES)
                         return -1;
                 struct um_emu_outage out = {(uint64_t)(a * 1e6), (uint64_t)(b * 1e6)};
@@ -304,20 +302,26 @@ static int apply(struct opts *o, int id, const char *arg)
                         c->rcvbuf = (uint32_t)n;
                 return 0;
         case O_LIMIT:
-                if (parse_double(arg, &v, 1, 1e6))
+                if (tool_parse_number(arg, 1, MAX_SECONDS, &v))
                         return -1;
                 c->time_limit_us = (uint64_t)(v * 1e6);
                 return 0;
         case O_PAUSE:
-                if (parse_double(arg, &v, 0, 3600))
+                if (tool_parse_number(arg, 0, 3600, &v))
                         return -1;
                 c->read_pause_until_us = (uint64_t)(v * 1e6);
                 return 0;
-        case O_SEED:
-                if (parse_size(arg, &n) || !n)
+        case O_SEED: {
+                /* An integer as written: through a double, a seed past 2^53 would be
+                 * another. */
+                char *end;
+                errno = 0;
+                n = strtoull(arg, &end, 10);
+                if (errno || end == arg || *end || *arg < '0' || *arg > '9' || !n)
                         return -1;
                 c->seed = n;
                 return 0;
+        }
         case O_JSON:
                 if (strlen(arg) >= sizeof(o->json))
                         return -1;

@@ -54,6 +54,62 @@ expect 2 "sim: a host's end needs its address" "badlink.scn:3: link wants two kn
 expect 2 "sim: a flow's protocol" "badflow.scn:3: tcp or mptcp, not 'sctp'" -- "$BIN/umptcp-sim" --scenario "$WORK/badflow.scn"
 expect 2 "sim: a link's queue" "badqueue.scn:3: bad queue" -- "$BIN/umptcp-sim" --scenario "$WORK/badqueue.scn"
 expect 0 "sim: help" "usage: umptcp-sim" -- "$BIN/umptcp-sim" --help
+
+# Numbers that are no numbers, or too large for what they become (issue 22, item 7): NaN and
+# the infinities compare false or past every bound, and a float without an integer value
+# was converted to one (undefined; outage 0.5-inf became no outage). Every number a
+# scenario takes is refused with its line. A line accepted anyway is followed by a short
+# duration or time limit, so that the run it starts ends.
+n=0
+bad_net_line() { # LINE PATTERN: the scenario's fourth line and what the refusal says
+  n=$((n + 1))
+  printf 'host a\nhost b\nlink a:10.1.0.1/24 b:10.1.0.2/24 rate 10 delay 1\n%s\n' "$1" > "$WORK/num$n.scn"
+  printf 'flow f a b:10.1.0.2 tcp bytes 1K\nduration 0.5\n' >> "$WORK/num$n.scn"
+  expect 2 "sim: scenario line '$1'" "num$n.scn:4: $2" -- "$BIN/umptcp-sim" --quiet --scenario "$WORK/num$n.scn"
+}
+bad_trace_line() { # LINE: the trace's second line
+  n=$((n + 1))
+  printf '0 10 5\n%s\n' "$1" > "$WORK/trace$n"
+  bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 delay 1 trace $WORK/trace$n" \
+    ".*/trace$n:2: bad trace line"
+}
+bad_option_line() { # LINE [SETUP]: a two-stack option on the scenario's third line
+  n=$((n + 1))
+  printf '%s\ntime-limit 2\n%s\nbytes 1K\nquiet\n' "${2:-quiet}" "$1" > "$WORK/num$n.scn"
+  expect 2 "sim: option line '$1'" "num$n.scn:3: bad value for ${1%% *}" -- "$BIN/umptcp-sim" --scenario "$WORK/num$n.scn"
+}
+for v in nan inf -inf 1e300 -1; do
+  for k in bytes rcvbuf start; do
+    bad_net_line "flow g a b:10.1.0.2 tcp $k $v" "bad flow option or value '$k'"
+  done
+  for k in rate delay loss jitter reorder duplicate; do
+    bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 $k $v" "bad link option or value '$k'"
+  done
+  bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 queue $v" "bad queue"
+  bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 queue ${v}p" "bad queue"
+  bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 outage 0.5-$v" "bad outage"
+  bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 outage $v-2" "bad outage"
+  bad_net_line "duration $v" "bad value for 'duration'"
+  bad_net_line "tick $v" "bad value for 'tick'"
+  bad_trace_line "$v 10"
+  bad_trace_line "1 $v"
+  bad_trace_line "1 10 $v"
+  for k in bytes reverse-bytes rate delay jitter loss reorder duplicate mtu sndbuf rcvbuf time-limit read-pause seed; do
+    bad_option_line "$k $v"
+  done
+  bad_option_line "outage 0.5-$v"
+  bad_option_line "outage $v-2"
+  bad_option_line "burst $v,0.1,0.1"
+  bad_option_line "path $v,5" mptcp
+  bad_option_line "path 10,$v" mptcp
+  bad_option_line "path 10,5,$v" mptcp
+  bad_option_line "path 10,5,0,0.5-$v" mptcp
+done
+bad_trace_line "2 10 5 7" # a fourth number
+printf '# time rate delay\n0 10 5 # from the start\n\n0.2 20\n' > "$WORK/good.trace"
+printf 'host a\nhost b\nlink a:10.1.0.1/24 b:10.1.0.2/24 rate 10 delay 1 trace %s outage 0.3-0.4\nflow f a b:10.1.0.2 tcp bytes 256K\n' "$WORK/good.trace" > "$WORK/goodtrace.scn"
+expect 0 "sim: a trace with comments, and an outage" "^flow f \(tcp\): verified, 262144 bytes" -- "$BIN/umptcp-sim" --quiet --scenario "$WORK/goodtrace.scn"
+bad_net_line "link a:10.1.1.1/24 b:10.1.1.2/24 rate 10 trace $WORK/good.trace trace $WORK/good.trace" "a second trace"
 expect 2 "sim: path without mptcp" "--path needs --mptcp" -- "$BIN/umptcp-sim" --path 10,5
 expect 2 "sim: bad path" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 10
 expect 2 "sim: bad path outage" "bad value for --path" -- "$BIN/umptcp-sim" --mptcp --path 10,5,0,4-2
