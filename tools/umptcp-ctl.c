@@ -261,7 +261,8 @@ static void print_event(json_t *ev)
                                                {"sub_closed", "SF_CLOSED"},
                                                {"sub_priority", "SF_PRIO"},
                                                {"listener_created", "LISTENER_CREATED"},
-                                               {"listener_closed", "LISTENER_CLOSED"}};
+                                               {"listener_closed", "LISTENER_CLOSED"},
+                                               {"lost", "LOST"}};
         const char *name = json_string_value(json_object_get(ev, "event"));
         const char *shown = name;
         for (size_t k = 0; name && k < sizeof(names) / sizeof(names[0]); k++)
@@ -285,7 +286,8 @@ static void print_event(json_t *ev)
                                                {"timeout", "timeout"},
                                                {"if_idx", "ifindex"},
                                                {"reset_reason", "reset_reason"},
-                                               {"reset_flags", "reset_flags"}};
+                                               {"reset_flags", "reset_flags"},
+                                               {"count", "count"}};
         for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
                 if (!(v = json_object_get(ev, order[k][0])))
                         continue;

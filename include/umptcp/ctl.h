@@ -10,10 +10,13 @@ struct um_stack;
 struct um_ctl;
 
 enum {
-        UM_CTL_MAX_LINE = 16384,         /* a request longer than this gets an error */
-        UM_CTL_MAX_CLIENTS = 16,         /* one more is told so and closed */
-        UM_CTL_MAX_QUEUED = 1024 * 1024, /* bytes a client may leave unread before it is
-                                            dropped (a subscriber that stopped reading) */
+        UM_CTL_MAX_LINE = 16384,               /* a request longer than this gets an error */
+        UM_CTL_MAX_CLIENTS = 16,               /* one more is told so and closed */
+        UM_CTL_MAX_QUEUED = 1024 * 1024,       /* bytes a client may leave unread before it is
+                                                  dropped (requests sent, replies not read) */
+        UM_CTL_MAX_EVENTS_QUEUED = 256 * 1024, /* beyond this unread, a subscriber's events
+                                                  are dropped and counted; below half of it
+                                                  it is sent {"event":"lost","count":N} */
 };
 
 /* Starts serving a control socket at path: a Unix stream socket created with mode 0600

@@ -18,7 +18,8 @@
         X(CtlRequests)                                                                             \
         X(CtlRequestErrors)                                                                        \
         X(CtlLinesTooLong)                                                                         \
-        X(CtlClientsDropped)
+        X(CtlClientsDropped)                                                                       \
+        X(CtlEventsDropped)
 
 struct ctl_counters {
         CTL_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -50,6 +51,7 @@ struct ctl_client {
         struct ctl_buf held; /* events that came while a show reply is being written */
         struct ctl_buf pend; /* bytes received after a line that started a show reply */
         struct ctl_show show;
+        uint64_t lost; /* events dropped since it last got one, told as {"event":"lost"} */
         int subscribed, gone;
 };
 

@@ -1,8 +1,10 @@
 /* The control socket's server: a Unix stream socket (mode 0600) whose clients send one
  * JSON request per line and get one reply per request, and subscribers the events as they
  * come. Everything is non-blocking and bounded: a line (UM_CTL_MAX_LINE), the clients
- * (UM_CTL_MAX_CLIENTS), and what a client leaves unread (UM_CTL_MAX_QUEUED; one that stops
- * reading is dropped and counted, it never stalls the stack). A show reply of any size is
+ * (UM_CTL_MAX_CLIENTS), what a client leaves unread (UM_CTL_MAX_QUEUED; one that stops
+ * reading replies is dropped and counted, it never stalls the stack), and the events a
+ * subscriber leaves unread (UM_CTL_MAX_EVENTS_QUEUED; beyond it they are dropped, counted,
+ * and the subscriber told how many when it catches up). A show reply of any size is
  * produced as the client reads it, so that it counts against that bound only by what is
  * unread. */
 #include "ctl/ctl.h"
@@ -102,12 +104,32 @@ void ctl_send(struct um_ctl *ctl, struct ctl_client *c, json_t *v)
         free(text);
 }
 
+/* Where a client's events go: after the show reply being written, if one is. */
+static struct ctl_buf *event_buf(struct ctl_client *c)
+{
+        return c->show.active ? &c->held : &c->out;
+}
+
+/* A subscriber whose events were dropped learns how many, once it has read enough to take
+ * events again, and before any newer one: it must read the state again (show). */
+static void tell_lost(struct um_ctl *ctl, struct ctl_client *c)
+{
+        if (!c->lost || c->gone || c->out.len + c->held.len > UM_CTL_MAX_EVENTS_QUEUED / 2)
+                return;
+        char line[64];
+        int n = snprintf(line, sizeof(line), "{\"event\":\"lost\",\"count\":%llu}",
+                         (unsigned long long)c->lost);
+        c->lost = 0;
+        queue_line(ctl, c, event_buf(c), line, (size_t)n);
+}
+
 static void take_bytes(struct um_ctl *ctl, struct ctl_client *c, const char *buf, size_t n);
 
 void ctl_client_pump(struct um_ctl *ctl, struct ctl_client *c)
 {
         for (int guard = 0; guard < 1024 && !c->gone; guard++) {
                 flush_out(c);
+                tell_lost(ctl, c);
                 if (c->gone || c->out.len >= SHOW_LOW_WATER)
                         return;
                 if (c->show.active) {
@@ -138,12 +160,20 @@ static void on_event(struct um_stack *st, const struct um_mptcp_event *ev, void 
         json_t *v = ctl_event_json(ev);
         char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
         json_decref(v);
+        size_t n = text ? strlen(text) : 0;
         for (int i = 0; text && i < ctl->n_clients; i++) {
                 struct ctl_client *c = &ctl->clients[i];
                 if (!c->subscribed || c->gone)
                         continue;
-                /* Not inside a show reply's line: after it. */
-                queue_line(ctl, c, c->show.active ? &c->held : &c->out, text, strlen(text));
+                tell_lost(ctl, c);
+                /* A subscriber that falls behind loses events, counted, rather than its
+                 * connection: it stays, and learns of the loss when it catches up. */
+                if (c->lost || c->out.len + c->held.len + n + 1 > UM_CTL_MAX_EVENTS_QUEUED) {
+                        c->lost++;
+                        ctl->ctr.CtlEventsDropped++;
+                        continue;
+                }
+                queue_line(ctl, c, event_buf(c), text, n);
                 flush_out(c);
         }
         free(text);

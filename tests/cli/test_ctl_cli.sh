@@ -81,5 +81,61 @@ else
   failed=$((failed + 1)); echo "FAIL: umptcp-pm after its stack ended: exit $pmrc, $(cat "$PMERR")"
 fi
 rm -f "$PMERR"
+# A stand-in server (Python) that tells its client events were lost: umptcp-ctl monitor
+# prints it; umptcp-pm reads show again and adopts the connection it finds there.
+FAKE=$(mktemp -u /tmp/umptcp-ctl-fake.XXXXXX)
+fake() { # fake MODE: serves one client at $FAKE, exits 0 when it behaved as MODE expects
+  python3 - "$FAKE" "$1" <<'PY'
+import json, socket, sys, time
+path, mode = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+srv.settimeout(10)
+c = srv.accept()[0]
+c.settimeout(10)
+f = c.makefile("rwb", buffering=0)
+shows = 0
+conn = {"token": 7, "server_side": False, "fallback": False, "saddr4": "10.0.0.1",
+        "daddr4": "10.0.0.2", "sport": 4000, "dport": 80, "subflows": []}
+def send(o):
+    f.write((json.dumps(o) + "\n").encode())
+while True:
+    line = f.readline()
+    if not line:
+        sys.exit(1)
+    req = json.loads(line)
+    rid, cmd = req["id"], req["cmd"]
+    if cmd == "subscribe":
+        send({"id": rid, "ok": True})
+        if mode == "monitor":
+            send({"event": "lost", "count": 42})
+            sys.exit(0)
+    elif cmd == "get_addr":
+        send({"id": rid, "endpoints": [{"addr4": "10.0.1.1", "id": 1, "flags": []}], "ok": True})
+    elif cmd == "show":
+        shows += 1
+        send({"id": rid, "connections": [conn] if shows > 1 else [], "ok": True})
+        if shows == 1:
+            send({"event": "lost", "count": 3})
+    elif cmd == "subflow_create":
+        ok = shows == 2 and req["token"] == 7 and req["addr"]["addr4"] == "10.0.1.1"
+        send({"id": rid, "ok": True})
+        sys.exit(0 if ok else 1)
+    else:
+        send({"id": rid, "ok": True})
+PY
+}
+fake monitor & FAKEPID=$!
+for _ in $(seq 1 50); do [ -S "$FAKE" ] && break; sleep 0.1; done
+expect 0 "monitor prints lost events" '^\[ +LOST\] count=42$' -- "$BIN/umptcp-ctl" -s "$FAKE" monitor
+wait "$FAKEPID" && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: fake server (monitor)"; }
+rm -f "$FAKE"
+fake pm & FAKEPID=$!
+for _ in $(seq 1 50); do [ -S "$FAKE" ] && break; sleep 0.1; done
+timeout 15 "$BIN/umptcp-pm" -s "$FAKE" 2>/dev/null
+wait "$FAKEPID" && pass=$((pass + 1)) || {
+  failed=$((failed + 1)); echo "FAIL: umptcp-pm did not read show again and adopt after lost events"; }
+rm -f "$FAKE"
 [ -e "$S" ] && { failed=$((failed + 1)); echo "FAIL: the socket file stayed"; } || pass=$((pass + 1))
 cli_summary

@@ -315,6 +315,8 @@ struct crowd {
         int lfd, n, n_acc;
         int *cfd, *sfd;
         uint64_t now;
+        void (*on_run)(void *arg); /* optional: after each stretch of virtual time */
+        void *arg;
 };
 
 static void crowd_run(struct crowd *cw, uint64_t us)
@@ -323,9 +325,14 @@ static void crowd_run(struct crowd *cw, uint64_t us)
         int fd;
         while (cw->n_acc < cw->n && (fd = um_accept(cw->st[1], cw->lfd, NULL, NULL)) >= 0)
                 cw->sfd[cw->n_acc++] = fd;
+        if (cw->on_run)
+                cw->on_run(cw->arg);
 }
 
-static void crowd_open(struct crowd *cw, int n)
+/* cw's stacks, link and listener; before: a hook on the client stack before any
+ * connection. */
+static void crowd_open_with(struct crowd *cw, int n, void (*before)(struct crowd *, void *),
+                            void *arg)
 {
         uint64_t seed = simtest_seed();
         *cw = (struct crowd){.n = n};
@@ -347,6 +354,8 @@ static void crowd_open(struct crowd *cw, int n)
         assert_int_equal(um_listen(cw->st[1], cw->lfd, 4096), 0);
         cw->cfd = calloc((size_t)n, sizeof(int));
         cw->sfd = calloc((size_t)n, sizeof(int));
+        if (before)
+                before(cw, arg);
         for (int i = 0; i < n; i++) {
                 cw->cfd[i] = um_socket(cw->st[0], AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
                 assert_true(cw->cfd[i] >= 0);
@@ -357,6 +366,11 @@ static void crowd_open(struct crowd *cw, int n)
         for (int round = 0; round < 200 && cw->n_acc < n; round++)
                 crowd_run(cw, 5000);
         assert_int_equal(cw->n_acc, n);
+}
+
+static void crowd_open(struct crowd *cw, int n)
+{
+        crowd_open_with(cw, n, NULL, NULL);
 }
 
 static void crowd_close(struct crowd *cw)
@@ -528,6 +542,135 @@ static void test_show_thousands(void **state)
         crowd_close(&cw);
 }
 
+/* ---- A subscriber that falls behind ---- */
+
+struct laggard {
+        struct um_stack *st;
+        struct um_ctl *ctl;
+        int slow, fast; /* two subscribers: one reads only at the end, one all along */
+        char *log;      /* what fast read */
+        size_t len, cap;
+};
+
+static void drain(struct um_stack *st, int fd, char **log, size_t *len, size_t *cap)
+{
+        for (int idle = 0; idle < 50;) {
+                serve(st);
+                if (*len + 65536 > *cap)
+                        *log = realloc(*log, *cap = 2 * (*len + 65536));
+                ssize_t r = recv(fd, *log + *len, 65536, 0);
+                if (r > 0) {
+                        *len += (size_t)r;
+                        idle = 0;
+                } else {
+                        idle++;
+                        usleep(200);
+                }
+        }
+        (*log)[*len] = 0;
+}
+
+static void laggard_step(void *arg)
+{
+        struct laggard *lg = arg;
+        /* Only the fast one reads; the slow one's share piles up. */
+        serve(lg->st);
+        for (ssize_t r = 1; r > 0;) {
+                if (lg->len + 65536 > lg->cap)
+                        lg->log = realloc(lg->log, lg->cap = 2 * (lg->len + 65536));
+                r = recv(lg->fast, lg->log + lg->len, 65536, 0);
+                if (r > 0)
+                        lg->len += (size_t)r;
+        }
+}
+
+static void laggard_subscribe(struct crowd *cw, void *arg)
+{
+        struct laggard *lg = arg;
+        snprintf(sock_path, sizeof(sock_path), "/tmp/umptcp-ctl-test-%d.sock", (int)getpid());
+        assert_int_equal(um_ctl_serve(cw->st[0], sock_path, &lg->ctl), 0);
+        lg->st = cw->st[0];
+        lg->slow = client(cw->st[0]);
+        lg->fast = client(cw->st[0]);
+        expect(cw->st[0], lg->slow, "{\"id\":1,\"cmd\":\"subscribe\"}\n", "\"ok\":true");
+        expect(cw->st[0], lg->fast, "{\"id\":1,\"cmd\":\"subscribe\"}\n", "\"ok\":true");
+        cw->on_run = laggard_step;
+        cw->arg = lg;
+}
+
+static size_t count_str(const char *s, const char *what)
+{
+        size_t n = 0;
+        for (const char *p = s; (p = strstr(p, what)); p++)
+                n++;
+        return n;
+}
+
+/* A subscriber that does not read while thousands of events happen: its events beyond
+ * the bound are dropped and counted, it stays connected, and once it has read it gets
+ * {"event":"lost","count":N} with the right N before the events that came later. */
+static void test_subscriber_falls_behind(void **state)
+{
+        (void)state;
+        enum { N = 6000 };
+        struct laggard lg = {0};
+        struct crowd cw;
+        crowd_open_with(&cw, N, laggard_subscribe, &lg);
+        struct um_stack *st = cw.st[0];
+        uint64_t dropped = um_counter_get(st, "CtlEventsDropped");
+        printf("    %d connections; events dropped for the slow subscriber: %llu, clients "
+               "dropped: %llu\n",
+               N, (unsigned long long)dropped,
+               (unsigned long long)um_counter_get(st, "CtlClientsDropped"));
+        assert_int_equal(um_counter_get(st, "CtlClientsDropped"), 0);
+        assert_true(dropped > 0);
+        drain(st, lg.fast, &lg.log, &lg.len, &lg.cap);
+        size_t fast_events = count_str(lg.log, "{\"event\":");
+        assert_int_equal(count_str(lg.log, "{\"event\":\"lost\""), 0);
+
+        /* The slow one reads everything: the events it got, then the loss. */
+        char *slog = NULL;
+        size_t slen = 0, scap = 0;
+        drain(st, lg.slow, &slog, &slen, &scap);
+        char want[64];
+        snprintf(want, sizeof(want), "{\"event\":\"lost\",\"count\":%llu}\n",
+                 (unsigned long long)dropped);
+        char *lost = strstr(slog, "{\"event\":\"lost\"");
+        assert_non_null(lost);
+        if (strncmp(lost, want, strlen(want)))
+                fail_msg("expected %s, got %.60s", want, lost);
+        assert_int_equal(count_str(slog, "{\"event\":\"lost\""), 1);
+        assert_string_equal(lost + strlen(want), ""); /* nothing after it yet */
+        *lost = 0;
+        size_t before = count_str(slog, "{\"event\":");
+        /* What it got and what it lost is what the fast one got. */
+        assert_int_equal(before + dropped, fast_events);
+        assert_true(!strncmp(slog, lg.log, strlen(slog))); /* the same events, in order */
+
+        /* Later events reach it again, and it still takes requests. */
+        slen = 0;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5001)};
+        inet_pton(AF_INET, "10.0.0.2", &sa.sin_addr);
+        int extra = um_socket(st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        um_connect(st, extra, (struct sockaddr *)&sa, sizeof(sa));
+        crowd_run(&cw, 50000);
+        drain(st, lg.slow, &slog, &slen, &scap);
+        printf("    after the loss: %s", slog);
+        assert_true(slen > 0);
+        assert_non_null(strstr(slog, "{\"event\":\"created\""));
+        assert_non_null(strstr(slog, "{\"event\":\"established\""));
+        assert_int_equal(count_str(slog, "{\"event\":\"lost\""), 0);
+        expect(st, lg.slow, "{\"id\":2,\"cmd\":\"get_limits\"}\n", "\"ok\":true");
+        assert_int_equal(um_counter_get(st, "CtlEventsDropped"), dropped);
+        assert_int_equal(um_counter_get(st, "CtlClientsDropped"), 0);
+        free(slog);
+        free(lg.log);
+        close(lg.slow);
+        close(lg.fast);
+        um_ctl_close(lg.ctl);
+        crowd_close(&cw);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -537,6 +680,7 @@ int main(void)
             cmocka_unit_test(test_clients_bounded),
             cmocka_unit_test(test_events_to_subscriber),
             cmocka_unit_test(test_show_thousands),
+            cmocka_unit_test(test_subscriber_falls_behind),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
