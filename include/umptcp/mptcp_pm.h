@@ -80,10 +80,12 @@ struct um_mptcp_event {
 const char *um_mptcp_event_name(enum um_mptcp_event_type type);
 
 /* Events are delivered after the poll that produced them, never inside the protocol's
- * processing: a callback may give any command. A stack queues at most
- * UM_MPTCP_EVENT_QUEUE undelivered events; beyond that they are counted
- * (MPTcpExtPmEventDrops) and dropped. Returns a handle > 0 or -errno. */
-enum { UM_MPTCP_EVENT_QUEUE = 1024 };
+ * processing: a callback may give any command. None is dropped (the queue grows; only a
+ * failed allocation loses one, counted in MPTcpExtPmEventDrops); a peer's repeated
+ * announcements are reported once, and at most UM_MPTCP_ANNOUNCE_BURST new ones per
+ * connection at once, then one per UM_MPTCP_ANNOUNCE_INTERVAL_MS (the rest are not echoed,
+ * so the peer repeats them). Returns a handle > 0 or -errno. */
+enum { UM_MPTCP_ANNOUNCE_BURST = 8, UM_MPTCP_ANNOUNCE_INTERVAL_MS = 1000 };
 typedef void (*um_mptcp_event_fn)(struct um_stack *st, const struct um_mptcp_event *ev, void *arg);
 int um_mptcp_pm_subscribe(struct um_stack *st, um_mptcp_event_fn fn, void *arg);
 void um_mptcp_pm_unsubscribe(struct um_stack *st, int handle);

@@ -83,8 +83,14 @@ struct mptcp_pm_state {
         int n_echo;
         uint8_t rm_ids[MPTCP_PM_ADDRS]; /* RM_ADDR not yet sent */
         int n_rm;
-        int n_signalled;  /* our announcements, for MPTCP_INFO */
-        uint64_t written; /* signals sent, to see whether an ACK carried one */
+        /* The peer's announcements reported to the manager, each once (a repeat only
+         * wants its echo again), and the credit for new ones (UM_MPTCP_ANNOUNCE_*). */
+        struct mptcp_addr_info heard[MPTCP_PM_ADDRS];
+        int n_heard;
+        uint8_t announce_credit;
+        uint64_t announce_credit_at; /* when the credit last grew */
+        int n_signalled;             /* our announcements, for MPTCP_INFO */
+        uint64_t written;            /* signals sent, to see whether an ACK carried one */
 };
 
 struct mptcp_subflow {
@@ -99,8 +105,8 @@ struct mptcp_subflow {
         uint8_t stale : 1, closing : 1, send_data_fin : 1, send_fastclose : 1;
         uint8_t send_mp_fail : 1, send_infinite : 1, await_infinite : 1, touched : 1;
         uint8_t has_fb_rx : 1, has_fb_tx : 1, released : 1, send_mp_prio : 1;
-        uint8_t ev_established : 1; /* SUB_ESTABLISHED reported: SUB_CLOSED is owed */
-        uint8_t join_only : 1;      /* of (or made by) an announced port's listener */
+        uint8_t ev_reported : 1; /* made or established as events said: SUB_CLOSED is owed */
+        uint8_t join_only : 1;   /* of (or made by) an announced port's listener */
         /* After fallback: the one mapping that covers everything from here on. */
         struct mptcp_map fb_rx, fb_tx;
         int join_tries;
@@ -141,8 +147,8 @@ struct mptcp_pm_subscriber {
 struct mptcp_pm_events {
         struct mptcp_pm_subscriber subs[MPTCP_PM_SUBSCRIBERS];
         int n_subs, last_handle;
-        struct um_mptcp_event *queue; /* a ring of UM_MPTCP_EVENT_QUEUE, made at first use */
-        uint32_t head, n;
+        struct um_mptcp_event *queue; /* a ring of cap, doubling when full */
+        uint32_t head, n, cap;
         int delivering;
 };
 
@@ -161,7 +167,7 @@ struct mptcp_stack {
          * early in a connection. Both ends must set it. */
         int test_idsn_near_wrap;
         struct mptcp_join_cookie *join_cookies; /* joins answered with SYN cookies */
-        uint32_t join_cookie_salt;
+        uint8_t join_cookie_key[16];            /* the keyed hash choosing their places */
         const struct mptcp_sched_ops *sched;
         int pm_userspace;  /* path_manager = userspace */
         int rr_segments;   /* roundrobin's turn, in segments */
@@ -203,6 +209,7 @@ struct mptcp_sock {
         struct um_tcp_conn *listener;
         struct mptcp_subflow *subflows, *first;
         int n_subflows, n_joins_opened;
+        int join_cookies; /* its joins waiting in the SYN cookie table (mptcp_accept.c) */
         int error;
         uint8_t fallback : 1, csum : 1, remote_key_known : 1, token_registered : 1;
         uint8_t orphan : 1, snd_shutdown : 1, rcv_shutdown : 1, data_fin_acked : 1;
@@ -414,6 +421,8 @@ void mptcp_subflow_remove(struct mptcp_subflow *sf);
 /* What the peer signalled: an address (its HMAC checked), removed address IDs, and its
  * priority for a subflow (MP_PRIO). */
 void mptcp_pm_add_addr_received(struct mptcp_sock *msk, const struct mptcp_addr_info *a);
+/* The ID the peer announced an address and port with (0: none, the initial one's). */
+uint8_t mptcp_pm_remote_id(struct mptcp_sock *msk, const struct um_addr *a, uint16_t port);
 void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n);
 void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup);
 

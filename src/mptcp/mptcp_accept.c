@@ -3,23 +3,33 @@
  * msk is made, and a join attached to its connection (within the subflow limit), when the
  * handshake completes; so a SYN flood costs no more than it does for plain TCP, and spoofed
  * join SYNs hold no join slot. With SYN cookies nothing is kept at all: an MP_CAPABLE ACK
- * carries both keys, and a join's nonces wait in a small fixed table. */
+ * carries both keys, and a join's nonces wait in a small fixed table, where no SYN evicts
+ * another 4-tuple's live entry and no connection holds more than its share. */
 #include "mptcp/mptcp.h"
+#include "core/siphash.h"
 #include "mptcp/mptcp_crypto.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { JOIN_COOKIE_SLOTS = 1024 };
+enum {
+        /* 1,024 joins may wait for their third ACK under SYN cookies, in sets of four
+         * chosen by a keyed hash of the 4-tuple: no peer can aim its SYNs at a set. */
+        JOIN_COOKIE_SETS = 256,
+        JOIN_COOKIE_WAYS = 4,
+        JOIN_COOKIE_PER_TOKEN = 16,    /* joins of one connection waiting at once */
+        JOIN_COOKIE_TTL_US = 16000000, /* after this, an entry's place may be taken */
+};
 
-/* A join answered with a SYN cookie, until its third ACK (or a later SYN that lands in the
- * same slot). */
+/* A join answered with a SYN cookie, until its third ACK. A later SYN replaces only its own
+ * 4-tuple's entry or one past JOIN_COOKIE_TTL_US: a live entry is never evicted. */
 struct mptcp_join_cookie {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
         uint32_t token, local_nonce, remote_nonce;
         uint8_t local_id, remote_id, backup, valid;
+        uint64_t made_at;
 };
 
 /* The connection a join asks for, if it may join it at all (the subflow limit is checked
@@ -114,35 +124,65 @@ static void tuple(const struct um_tcp_conn *c, struct um_addr *la, uint16_t *lp,
         um_addr_from_sockaddr((struct sockaddr *)&r, sizeof(r), ra, rp);
 }
 
-static struct mptcp_join_cookie *cookie_slot(struct mptcp_stack *ms, const struct um_tcp_conn *c,
-                                             int create)
+/* The set of four entries a 4-tuple's join may use; NULL before the first (made then). */
+static struct mptcp_join_cookie *cookie_set(struct mptcp_stack *ms, const struct um_addr *la,
+                                            uint16_t lp, const struct um_addr *ra, uint16_t rp,
+                                            int create)
 {
         if (!ms->join_cookies) {
                 if (!create)
                         return NULL;
-                ms->join_cookies = calloc(JOIN_COOKIE_SLOTS, sizeof(*ms->join_cookies));
+                ms->join_cookies =
+                    calloc(JOIN_COOKIE_SETS * JOIN_COOKIE_WAYS, sizeof(*ms->join_cookies));
                 if (!ms->join_cookies)
                         return NULL;
-                um_rng_bytes(&ms->st->rng, &ms->join_cookie_salt, sizeof(ms->join_cookie_salt));
+                um_rng_bytes(&ms->st->rng, ms->join_cookie_key, sizeof(ms->join_cookie_key));
         }
-        struct um_addr la, ra;
-        uint16_t lp, rp;
-        tuple(c, &la, &lp, &ra, &rp);
-        /* FNV-1a, salted so that a peer cannot aim its joins at one slot. */
-        uint32_t h = 2166136261u ^ ms->join_cookie_salt;
-        for (size_t i = 0; i < um_addr_len(&la); i++)
-                h = ((h ^ la.b[i]) * 16777619u ^ ra.b[i]) * 16777619u;
-        h = ((h ^ lp) * 16777619u ^ rp) * 16777619u;
-        return &ms->join_cookies[h % JOIN_COOKIE_SLOTS];
+        uint8_t msg[37] = {la->family};
+        memcpy(msg + 1, la->b, 16);
+        memcpy(msg + 17, ra->b, 16);
+        msg[33] = (uint8_t)(lp >> 8);
+        msg[34] = (uint8_t)lp;
+        msg[35] = (uint8_t)(rp >> 8);
+        msg[36] = (uint8_t)rp;
+        uint64_t h = um_siphash(ms->join_cookie_key, msg, sizeof(msg));
+        return &ms->join_cookies[(h % JOIN_COOKIE_SETS) * JOIN_COOKIE_WAYS];
 }
 
-static int cookie_matches(const struct mptcp_join_cookie *jc, const struct um_tcp_conn *c)
+static int cookie_matches(const struct mptcp_join_cookie *jc, const struct um_addr *la, uint16_t lp,
+                          const struct um_addr *ra, uint16_t rp)
 {
-        struct um_addr local, remote;
-        uint16_t lport, rport;
-        tuple(c, &local, &lport, &remote, &rport);
-        return jc->valid && jc->lport == lport && jc->rport == rport &&
-               um_addr_eq(&jc->laddr, &local) && um_addr_eq(&jc->raddr, &remote);
+        return jc->valid && jc->lport == lp && jc->rport == rp && um_addr_eq(&jc->laddr, la) &&
+               um_addr_eq(&jc->raddr, ra);
+}
+
+/* An entry's place given back, and its connection's share of the table. */
+static void cookie_forget(struct mptcp_stack *ms, struct mptcp_join_cookie *jc)
+{
+        if (!jc->valid)
+                return;
+        jc->valid = 0;
+        struct mptcp_sock *msk = mptcp_token_lookup(ms, jc->token);
+        if (msk && msk->join_cookies)
+                msk->join_cookies--;
+}
+
+/* The place for a join's entry: its own 4-tuple's, else a free or expired one, within its
+ * connection's share; NULL when there is none. */
+static struct mptcp_join_cookie *cookie_place(struct mptcp_stack *ms, struct mptcp_sock *msk,
+                                              struct mptcp_join_cookie *set,
+                                              const struct um_addr *la, uint16_t lp,
+                                              const struct um_addr *ra, uint16_t rp)
+{
+        struct mptcp_join_cookie *free_place = NULL;
+        for (int w = 0; w < JOIN_COOKIE_WAYS; w++) {
+                struct mptcp_join_cookie *jc = &set[w];
+                if (cookie_matches(jc, la, lp, ra, rp))
+                        return jc; /* a repeated SYN */
+                if (!free_place && (!jc->valid || ms->st->now - jc->made_at >= JOIN_COOKIE_TTL_US))
+                        free_place = jc;
+        }
+        return msk->join_cookies < JOIN_COOKIE_PER_TOKEN ? free_place : NULL;
 }
 
 void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *o)
@@ -151,17 +191,33 @@ void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *
         if (!sf->is_join || um_tcp_state(sf->tcp) == UM_TCP_CLOSED)
                 return;
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
-        struct mptcp_join_cookie *jc = cookie_slot(ms, sf->tcp, 1);
-        if (!jc)
-                return; /* the third ACK will find nothing: the join fails, no harm */
-        *jc = (struct mptcp_join_cookie){.token = sf->join_token,
+        struct mptcp_sock *msk = mptcp_token_lookup(ms, sf->join_token);
+        struct um_addr la, ra;
+        uint16_t lp, rp;
+        tuple(sf->tcp, &la, &lp, &ra, &rp);
+        struct mptcp_join_cookie *set = cookie_set(ms, &la, lp, &ra, rp, 1);
+        struct mptcp_join_cookie *jc =
+            set && msk ? cookie_place(ms, msk, set, &la, lp, &ra, rp) : NULL;
+        if (!jc) {
+                /* Refused now rather than at its third ACK: the peer may try another path. */
+                ms->ctr.MPTcpExtMPJoinCookieFull++;
+                mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
+                return;
+        }
+        cookie_forget(ms, jc);
+        *jc = (struct mptcp_join_cookie){.laddr = la,
+                                         .raddr = ra,
+                                         .lport = lp,
+                                         .rport = rp,
+                                         .token = sf->join_token,
                                          .local_nonce = sf->local_nonce,
                                          .remote_nonce = sf->remote_nonce,
                                          .local_id = sf->local_id,
                                          .remote_id = sf->remote_id,
                                          .backup = sf->peer_backup,
-                                         .valid = 1};
-        tuple(sf->tcp, &jc->laddr, &jc->lport, &jc->raddr, &jc->rport);
+                                         .valid = 1,
+                                         .made_at = ms->st->now};
+        msk->join_cookies++;
 }
 
 /* A cookie child learns what its SYN asked for from the ACK: an MP_CAPABLE ACK carries our
@@ -171,11 +227,17 @@ static void cookie_ack(struct mptcp_subflow *sf, const struct mptcp_opts *o)
         struct mptcp_stack *ms = mptcp_stack_of(um_tcp_stack(sf->tcp));
         sf->cookie = 0;
         if (o && mptcp_has(o, MPTCPOPT_MP_JOIN) && o->join_len == JOIN_LEN_ACK) {
-                struct mptcp_join_cookie *jc = cookie_slot(ms, sf->tcp, 0);
+                struct um_addr la, ra;
+                uint16_t lp, rp;
+                tuple(sf->tcp, &la, &lp, &ra, &rp);
+                struct mptcp_join_cookie *set = cookie_set(ms, &la, lp, &ra, rp, 0), *jc = NULL;
+                for (int w = 0; set && w < JOIN_COOKIE_WAYS && !jc; w++)
+                        if (cookie_matches(&set[w], &la, lp, &ra, rp))
+                                jc = &set[w];
                 sf->is_join = 1;
-                if (!jc || !cookie_matches(jc, sf->tcp))
+                if (!jc)
                         return; /* nothing to check the HMAC against: refused below */
-                jc->valid = 0;
+                cookie_forget(ms, jc);
                 sf->join_token = jc->token;
                 sf->local_nonce = jc->local_nonce;
                 sf->remote_nonce = jc->remote_nonce;

@@ -25,6 +25,7 @@
         X(MPTcpExtMPJoinAckRx)                                                                     \
         X(MPTcpExtMPJoinAckHMacFailure)                                                            \
         X(MPTcpExtMPJoinRejected)                                                                  \
+        X(MPTcpExtMPJoinCookieFull)                                                                \
         X(MPTcpExtMPJoinPortSynRx)                                                                 \
         X(MPTcpExtMPJoinPortSynAckRx)                                                              \
         X(MPTcpExtMismatchPortSynRx)                                                               \
@@ -41,6 +42,7 @@
         X(MPTcpExtAddAddrTx)                                                                       \
         X(MPTcpExtAddAddrTxDrop)                                                                   \
         X(MPTcpExtAddAddrDrop)                                                                     \
+        X(MPTcpExtAddAddrIgnored)                                                                  \
         X(MPTcpExtEchoAdd)                                                                         \
         X(MPTcpExtEchoAddTx)                                                                       \
         X(MPTcpExtEchoAddTxDrop)                                                                   \

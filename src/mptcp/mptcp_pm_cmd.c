@@ -39,15 +39,19 @@ int mptcp_join_open(struct mptcp_sock *msk, const struct um_addr *local, uint16_
         mptcp_msk_attach(msk, sf);
         sf->is_join = 1;
         sf->local_id = loc_id;
+        sf->remote_id = mptcp_pm_remote_id(msk, remote, rport); /* as Linux: events carry it */
         sf->backup = backup != 0;
         um_rng_bytes(&st->rng, &sf->local_nonce, sizeof(sf->local_nonce));
-        msk->n_joins_opened++;
-        st->mptcp->ctr.MPTcpExtMPJoinSynTx++;
         rc = tcp_api_connect(c, remote, rport);
         if (rc < 0 && rc != -EINPROGRESS) {
-                mptcp_subflow_reset(sf, MPTCP_RST_EUNSPEC);
+                /* No SYN left: nothing of it remains, and no event tells of it. */
+                mptcp_msk_detach(sf);
+                tcp_api_close(c);
                 return rc;
         }
+        sf->ev_reported = msk->ev_created; /* its SUB_CLOSED is owed, however it ends */
+        msk->n_joins_opened++;
+        st->mptcp->ctr.MPTcpExtMPJoinSynTx++;
         return 0;
 }
 
@@ -174,7 +178,7 @@ int um_mptcp_pm_subflow_create(struct um_stack *st, uint32_t token,
         uint16_t lport, rport;
         if (!local || addr_of((const struct sockaddr *)&local->addr, &la, &lport) < 0 ||
             addr_of(remote, &ra, &rport) < 0 || la.family != ra.family ||
-            ra.family != msk->raddr.family)
+            ra.family != msk->raddr.family || !um_addr_is_host_unicast(&ra))
                 return -EINVAL;
         if (!rport)
                 rport = msk->rport;

@@ -63,18 +63,31 @@ int mptcp_pm_subscribed(const struct mptcp_stack *ms)
         return ms->events.n_subs > 0;
 }
 
+/* The queue grows rather than drop: the built-in manager acts on what it reads here, and a
+ * lost CLOSED or SUB_CLOSED would leak its records or its limits. What one poll can queue
+ * is bounded by what it reads, and no peer can make events faster than its packets arrive
+ * (announcements are de-duplicated and rate-limited per connection, mptcp_pm.c). Only a
+ * failed allocation drops one, counted in MPTcpExtPmEventDrops. */
 static void queue_event(struct mptcp_stack *ms, const struct um_mptcp_event *ev)
 {
         struct mptcp_pm_events *e = &ms->events;
         if (!e->n_subs && !mptcp_pm_kernel_active(ms))
                 return; /* nobody listens */
-        if (!e->queue)
-                e->queue = malloc(UM_MPTCP_EVENT_QUEUE * sizeof(*e->queue));
-        if (!e->queue || e->n == UM_MPTCP_EVENT_QUEUE) {
-                ms->ctr.MPTcpExtPmEventDrops++;
-                return;
+        if (e->n == e->cap) {
+                uint32_t cap = e->cap ? 2 * e->cap : 64;
+                struct um_mptcp_event *q = malloc(cap * sizeof(*q));
+                if (!q) {
+                        ms->ctr.MPTcpExtPmEventDrops++;
+                        return;
+                }
+                for (uint32_t i = 0; i < e->n; i++)
+                        q[i] = e->queue[(e->head + i) % e->cap];
+                free(e->queue);
+                e->queue = q;
+                e->head = 0;
+                e->cap = cap;
         }
-        e->queue[(e->head + e->n++) % UM_MPTCP_EVENT_QUEUE] = *ev;
+        e->queue[(e->head + e->n++) % e->cap] = *ev;
 }
 
 static void put_addr(uint8_t out[16], const struct um_addr *a)
@@ -90,12 +103,16 @@ void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type)
         if (type == UM_MPTCP_EVENT_CLOSED) {
                 if (!msk->ev_created)
                         return;
+                /* Every subflow the manager was told of is closed first, so that its
+                 * records and limits follow every subflow, whatever state it reached. */
+                for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                        mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_CLOSED, 0);
                 msk->ev_created = 0;
         } else {
                 if (type == UM_MPTCP_EVENT_CREATED)
                         msk->ev_created = 1;
                 else if (msk->first) /* its end mid-connection is reported, as a join's */
-                        msk->first->ev_established = 1;
+                        msk->first->ev_reported = 1;
                 int server = msk->first && msk->first->passive;
                 /* As Linux 6.18 sends them: IDs 0, flags and server_side only when set. */
                 ev.attrs |= UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_LOC_ID | UM_MPTCP_ATTR_REM_ID |
@@ -118,16 +135,19 @@ void mptcp_event_conn(struct mptcp_sock *msk, enum um_mptcp_event_type type)
         queue_event(msk->ms, &ev);
 }
 
-/* SUB_ESTABLISHED, SUB_CLOSED, SUB_PRIORITY: one subflow's addresses, IDs and priority. */
+/* SUB_ESTABLISHED, SUB_CLOSED, SUB_PRIORITY: one subflow's addresses, IDs and priority.
+ * SUB_CLOSED comes once for every subflow the manager could know of: each one established,
+ * and each join this side opened, also one that failed in its handshake (as Linux's
+ * mptcp_close_ssk reports it while the connection is established). */
 void mptcp_event_sub(struct mptcp_subflow *sf, enum um_mptcp_event_type type, int error)
 {
         struct mptcp_sock *msk = sf->msk;
         if (type == UM_MPTCP_EVENT_SUB_ESTABLISHED)
-                sf->ev_established = 1;
-        else if (!sf->ev_established)
+                sf->ev_reported = 1;
+        else if (!sf->ev_reported)
                 return;
         if (type == UM_MPTCP_EVENT_SUB_CLOSED)
-                sf->ev_established = 0;
+                sf->ev_reported = 0;
         struct um_mptcp_event ev = {
             .type = type,
             .attrs = UM_MPTCP_ATTR_TOKEN | UM_MPTCP_ATTR_FAMILY | UM_MPTCP_ATTR_LOC_ID |
@@ -225,7 +245,7 @@ void mptcp_pm_deliver(struct mptcp_stack *ms)
         e->delivering = 1;
         while (e->n) {
                 struct um_mptcp_event ev = e->queue[e->head];
-                e->head = (e->head + 1) % UM_MPTCP_EVENT_QUEUE;
+                e->head = (e->head + 1) % e->cap;
                 e->n--;
                 if (mptcp_pm_kernel_active(ms))
                         mptcp_pm_kernel_on_event(ms->pm_kernel, &ev);
@@ -245,5 +265,5 @@ void mptcp_pm_events_free(struct mptcp_stack *ms)
 {
         free(ms->events.queue);
         ms->events.queue = NULL;
-        ms->events.n = 0;
+        ms->events.n = ms->events.cap = 0;
 }

@@ -45,8 +45,8 @@ struct conn {
         uint32_t token;
         uint8_t server_side, deny_join_id0, n_joins, n_accepted;
         uint8_t accepted[MAX_ACCEPTED]; /* IDs of peer addresses taken up */
-        struct um_addr laddr, raddr;
-        uint16_t rport;
+        struct um_addr laddr, raddr;    /* the first subflow's */
+        uint16_t lport, rport;
 };
 
 /* A subflow from an endpoint that was lost, to be opened again. */
@@ -218,6 +218,7 @@ static void established(struct mptcp_pm_kernel *pm, const struct um_mptcp_event 
         c->deny_join_id0 = (ev->flags & UM_MPTCP_EVENT_FLAG_DENY_JOIN_ID0) != 0;
         c->laddr = event_addr(ev->family, ev->saddr);
         c->raddr = event_addr(ev->family, ev->daddr);
+        c->lport = ev->sport;
         c->rport = ev->dport;
         for (int i = 0; i < pm->n_endpoints; i++)
                 use_endpoint(pm, c, &pm->endpoints[i]);
@@ -306,6 +307,15 @@ static void retry_forget(struct mptcp_pm_kernel *pm, uint32_t token)
         retry_rearm(pm);
 }
 
+/* The next try: 1 s after the first loss, doubling up to 64 s. */
+static void retry_later(struct mptcp_pm_kernel *pm, struct retry *r)
+{
+        uint64_t wait = (uint64_t)RETRY_FIRST_US << (r->tries < 6 ? r->tries : 6);
+        r->due = um_stack_now(pm->st) + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
+        if (r->tries < 255)
+                r->tries++;
+}
+
 static void retry_fire(struct um_timer *t, uint64_t now)
 {
         struct mptcp_pm_kernel *pm =
@@ -319,13 +329,15 @@ static void retry_fire(struct um_timer *t, uint64_t now)
                         continue;
                 }
                 if (r->due <= now) {
-                        r->due = UINT64_MAX;
+                        r->due = UINT64_MAX; /* its SUB_CLOSED, if it fails, sets the next */
                         int rc = c->n_joins < pm->limit_subflows ? open_from(pm, c, ep) : -ENOSPC;
                         if (rc == 0)
                                 c->n_joins++;
                         else if (rc == -EBUSY) { /* the connection is closing */
                                 *r = pm->retries[--pm->n_retries];
                                 continue;
+                        } else { /* no SYN went out (no route, no port, no room) */
+                                retry_later(pm, r);
                         }
                 }
                 i++;
@@ -333,13 +345,21 @@ static void retry_fire(struct um_timer *t, uint64_t now)
         retry_rearm(pm);
 }
 
+static int first_subflow(const struct conn *c, const struct um_mptcp_event *ev)
+{
+        struct um_addr l = event_addr(ev->family, ev->saddr), r = event_addr(ev->family, ev->daddr);
+        return ev->sport == c->lport && ev->dport == c->rport && um_addr_eq(&l, &c->laddr) &&
+               um_addr_eq(&r, &c->raddr);
+}
+
 /* A subflow from a `subflow` endpoint ended with an error (a reset, a timeout): open it
  * again later. One the manager or the peer removed ends aborted or cleanly: not that. */
 static void sub_closed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *ev)
 {
         struct conn *c = conn_find(pm, ev->token);
-        /* One of its joins is gone: the limit has room again (as Linux counts). */
-        if (c && !c->server_side && c->n_joins && (ev->loc_id || ev->rem_id))
+        /* One of its joins is gone, whatever state it reached: the limit has room again
+         * (as Linux counts). */
+        if (c && !c->server_side && c->n_joins && !first_subflow(c, ev))
                 c->n_joins--;
         const struct endpoint *ep = endpoint_by_id(pm, ev->loc_id);
         if (!c || c->server_side || !ep || !(ep->flags & UM_MPTCP_PM_SUBFLOW) ||
@@ -358,10 +378,7 @@ static void sub_closed(struct mptcp_pm_kernel *pm, const struct um_mptcp_event *
                 r = &pm->retries[pm->n_retries++];
                 *r = (struct retry){.token = ev->token, .ep_id = ev->loc_id};
         }
-        uint64_t wait = (uint64_t)RETRY_FIRST_US << (r->tries < 6 ? r->tries : 6);
-        r->due = um_stack_now(pm->st) + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
-        if (r->tries < 255)
-                r->tries++;
+        retry_later(pm, r);
         retry_rearm(pm);
 }
 

@@ -66,6 +66,24 @@ int um_addr_in_prefix(const struct um_addr *a, const struct um_addr *net, int pr
         return (a->b[full] & mask) == (net->b[full] & mask);
 }
 
+static int ipv4_host_unicast(const uint8_t *b)
+{
+        return b[0] != 0 && b[0] != 127 && b[0] < 224;
+}
+
+int um_addr_is_host_unicast(const struct um_addr *a)
+{
+        static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (a->family == AF_INET)
+                return ipv4_host_unicast(a->b);
+        if (a->family != AF_INET6 || um_addr_is_any(a) || a->b[0] == 0xff)
+                return 0;
+        if (!memcmp(a->b, mapped, sizeof(mapped)))
+                return ipv4_host_unicast(a->b + 12);
+        static const uint8_t loopback[16] = {[15] = 1};
+        return memcmp(a->b, loopback, 16) != 0;
+}
+
 int um_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct um_addr *a,
                           uint16_t *port)
 {

@@ -31,6 +31,10 @@ int um_addr_parse(const char *s, struct um_addr *a);
 int um_addr_parse_prefix(const char *s, struct um_addr *a, int *prefix);
 const char *um_addr_str(const struct um_addr *a, char *buf, size_t n);
 int um_addr_in_prefix(const struct um_addr *a, const struct um_addr *net, int prefix);
+/* Whether a could be a remote host's own unicast address: not unspecified, loopback,
+ * multicast or broadcast (IPv4's 0/8, 127/8, 224/4 and 240/4; IPv6's ::, ::1, ff00::/8 and
+ * their IPv4-mapped forms). */
+int um_addr_is_host_unicast(const struct um_addr *a);
 
 int um_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct um_addr *a,
                           uint16_t *port);

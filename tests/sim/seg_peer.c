@@ -12,7 +12,8 @@ int seg_peer_open(struct seg_peer *p, uint64_t seed)
 {
         memset(p, 0, sizeof(*p));
         p->port = 40000;
-        struct um_emu_dir_config d = {0};
+        /* A queue for the bursts some tests send in one poll. */
+        struct um_emu_dir_config d = {.queue_bytes = 4 << 20};
         if (um_link_emu_pair(&d, &d, 1500, seed, &p->stack_end, &p->peer_end))
                 return -1;
         struct um_stack_config c = {.seed = seed + 1, .name = "stack"};
@@ -96,7 +97,8 @@ void seg_peer_send(struct seg_peer *p, const struct seg *s)
         memcpy(t + 16, &sum, 2);
         struct um_frame f = {.data = pkt, .len = 20 + tcplen};
         p->peer_end->ops->send(p->peer_end, &f, 1, p->now);
-        um_stack_poll(p->st, p->now);
+        if (!p->hold)
+                um_stack_poll(p->st, p->now);
 }
 
 static void parse_mptcp(struct seg *s)

@@ -33,11 +33,13 @@ struct seg_peer {
         struct um_link *stack_end, *peer_end;
         uint64_t now;
         uint16_t port; /* the peer's port */
+        int hold;      /* segments sent wait for the next poll (a burst read in one) */
 };
 
 int seg_peer_open(struct seg_peer *p, uint64_t seed);
 void seg_peer_close(struct seg_peer *p);
-/* Sends one segment to the stack (IP and TCP checksums filled in) and lets it answer. */
+/* Sends one segment to the stack (IP and TCP checksums filled in) and lets it answer, or,
+ * while p->hold is set, leaves it for the next poll. */
 void seg_peer_send(struct seg_peer *p, const struct seg *s);
 /* The next segment the stack sent, 1 if there was one. */
 int seg_peer_recv(struct seg_peer *p, struct seg *out);

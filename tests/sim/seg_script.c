@@ -60,7 +60,7 @@ void fill(uint8_t *b, size_t n, uint8_t salt)
                 b[i] = (uint8_t)(i * 7 + salt);
 }
 
-void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
+void mpc_handshake_start(struct seg_peer *p, struct mpc_conn *m, int lfd)
 {
         memset(m, 0, sizeof(*m));
         m->lfd = lfd;
@@ -78,10 +78,20 @@ void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
         m->seq_a = PEER_ISN + 1;
         m->seq_b = synack.seq + 1;
         m->dsn_a = m->idsn_a + 1;
+}
+
+void mpc_handshake_finish(struct seg_peer *p, const struct mpc_conn *m, uint16_t wnd)
+{
         struct seg ack = to_stack(m->seq_a, m->seq_b, UM_TH_ACK);
         ack.wnd = wnd;
         add_mpc(&ack, MPC_LEN_ACK, m->key_a, m->key_b);
         seg_peer_send(p, &ack);
+}
+
+void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd)
+{
+        mpc_handshake_start(p, m, lfd);
+        mpc_handshake_finish(p, m, wnd);
         m->fd = um_accept(p->st, m->lfd, NULL, NULL);
         assert_true(m->fd >= 0);
 }
@@ -117,31 +127,45 @@ int wait_to(struct seg_peer *p, struct seg *out, uint16_t port, uint64_t us)
         return 0;
 }
 
-int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport)
+void join_begin(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport, struct join_half *j)
 {
-        uint32_t r_a = 0x01020304u + sport;
-        struct seg syn = join_syn_seg(m, sport, r_a);
+        j->sport = sport;
+        j->r_a = 0x01020304u + sport;
+        struct seg syn = join_syn_seg(m, sport, j->r_a);
         seg_peer_send(p, &syn);
         struct seg synack;
         assert_true(wait_to(p, &synack, sport, 100000));
         assert_true(mptcp_has(&synack.mp, MPTCPOPT_MP_JOIN));
         assert_int_equal(synack.mp.join_len, JOIN_LEN_SYNACK);
-        uint32_t r_b = synack.mp.join_nonce;
+        j->r_b = synack.mp.join_nonce;
+        j->synack_seq = synack.seq;
         uint8_t mac[32];
-        mptcp_join_hmac(NULL, m->key_b, m->key_a, r_b, r_a, mac);
+        mptcp_join_hmac(NULL, m->key_b, m->key_a, j->r_b, j->r_a, mac);
         assert_memory_equal(mac, synack.mp.join_hmac, 8);
-        mptcp_join_hmac(NULL, m->key_a, m->key_b, r_a, r_b, mac);
-        struct seg ack = {.sport = sport,
+}
+
+int join_end(struct seg_peer *p, const struct mpc_conn *m, const struct join_half *j)
+{
+        uint8_t mac[32];
+        mptcp_join_hmac(NULL, m->key_a, m->key_b, j->r_a, j->r_b, mac);
+        struct seg ack = {.sport = j->sport,
                           .dport = PORT,
                           .seq = PEER_ISN + 1,
-                          .ack = synack.seq + 1,
+                          .ack = j->synack_seq + 1,
                           .flags = UM_TH_ACK};
         uint8_t o[24];
         seg_add_opt(&ack, o, mptcp_write_join_ack(o, mac));
         seg_peer_send(p, &ack);
         struct seg fourth;
-        assert_true(wait_to(p, &fourth, sport, 100000));
+        assert_true(wait_to(p, &fourth, j->sport, 100000));
         return !(fourth.flags & UM_TH_RST);
+}
+
+int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport)
+{
+        struct join_half j;
+        join_begin(p, m, sport, &j);
+        return join_end(p, m, &j);
 }
 
 void mpc_send(struct seg_peer *p, struct mpc_conn *m, const char *data, int fin)

@@ -40,9 +40,13 @@ void add_mpc(struct seg *s, unsigned len, uint64_t sndr, uint64_t rcvr);
 /* A test pattern. */
 void fill(uint8_t *b, size_t n, uint8_t salt);
 
-/* Opens an MPTCP connection, the peer initiating, on a listener already there (lfd); the
- * third ACK offers window wnd (0:
+/* The two halves of an MPTCP handshake the peer initiates on the listener lfd: its SYN
+ * (the stack's SYN/ACK read, the keys learnt), then its third ACK, offering window wnd (0:
  * the largest). */
+void mpc_handshake_start(struct seg_peer *p, struct mpc_conn *m, int lfd);
+void mpc_handshake_finish(struct seg_peer *p, const struct mpc_conn *m, uint16_t wnd);
+
+/* Both, on a listener already there (lfd), and the connection accepted. */
 void mpc_open_on(struct seg_peer *p, struct mpc_conn *m, int lfd, uint16_t wnd);
 
 /* The same on a new MPTCP listener. */
@@ -59,6 +63,14 @@ int wait_to(struct seg_peer *p, struct seg *out, uint16_t port, uint64_t us);
 /* A whole join from port sport (RFC 8684 §3.2), its HMACs checked both ways. Returns 1 when
  * the stack answered the third ACK with the fourth, 0 when it reset the join. */
 int join_open(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport);
+/* The same in two halves: the SYN and the stack's SYN/ACK (its HMAC checked), then the
+ * third ACK and the stack's answer. */
+struct join_half {
+        uint16_t sport;
+        uint32_t r_a, r_b, synack_seq;
+};
+void join_begin(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport, struct join_half *j);
+int join_end(struct seg_peer *p, const struct mpc_conn *m, const struct join_half *j);
 
 /* Data from A under a DSS mapping (with a DATA_ACK of all of B's data), or B's DATA_FIN
  * when fin is set and len is 0. */
