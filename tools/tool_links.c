@@ -262,6 +262,17 @@ void tool_links_print_stats(const struct tool_links *tl, FILE *out)
                         (unsigned long long)s->writes, (unsigned long long)s->tx_packets,
                         (unsigned long long)s->tx_super, (unsigned long long)s->acks_thinned,
                         (unsigned long long)s->rx_dropped, (unsigned long long)s->tx_errors);
+                if (s->rx_dropped)
+                        fprintf(out,
+                                "tun %s: dropped %llu too big, %llu with checksum offsets "
+                                "elsewhere, %llu with a bad checksum, %llu super-packets not "
+                                "TCP's, %llu TCP's unreadable, %llu without a segment size\n",
+                                tl->opened[i]->name, (unsigned long long)s->rx_too_big,
+                                (unsigned long long)s->rx_bad_csum_offsets,
+                                (unsigned long long)s->rx_bad_csum,
+                                (unsigned long long)s->rx_gso_unknown,
+                                (unsigned long long)s->rx_gso_not_tcp,
+                                (unsigned long long)s->rx_gso_size_zero);
         }
 }
 

@@ -114,6 +114,15 @@ struct um_tun_stats {
         uint64_t rx_super, tx_super;     /* super-packets read and written */
         uint64_t rx_dropped, tx_errors;
         uint64_t acks_thinned; /* pure ACKs a later one in the same batch made redundant */
+        /* rx_dropped by reason: */
+        uint64_t rx_too_big;          /* a packet, or a super-packet's segment, past a frame */
+        uint64_t rx_bad_csum_offsets; /* NEEDS_CSUM where no checksum is (on a super-packet:
+                                       * anywhere but at the TCP checksum) */
+        uint64_t rx_bad_csum;         /* a super-packet's TCP checksum, not vouched for, wrong */
+        uint64_t rx_gso_unknown;      /* a super-packet of another kind than TCP's */
+        uint64_t rx_gso_not_tcp;      /* a TCP super-packet the split cannot read (IP options,
+                                       * extension headers, cut short) */
+        uint64_t rx_gso_size_zero;    /* a TCP super-packet without a segment size */
 };
 /* The counters of a TUN link (NULL for another kind of link). */
 const struct um_tun_stats *um_link_tun_stats(const struct um_link *l);

@@ -6,7 +6,6 @@
  * kernel, UM_TUN_PLAIN) each read or write is one packet. Reads are batched until the
  * device is empty or the batch is full. */
 #include "link/tun_gso.h"
-#include "core/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +31,8 @@ struct tun_link {
         /* Offload mode: the super-packet being cut into segments for the stack. */
         uint8_t *rx;
         size_t rx_len;
-        uint16_t rx_gso;
-        unsigned rx_next;
-        int rx_trusted; /* its checksum was left to offload: the segments need none */
+        struct tun_rx rx_cut;
+        unsigned rx_next; /* the segment to cut next; rx_cut.segments when done */
 };
 
 static int send_plain(struct tun_link *t, const struct um_frame *frames, int n)
@@ -151,17 +149,21 @@ static int recv_plain(struct tun_link *t, struct um_frame *frames, int n)
 /* The next segment of the super-packet being cut, into f; 0 when it has no more. */
 static int next_cut(struct tun_link *t, struct um_frame *f)
 {
-        if (!t->rx_gso)
+        if (t->rx_next == t->rx_cut.segments)
                 return 0;
-        size_t m = tun_gso_segment(t->rx, t->rx_len, t->rx_gso, t->rx_next, f->data, f->cap,
-                                   !t->rx_trusted);
+        size_t m = tun_gso_segment(t->rx, t->rx_len, t->rx_cut.gso_size, t->rx_next, f->data,
+                                   f->cap, t->rx_cut.fill_csum);
         if (!m) {
-                t->rx_gso = 0;
+                /* The segments were measured against a frame when read: only a smaller
+                 * frame than that one gets here. */
+                t->stats.rx_dropped++;
+                t->stats.rx_too_big++;
+                t->rx_next = t->rx_cut.segments;
                 return 0;
         }
         t->rx_next++;
         f->len = (uint32_t)m;
-        f->flags = t->rx_trusted ? UM_FRAME_CSUM_VALID : 0;
+        f->flags = t->rx_cut.csum_valid ? UM_FRAME_CSUM_VALID : 0;
         t->stats.rx_packets++;
         return 1;
 }
@@ -183,27 +185,19 @@ static int recv_offload(struct tun_link *t, struct um_frame *frames, int n)
                 }
                 t->stats.reads++;
                 size_t len = (size_t)r - sizeof(vh);
-                uint8_t type = vh.gso_type & (uint8_t)~TUN_VNET_GSO_ECN;
-                if (type == TUN_VNET_GSO_TCPV4 || type == TUN_VNET_GSO_TCPV6) {
-                        /* Cut as the stack takes the segments; each gets a full checksum. */
-                        t->stats.rx_super++;
-                        t->rx_len = len;
-                        t->rx_gso = um_get_le16(&vh.gso_size);
-                        t->rx_next = 0;
-                        t->rx_trusted = vh.flags & (TUN_VNET_NEEDS_CSUM | TUN_VNET_DATA_VALID);
+                struct tun_rx how;
+                if (tun_rx_take(t->rx, len, &vh, frames[got].cap, &t->stats, &how) < 0)
                         continue;
-                }
-                int trusted = tun_csum_trusted(t->rx, len, &vh);
-                if (type != TUN_VNET_GSO_NONE || len > frames[got].cap ||
-                    (!trusted && (vh.flags & TUN_VNET_NEEDS_CSUM) &&
-                     tun_csum_complete(t->rx, len, um_get_le16(&vh.csum_start),
-                                       um_get_le16(&vh.csum_offset)) < 0)) {
-                        t->stats.rx_dropped++;
+                if (how.gso_size) {
+                        /* Cut as the stack takes the segments. */
+                        t->rx_len = len;
+                        t->rx_cut = how;
+                        t->rx_next = 0;
                         continue;
                 }
                 memcpy(frames[got].data, t->rx, len);
                 frames[got].len = (uint32_t)len;
-                frames[got].flags = trusted ? UM_FRAME_CSUM_VALID : 0;
+                frames[got].flags = how.csum_valid ? UM_FRAME_CSUM_VALID : 0;
                 got++;
                 t->stats.rx_packets++;
         }
@@ -221,7 +215,7 @@ static uint64_t tun_next_event(const struct um_link *l, uint64_t now)
 {
         const struct tun_link *t = (const struct tun_link *)l;
         /* Segments of a super-packet wait here, not in the device. */
-        return t->rx_gso ? now : UINT64_MAX;
+        return t->rx_next < t->rx_cut.segments ? now : UINT64_MAX;
 }
 
 static int tun_fd(const struct um_link *l)

@@ -74,6 +74,68 @@ static uint64_t pseudo_sum(const uint8_t *ip, uint32_t tcp_len)
         return um_csum_add(um_csum_add(0, ip + 8, 32), tail, 8);
 }
 
+/* Whether a TCP packet's checksum field holds the complete checksum of all of it. */
+static int tcp_csum_ok(const uint8_t *pkt, size_t len, size_t l4)
+{
+        uint64_t sum = um_csum_add(pseudo_sum(pkt, (uint32_t)(len - l4)), pkt + l4, len - l4);
+        return um_csum_fold(sum) == 0;
+}
+
+static int dropped(struct um_tun_stats *stats, uint64_t *reason)
+{
+        stats->rx_dropped++;
+        (*reason)++;
+        return -1;
+}
+
+int tun_rx_take(uint8_t *pkt, size_t len, const struct tun_vnet_hdr *vh, size_t frame_cap,
+                struct um_tun_stats *stats, struct tun_rx *rx)
+{
+        uint8_t type = vh->gso_type & (uint8_t)~TUN_VNET_GSO_ECN;
+        int trusted = tun_csum_trusted(pkt, len, vh);
+        memset(rx, 0, sizeof(*rx));
+        if (type == TUN_VNET_GSO_NONE) {
+                if (len > frame_cap)
+                        return dropped(stats, &stats->rx_too_big);
+                /* Completed here, checked by the stack. */
+                if (!trusted && (vh->flags & TUN_VNET_NEEDS_CSUM) &&
+                    tun_csum_complete(pkt, len, um_get_le16(&vh->csum_start),
+                                      um_get_le16(&vh->csum_offset)) < 0)
+                        return dropped(stats, &stats->rx_bad_csum_offsets);
+                rx->csum_valid = trusted;
+                return 0;
+        }
+        if (type != TUN_VNET_GSO_TCPV4 && type != TUN_VNET_GSO_TCPV6)
+                return dropped(stats, &stats->rx_gso_unknown);
+        stats->rx_super++;
+        size_t l4, th;
+        if (tun_tcp_offsets(pkt, len, &l4, &th) < 0)
+                return dropped(stats, &stats->rx_gso_not_tcp);
+        uint16_t gso_size = um_get_le16(&vh->gso_size);
+        if (!gso_size)
+                return dropped(stats, &stats->rx_gso_size_zero);
+        size_t payload = len - l4 - th;
+        if (l4 + th + (payload < gso_size ? payload : gso_size) > frame_cap)
+                return dropped(stats, &stats->rx_too_big);
+        if (!trusted) {
+                /* The kernel rejects a TCP super-packet whose partial checksum is anywhere
+                 * but at the TCP checksum (virtio_net_hdr_to_skb); so do we. */
+                if (vh->flags & TUN_VNET_NEEDS_CSUM)
+                        return dropped(stats, &stats->rx_bad_csum_offsets);
+                /* Neither flag: the field holds the checksum of the whole super-packet, and
+                 * only here can it be checked. Cut first, each segment would carry that
+                 * checksum, wrong for it, or one computed afresh over whatever its bytes
+                 * are, which always verifies: either way the stack could not tell. */
+                if (!tcp_csum_ok(pkt, len, l4))
+                        return dropped(stats, &stats->rx_bad_csum);
+                rx->fill_csum = 1;
+        }
+        rx->gso_size = gso_size;
+        rx->segments = payload ? (unsigned)((payload + gso_size - 1) / gso_size) : 1;
+        rx->csum_valid = 1;
+        return 0;
+}
+
 /* Sets the IP length fields for a packet of len bytes, and the IPv4 header checksum. */
 static void set_ip_length(uint8_t *ip, size_t len, uint16_t id)
 {

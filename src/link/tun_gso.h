@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <umptcp/link.h>
 
 /* The virtio-net header that precedes each packet on a TUN device with IFF_VNET_HDR
  * (linux/virtio_net.h; little-endian fields). */
@@ -43,6 +44,23 @@ int tun_csum_complete(uint8_t *pkt, size_t len, uint16_t csum_start, uint16_t cs
  * TCP checksum) or was checked (CHECKSUM_UNNECESSARY: DATA_VALID): it never crossed a
  * wire. Other protocols, and TCP with the offsets elsewhere, complete or check theirs. */
 int tun_csum_trusted(const uint8_t *pkt, size_t len, const struct tun_vnet_hdr *vh);
+
+/* How the driver hands over what it read: one packet, or the segments of a super-packet. */
+struct tun_rx {
+        uint16_t gso_size; /* 0: one packet; else a super-packet cut into segments this long */
+        unsigned segments; /* how many (the last may be shorter) */
+        int fill_csum;     /* each segment gets its complete TCP checksum */
+        int csum_valid;    /* what goes to the stack is marked UM_FRAME_CSUM_VALID */
+};
+
+/* Decides how a packet read from the device (len bytes after its virtio-net header vh) goes
+ * to the stack, in frames of frame_cap bytes: 0 with *rx filled (a partial checksum
+ * tun_csum_trusted does not take is completed in pkt), or -1 when it is dropped. Counts in
+ * stats: rx_super for a TCP super-packet, and rx_dropped with the reason's counter for a
+ * drop. A super-packet's checksum that the kernel did not vouch for is verified whole
+ * before it is cut. */
+int tun_rx_take(uint8_t *pkt, size_t len, const struct tun_vnet_hdr *vh, size_t frame_cap,
+                struct um_tun_stats *stats, struct tun_rx *rx);
 
 /* Writes the k-th segment of gso_size payload bytes of a TCP super-packet into out (cap
  * bytes) with its own IP length, IPv4 id and header checksum, sequence number, flags (FIN

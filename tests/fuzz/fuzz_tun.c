@@ -22,7 +22,15 @@ int fuzz_tun_one(const uint8_t *data, size_t size)
         if (!pkt || !out)
                 goto done;
         memcpy(pkt, data + sizeof(vh), len);
-        /* As recv_offload: cut a super-packet, or complete a partial checksum. */
+        /* As recv_offload: taken (checked, counted) and then cut into every segment it was
+         * found to have, each of which must fit the frame. */
+        struct um_tun_stats stats = {0};
+        struct tun_rx rx;
+        if (tun_rx_take(pkt, len, &vh, SEG_CAP, &stats, &rx) == 0)
+                for (unsigned k = 0; k < rx.segments && k < 64; k++)
+                        if (!tun_gso_segment(pkt, len, rx.gso_size, k, out, SEG_CAP, rx.fill_csum))
+                                abort();
+        /* Any segment size on any bytes, and a partial checksum completed anywhere. */
         uint16_t gso = um_get_le16(&vh.gso_size);
         for (unsigned k = 0; k < 64; k++)
                 if (!tun_gso_segment(pkt, len, gso, k, out, SEG_CAP, k & 1))

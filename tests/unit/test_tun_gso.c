@@ -257,6 +257,177 @@ static void test_which_checksums_are_trusted(void **state)
         assert_memory_equal(a, b, m);
 }
 
+/* A super-packet of n segments (make_run's) as the kernel hands one over without either
+ * flag: its TCP checksum complete over all of it. */
+static size_t make_super(const struct flow *f, int n, size_t last, uint8_t *super,
+                         struct tun_vnet_hdr *vh)
+{
+        make_run(f, n, last);
+        size_t h = tun_gso_header(iov, n, super, vh), len = h;
+        for (int i = 0; i < n; i++) {
+                memcpy(super + len, (uint8_t *)iov[i].iov_base + h, iov[i].iov_len - h);
+                len += iov[i].iov_len - h;
+        }
+        assert_int_equal(tun_csum_complete(super, len, um_get_le16(&vh->csum_start), 16), 0);
+        vh->flags = 0;
+        return len;
+}
+
+/* Whether a TCP segment's checksum verifies, as the stack checks one not marked valid. */
+static int tcp_csum_verifies(const uint8_t *p, size_t len)
+{
+        size_t l4 = p[0] >> 4 == 6 ? 40 : 20;
+        uint8_t tail[8] = {0};
+        uint64_t sum;
+        if (l4 == 40) {
+                um_put_be32(tail, (uint32_t)(len - l4));
+                tail[7] = 6;
+                sum = um_csum_add(um_csum_add(0, p + 8, 32), tail, 8);
+        } else {
+                tail[1] = 6;
+                um_put_be16(tail + 2, (uint16_t)(len - l4));
+                sum = um_csum_add(um_csum_add(0, p + 12, 8), tail, 4);
+        }
+        return um_csum_fold(um_csum_add(sum, p + l4, len - l4)) == 0;
+}
+
+/* How many segments of what tun_rx_take accepted the stack would take as good: marked
+ * valid, or with a checksum that verifies. */
+static int taken_as_good(const uint8_t *super, size_t len, const struct tun_rx *rx)
+{
+        uint8_t out[MAXSEG];
+        int good = 0;
+        for (unsigned k = 0; k < rx->segments; k++) {
+                size_t m =
+                    tun_gso_segment(super, len, rx->gso_size, k, out, sizeof(out), rx->fill_csum);
+                assert_true(m > 0);
+                good += rx->csum_valid || tcp_csum_verifies(out, m);
+        }
+        return good;
+}
+
+/* A super-packet without NEEDS_CSUM or DATA_VALID: nothing vouches for its bytes, and its
+ * checksum covers all of them. Intact, it is cut into the segments it was made of; with a
+ * byte changed, it is dropped and counted, not cut into segments with fresh checksums
+ * that would verify (issue 22, item 8). */
+static void test_super_packet_checksum_is_verified_when_not_vouched_for(void **state)
+{
+        (void)state;
+        static uint8_t super[TUN_GSO_MAX + 100];
+        struct flow f = {.sport = 40000, .dport = 5001, .tsval = 99};
+        for (int v6 = 0; v6 <= 1; v6++) {
+                f.v6 = v6;
+                struct tun_vnet_hdr vh;
+                size_t len = make_super(&f, 5, 700, super, &vh);
+                struct um_tun_stats st = {0};
+                struct tun_rx rx;
+                assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), 0);
+                assert_int_equal(rx.gso_size, MSS);
+                assert_int_equal(rx.segments, 5);
+                assert_int_equal(st.rx_super, 1);
+                assert_int_equal(st.rx_dropped, 0);
+                uint8_t out[MAXSEG];
+                for (unsigned k = 0; k < rx.segments; k++) {
+                        size_t m = tun_gso_segment(super, len, rx.gso_size, k, out, sizeof(out),
+                                                   rx.fill_csum);
+                        assert_int_equal(m, iov[k].iov_len);
+                        assert_memory_equal(out, iov[k].iov_base, m);
+                }
+                super[len - 300] ^= 0x40; /* in the last segment's payload */
+                int took = tun_rx_take(super, len, &vh, MAXSEG, &st, &rx);
+                if (took == 0)
+                        assert_int_equal(taken_as_good(super, len, &rx), 0);
+                assert_int_equal(took, -1);
+                assert_int_equal(st.rx_bad_csum, 1);
+                assert_int_equal(st.rx_dropped, 1);
+                /* The kernel's word is taken: DATA_VALID, or NEEDS_CSUM at the TCP
+                 * checksum (whose field then holds the pseudo-header's sum only). */
+                vh.flags = TUN_VNET_DATA_VALID;
+                assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), 0);
+                assert_true(rx.csum_valid);
+                assert_false(rx.fill_csum);
+        }
+}
+
+/* NEEDS_CSUM on a super-packet counts only at the TCP checksum, as tun_csum_trusted
+ * requires of a single packet: elsewhere, its segments are neither trusted nor cut. */
+static void test_super_packet_checksum_offsets_are_checked(void **state)
+{
+        (void)state;
+        static uint8_t super[TUN_GSO_MAX + 100];
+        struct flow f = {.sport = 40000, .dport = 5001, .tsval = 99};
+        struct tun_vnet_hdr vh;
+        size_t len = make_super(&f, 3, MSS, super, &vh);
+        struct um_tun_stats st = {0};
+        struct tun_rx rx;
+        vh.flags = TUN_VNET_NEEDS_CSUM;
+        assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), 0);
+        assert_true(rx.csum_valid);
+        assert_false(rx.fill_csum);
+        const uint16_t bad[][2] = {{20, 6}, {24, 16}, {0, 16}, {20, 17}};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                um_put_le16(&vh.csum_start, bad[i][0]);
+                um_put_le16(&vh.csum_offset, bad[i][1]);
+                int took = tun_rx_take(super, len, &vh, MAXSEG, &st, &rx);
+                if (took == 0)
+                        assert_false(rx.csum_valid);
+                assert_int_equal(took, -1);
+                assert_int_equal(st.rx_bad_csum_offsets, i + 1);
+        }
+        assert_int_equal(st.rx_dropped, 4);
+        /* A single packet with offsets elsewhere has that checksum completed, and the
+         * stack checks its own; offsets outside it drop it, counted. */
+        uint8_t p[MAXSEG];
+        size_t plen = make_seg(&f, p, 1, 1, payload, 100, 0x10);
+        struct tun_vnet_hdr one = {.flags = TUN_VNET_NEEDS_CSUM};
+        um_put_le16(&one.csum_start, 24);
+        um_put_le16(&one.csum_offset, 16);
+        assert_int_equal(tun_rx_take(p, plen, &one, MAXSEG, &st, &rx), 0);
+        assert_int_equal(rx.gso_size, 0);
+        assert_false(rx.csum_valid);
+        um_put_le16(&one.csum_start, (uint16_t)plen);
+        assert_int_equal(tun_rx_take(p, plen, &one, MAXSEG, &st, &rx), -1);
+        assert_int_equal(st.rx_bad_csum_offsets, 5);
+        assert_int_equal(st.rx_dropped, 5);
+}
+
+/* Every drop has its counter: no segment size, segments or packets past a frame, a
+ * super-packet the split cannot read, one of another protocol. */
+static void test_every_drop_is_counted(void **state)
+{
+        (void)state;
+        static uint8_t super[TUN_GSO_MAX + 100];
+        struct flow f = {.sport = 40000, .dport = 5001, .tsval = 99};
+        struct tun_vnet_hdr vh;
+        size_t len = make_super(&f, 3, MSS, super, &vh);
+        struct um_tun_stats st = {0};
+        struct tun_rx rx;
+        vh.flags = TUN_VNET_DATA_VALID;
+        um_put_le16(&vh.gso_size, 0);
+        assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), -1);
+        assert_int_equal(st.rx_gso_size_zero, 1);
+        um_put_le16(&vh.gso_size, MSS);
+        /* 52 bytes of headers and 1448 of payload do not fit 1400. */
+        assert_int_equal(tun_rx_take(super, len, &vh, 1400, &st, &rx), -1);
+        assert_int_equal(st.rx_too_big, 1);
+        assert_int_equal(tun_rx_take(super, len, &vh, 52 + MSS, &st, &rx), 0);
+        assert_int_equal(rx.segments, 3);
+        /* A single packet past a frame. */
+        struct tun_vnet_hdr one = {.flags = TUN_VNET_DATA_VALID};
+        assert_int_equal(tun_rx_take(super, 1401, &one, 1400, &st, &rx), -1);
+        assert_int_equal(st.rx_too_big, 2);
+        /* UDP's segmentation, and a TCP one with IP options. */
+        vh.gso_type = 3;
+        assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), -1);
+        assert_int_equal(st.rx_gso_unknown, 1);
+        vh.gso_type = TUN_VNET_GSO_TCPV4 | TUN_VNET_GSO_ECN;
+        super[0] = 0x46;
+        assert_int_equal(tun_rx_take(super, len, &vh, MAXSEG, &st, &rx), -1);
+        assert_int_equal(st.rx_gso_not_tcp, 1);
+        assert_int_equal(st.rx_dropped, 5);
+        assert_int_equal(st.rx_super, 4); /* read: all but UDP's */
+}
+
 /* Pure ACKs of one flow in one batch: an earlier one goes only when a later one says all
  * it said. */
 static void test_ack_superseded_only_when_nothing_is_lost(void **state)
@@ -310,6 +481,9 @@ int main(void)
             cmocka_unit_test(test_what_is_not_plain_tcp_is_refused),
             cmocka_unit_test(test_which_checksums_are_trusted),
             cmocka_unit_test(test_ack_superseded_only_when_nothing_is_lost),
+            cmocka_unit_test(test_super_packet_checksum_is_verified_when_not_vouched_for),
+            cmocka_unit_test(test_super_packet_checksum_offsets_are_checked),
+            cmocka_unit_test(test_every_drop_is_counted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
