@@ -8,7 +8,8 @@
 /* How deep the inputs got, for the seeded runs to assert on. */
 struct fuzz_stats {
         unsigned sessions, established, joined, ops; /* fuzz_session_one */
-        unsigned api_calls, api_accepted;            /* fuzz_api_one */
+        unsigned cookies, two_connections, storms, events;
+        unsigned api_calls, api_accepted; /* fuzz_api_one */
 };
 extern struct fuzz_stats fuzz_stats;
 

@@ -60,6 +60,16 @@ put("session", "signals", [1] + seg(0, None, [ADD_ADDR]) + seg(1, None, [RM_ADDR
 put("session", "fail", [0] + seg(0, 100, [DSS_MAP, FAIL]) + [WAIT, 50, READ])
 put("session", "fastclose", [1] + seg(1, None, [FASTCLOSE]) + [READ, WAIT, 5])
 put("session", "app", [1, WRITE, 200, WAIT, 3] + seg(0, None, [SACK]) + [SHUT, 1, WAIT, 10, CLOSE, WAIT, 100])
+# The path manager's surface: first byte 1 join, 2 SYN cookies, 4 a second connection; a
+# storm of signals (its bytes pick subflows, address classes and IDs), a join opened later.
+STORM, JOIN_FOR_1, JOIN_FOR_0 = 250, 253, 254
+CONN1 = 64  # seg() on the second connection's subflow
+rnd = __import__("random").Random(22)
+noise = lambda n: [rnd.randrange(256) for _ in range(n)]
+put("session", "storm", [1 | 4, STORM, 60] + noise(200) + seg(CONN1, None, [ADD_ADDR]) + [WAIT, 20])
+put("session", "cookies", [1 | 2 | 4] + seg(0, 100, [DSS_MAP]) + [JOIN_FOR_0, STORM, 20] + noise(80)
+    + seg(CONN1, 100, [DSS_MAP]) + [READ + 10, WAIT, 30])  # 170: a read on the second connection
+put("session", "cookies_cross_token", [2 | 4, JOIN_FOR_1, STORM, 30] + noise(120) + [WAIT, 70])
 
 # ---- fuzz_api: [who][op][slot byte][args...] (fuzz_api.c).
 SOCKET, BIND, LISTEN, CONNECT, ACCEPT, SEND, RECV, SHUTDOWN, CLOSE_, SETOPT, GETOPT, POLL = range(12)

@@ -337,13 +337,20 @@ static void test_session_fuzzer(void **state)
         memset(&fuzz_stats, 0, sizeof(fuzz_stats));
         int files = run_corpus("session", fuzz_session_one, &rng, 150);
         printf("session fuzzer: %d seeds, %u sessions, %u established, %u with a join, %u "
-               "operations\n",
+               "operations; %u under SYN cookies, %u with two connections, %u storms of "
+               "signals, %u path-manager events\n",
                files, fuzz_stats.sessions, fuzz_stats.established, fuzz_stats.joined,
-               fuzz_stats.ops);
+               fuzz_stats.ops, fuzz_stats.cookies, fuzz_stats.two_connections, fuzz_stats.storms,
+               fuzz_stats.events);
         assert_true(files >= 5);
         assert_int_equal(fuzz_stats.established, fuzz_stats.sessions);
         assert_true(fuzz_stats.joined > fuzz_stats.sessions / 4);
         assert_true(fuzz_stats.ops > 2 * fuzz_stats.sessions);
+        /* The path manager's surface is reached, not only the data path. */
+        assert_true(fuzz_stats.cookies > fuzz_stats.sessions / 20);
+        assert_true(fuzz_stats.two_connections > fuzz_stats.sessions / 20);
+        assert_true(fuzz_stats.storms > fuzz_stats.sessions / 20);
+        assert_true(fuzz_stats.events > fuzz_stats.sessions);
 }
 
 static void test_api_fuzzer(void **state)
