@@ -3,7 +3,6 @@
 #include "sim_scenario.h"
 
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
