@@ -101,7 +101,9 @@ void um_link_emu_configure(struct um_link *end, const struct um_emu_dir_config *
  * By default the device is opened with IFF_VNET_HDR and TUNSETOFFLOAD (checksum, TSO4,
  * TSO6): runs of TCP segments go to the kernel as one super-packet each, and the kernel's
  * super-packets are cut into segments here, so that one system call carries up to 64 KB.
- * Where the kernel refuses either, or with UM_TUN_PLAIN, one packet per system call. */
+ * Where the kernel refuses either, or with UM_TUN_PLAIN, one packet per system call.
+ * Opening waits (at most 2 s) until the kernel runs the device it has just given a carrier:
+ * before that it drops what it sends there, a SYN/ACK to a SYN sent at once among them. */
 enum { UM_TUN_PLAIN = 1 };
 int um_link_tun_open(const char *ifname, struct um_link **out);
 int um_link_tun_open_flags(const char *ifname, int flags, struct um_link **out);

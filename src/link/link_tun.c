@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <umptcp/link.h>
 
@@ -255,6 +258,37 @@ static uint32_t device_mtu(const char *ifname)
         return mtu;
 }
 
+/* Attaching turns the device's carrier on, but the kernel starts its transmit queue later,
+ * from its linkwatch work (a work queue item that takes the RTNL lock: milliseconds late on
+ * a busy machine): until then the kernel drops what it sends to the device, counted in its
+ * tx_dropped. A SYN sent at once then had its SYN/ACK dropped: a connection waited 1 s for
+ * the retransmission, and a join of a short transfer never completed. So wait, at most 2 s,
+ * for the device to run: IFF_RUNNING follows the operational state, which that work sets
+ * just before it starts the queue, under the lock; an ethtool request takes the lock, so it
+ * returns once the queue has started. A device that is administratively down is left as
+ * it is: nothing arrives there anyway. */
+static void wait_running(const char *ifname)
+{
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return;
+        for (int i = 0; i < 2000; i++) {
+                if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP))
+                        break;
+                if (ifr.ifr_flags & IFF_RUNNING) {
+                        struct ethtool_value ev = {.cmd = ETHTOOL_GLINK};
+                        ifr.ifr_data = (char *)&ev;
+                        (void)ioctl(s, SIOCETHTOOL, &ifr);
+                        break;
+                }
+                nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
+        close(s);
+}
+
 /* An fd attached to the device, with virtio-net headers and offloads when `offload`;
  * -errno when the kernel refuses. */
 static int attach(const char *ifname, int offload)
@@ -292,6 +326,7 @@ int um_link_tun_open_flags(const char *ifname, int flags, struct um_link **out)
                 if (fd < 0)
                         return fd;
         }
+        wait_running(ifname);
         struct tun_link *t = calloc(1, sizeof(*t));
         uint8_t *rx = offload ? malloc(RX_SUPER_CAP) : NULL;
         if (!t || (offload && !rx)) {
