@@ -42,24 +42,26 @@ static int die(const char *fmt, const char *arg)
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "usage: umptcp-ctl [-s SOCKET] [-j] OBJECT COMMAND ...\n"
-                "  -s SOCKET  the control socket (default $UMPTCP_CTL, else /tmp/umptcp.sock)\n"
-                "  -j         print JSON\n"
-                "  endpoint add ADDR [dev IF] [id ID] [port PORT] [signal] [subflow] [backup]\n"
-                "               [fullmesh]\n"
-                "  endpoint delete id ID [ADDR] | change id ID [backup|nobackup]\n"
-                "               [fullmesh|nofullmesh] | show [id ID] | flush\n"
-                "  limits set [subflows N] [add_addr_accepted N] | limits show\n"
-                "  monitor\n"
-                "  ann ADDR token T id ID [port P]\n"
-                "  rem token T id ID\n"
-                "  csf lip ADDR lid ID rip ADDR rport P token T\n"
-                "  dsf lip ADDR lport P rip ADDR rport P token T\n"
-                "  set ADDR port P flags backup|nobackup token T rip ADDR rport P\n"
-                "  stat\n"
-                "  show [token T | [after T] [limit N]]\n"
-                "Tokens as ip mptcp monitor prints them (8 hex digits), in decimal, or 0x...\n");
+        fprintf(
+            out,
+            "usage: umptcp-ctl [-s SOCKET] [-j] OBJECT COMMAND ...\n"
+            "  -s SOCKET  the control socket (default $UMPTCP_CTL, else\n"
+            "             $XDG_RUNTIME_DIR/umptcp.sock, else for root /run/umptcp/umptcp.sock)\n"
+            "  -j         print JSON\n"
+            "  endpoint add ADDR [dev IF] [id ID] [port PORT] [signal] [subflow] [backup]\n"
+            "               [fullmesh]\n"
+            "  endpoint delete id ID [ADDR] | change id ID [backup|nobackup]\n"
+            "               [fullmesh|nofullmesh] | show [id ID] | flush\n"
+            "  limits set [subflows N] [add_addr_accepted N] | limits show\n"
+            "  monitor\n"
+            "  ann ADDR token T id ID [port P]\n"
+            "  rem token T id ID\n"
+            "  csf lip ADDR lid ID rip ADDR rport P token T\n"
+            "  dsf lip ADDR lport P rip ADDR rport P token T\n"
+            "  set ADDR port P flags backup|nobackup token T rip ADDR rport P\n"
+            "  stat\n"
+            "  show [token T | [after T] [limit N]]\n"
+            "Tokens as ip mptcp monitor prints them (8 hex digits), in decimal, or 0x...\n");
 }
 
 /* ---- Talking to the socket ---- */
@@ -646,9 +648,25 @@ static int stat_cmd(void)
         return 0;
 }
 
+/* The default socket, as um_ctl_default_path() finds it (this client has no stack to ask):
+ * $UMPTCP_CTL, $XDG_RUNTIME_DIR/umptcp.sock, or root's /run/umptcp/umptcp.sock. Never a
+ * directory every user may write to, where anyone could pose as the server. */
+static const char *default_path(char *buf, size_t len)
+{
+        const char *env = getenv("UMPTCP_CTL"), *xdg = getenv("XDG_RUNTIME_DIR");
+        if (env && *env)
+                return env;
+        if (xdg && xdg[0] == '/') {
+                int n = snprintf(buf, len, "%s/umptcp.sock", xdg);
+                return n > 0 && (size_t)n < len ? buf : NULL;
+        }
+        return geteuid() == 0 ? "/run/umptcp/umptcp.sock" : NULL;
+}
+
 int main(int argc, char **argv)
 {
-        const char *path = getenv("UMPTCP_CTL") ? getenv("UMPTCP_CTL") : "/tmp/umptcp.sock";
+        char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        const char *path = default_path(buf, sizeof(buf));
         int o;
         while ((o = getopt(argc, argv, "+s:jh")) != -1) {
                 switch (o) {
@@ -680,6 +698,10 @@ int main(int argc, char **argv)
                 known |= !strcmp(object, *k);
         if (!known)
                 return die("unknown object or command '%s'", object);
+        if (!path)
+                return die("no control socket: give -s SOCKET, or set UMPTCP_CTL or "
+                           "XDG_RUNTIME_DIR",
+                           NULL);
         if (connect_to(path))
                 return 1;
         if (!strcmp(object, "endpoint"))

@@ -19,7 +19,8 @@
         X(CtlRequestErrors)                                                                        \
         X(CtlLinesTooLong)                                                                         \
         X(CtlClientsDropped)                                                                       \
-        X(CtlEventsDropped)
+        X(CtlEventsDropped)                                                                        \
+        X(CtlClientsDenied)
 
 struct ctl_counters {
         CTL_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -59,6 +60,11 @@ struct um_ctl {
         struct um_stack *st;
         int lfd;
         char path[108];
+        dev_t dev; /* the socket file this service made: removed only while it is there */
+        ino_t ino;
+        uid_t uid; /* who may use it: this uid, root, and with has_group that group */
+        int has_group;
+        gid_t group;
         struct ctl_client clients[UM_CTL_MAX_CLIENTS];
         int n_clients;
         struct um_io_service svc;

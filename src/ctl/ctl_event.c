@@ -80,6 +80,8 @@ const char *ctl_errno_name(int err)
                 return "ENETUNREACH";
         case EADDRINUSE:
                 return "EADDRINUSE";
+        case EACCES:
+                return "EACCES";
         default:
                 return "EIO";
         }

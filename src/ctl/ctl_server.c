@@ -8,6 +8,7 @@
  * produced as the client reads it, so that it counts against that bound only by what is
  * unread. */
 #include "ctl/ctl.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,12 +194,47 @@ void ctl_events_update(struct um_ctl *ctl)
         }
 }
 
+/* The file permissions let in whom the mode allows; the peer's credentials, taken when it
+ * connected, are checked as well, so that a mode or a directory set too wide does not
+ * open the stack to every local user. */
+static int peer_allowed(struct um_ctl *ctl, int fd)
+{
+        struct ucred cr;
+        socklen_t len = sizeof(cr);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+                return 0;
+        if (cr.uid == 0 || cr.uid == ctl->uid || (ctl->has_group && cr.gid == ctl->group))
+                return 1;
+        if (ctl->has_group) {
+                gid_t groups[256];
+                len = sizeof(groups);
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+                        for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+                                if (groups[i] == ctl->group)
+                                        return 1;
+        }
+        um_log(ctl->st, UM_LOG_INFO, "ctl: %s: refused a client of uid %u gid %u (pid %d)",
+               ctl->path, (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid);
+        return 0;
+}
+
 static void accept_clients(struct um_ctl *ctl)
 {
         for (;;) {
                 int fd = accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0)
                         return;
+                if (!peer_allowed(ctl, fd)) {
+                        static const char denied[] =
+                            "{\"id\":null,\"ok\":false,\"error\":\"EACCES\","
+                            "\"message\":\"permission denied: not the server's user, root or "
+                            "its group\"}\n";
+                        ssize_t w = send(fd, denied, sizeof(denied) - 1, MSG_NOSIGNAL);
+                        (void)w;
+                        close(fd);
+                        ctl->ctr.CtlClientsDenied++;
+                        continue;
+                }
                 if (ctl->n_clients == UM_CTL_MAX_CLIENTS) {
                         static const char busy[] = "{\"id\":null,\"ok\":false,\"error\":\"EBUSY\","
                                                    "\"message\":\"too many clients\"}\n";
@@ -318,30 +354,146 @@ static void svc_close(void *arg)
         um_ctl_close(arg);
 }
 
+int um_ctl_default_path(char *buf, size_t len, int create)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        int n;
+        /* Not /tmp: any local user could put a socket there first and pose as the server. */
+        if (xdg && xdg[0] == '/') {
+                n = snprintf(buf, len, "%s/umptcp.sock", xdg);
+        } else if (geteuid() == 0) {
+                static const char dir[] = "/run/umptcp";
+                if (create && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                struct stat sb;
+                /* Whoever may write there may replace the socket: root's alone. */
+                if (create && (lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != 0 ||
+                               (sb.st_mode & 022)))
+                        return -ENOTDIR;
+                n = snprintf(buf, len, "%s/umptcp.sock", dir);
+        } else {
+                return -ENOENT;
+        }
+        if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+/* The path's socket file, where bind found one: a server that answers keeps it
+ * (-EADDRINUSE); a stale one (nobody listens: ECONNREFUSED) is removed, if it is still the
+ * file that was tried; anything else is not ours to remove (-EEXIST). */
+static int clear_stale(const struct sockaddr_un *sa)
+{
+        struct stat sb, again;
+        if (lstat(sa->sun_path, &sb) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISSOCK(sb.st_mode))
+                return -EEXIST;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        int err = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ? 0 : errno;
+        close(fd);
+        if (!err || err == EAGAIN || err == EINPROGRESS)
+                return -EADDRINUSE; /* it answers, or its backlog is full */
+        if (err != ECONNREFUSED)
+                return -err;
+        if (lstat(sa->sun_path, &again) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (again.st_dev != sb.st_dev || again.st_ino != sb.st_ino)
+                return -EADDRINUSE; /* replaced meanwhile: someone else's now */
+        return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Whether the path is still the socket file this service made. */
+static int path_is_ours(const struct um_ctl *ctl)
+{
+        struct stat sb;
+        return ctl->ino && lstat(ctl->path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+               sb.st_dev == ctl->dev && sb.st_ino == ctl->ino;
+}
+
+/* Binds lfd at the path with the mode, taking no umask into account and following no
+ * symlink: bind creates the file with the socket's own mode less the umask (set with
+ * fchmod before, so the file is never wider than asked), and bits the umask took are put
+ * back through a descriptor of the file itself, checked to be the one bind made. */
+static int bind_path(struct um_ctl *ctl, const struct sockaddr_un *sa, mode_t mode)
+{
+        if (fchmod(ctl->lfd, mode) < 0)
+                return -errno;
+        int rc = 0;
+        for (int attempt = 0;; attempt++) {
+                if (bind(ctl->lfd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+                        break;
+                if (errno != EADDRINUSE || attempt)
+                        return -errno;
+                if ((rc = clear_stale(sa)) < 0)
+                        return rc;
+        }
+        struct stat sb;
+        /* The file as bind left it; in a sticky directory such as /tmp nobody else may
+         * remove or rename it meanwhile. */
+        if (lstat(sa->sun_path, &sb) < 0)
+                return -errno;
+        if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid())
+                return -EADDRINUSE;
+        ctl->dev = sb.st_dev;
+        ctl->ino = sb.st_ino;
+        int regroup = ctl->has_group && sb.st_gid != ctl->group;
+        if ((sb.st_mode & 07777) == mode && !regroup)
+                return 0;
+        int fd = open(sa->sun_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (fstat(fd, &sb) < 0)
+                rc = -errno;
+        else if (!S_ISSOCK(sb.st_mode) || sb.st_dev != ctl->dev || sb.st_ino != ctl->ino)
+                rc = -EADDRINUSE;
+        /* The group's members connect through the file's group bits: its group first
+         * (a chown may clear mode bits), then the mode. Both act on the descriptor's
+         * file itself, not on whatever the path names by then. */
+        else if (regroup && fchownat(fd, "", (uid_t)-1, ctl->group, AT_EMPTY_PATH) < 0)
+                rc = -errno;
+        else if (chmod(proc, mode) < 0)
+                rc = -errno;
+        close(fd);
+        return rc;
+}
+
 int um_ctl_serve(struct um_stack *st, const char *path, struct um_ctl **out)
 {
+        return um_ctl_serve_opts(st, path, NULL, out);
+}
+
+int um_ctl_serve_opts(struct um_stack *st, const char *path, const struct um_ctl_opts *opts,
+                      struct um_ctl **out)
+{
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (!st || !path || !out || !*path || strlen(path) >= sizeof(sa.sun_path))
+        const struct um_ctl_opts none = {0};
+        if (!opts)
+                opts = &none;
+        if (!st || !out || (path && (!*path || strlen(path) >= sizeof(sa.sun_path))) ||
+            (opts->mode & ~0777u))
                 return -EINVAL;
-        struct stat sb;
-        if (lstat(path, &sb) == 0) {
-                if (!S_ISSOCK(sb.st_mode))
-                        return -EEXIST; /* not ours to replace */
-                unlink(path);
-        }
+        int rc = path ? 0 : um_ctl_default_path(sa.sun_path, sizeof(sa.sun_path), 1);
+        if (rc < 0)
+                return rc;
+        if (path)
+                memcpy(sa.sun_path, path, strlen(path));
         struct um_ctl *ctl = calloc(1, sizeof(*ctl));
         if (!ctl)
                 return -ENOMEM;
         ctl->st = st;
-        snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-        memcpy(sa.sun_path, path, strlen(path));
+        snprintf(ctl->path, sizeof(ctl->path), "%s", sa.sun_path);
+        ctl->uid = geteuid();
+        ctl->has_group = opts->group_set;
+        ctl->group = opts->group;
+        mode_t mode = opts->mode ? opts->mode : opts->group_set ? 0660 : 0600;
         ctl->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        /* Created 0600: the umask covers the moment between bind and chmod. */
-        mode_t old = umask(0177);
-        int rc =
-            ctl->lfd < 0 || bind(ctl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-        umask(old);
-        if (!rc && (chmod(path, 0600) < 0 || listen(ctl->lfd, UM_CTL_MAX_CLIENTS) < 0))
+        rc = ctl->lfd < 0 ? -errno : bind_path(ctl, &sa, mode);
+        if (!rc && listen(ctl->lfd, UM_CTL_MAX_CLIENTS) < 0)
                 rc = -errno;
         static const struct um_counter_name names[] = {
 #define CTL_COUNTER_NAME(n) UM_COUNTER_NAME(struct ctl_counters, n)
@@ -355,10 +507,10 @@ int um_ctl_serve(struct um_stack *st, const char *path, struct um_ctl **out)
         if (!rc && (rc = um_stack_service_add(st, &ctl->svc)) < 0)
                 um_counters_unregister(st, &ctl->ctr);
         if (rc < 0) {
-                if (ctl->lfd >= 0) {
+                if (path_is_ours(ctl))
+                        unlink(ctl->path);
+                if (ctl->lfd >= 0)
                         close(ctl->lfd);
-                        unlink(path);
-                }
                 free(ctl);
                 return rc;
         }
@@ -374,7 +526,10 @@ void um_ctl_close(struct um_ctl *ctl)
                 client_close(ctl, &ctl->clients[0]);
         um_stack_service_remove(ctl->st, &ctl->svc);
         um_counters_unregister(ctl->st, &ctl->ctr);
+        /* Another server may have the path now (ours was removed and theirs made): its file
+         * is not ours to remove. */
+        if (path_is_ours(ctl))
+                unlink(ctl->path);
         close(ctl->lfd);
-        unlink(ctl->path);
         free(ctl);
 }

@@ -81,6 +81,24 @@ else
   failed=$((failed + 1)); echo "FAIL: umptcp-pm after its stack ended: exit $pmrc, $(cat "$PMERR")"
 fi
 rm -f "$PMERR"
+# The default socket: $XDG_RUNTIME_DIR/umptcp.sock, else root's /run/umptcp/umptcp.sock;
+# never /tmp/umptcp.sock, where any user could pose as the server.
+XDG=$(mktemp -d)
+"$BIN/ctl_peer" "$XDG/umptcp.sock" & PEER2=$!
+for _ in $(seq 1 50); do [ -S "$XDG/umptcp.sock" ] && break; sleep 0.1; done
+expect 0 "default: \$XDG_RUNTIME_DIR/umptcp.sock" "^add_addr_accepted 0 subflows 2 $" -- \
+  env -u UMPTCP_CTL XDG_RUNTIME_DIR="$XDG" "$BIN/umptcp-ctl" limits show
+expect 1 "UMPTCP_CTL before XDG_RUNTIME_DIR" "control socket $XDG/other.sock:" -- \
+  env UMPTCP_CTL="$XDG/other.sock" XDG_RUNTIME_DIR="$XDG" "$BIN/umptcp-ctl" limits show
+if [ "$(id -u)" = 0 ]; then
+  expect 1 "default for root (no -s)" "control socket /run/umptcp/umptcp.sock:" -- \
+    env -u UMPTCP_CTL -u XDG_RUNTIME_DIR "$BIN/umptcp-ctl" limits show
+fi
+env -u UMPTCP_CTL XDG_RUNTIME_DIR="$XDG" timeout 1 "$BIN/umptcp-pm" 2>/dev/null
+expect 0 "umptcp-pm found it there too" '"CtlRequests":[3-9]' -- \
+  "$BIN/umptcp-ctl" -j -s "$XDG/umptcp.sock" stat
+kill "$PEER2"; wait "$PEER2"
+rm -rf "$XDG"
 # A stand-in server (Python) that tells its client events were lost: umptcp-ctl monitor
 # prints it; umptcp-pm reads show again and adopts the connection it finds there.
 FAKE=$(mktemp -u /tmp/umptcp-ctl-fake.XXXXXX)

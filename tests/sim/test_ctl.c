@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <umptcp/ctl.h>
 #include <umptcp/link.h>
@@ -671,6 +673,261 @@ static void test_subscriber_falls_behind(void **state)
         crowd_close(&cw);
 }
 
+/* ---- The socket's path and who may use it ---- */
+
+static struct um_stack *bare_stack(void)
+{
+        struct um_stack *st = um_stack_new(&(struct um_stack_config){.seed = simtest_seed()});
+        assert_non_null(st);
+        snprintf(sock_path, sizeof(sock_path), "/tmp/umptcp-ctl-test-%d.sock", (int)getpid());
+        return st;
+}
+
+/* A second server on a live server's path is refused, the first keeps serving, and its
+ * close leaves alone a file at the path that is not its own. */
+static void test_two_servers_one_path(void **state)
+{
+        (void)state;
+        struct um_stack *a = bare_stack(), *b = bare_stack();
+        struct um_ctl *ca, *cb = NULL;
+        assert_int_equal(um_ctl_serve(a, sock_path, &ca), 0);
+        assert_int_equal(um_ctl_serve(b, sock_path, &cb), -EADDRINUSE);
+        assert_null(cb);
+        int fd = client(a);
+        expect(a, fd, "{\"id\":1,\"cmd\":\"get_limits\"}\n", "\"ok\":true");
+        close(fd);
+        /* Someone removes a's file and another server binds there: a's close must not
+         * take theirs away. */
+        assert_int_equal(unlink(sock_path), 0);
+        assert_int_equal(um_ctl_serve(b, sock_path, &cb), 0);
+        struct stat before, after;
+        assert_int_equal(lstat(sock_path, &before), 0);
+        um_ctl_close(ca);
+        assert_int_equal(lstat(sock_path, &after), 0);
+        assert_int_equal(after.st_ino, before.st_ino);
+        fd = client(b);
+        expect(b, fd, "{\"id\":1,\"cmd\":\"get_limits\"}\n", "\"ok\":true");
+        close(fd);
+        um_ctl_close(cb);
+        assert_int_equal(lstat(sock_path, &after), -1); /* its own, it removes */
+        um_stack_free(a);
+        um_stack_free(b);
+}
+
+/* A socket file nobody listens on is replaced; a regular file is not. */
+static void test_stale_socket_replaced(void **state)
+{
+        (void)state;
+        struct um_stack *st = bare_stack();
+        int old = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strcpy(sa.sun_path, sock_path);
+        assert_int_equal(bind(old, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        close(old); /* its file stays: a server that died */
+        struct um_ctl *ctl;
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), 0);
+        int fd = client(st);
+        expect(st, fd, "{\"id\":1,\"cmd\":\"get_limits\"}\n", "\"ok\":true");
+        close(fd);
+        um_ctl_close(ctl);
+        FILE *f = fopen(sock_path, "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), -EEXIST);
+        struct stat sb;
+        assert_int_equal(lstat(sock_path, &sb), 0);
+        assert_true(S_ISREG(sb.st_mode));
+        unlink(sock_path);
+        um_stack_free(st);
+}
+
+/* A symlink at the path is neither followed nor replaced, and the process's umask is left
+ * alone; a group mode the umask would narrow is set whole. */
+static void test_symlink_and_mode(void **state)
+{
+        (void)state;
+        struct um_stack *st = bare_stack();
+        char target[128];
+        snprintf(target, sizeof(target), "%s.target", sock_path);
+        int tfd = open(target, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        assert_true(tfd >= 0);
+        close(tfd);
+        chmod(target, 0644);
+        assert_int_equal(symlink(target, sock_path), 0);
+        struct um_ctl *ctl = NULL;
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), -EEXIST);
+        struct stat sb;
+        assert_int_equal(stat(target, &sb), 0);
+        assert_true(S_ISREG(sb.st_mode));
+        assert_int_equal(sb.st_mode & 0777, 0644); /* no chmod through the link */
+        assert_int_equal(lstat(sock_path, &sb), 0);
+        assert_true(S_ISLNK(sb.st_mode));
+        /* A dangling link: nothing is made where it points. */
+        unlink(sock_path);
+        unlink(target);
+        assert_int_equal(symlink(target, sock_path), 0);
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), -EEXIST);
+        assert_int_equal(lstat(target, &sb), -1);
+        unlink(sock_path);
+
+        mode_t old = umask(027);
+        assert_int_equal(um_ctl_serve_opts(st, sock_path,
+                                           &(struct um_ctl_opts){.group_set = 1, .group = 65534},
+                                           &ctl),
+                         0);
+        assert_int_equal(umask(old), 027); /* untouched */
+        assert_int_equal(lstat(sock_path, &sb), 0);
+        assert_true(S_ISSOCK(sb.st_mode));
+        assert_int_equal(sb.st_mode & 0777, 0660);
+        assert_int_equal(sb.st_gid, 65534); /* the group's, for its members to connect */
+        um_ctl_close(ctl);
+        old = umask(0);
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), 0);
+        umask(old);
+        assert_int_equal(lstat(sock_path, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600); /* not wider with no umask */
+        um_ctl_close(ctl);
+        um_stack_free(st);
+}
+
+/* In a child: become uid 65534 (nobody; with as_group also gid 65534), connect, send a
+ * request and exit 0 if the first line answers as `want` says, 1 otherwise. */
+static pid_t child_as_nobody(int as_group, const char *want)
+{
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid)
+                return pid;
+        gid_t g = 65534;
+        /* Without the group, its own group is one the socket's mode does not admit. */
+        if (setgroups(1, &g) < 0 || setgid(as_group ? 65534 : 12345) < 0 || setuid(65534) < 0)
+                _exit(2);
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strcpy(sa.sun_path, sock_path);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                _exit(3);
+        struct timeval tv = {.tv_sec = 5};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        static const char req[] = "{\"id\":1,\"cmd\":\"get_limits\"}\n";
+        ssize_t w = send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+        (void)w;
+        char buf[512];
+        size_t n = 0;
+        while (n + 1 < sizeof(buf)) {
+                ssize_t r = recv(fd, buf + n, 1, 0);
+                if (r <= 0 || buf[n] == '\n')
+                        break;
+                n++;
+        }
+        buf[n] = 0;
+        _exit(strstr(buf, want) ? 0 : 1);
+}
+
+static int serve_until_exit(struct um_stack *st, pid_t pid)
+{
+        int status = 0;
+        for (int i = 0; i < 100000; i++) {
+                serve(st);
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+                usleep(100);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return 98;
+}
+
+/* SO_PEERCRED: with a mode that lets anyone connect, a client of another uid is still
+ * refused (EACCES, counted); with the group option, that group's member is let in. */
+static void test_other_uid_refused(void **state)
+{
+        (void)state;
+        if (geteuid() != 0) {
+                printf("    needs root (to become another user): skipped\n");
+                skip();
+        }
+        struct um_stack *st = bare_stack();
+        struct um_ctl *ctl;
+        assert_int_equal(
+            um_ctl_serve_opts(st, sock_path, &(struct um_ctl_opts){.mode = 0666}, &ctl), 0);
+        struct stat sb;
+        assert_int_equal(lstat(sock_path, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0666);
+        pid_t pid = child_as_nobody(0, "\"error\":\"EACCES\"");
+        assert_int_equal(serve_until_exit(st, pid), 0);
+        assert_int_equal(um_counter_get(st, "CtlClientsDenied"), 1);
+        assert_int_equal(um_counter_get(st, "CtlClients"), 0);
+        /* Its owner (root here) is served as ever. */
+        int fd = client(st);
+        expect(st, fd, "{\"id\":1,\"cmd\":\"get_limits\"}\n", "\"ok\":true");
+        close(fd);
+        um_ctl_close(ctl);
+        assert_int_equal(um_ctl_serve_opts(st, sock_path,
+                                           &(struct um_ctl_opts){.group_set = 1, .group = 65534},
+                                           &ctl),
+                         0);
+        pid = child_as_nobody(1, "\"ok\":true");
+        assert_int_equal(serve_until_exit(st, pid), 0);
+        assert_int_equal(um_counter_get(st, "CtlClientsDenied"), 0);
+        um_ctl_close(ctl);
+        um_stack_free(st);
+}
+
+/* $XDG_RUNTIME_DIR/umptcp.sock, else /run/umptcp/umptcp.sock for root, else none; a
+ * server given no path serves there. */
+static void test_default_path(void **state)
+{
+        (void)state;
+        char buf[108], dir[64];
+        const char *saved = getenv("XDG_RUNTIME_DIR");
+        char *keep = saved ? strdup(saved) : NULL;
+        snprintf(dir, sizeof(dir), "/tmp/umptcp-ctl-xdg-%d", (int)getpid());
+        mkdir(dir, 0700);
+        setenv("XDG_RUNTIME_DIR", dir, 1);
+        assert_int_equal(um_ctl_default_path(buf, sizeof(buf), 0), 0);
+        char want[128];
+        snprintf(want, sizeof(want), "%s/umptcp.sock", dir);
+        assert_string_equal(buf, want);
+        struct um_stack *st = bare_stack();
+        struct um_ctl *ctl;
+        assert_int_equal(um_ctl_serve_opts(st, NULL, NULL, &ctl), 0);
+        struct stat sb;
+        assert_int_equal(lstat(want, &sb), 0);
+        assert_true(S_ISSOCK(sb.st_mode));
+        um_ctl_close(ctl);
+        assert_int_equal(lstat(want, &sb), -1);
+        assert_int_equal(um_ctl_default_path(buf, 10, 0), -ENAMETOOLONG);
+        setenv("XDG_RUNTIME_DIR", "relative/dir", 1); /* not absolute: ignored */
+        int rc = um_ctl_default_path(buf, sizeof(buf), 0);
+        if (geteuid() == 0) {
+                assert_int_equal(rc, 0);
+                assert_string_equal(buf, "/run/umptcp/umptcp.sock");
+        } else {
+                assert_int_equal(rc, -ENOENT);
+        }
+        unsetenv("XDG_RUNTIME_DIR");
+        if (geteuid() == 0) {
+                assert_int_equal(um_ctl_default_path(buf, sizeof(buf), 0), 0);
+                assert_string_equal(buf, "/run/umptcp/umptcp.sock");
+                pid_t pid = fork(); /* another user without XDG_RUNTIME_DIR has none */
+                assert_true(pid >= 0);
+                if (!pid)
+                        _exit(setuid(65534) == 0 &&
+                                      um_ctl_default_path(buf, sizeof(buf), 0) == -ENOENT
+                                  ? 0
+                                  : 1);
+                int status;
+                waitpid(pid, &status, 0);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        if (keep)
+                setenv("XDG_RUNTIME_DIR", keep, 1);
+        free(keep);
+        rmdir(dir);
+        um_stack_free(st);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -681,6 +938,11 @@ int main(void)
             cmocka_unit_test(test_events_to_subscriber),
             cmocka_unit_test(test_show_thousands),
             cmocka_unit_test(test_subscriber_falls_behind),
+            cmocka_unit_test(test_two_servers_one_path),
+            cmocka_unit_test(test_stale_socket_replaced),
+            cmocka_unit_test(test_symlink_and_mode),
+            cmocka_unit_test(test_other_uid_refused),
+            cmocka_unit_test(test_default_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
