@@ -1,19 +1,24 @@
 #include "core/siphash.h"
 
-static uint64_t load_le64(const uint8_t *p)
+#include <string.h>
+
+/* A hash per packet (the connection tables' buckets): the loads and rounds are inlined. */
+static inline uint64_t load_le64(const uint8_t *p)
 {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--)
-                v = v << 8 | p[i];
+        uint64_t v;
+        memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap64(v);
+#endif
         return v;
 }
 
-static uint64_t rotl(uint64_t x, int b)
+static inline uint64_t rotl(uint64_t x, int b)
 {
         return x << b | x >> (64 - b);
 }
 
-static void sip_round(uint64_t v[4])
+static inline void sip_round(uint64_t v[4])
 {
         v[0] += v[1];
         v[1] = rotl(v[1], 13) ^ v[0];
@@ -27,7 +32,7 @@ static void sip_round(uint64_t v[4])
         v[2] = rotl(v[2], 32);
 }
 
-static void absorb(uint64_t v[4], uint64_t m)
+static inline void absorb(uint64_t v[4], uint64_t m)
 {
         v[3] ^= m;
         sip_round(v);

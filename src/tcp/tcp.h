@@ -253,12 +253,13 @@ struct um_tcp_stack {
         struct tcp_chain *hash;
         uint32_t hash_mask; /* buckets - 1; the table doubles when it holds more than buckets */
         uint32_t n_hashed;
+        struct um_tcp_conn *last_found; /* the last connection tcp_lookup found, while hashed */
         struct tcp_chain listeners;
         LIST_HEAD(, um_tcp_conn) all;             /* every connection, newest first */
         struct tcp_chain graveyard;               /* closed, freed at the end of the poll */
         struct tcp_chain ports[TCP_PORT_BUCKETS]; /* connections by local port */
         struct tcp_tw_table tw;
-        uint8_t secret[32];
+        uint8_t secret[48]; /* SipHash keys: ISNs, SYN cookies, the tables' buckets */
         uint16_t next_port;
         struct tcp_option_entry opts[TCP_MAX_OPTION_HANDLERS]; /* by decreasing priority */
         int n_opts;
@@ -288,6 +289,10 @@ void tcp_hash_insert(struct um_tcp_conn *c);
 void tcp_hash_remove(struct um_tcp_conn *c);
 /* The keyed hash of a 4-tuple, before any table's mask (the connection and TIME_WAIT
  * tables share it). */
+/* The 4-tuple as the keyed hashes take it: both addresses, then both ports (at most 36
+ * bytes). */
+size_t tcp_tuple_bytes(uint8_t msg[36], const struct um_addr *laddr, uint16_t lport,
+                       const struct um_addr *raddr, uint16_t rport);
 uint32_t tcp_tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr, uint16_t lport,
                         const struct um_addr *raddr, uint16_t rport);
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,

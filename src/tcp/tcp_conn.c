@@ -44,19 +44,29 @@ int tcp_conn_alloc_buffers(struct um_tcp_conn *c)
         return 0;
 }
 
+size_t tcp_tuple_bytes(uint8_t msg[36], const struct um_addr *laddr, uint16_t lport,
+                       const struct um_addr *raddr, uint16_t rport)
+{
+        size_t n = um_addr_len(laddr);
+        memcpy(msg, laddr->b, n);
+        memcpy(msg + n, raddr->b, n);
+        n *= 2;
+        msg[n++] = (uint8_t)(lport >> 8);
+        msg[n++] = (uint8_t)lport;
+        msg[n++] = (uint8_t)(rport >> 8);
+        msg[n++] = (uint8_t)rport;
+        return n;
+}
+
 uint32_t tcp_tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr, uint16_t lport,
                         const struct um_addr *raddr, uint16_t rport)
 {
-        /* FNV-1a over the tuple, seeded with the stack's secret so that remote peers cannot
-         * aim for one bucket. */
-        uint32_t h = 2166136261u ^ um_get_be32(t->secret);
-        const uint8_t *parts[2] = {laddr->b, raddr->b};
-        for (int p = 0; p < 2; p++)
-                for (size_t i = 0; i < um_addr_len(laddr); i++)
-                        h = (h ^ parts[p][i]) * 16777619u;
-        h = (h ^ lport) * 16777619u;
-        h = (h ^ rport) * 16777619u;
-        return h;
+        /* Keyed over the whole tuple (SipHash, as the ISNs): an unkeyed or merely seeded hash
+         * whose buckets are its low bits put every port congruent modulo the table's size in
+         * one bucket, so that one peer could make a chain as long as it liked. */
+        uint8_t msg[36];
+        return (uint32_t)um_siphash(t->secret + 32, msg,
+                                    tcp_tuple_bytes(msg, laddr, lport, raddr, rport));
 }
 
 static uint32_t tuple_hash(const struct um_tcp_stack *t, const struct um_addr *laddr,
@@ -102,19 +112,30 @@ void tcp_hash_remove(struct um_tcp_conn *c)
                 return;
         LIST_REMOVE(c, hash_link);
         c->hash_link.le_prev = NULL;
+        if (tcp_of(c)->last_found == c)
+                tcp_of(c)->last_found = NULL;
         if (c->state != TCPS_LISTEN) /* a listener was in the listeners, not the table */
                 tcp_of(c)->n_hashed--;
+}
+
+static int has_tuple(const struct um_tcp_conn *c, const struct um_addr *laddr, uint16_t lport,
+                     const struct um_addr *raddr, uint16_t rport)
+{
+        return c->lport == lport && c->rport == rport && um_addr_eq(&c->laddr, laddr) &&
+               um_addr_eq(&c->raddr, raddr);
 }
 
 struct um_tcp_conn *tcp_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
                                const struct um_addr *raddr, uint16_t rport)
 {
         struct um_tcp_stack *t = st->tcp;
+        /* A burst's segments are mostly one connection's: the keyed hash is skipped for it. */
+        if (t->last_found && has_tuple(t->last_found, laddr, lport, raddr, rport))
+                return t->last_found;
         struct um_tcp_conn *c;
         LIST_FOREACH(c, &t->hash[tuple_hash(t, laddr, lport, raddr, rport)], hash_link)
-        if (c->lport == lport && c->rport == rport && um_addr_eq(&c->laddr, laddr) &&
-            um_addr_eq(&c->raddr, raddr))
-                return c;
+        if (has_tuple(c, laddr, lport, raddr, rport))
+                return t->last_found = c;
         return NULL;
 }
 
@@ -243,18 +264,9 @@ void tcp_free_all(struct um_stack *st)
  * 4-microsecond clock and F a keyed hash (SipHash-2-4 with the stack's secret, as Linux). */
 uint32_t tcp_isn(struct um_tcp_conn *c)
 {
-        struct um_tcp_stack *t = tcp_of(c);
         uint8_t msg[36];
-        size_t n = 0;
-        memcpy(msg + n, c->laddr.b, um_addr_len(&c->laddr));
-        n += um_addr_len(&c->laddr);
-        memcpy(msg + n, c->raddr.b, um_addr_len(&c->raddr));
-        n += um_addr_len(&c->raddr);
-        msg[n++] = (uint8_t)(c->lport >> 8);
-        msg[n++] = (uint8_t)c->lport;
-        msg[n++] = (uint8_t)(c->rport >> 8);
-        msg[n++] = (uint8_t)c->rport;
-        return (uint32_t)(c->st->now / 4) + (uint32_t)um_siphash(t->secret, msg, n);
+        size_t n = tcp_tuple_bytes(msg, &c->laddr, c->lport, &c->raddr, c->rport);
+        return (uint32_t)(c->st->now / 4) + (uint32_t)um_siphash(tcp_of(c)->secret, msg, n);
 }
 
 void tcp_set_lport(struct um_tcp_conn *c, uint16_t port)

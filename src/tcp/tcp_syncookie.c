@@ -22,18 +22,11 @@ static const uint16_t mss_table[8] = {536, 1200, 1220, 1360, 1400, 1440, 1452, 1
 static uint32_t keyed_hash(const struct um_tcp_conn *c, const struct um_addr *la, uint16_t lp,
                            const struct um_addr *ra, uint16_t rp, uint32_t extra, uint8_t tag)
 {
-        uint8_t msg[44];
-        size_t n = 0;
-        msg[n++] = tag;
-        memcpy(msg + n, la->b, um_addr_len(la));
-        n += um_addr_len(la);
-        memcpy(msg + n, ra->b, um_addr_len(ra));
-        n += um_addr_len(ra);
-        um_put_be16(msg + n, lp);
-        um_put_be16(msg + n + 2, rp);
-        um_put_be32(msg + n + 4, extra);
-        n += 8;
-        return (uint32_t)um_siphash(tcp_of(c)->secret + 16, msg, n);
+        uint8_t msg[41];
+        msg[0] = tag;
+        size_t n = 1 + tcp_tuple_bytes(msg + 1, la, lp, ra, rp);
+        um_put_be32(msg + n, extra);
+        return (uint32_t)um_siphash(tcp_of(c)->secret + 16, msg, n + 4);
 }
 
 static uint32_t cookie_for(const struct um_tcp_conn *l, const struct tcp_seg *s, uint32_t irs,

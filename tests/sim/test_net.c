@@ -528,6 +528,34 @@ static void test_emu_packet_queue_and_trace(void **state)
         um_link_destroy(b);
 }
 
+/* The connection table's buckets were FNV-1a's low bits, with the secret only its start:
+ * a product's low bits depend only on its factors' low bits, so every source port
+ * congruent modulo the table's size fell in one bucket, whatever the secret (64 of a
+ * peer's connections in one chain of a 1,024-bucket table). The hash is keyed over the
+ * whole tuple now: they spread as random ones would. */
+static void test_tuple_table_spreads_congruent_ports(void **state)
+{
+        (void)state;
+        struct um_stack_config cfg = {.seed = simtest_seed()};
+        struct um_stack *st = um_stack_new(&cfg);
+        assert_non_null(st);
+        struct um_addr local, remote;
+        um_addr_parse("10.0.0.2", &local);
+        um_addr_parse("10.0.0.1", &remote);
+        enum { BUCKETS = 1024, PORTS = 64 };
+        uint8_t used[BUCKETS] = {0};
+        int distinct = 0;
+        for (int i = 0; i < PORTS; i++) {
+                uint16_t rport = (uint16_t)(1000 + i * BUCKETS);
+                uint32_t b = tcp_tuple_hash(st->tcp, &local, 80, &remote, rport) % BUCKETS;
+                distinct += !used[b];
+                used[b] = 1;
+        }
+        printf("    %d source ports 1,024 apart: %d buckets of 1,024\n", PORTS, distinct);
+        assert_true(distinct >= PORTS - 8); /* random placement: about 62 */
+        um_stack_free(st);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -538,6 +566,7 @@ int main(void)
             cmocka_unit_test(test_nagle_and_nodelay),
             cmocka_unit_test(test_delayed_acks),
             cmocka_unit_test(test_syn_flood_cookies),
+            cmocka_unit_test(test_tuple_table_spreads_congruent_ports),
             cmocka_unit_test(test_readiness_callbacks),
             cmocka_unit_test(test_emu_link_due_time),
             cmocka_unit_test(test_emu_packet_queue_and_trace),
