@@ -28,52 +28,64 @@ static int spares(struct um_stack *st, struct um_iface *ifc)
         return ifc->n_rx_spare;
 }
 
-static void read_link(struct um_stack *st, int ifindex)
+/* Reads one batch from the interface and processes it; returns 1 when the batch was full,
+ * so that the link may hold more. */
+static int read_batch(struct um_stack *st, int ifindex)
 {
         struct um_iface *ifc = &st->net->ifaces[ifindex];
         struct um_link *link = ifc->link;
-        if (link->rx_due_us > st->now)
-                return; /* the driver knows nothing can have arrived */
-        for (int batch = 0; batch < RX_BATCHES_PER_POLL; batch++) {
-                int n = spares(st, ifc);
-                int got = n ? link->ops->recv(link, ifc->rx_frames, n, st->now) : 0;
-                if (got <= 0)
-                        break; /* an idle link costs its recv call and nothing more */
-                struct um_pkt *in[UM_RX_BATCH];
-                for (int i = 0; i < got; i++) {
-                        struct um_pkt *p = ifc->rx_spare[i];
-                        p->off = 0; /* received at the start of the buffer */
-                        p->len = (uint16_t)ifc->rx_frames[i].len;
-                        p->time_us = st->now;
-                        p->flags =
-                            ifc->rx_frames[i].flags & UM_FRAME_CSUM_VALID ? UM_PKT_CSUM_VALID : 0;
-                        ifc->rx_frames[i].flags = 0;
-                        in[i] = p;
-                }
-                /* The last spares fill the places of the used ones: work in proportion to
-                 * what arrived, not to the batch. */
-                for (int i = 0; i < got && n - 1 - i >= got; i++) {
-                        ifc->rx_spare[i] = ifc->rx_spare[n - 1 - i];
-                        ifc->rx_frames[i] = ifc->rx_frames[n - 1 - i];
-                }
-                ifc->n_rx_spare = n - got;
-                for (int i = 0; i < got; i++)
-                        um_ip_input(st, ifindex, in[i]);
-                /* Let applications read (and windows reopen) between batches, and let the
-                 * ACKs and window updates this batch produced leave now. */
-                sock_dispatch(st);
-                um_net_flush(st);
-                if (got < n)
-                        break;
+        int n = spares(st, ifc);
+        int got = n ? link->ops->recv(link, ifc->rx_frames, n, st->now) : 0;
+        if (got <= 0)
+                return 0; /* an idle link costs its recv call and nothing more */
+        struct um_pkt *in[UM_RX_BATCH];
+        for (int i = 0; i < got; i++) {
+                struct um_pkt *p = ifc->rx_spare[i];
+                p->off = 0; /* received at the start of the buffer */
+                p->len = (uint16_t)ifc->rx_frames[i].len;
+                p->time_us = st->now;
+                p->flags = ifc->rx_frames[i].flags & UM_FRAME_CSUM_VALID ? UM_PKT_CSUM_VALID : 0;
+                ifc->rx_frames[i].flags = 0;
+                in[i] = p;
         }
+        /* The last spares fill the places of the used ones: work in proportion to what
+         * arrived, not to the batch. */
+        for (int i = 0; i < got && n - 1 - i >= got; i++) {
+                ifc->rx_spare[i] = ifc->rx_spare[n - 1 - i];
+                ifc->rx_frames[i] = ifc->rx_frames[n - 1 - i];
+        }
+        ifc->n_rx_spare = n - got;
+        for (int i = 0; i < got; i++)
+                um_ip_input(st, ifindex, in[i]);
+        /* Let applications read (and windows reopen) between batches, and let the ACKs and
+         * window updates this batch produced leave now. */
+        sock_dispatch(st);
+        um_net_flush(st);
+        return got == n;
+}
+
+/* The links in turns of one batch each, up to RX_BATCHES_PER_POLL turns, leaving out a link
+ * once it gives less than a full batch: a link whose queue never empties delays another's
+ * packets (a join's SYN/ACK, say) by one batch, not by all the batches it may give in a
+ * poll. */
+static void read_links(struct um_stack *st)
+{
+        uint32_t busy = 0;
+        _Static_assert(UM_MAX_IFACES <= 32, "a bit per interface");
+        for (int i = 0; i < st->net->n_ifaces; i++)
+                if (st->net->ifaces[i].link->rx_due_us <= st->now) /* else nothing can have come */
+                        busy |= 1u << i;
+        for (int turn = 0; turn < RX_BATCHES_PER_POLL && busy; turn++)
+                for (int i = 0; i < st->net->n_ifaces; i++)
+                        if ((busy & 1u << i) && !read_batch(st, i))
+                                busy &= ~(1u << i);
 }
 
 void um_stack_poll(struct um_stack *st, uint64_t now_us)
 {
         if (now_us > st->now)
                 st->now = now_us;
-        for (int i = 0; i < st->net->n_ifaces; i++)
-                read_link(st, i);
+        read_links(st);
         um_timer_run(&st->timers, st->now);
         sock_dispatch(st);
         mptcp_stack_poll_end(st);
