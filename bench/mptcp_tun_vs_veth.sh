@@ -6,6 +6,9 @@
 #   endpoint ... subflow` on the second).
 # The same Python receiver serves both and hashes what it gets (SHA-256, compared with the
 # file sent). Needs root. Usage: mptcp_tun_vs_veth.sh BIN_DIR [MBYTES] [ROUNDS]
+# JOIN_CHECK=N instead runs only umptcp-cat -> kernel, N times, each on namespaces and
+# devices made afresh (as for the first round), and counts the runs in which the join carried data (a second subflow); exits 1
+# when one had none.
 set -euo pipefail
 BIN=${1:?usage: $0 BIN_DIR [MBYTES] [ROUNDS]}
 MB=${2:-256}
@@ -22,35 +25,43 @@ trap cleanup EXIT
 [ "$(id -u)" -eq 0 ] || { echo "mptcp_tun_vs_veth: needs root" >&2; exit 1; }
 
 # umptcp: two TUN devices; the kernel is 10.9.1.1 and 10.9.3.1.
-ip netns add $NS1
-ip -n $NS1 link set lo up
-for i in 0 1; do
-  ip -n $NS1 tuntap add dev um$i mode tun
-  ip -n $NS1 addr add 10.9.$((2 * i + 1)).1/24 dev um$i
-  ip -n $NS1 link set um$i up
-done
-# add_addr_accepted 1: when umptcp receives, it announces its second address and the
-# kernel client opens its second subflow there (through um1).
-ip -n $NS1 mptcp limits set subflows 2 add_addr_accepted 1
+tun_setup() {
+  ip netns del $NS1 2>/dev/null || true
+  ip netns add $NS1
+  ip -n $NS1 link set lo up
+  for i in 0 1; do
+    ip -n $NS1 tuntap add dev um$i mode tun
+    ip -n $NS1 addr add 10.9.$((2 * i + 1)).1/24 dev um$i
+    ip -n $NS1 link set um$i up
+  done
+  # add_addr_accepted 1: when umptcp receives, it announces its second address and the
+  # kernel client opens its second subflow there (through um1).
+  ip -n $NS1 mptcp limits set subflows 2 add_addr_accepted 1
+}
+tun_setup
 
 # kernel <-> kernel: two veth pairs, server 10.9.2.1 / 10.9.4.1, client 10.9.2.2 / 10.9.4.2.
-ip netns add $NS2
-ip netns add $NS3
-for i in 0 1; do
-  ip link add va$i netns $NS2 type veth peer name vb$i netns $NS3
-  ip -n $NS2 addr add 10.9.$((2 * i + 2)).1/24 dev va$i
-  ip -n $NS3 addr add 10.9.$((2 * i + 2)).2/24 dev vb$i
-  ip -n $NS2 link set va$i up
-  ip -n $NS3 link set vb$i up
-done
-ip -n $NS2 link set lo up
-ip -n $NS3 link set lo up
-ip -n $NS2 mptcp limits set subflows 2 add_addr_accepted 0
-ip -n $NS3 mptcp limits set subflows 2 add_addr_accepted 0
-ip -n $NS3 mptcp endpoint add 10.9.4.2 dev vb1 subflow
-# The client's second subflow leaves through the second pair even towards 10.9.2.1.
-ip -n $NS3 rule add from 10.9.4.2 table 104
-ip -n $NS3 route add 10.9.2.0/24 dev vb1 table 104
+veth_setup() {
+  for n in $NS2 $NS3; do ip netns del "$n" 2>/dev/null || true; done
+  ip netns add $NS2
+  ip netns add $NS3
+  for i in 0 1; do
+    ip link add va$i netns $NS2 type veth peer name vb$i netns $NS3
+    ip -n $NS2 addr add 10.9.$((2 * i + 2)).1/24 dev va$i
+    ip -n $NS3 addr add 10.9.$((2 * i + 2)).2/24 dev vb$i
+    ip -n $NS2 link set va$i up
+    ip -n $NS3 link set vb$i up
+  done
+  ip -n $NS2 link set lo up
+  ip -n $NS3 link set lo up
+  ip -n $NS2 mptcp limits set subflows 2 add_addr_accepted 0
+  ip -n $NS3 mptcp limits set subflows 2 add_addr_accepted 0
+  ip -n $NS3 mptcp endpoint add 10.9.4.2 dev vb1 subflow
+  # The client's second subflow leaves through the second pair even towards 10.9.2.1.
+  ip -n $NS3 rule add from 10.9.4.2 table 104
+  ip -n $NS3 route add 10.9.2.0/24 dev vb1 table 104
+}
+veth_setup
 
 python3 - "$WORK/send.bin" "$MB" <<'PY'
 import os, sys
@@ -107,6 +118,27 @@ PY
 }
 
 gbit() { python3 -c "print(f'{$MB*8*1048576/($2-$1)/1e9:.3f}')"; }
+
+if [ -n "${JOIN_CHECK:-}" ]; then
+  ok=0
+  for r in $(seq 1 "$JOIN_CHECK"); do
+    # As the first round of a measurement: the devices are new, the veth pairs just made.
+    [ "$r" -eq 1 ] || { tun_setup; veth_setup; }
+    port=$((6300 + r))
+    server $NS1 10.9.1.1 $port
+    ip netns exec $NS1 "$BIN/umptcp-cat" --stats --link tun:um0:10.9.1.2/24 --link tun:um1:10.9.3.2/24 \
+      10.9.1.1 $port < "$WORK/send.bin" 2> "$WORK/send.stats"
+    wait "${PIDS[-1]}"
+    read -r got joins total < "$WORK/server.out"
+    [ "$got" = "$want" ] || { echo "mptcp_tun_vs_veth: join check $r: data differs" >&2; exit 1; }
+    synack=$(awk '$1 == "MPTcpExtMPJoinSynAckRx" {print $2}' "$WORK/send.stats")
+    [ "$joins" -ge 1 ] && ok=$((ok + 1))
+    echo "join check $r: the kernel had $joins subflow(s) besides the first; umptcp received ${synack:-0} join SYN/ACK(s)"
+  done
+  echo "join check: a second subflow in $ok of $JOIN_CHECK runs ($MB MB each)"
+  [ "$ok" -eq "$JOIN_CHECK" ]
+  exit
+fi
 
 for r in $(seq 1 "$ROUNDS"); do
   port=$((6100 + r))
