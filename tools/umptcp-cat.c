@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool_links.h"
@@ -56,11 +57,21 @@ static void usage(FILE *out)
                 "                subflow's, as TCP_CONGESTION on a Linux MPTCP socket)\n");
 }
 
+/* The control socket's file, for the signal handler: its path, and its device and inode as
+ * serving left it. */
 static char control_path[108];
+static dev_t control_dev;
+static ino_t control_ino;
 
+/* Killed, it removes its socket file, but only while the path is still that file: another
+ * server may have made its own there since ours was removed, or anything else be there
+ * (lstat and unlink are async-signal-safe; um_ctl_close checks the same way). */
 static void on_signal(int sig)
 {
-        unlink(control_path);
+        struct stat sb;
+        if (control_ino && lstat(control_path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+            sb.st_dev == control_dev && sb.st_ino == control_ino)
+                unlink(control_path);
         signal(sig, SIG_DFL);
         raise(sig);
 }
@@ -333,6 +344,13 @@ int main(int argc, char **argv)
                 /* Killed, it leaves no socket file behind (a normal exit frees the stack,
                  * which closes it). */
                 snprintf(control_path, sizeof(control_path), "%s", control);
+                /* The file um_ctl_serve has just made (it records the same itself, after
+                 * its bind). */
+                struct stat sb;
+                if (lstat(control, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+                        control_dev = sb.st_dev;
+                        control_ino = sb.st_ino;
+                }
                 signal(SIGINT, on_signal);
                 signal(SIGTERM, on_signal);
         }
