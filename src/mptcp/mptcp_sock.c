@@ -280,13 +280,13 @@ static int msk_names(const struct um_sock *s, struct um_addr *la, uint16_t *lp, 
         const struct um_tcp_conn *c = msk->listener ? msk->listener : msk->pending;
         if (c) {
                 tcp_api_names(c, la, lp, ra, rp);
-                return 0;
+                return 0; /* not connected: getpeername says ENOTCONN */
         }
         *la = msk->laddr;
         *lp = msk->lport;
         *ra = msk->raddr;
         *rp = msk->rport;
-        return 0;
+        return msk->state == MPTCP_ESTABLISHED;
 }
 
 static const struct um_sock_ops mptcp_sock_ops = {

@@ -156,12 +156,39 @@ static void test_connection_refused_and_unreachable(void **state)
         pair_close(&p);
 }
 
+/* getpeername on MPTCP sockets: ENOTCONN before the connection, then the peer's address
+ * and port on both sides, as TCP's (it said ENOTCONN on every MPTCP socket). */
+static void test_mptcp_names(void **state)
+{
+        (void)state;
+        struct pair p;
+        struct um_emu_dir_config d = {.rate_bps = 100000000, .delay_us = 1000};
+        assert_int_equal(pair_open_proto(&p, &d, &d, simtest_seed(), IPPROTO_MPTCP), 0);
+        struct sockaddr_in name, peer;
+        socklen_t nl = sizeof(name), pl = sizeof(peer);
+        int fd = um_socket(p.cli, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        EXPECT_ERR(um_getpeername(p.cli, fd, (struct sockaddr *)&peer, &pl), ENOTCONN);
+        EXPECT_ERR(um_getpeername(p.srv, p.lfd, (struct sockaddr *)&peer, &pl), ENOTCONN);
+        assert_int_equal(um_getsockname(p.cli, p.cfd, (struct sockaddr *)&name, &nl), 0);
+        assert_int_equal(um_getpeername(p.srv, p.sfd, (struct sockaddr *)&peer, &pl), 0);
+        assert_int_equal(pl, sizeof(peer));
+        assert_int_equal(peer.sin_family, AF_INET);
+        assert_int_equal(peer.sin_addr.s_addr, name.sin_addr.s_addr);
+        assert_int_equal(peer.sin_port, name.sin_port);
+        pl = sizeof(peer);
+        assert_int_equal(um_getpeername(p.cli, p.cfd, (struct sockaddr *)&peer, &pl), 0);
+        assert_int_equal(ntohs(peer.sin_port), 5001);
+        assert_int_equal(um_close(p.cli, fd), 0);
+        pair_close(&p);
+}
+
 int main(void)
 {
         simtest_seed();
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_misuse),
             cmocka_unit_test(test_connection_refused_and_unreachable),
+            cmocka_unit_test(test_mptcp_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
