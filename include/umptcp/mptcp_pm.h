@@ -149,5 +149,9 @@ struct um_mptcp_conn_info {
  * how many. */
 int um_mptcp_connections(struct um_stack *st,
                          void (*fn)(const struct um_mptcp_conn_info *ci, void *arg), void *arg);
+/* Calls fn for the connection with that token, found through the token table (not a walk
+ * of every connection); returns 0, or -ENOENT when none has it. */
+int um_mptcp_connection(struct um_stack *st, uint32_t token,
+                        void (*fn)(const struct um_mptcp_conn_info *ci, void *arg), void *arg);
 
 #endif

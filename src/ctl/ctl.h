@@ -33,7 +33,10 @@ struct ctl_buf {
 };
 
 /* A show reply that is written as the client reads it, a few connections at a time, in
- * the order of their tokens: how far it got and what is left. */
+ * the order of their tokens: how far it got and what is left. The tokens above the cursor
+ * are taken once, sorted, and each chunk finds its connections by token (one walk of the
+ * connections for the whole reply, not one per chunk); when they run out, the walk is
+ * made again for connections opened meanwhile above the cursor. */
 struct ctl_show {
         int active, started; /* started: its head is written */
         json_t *id;          /* the request's id, for the reply's head */
@@ -41,6 +44,8 @@ struct ctl_show {
         long long left;      /* connections still to write; -1 without a limit */
         int paged;           /* a limit was given: the reply says whether more remain */
         int n;               /* connections written so far */
+        uint32_t *tokens;    /* the tokens taken, increasing; tokens[at] is the next */
+        size_t n_tokens, at;
 };
 
 struct ctl_client {

@@ -417,52 +417,94 @@ static json_t *conn_json(const struct um_mptcp_conn_info *ci)
  * subflow, 2 KB with eight): what it holds is bounded whatever the number of connections. */
 enum { SHOW_CHUNK = 128 };
 
-/* One pass over the connections keeps the `cap` lowest tokens above the cursor, each
- * rendered; it costs one pass per chunk, as the engine has no lookup by token order. */
-struct show_item {
-        uint32_t token;
-        json_t *o;
-};
-
-struct show_pick {
+/* The tokens above a cursor, gathered in one walk of the connections. */
+struct show_tokens {
         int64_t cursor;
-        int cap, n, max; /* max: the index of the highest token kept */
-        uint64_t above;  /* connections above the cursor */
-        struct show_item items[SHOW_CHUNK];
+        uint32_t *t;
+        size_t n, cap;
+        int failed;
 };
 
-static void pick_conn(const struct um_mptcp_conn_info *ci, void *arg)
+static void take_token(const struct um_mptcp_conn_info *ci, void *arg)
 {
-        struct show_pick *p = arg;
-        if ((int64_t)ci->token <= p->cursor)
+        struct show_tokens *st = arg;
+        if ((int64_t)ci->token <= st->cursor || st->failed)
                 return;
-        p->above++;
-        int at = p->n;
-        if (p->n == p->cap) {
-                if (ci->token >= p->items[p->max].token)
+        if (st->n == st->cap) {
+                size_t cap = st->cap ? 2 * st->cap : 256;
+                uint32_t *t = realloc(st->t, cap * sizeof(*t));
+                if (!t) {
+                        st->failed = 1;
                         return;
-                at = p->max;
-                json_decref(p->items[at].o);
-        } else {
-                p->n++;
+                }
+                st->t = t, st->cap = cap;
         }
-        p->items[at] = (struct show_item){ci->token, conn_json(ci)};
-        p->max = 0;
-        for (int k = 1; k < p->n; k++)
-                if (p->items[k].token > p->items[p->max].token)
-                        p->max = k;
+        st->t[st->n++] = ci->token;
 }
 
 static int by_token(const void *a, const void *b)
 {
-        uint32_t x = ((const struct show_item *)a)->token, y = ((const struct show_item *)b)->token;
+        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
         return (x > y) - (x < y);
+}
+
+/* The tokens still to write, in order (4 bytes a connection); -ENOMEM. */
+static int show_take_tokens(struct um_ctl *ctl, struct ctl_show *sh)
+{
+        struct show_tokens st = {.cursor = sh->cursor};
+        um_mptcp_connections(ctl->st, take_token, &st);
+        if (st.failed) {
+                free(st.t);
+                return -ENOMEM;
+        }
+        qsort(st.t, st.n, sizeof(st.t[0]), by_token);
+        free(sh->tokens);
+        sh->tokens = st.t;
+        sh->n_tokens = st.n;
+        sh->at = 0;
+        return 0;
+}
+
+/* Whether a connection remains above the cursor. */
+static void any_above(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct show_tokens *st = arg;
+        st->n += (int64_t)ci->token > st->cursor;
 }
 
 static void add_text(struct ctl_client *c, struct ctl_buf *out, const char *text)
 {
         if (!text || ctl_buf_add(out, text, strlen(text)) < 0)
                 c->gone = 1;
+}
+
+struct show_write {
+        struct ctl_client *c;
+        struct ctl_buf *out;
+};
+
+static void write_conn(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct show_write *sw = arg;
+        json_t *o = conn_json(ci);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (sw->c->show.n++)
+                add_text(sw->c, sw->out, ",");
+        add_text(sw->c, sw->out, text);
+        free(text);
+}
+
+static void show_end(struct ctl_client *c, struct ctl_buf *out, int more)
+{
+        struct ctl_show *sh = &c->show;
+        add_text(c, out, "]");
+        if (sh->paged)
+                add_text(c, out, more ? ",\"more\":true" : ",\"more\":false");
+        add_text(c, out, ",\"ok\":true}\n");
+        json_decref(sh->id);
+        free(sh->tokens);
+        *sh = (struct ctl_show){0};
 }
 
 void ctl_show_next(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *out)
@@ -479,51 +521,40 @@ void ctl_show_next(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *out
                 sh->started = 1;
                 return;
         }
-        struct show_pick *p = malloc(sizeof(*p));
-        if (!p) {
-                c->gone = 1;
-                return;
+        /* The tokens taken ran out: those above the cursor now, which are the ones opened
+         * meanwhile (none is written twice); none left ends the reply. */
+        if (sh->at == sh->n_tokens) {
+                if (show_take_tokens(ctl, sh) < 0) {
+                        c->gone = 1;
+                        return;
+                }
+                if (!sh->n_tokens) {
+                        show_end(c, out, 0);
+                        return;
+                }
         }
-        *p = (struct show_pick){.cursor = sh->cursor, .cap = SHOW_CHUNK};
-        if (sh->left >= 0 && sh->left < p->cap)
-                p->cap = (int)sh->left;
-        um_mptcp_connections(ctl->st, pick_conn, p);
-        qsort(p->items, (size_t)p->n, sizeof(p->items[0]), by_token);
-        for (int k = 0; k < p->n; k++) {
-                char *text = json_dumps(p->items[k].o, JSON_COMPACT);
-                if (sh->n++)
-                        add_text(c, out, ",");
-                add_text(c, out, text);
-                free(text);
-                json_decref(p->items[k].o);
-                sh->cursor = p->items[k].token;
+        long long cap = sh->left >= 0 && sh->left < SHOW_CHUNK ? sh->left : SHOW_CHUNK;
+        struct show_write sw = {c, out};
+        /* Connections that went before their turn are not in it. */
+        for (long long k = 0; k < cap && sh->at < sh->n_tokens;) {
+                uint32_t token = sh->tokens[sh->at++];
+                if (um_mptcp_connection(ctl->st, token, write_conn, &sw) < 0)
+                        continue;
+                sh->cursor = token;
+                k++;
+                if (sh->left > 0)
+                        sh->left--;
         }
-        if (sh->left >= 0)
-                sh->left -= p->n;
-        /* Connections that come meanwhile with a token above the cursor join the reply;
-         * those that go before their turn are not in it; none is written twice. */
-        int more = p->above > (uint64_t)p->n;
-        free(p);
-        if (more && sh->left != 0)
-                return;
-        add_text(c, out, "]");
-        if (sh->paged)
-                add_text(c, out, more ? ",\"more\":true" : ",\"more\":false");
-        add_text(c, out, ",\"ok\":true}\n");
-        json_decref(sh->id);
-        *sh = (struct ctl_show){0};
+        if (sh->left == 0) {
+                struct show_tokens above = {.cursor = sh->cursor};
+                um_mptcp_connections(ctl->st, any_above, &above);
+                show_end(c, out, above.n > 0);
+        }
 }
 
-struct show_one {
-        uint32_t token;
-        json_t *o;
-};
-
-static void find_conn(const struct um_mptcp_conn_info *ci, void *arg)
+static void one_conn(const struct um_mptcp_conn_info *ci, void *arg)
 {
-        struct show_one *one = arg;
-        if (ci->token == one->token && !one->o)
-                one->o = conn_json(ci);
+        *(json_t **)arg = conn_json(ci);
 }
 
 /* show: every connection (the reply streams, see ctl_show_next), the one with `token`,
@@ -541,11 +572,10 @@ static int cmd_show(struct um_ctl *ctl, struct ctl_client *c, json_t *req, json_
                 if (after >= 0 || limit >= 0)
                         return fail(e, EINVAL, "token names one connection: no after or limit",
                                     NULL);
-                struct show_one one = {.token = (uint32_t)token};
-                um_mptcp_connections(ctl->st, find_conn, &one);
-                if (!one.o)
+                json_t *one = NULL;
+                if (um_mptcp_connection(ctl->st, (uint32_t)token, one_conn, &one) < 0)
                         return fail(e, ENOENT, "no connection with this token", NULL);
-                json_object_set_new(reply, "connections", json_pack("[o]", one.o));
+                json_object_set_new(reply, "connections", json_pack("[o]", one));
                 return 0;
         }
         c->show = (struct ctl_show){.active = 1,

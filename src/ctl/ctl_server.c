@@ -48,9 +48,9 @@ void ctl_client_release(struct ctl_client *c)
         free(c->held.p);
         free(c->pend.p);
         json_decref(c->show.id);
+        free(c->show.tokens);
         c->in = c->out.p = c->held.p = c->pend.p = NULL;
-        c->show.id = NULL;
-        c->show.active = 0;
+        c->show = (struct ctl_show){0};
 }
 
 static void client_close(struct um_ctl *ctl, struct ctl_client *c)

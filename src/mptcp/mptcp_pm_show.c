@@ -3,6 +3,7 @@
  * join a connection already running. */
 #include "mptcp/mptcp.h"
 
+#include <errno.h>
 #include <string.h>
 
 static void subflow_info(const struct mptcp_subflow *sf, struct um_mptcp_subflow_info *out)
@@ -21,6 +22,25 @@ static void subflow_info(const struct mptcp_subflow *sf, struct um_mptcp_subflow
         um_tcp_endpoints(sf->tcp, &out->local, &out->remote);
 }
 
+/* What a manager sees of a connection with a token (MPTCP negotiated); 0 without one. */
+static int conn_info(const struct mptcp_sock *msk, struct um_mptcp_conn_info *ci)
+{
+        if (!msk->token_registered || !msk->first)
+                return 0;
+        *ci = (struct um_mptcp_conn_info){.token = msk->local_token,
+                                          .server_side = msk->first->passive,
+                                          .fallback = msk->fallback,
+                                          .bytes_sent = msk->bytes_sent,
+                                          .bytes_received = msk->bytes_received,
+                                          .bytes_retrans = msk->bytes_retrans};
+        um_tcp_endpoints(msk->first->tcp, &ci->local, &ci->remote);
+        for (const struct mptcp_subflow *sf = msk->subflows;
+             sf && ci->n_subflows < UM_MPTCP_SHOW_SUBFLOWS; sf = sf->next)
+                if (!sf->is_listener)
+                        subflow_info(sf, &ci->subflows[ci->n_subflows++]);
+        return 1;
+}
+
 int um_mptcp_connections(struct um_stack *st,
                          void (*fn)(const struct um_mptcp_conn_info *ci, void *arg), void *arg)
 {
@@ -28,23 +48,26 @@ int um_mptcp_connections(struct um_stack *st,
                 return 0;
         int n = 0;
         struct mptcp_sock *msk;
+        struct um_mptcp_conn_info ci;
         LIST_FOREACH(msk, &st->mptcp->all, all_link)
         {
-                if (!msk->token_registered || !msk->first)
+                if (!conn_info(msk, &ci))
                         continue;
-                struct um_mptcp_conn_info ci = {.token = msk->local_token,
-                                                .server_side = msk->first->passive,
-                                                .fallback = msk->fallback,
-                                                .bytes_sent = msk->bytes_sent,
-                                                .bytes_received = msk->bytes_received,
-                                                .bytes_retrans = msk->bytes_retrans};
-                um_tcp_endpoints(msk->first->tcp, &ci.local, &ci.remote);
-                for (const struct mptcp_subflow *sf = msk->subflows;
-                     sf && ci.n_subflows < UM_MPTCP_SHOW_SUBFLOWS; sf = sf->next)
-                        if (!sf->is_listener)
-                                subflow_info(sf, &ci.subflows[ci.n_subflows++]);
                 fn(&ci, arg);
                 n++;
         }
         return n;
+}
+
+int um_mptcp_connection(struct um_stack *st, uint32_t token,
+                        void (*fn)(const struct um_mptcp_conn_info *ci, void *arg), void *arg)
+{
+        if (!st || !fn)
+                return -EINVAL;
+        struct um_mptcp_conn_info ci;
+        const struct mptcp_sock *msk = mptcp_token_lookup(st->mptcp, token);
+        if (!msk || !conn_info(msk, &ci))
+                return -ENOENT;
+        fn(&ci, arg);
+        return 0;
 }
