@@ -96,4 +96,71 @@ for name, proto in (("tcp", 1), ("mptcp", 2)):
         *run(30),
         B, CLOSE_, 0x01, A, CLOSE_, 0x00, *run(100),
     ])
+# ---- fuzz_ctl_session: [managers and connections][seed][data size][userspace joins...], then
+# operations [op][who][...] (fuzz_ctl_session.c). op 0-6: a request from a template,
+# [command][bits][fields]; 7 raw bytes; 8 a template changed; 9 time; 10 a client reads;
+# 11 a client connects (who: bit 7 the stack, bits 4-5 how it reads); 12 a client goes;
+# 13 it half-closes; 14 a connection ends; 15 a server restarts.
+(ADD_ADDR_, DEL_ADDR, GET_ADDR, FLUSH, SET_LIMITS, GET_LIMITS, SET_FLAGS, ANNOUNCE, REMOVE,
+ SF_CREATE, SF_DESTROY, SUBSCRIBE, SHOW, STAT, UNKNOWN) = range(15)
+RAW, MUTATE, TIME, READ_, CONNECT_, GO, HALF, END, RESTART = range(7, 16)
+LIVE, OTHER_STACK, ANY_TOKEN = 0, 5, 6
+def live_addr(subflow, port=1, ident=None, flags=None):  # a live subflow's address
+    f, tail = port, []
+    if ident is not None:
+        f |= 8
+        tail.append(ident)
+    if flags is not None:
+        f |= 32
+        tail.append(flags)
+    return [subflow << 2, f] + tail
+def fixed_addr(index, port=0, ident=None, flags=None):  # fuzz_ctl_session.c's fixed_addrs
+    a = live_addr(0, port, ident, flags)
+    a[0] = index << 2 | 3
+    return a
+def req(who, cmd, bits=0, *fields):
+    return [0, who, cmd, bits] + [x for f in fields for x in (f if isinstance(f, list) else [f])]
+def wait(ms):
+    return [TIME, 0, ms]
+
+put("ctl_session", "kernel", [0x20 | 8, 1, 3]
+    + req(0, SHOW) + req(1, SHOW) + req(0, STAT) + req(0, GET_ADDR) + req(1, GET_LIMITS)
+    + req(0, SUBSCRIBE) + req(1, SUBSCRIBE)
+    + req(0, SHOW, 0x08, LIVE) + req(1, SHOW, 0x09, LIVE)
+    + req(0, SHOW, 0x30, LIVE, 2)
+    + req(0, SET_FLAGS, 0x08, LIVE, live_addr(1, 1), live_addr(1, 1, None, 2))  # backup
+    + wait(50)
+    + req(1, ANNOUNCE, 0x01, LIVE, fixed_addr(3, 0, 5))
+    + wait(50)
+    + req(0, SF_CREATE, 0x00, LIVE, fixed_addr(1, 0, 2), live_addr(0, 1))
+    + wait(100) + req(0, SHOW)
+    + req(0, SET_FLAGS, 0x00, live_addr(1, 0, 1, 4))  # an endpoint's backup
+    + req(0, REMOVE, 0x01, LIVE, 2) + wait(50)
+    + req(0, SF_DESTROY, 0x01, LIVE, live_addr(1, 1), live_addr(1, 1)) + wait(50)
+    + req(1, ADD_ADDR_, 0, fixed_addr(3, 2, 7, 1), 0x1f, 0x90)  # a signal endpoint with a port
+    + wait(200) + req(0, SHOW) + req(1, STAT) + [END, 0x02] + wait(100) + req(0, SHOW))
+put("ctl_session", "userspace", [0x40 | 3, 2, 2, 1, 0, 1]
+    + req(0, SUBSCRIBE) + req(1, SUBSCRIBE) + req(0, SHOW) + wait(30)
+    + req(0, SF_CREATE, 0x01, LIVE, fixed_addr(1, 0, 3), live_addr(0, 1))
+    + req(0, SF_CREATE, 0x01, LIVE, fixed_addr(1, 0, 3), fixed_addr(3, 0))
+    + wait(60) + req(0, SHOW)
+    + req(1, ANNOUNCE, 0x01, LIVE, fixed_addr(3, 0, 4))
+    + req(0, ANNOUNCE, 0x02, LIVE, fixed_addr(1, 0, 3))
+    + wait(60)
+    + req(0, SET_FLAGS, 0x0a, LIVE, live_addr(1, 1), live_addr(1, 1, None, 2))
+    + req(1, REMOVE, 0x01, LIVE, 4) + wait(40)
+    + req(0, SF_DESTROY, 0x02, LIVE, live_addr(1, 1), live_addr(1, 1))
+    + req(0, SF_CREATE, 0x02, ANY_TOKEN, 1, 2, 3, 4, fixed_addr(4, 0), fixed_addr(3, 0))
+    + wait(100) + req(1, SHOW, 0x30, ANY_TOKEN, 0, 0, 0, 0, 4) + [END, 0x41] + req(0, SHOW))
+put("ctl_session", "clients", [0x20, 3, 1]
+    + [CONNECT_, 0x12, CONNECT_, 0xa3]  # client 2 reads late on stack 0, 3 never on stack 1
+    + req(2, SUBSCRIBE) + req(3, SUBSCRIBE) + req(2, STAT) + req(3, STAT) + req(2, SHOW)
+    + [RAW, 2, 20] + list(b'{"id":7,"cmd":"show"') + [RAW, 2, 2] + list(b"}\n")
+    + [RAW, 0, 30] + list(b'{"id":1}\n\n[1,2]\n{"id":2,"cmd":') + req(0, STAT)
+    + [MUTATE, 1, STAT, 0, 1, 9, ord(":")]
+    + wait(40) + [READ_, 2] + [HALF, 2] + req(2, SHOW) + [READ_, 2]
+    + req(1, SHOW) + [GO, 0x11] + [CONNECT_, 0x81] + req(1, SHOW)
+    + [RESTART, 0] + [CONNECT_, 0x04] + req(0, GET_LIMITS)
+    + req(0, SET_LIMITS, 0x18, 3, 2) + req(0, SET_LIMITS, 0x38, 11, 9)
+    + req(0, FLUSH) + wait(50) + req(0, SHOW) + [READ_, 3])
 print("corpora written under", HERE)

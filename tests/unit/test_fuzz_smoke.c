@@ -366,6 +366,34 @@ static void test_api_fuzzer(void **state)
         assert_true(fuzz_stats.api_accepted > 50);
 }
 
+/* The control socket with live connections: sessions of several clients from the seed
+ * corpus and mutations of it. The target aborts on a request without its one reply, a
+ * reply out of order or not JSON, or a transfer no command disturbed that did not
+ * complete; here the commands must also reach the connections and succeed on them. */
+static void test_ctl_session_fuzzer(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed() + 3);
+        memset(&fuzz_stats, 0, sizeof(fuzz_stats));
+        int files = run_corpus("ctl_session", fuzz_ctl_session_one, &rng, 40);
+        printf("control-socket session fuzzer: %d seeds, %u sessions, %u connections (%u joined), "
+               "%u request lines, %u naming a live token, %u replies (%u to those, %u ok), %u "
+               "events, %u transfers verified\n",
+               files, fuzz_stats.ctl_sessions, fuzz_stats.ctl_conns, fuzz_stats.ctl_joined,
+               fuzz_stats.ctl_lines, fuzz_stats.ctl_live, fuzz_stats.ctl_replies,
+               fuzz_stats.ctl_live_replies, fuzz_stats.ctl_live_ok, fuzz_stats.ctl_events,
+               fuzz_stats.ctl_transfers);
+        assert_true(files >= 3);
+        assert_true(fuzz_stats.ctl_conns >= fuzz_stats.ctl_sessions);
+        assert_true(fuzz_stats.ctl_joined > fuzz_stats.ctl_sessions / 2);
+        assert_true(fuzz_stats.ctl_live > fuzz_stats.ctl_sessions * 2);
+        /* Commands on live connections worked, not only failed their parsing. */
+        assert_true(fuzz_stats.ctl_live_ok > fuzz_stats.ctl_sessions);
+        assert_true(fuzz_stats.ctl_events > fuzz_stats.ctl_sessions * 5);
+        assert_true(fuzz_stats.ctl_transfers > fuzz_stats.ctl_sessions / 2);
+}
+
 static void test_input_corpus(void **state)
 {
         (void)state;
@@ -385,6 +413,7 @@ int main(void)
                                            cmocka_unit_test(test_session_fuzzer),
                                            cmocka_unit_test(test_api_fuzzer),
                                            cmocka_unit_test(test_tun_offload_mutations),
-                                           cmocka_unit_test(test_ctl_request_mutations)};
+                                           cmocka_unit_test(test_ctl_request_mutations),
+                                           cmocka_unit_test(test_ctl_session_fuzzer)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
