@@ -59,6 +59,7 @@ struct ctl_client {
         struct ctl_show show;
         uint64_t lost; /* events dropped since it last got one, told as {"event":"lost"} */
         int subscribed, gone;
+        int eof; /* it sends no more (half-closed): it goes once what it is owed is written */
 };
 
 struct um_ctl {

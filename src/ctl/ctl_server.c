@@ -290,10 +290,16 @@ static void read_client(struct um_ctl *ctl, struct ctl_client *c)
         char buf[4096];
         /* Nothing more is read while a show reply streams: the bytes behind it wait in
          * pend (at most one read's worth). */
-        while (!c->gone && !c->show.active && !c->pend.len) {
+        while (!c->gone && !c->eof && !c->show.active && !c->pend.len) {
                 ssize_t r = recv(c->fd, buf, sizeof(buf), 0);
-                if (r == 0 ||
-                    (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                /* The end of its requests is not the end of its replies (a client that
+                 * half-closes, as socat and nc -N do, then reads): it goes once they are
+                 * written. An unfinished last line is no request. */
+                if (r == 0) {
+                        c->eof = 1;
+                        return;
+                }
+                if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                         c->gone = 1;
                         return;
                 }
@@ -314,7 +320,8 @@ static int svc_fds(void *arg, struct pollfd *out, int max)
                 const struct ctl_client *c = &ctl->clients[i];
                 /* While a show reply streams, only its writing: no more requests are read
                  * (a hang-up is still reported). */
-                short ev = c->show.active ? POLLOUT : (short)(POLLIN | (c->out.len ? POLLOUT : 0));
+                short ev = c->show.active || c->eof ? POLLOUT
+                                                    : (short)(POLLIN | (c->out.len ? POLLOUT : 0));
                 out[n++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
         return n;
@@ -342,11 +349,13 @@ static void svc_ready(void *arg, const struct pollfd *fds, int n)
                         break;
                 }
         }
-        for (int i = 0; i < ctl->n_clients;)
-                if (ctl->clients[i].gone)
+        for (int i = 0; i < ctl->n_clients;) {
+                const struct ctl_client *c = &ctl->clients[i];
+                if (c->gone || (c->eof && !c->out.len && !c->show.active && !c->pend.len))
                         client_close(ctl, &ctl->clients[i]);
                 else
                         i++;
+        }
 }
 
 static void svc_close(void *arg)

@@ -147,6 +147,60 @@ static void test_endpoints_and_limits(void **state)
         um_stack_free(st);
 }
 
+/* A client that sends its requests and half-closes (as `socat` or `nc -N` does at the end
+ * of their input) before it reads gets every reply, in order, then the end: the server
+ * closed it at the end of its input, losing the replies the socket had not yet taken
+ * (49 of 200 stat replies came). */
+static void test_half_close_gets_every_reply(void **state)
+{
+        (void)state;
+        enum { N = 200 };
+        struct um_ctl *ctl;
+        struct um_stack *st = new_stack(&ctl);
+        int fd = client(st);
+        for (int i = 1; i <= N; i++) {
+                char line[64];
+                int n = snprintf(line, sizeof(line), "{\"id\":%d,\"cmd\":\"stat\"}\n", i);
+                assert_int_equal(send(fd, line, (size_t)n, MSG_NOSIGNAL), n);
+        }
+        /* A last line without its newline is no request. */
+        assert_int_equal(send(fd, "{\"id\":0", 7, MSG_NOSIGNAL), 7);
+        assert_int_equal(shutdown(fd, SHUT_WR), 0);
+        for (int i = 0; i < 20; i++)
+                serve(st); /* the server reads to the end before the client reads */
+        size_t len = 0, cap = 1 << 20;
+        char *buf = malloc(cap);
+        assert_non_null(buf);
+        for (int idle = 0; idle < 200000;) {
+                serve(st);
+                if (len + 65536 > cap)
+                        buf = realloc(buf, cap *= 2);
+                ssize_t r = recv(fd, buf + len, 65536, MSG_DONTWAIT);
+                if (r == 0)
+                        break;
+                if (r < 0) {
+                        idle++;
+                        usleep(20);
+                        continue;
+                }
+                len += (size_t)r;
+        }
+        int replies = 0;
+        for (char *p = buf, *nl; (nl = memchr(p, '\n', len - (size_t)(p - buf))); p = nl + 1) {
+                char want[32];
+                snprintf(want, sizeof(want), "{\"id\":%d,", ++replies);
+                assert_true(!strncmp(p, want, strlen(want)));
+        }
+        printf("    %d replies of %d after the half-close, %zu bytes\n", replies, N, len);
+        assert_int_equal(replies, N);
+        free(buf);
+        close(fd);
+        serve(st);
+        assert_int_equal(um_counter_get(st, "CtlClientsDropped"), 0);
+        um_ctl_close(ctl);
+        um_stack_free(st);
+}
+
 static void test_bad_input_answered(void **state)
 {
         (void)state;
@@ -934,6 +988,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_endpoints_and_limits),
             cmocka_unit_test(test_bad_input_answered),
+            cmocka_unit_test(test_half_close_gets_every_reply),
             cmocka_unit_test(test_clients_bounded),
             cmocka_unit_test(test_events_to_subscriber),
             cmocka_unit_test(test_show_thousands),
