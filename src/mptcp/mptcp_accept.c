@@ -19,11 +19,11 @@ enum {
         JOIN_COOKIE_SETS = 256,
         JOIN_COOKIE_WAYS = 4,
         JOIN_COOKIE_PER_TOKEN = 16,    /* joins of one connection waiting at once */
-        JOIN_COOKIE_TTL_US = 16000000, /* after this, an entry's place may be taken */
+        JOIN_COOKIE_TTL_US = 16000000, /* a join's SYN repeats come within it (1, 3, 7 s) */
 };
 
-/* A join answered with a SYN cookie, until its third ACK. A later SYN replaces only its own
- * 4-tuple's entry or one past JOIN_COOKIE_TTL_US: a live entry is never evicted. */
+/* A join answered with a SYN cookie, until its third ACK, its connection's end, or
+ * JOIN_COOKIE_TTL_US (cookie_place says who may take its place). */
 struct mptcp_join_cookie {
         struct um_addr laddr, raddr;
         uint16_t lport, rport;
@@ -167,22 +167,61 @@ static void cookie_forget(struct mptcp_stack *ms, struct mptcp_join_cookie *jc)
                 msk->join_cookies--;
 }
 
-/* The place for a join's entry: its own 4-tuple's, else a free or expired one, within its
- * connection's share; NULL when there is none. */
+static int cookie_expired(const struct mptcp_stack *ms, const struct mptcp_join_cookie *jc)
+{
+        return ms->st->now - jc->made_at >= JOIN_COOKIE_TTL_US;
+}
+
+/* The connection an entry waits for; NULL when it is gone (the entry is then worth nothing:
+ * its third ACK would find no token). */
+static struct mptcp_sock *cookie_owner(struct mptcp_stack *ms, const struct mptcp_join_cookie *jc)
+{
+        return jc->valid ? mptcp_token_lookup(ms, jc->token) : NULL;
+}
+
+/* A connection at its share gives back the places of its entries that expired (a full walk,
+ * but only then: its joins' third ACKs never came). */
+static void forget_expired(struct mptcp_stack *ms, const struct mptcp_sock *msk)
+{
+        for (int i = 0; i < JOIN_COOKIE_SETS * JOIN_COOKIE_WAYS; i++) {
+                struct mptcp_join_cookie *jc = &ms->join_cookies[i];
+                if (jc->valid && jc->token == msk->local_token && cookie_expired(ms, jc))
+                        cookie_forget(ms, jc);
+        }
+}
+
+/* The place for a join's entry: its own 4-tuple's (a repeated SYN), else a free one (never
+ * used, expired, or its connection gone), else the live entry of the connection in the set
+ * that holds the most, if it holds more than this one: a connection with fewer joins waiting
+ * always finds room, however many connections an attacker holds its places with. NULL
+ * beyond the connection's share. */
 static struct mptcp_join_cookie *cookie_place(struct mptcp_stack *ms, struct mptcp_sock *msk,
                                               struct mptcp_join_cookie *set,
                                               const struct um_addr *la, uint16_t lp,
                                               const struct um_addr *ra, uint16_t rp)
 {
-        struct mptcp_join_cookie *free_place = NULL;
+        if (msk->join_cookies >= JOIN_COOKIE_PER_TOKEN)
+                forget_expired(ms, msk);
+        struct mptcp_join_cookie *free_place = NULL, *richest = NULL;
+        int richest_holds = msk->join_cookies;
         for (int w = 0; w < JOIN_COOKIE_WAYS; w++) {
                 struct mptcp_join_cookie *jc = &set[w];
                 if (cookie_matches(jc, la, lp, ra, rp))
-                        return jc; /* a repeated SYN */
-                if (!free_place && (!jc->valid || ms->st->now - jc->made_at >= JOIN_COOKIE_TTL_US))
-                        free_place = jc;
+                        return jc;
+                struct mptcp_sock *owner = cookie_owner(ms, jc);
+                if (!owner || cookie_expired(ms, jc)) {
+                        if (!free_place)
+                                free_place = jc;
+                } else if (owner->join_cookies > richest_holds) {
+                        richest = jc;
+                        richest_holds = owner->join_cookies;
+                }
         }
-        return msk->join_cookies < JOIN_COOKIE_PER_TOKEN ? free_place : NULL;
+        if (msk->join_cookies >= JOIN_COOKIE_PER_TOKEN)
+                return NULL;
+        if (!free_place && richest)
+                ms->ctr.MPTcpExtMPJoinCookieEvicted++;
+        return free_place ? free_place : richest;
 }
 
 void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *o)
@@ -204,6 +243,8 @@ void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *
                 mptcp_subflow_reset(sf, MPTCP_RST_ERESOURCE);
                 return;
         }
+        /* A repeated SYN keeps its entry's age: repeating cannot hold a place forever. */
+        uint64_t made_at = cookie_matches(jc, &la, lp, &ra, rp) ? jc->made_at : ms->st->now;
         cookie_forget(ms, jc);
         *jc = (struct mptcp_join_cookie){.laddr = la,
                                          .raddr = ra,
@@ -216,7 +257,7 @@ void mptcp_accept_syn_cookie(struct mptcp_subflow *sf, const struct mptcp_opts *
                                          .remote_id = sf->remote_id,
                                          .backup = sf->peer_backup,
                                          .valid = 1,
-                                         .made_at = ms->st->now};
+                                         .made_at = made_at};
         msk->join_cookies++;
 }
 

@@ -26,6 +26,7 @@
         X(MPTcpExtMPJoinAckHMacFailure)                                                            \
         X(MPTcpExtMPJoinRejected)                                                                  \
         X(MPTcpExtMPJoinCookieFull)                                                                \
+        X(MPTcpExtMPJoinCookieEvicted)                                                             \
         X(MPTcpExtMPJoinPortSynRx)                                                                 \
         X(MPTcpExtMPJoinPortSynAckRx)                                                              \
         X(MPTcpExtMismatchPortSynRx)                                                               \

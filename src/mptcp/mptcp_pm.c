@@ -139,13 +139,14 @@ void mptcp_pm_prio_received(struct mptcp_subflow *sf, int backup)
         mptcp_event_sub(sf, UM_MPTCP_EVENT_SUB_PRIORITY, 0);
 }
 
-/* An ID the peer may remove: one it announced, or one a subflow has at its end. */
+/* An ID the peer may remove: one it announced, or one a subflow not yet closing has at its
+ * end. Once removed it is neither, so a repeated RM_ADDR reports nothing more. */
 static int remote_id_known(struct mptcp_sock *msk, uint8_t id)
 {
         if (heard_by_id(msk, id))
                 return 1;
         for (const struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
-                if (!sf->is_listener && sf->remote_id == id)
+                if (!sf->is_listener && !sf->closing && sf->remote_id == id)
                         return 1;
         return 0;
 }
@@ -159,10 +160,11 @@ void mptcp_pm_rm_addr_received(struct mptcp_sock *msk, const uint8_t *ids, int n
                 if (h)
                         *h = msk->pm.heard[--msk->pm.n_heard];
                 mptcp_event_removed(msk, ids[k]);
-                /* RFC 8684 §3.4.2: close every subflow to the removed address. */
+                /* RFC 8684 §3.4.2: close every subflow to the removed address, also a join
+                 * still in its handshake (as Linux's mptcp_pm_rm_addr_or_subflow). */
                 for (struct mptcp_subflow *sf = msk->subflows, *next; sf; sf = next) {
                         next = sf->next;
-                        if (sf->remote_id == ids[k] && mptcp_subflow_usable(sf))
+                        if (sf->remote_id == ids[k] && !sf->is_listener)
                                 mptcp_subflow_remove(sf);
                 }
         }

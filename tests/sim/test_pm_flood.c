@@ -126,6 +126,27 @@ static void refuse(struct seg_peer *p, const struct seg *syn)
 
 /* ---- Item 1: joins waiting under SYN cookies ---- */
 
+/* A half-open connection fills a listener's SYN queue of one: from here on, cookies (a
+ * new one each time, as the old one's SYN/ACK repeats run out). */
+static void cookie_mode(struct seg_peer *p)
+{
+        static uint16_t port = 33333;
+        struct seg half = {.sport = port++, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
+        add_mpc(&half, MPC_LEN_SYN, 0, 0);
+        seg_peer_send(p, &half);
+        seg_peer_drain(p);
+}
+
+/* A join SYN for the connection from sport: 1 when the stack answers with its SYN/ACK (a
+ * place in the table), 0 when it refuses. */
+static int join_taken(struct seg_peer *p, const struct conn *c, uint16_t sport)
+{
+        struct seg syn = join_syn_seg(&c->m, sport, 77), answer;
+        seg_peer_send(p, &syn);
+        assert_true(wait_to(p, &answer, sport, 100000));
+        return (answer.flags & UM_TH_SYN) && mptcp_has(&answer.mp, MPTCPOPT_MP_JOIN);
+}
+
 /* The table of joins answered with SYN cookies had 1,024 single-entry slots chosen by a
  * hash the salt only started, so the slot was a fixed function of the low 10 bits of the
  * source port: 1,024 join SYNs from consecutive ports (any valid token, the attacker's own
@@ -138,11 +159,7 @@ static void test_join_cookies_hold_against_a_flood(void **state)
         assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
         assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
         int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
-        /* One half-open connection fills the SYN queue: from here on, cookies. */
-        struct seg half = {.sport = 33333, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
-        add_mpc(&half, MPC_LEN_SYN, 0, 0);
-        seg_peer_send(&p, &half);
-        seg_peer_drain(&p);
+        cookie_mode(&p);
         struct conn victim, attacker;
         open_conn(&p, &victim, lfd, 40000);
         seg_peer_drain(&p);
@@ -176,6 +193,79 @@ static void test_join_cookies_hold_against_a_flood(void **state)
         assert_int_equal(um_getsockopt(p.st, victim.m.fd, SOL_MPTCP, MPTCP_INFO, &mi, &l), 0);
         assert_int_equal(mi.mptcpi_subflows, JOINS);
         um_close(p.st, attacker.m.fd);
+        mpc_close(&p, &victim.m);
+}
+
+/* Review of the above: a connection's 16 joins whose third ACKs never came held its share
+ * for good (expired entries still counted), so it could never join again under cookies. */
+static void test_join_cookie_share_comes_back(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
+        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
+        cookie_mode(&p);
+        struct conn c;
+        open_conn(&p, &c, lfd, 40000);
+        seg_peer_drain(&p);
+        for (int i = 0; i < 16; i++)
+                assert_true(join_taken(&p, &c, (uint16_t)(43001 + i)));
+        assert_false(join_taken(&p, &c, 43100)); /* its share is full */
+        for (int s = 0; s < 20; s++) {           /* past the entries' 16 s */
+                seg_peer_run(&p, 1000000);
+                seg_peer_drain(&p);
+        }
+        cookie_mode(&p);
+        assert_true(join_taken(&p, &c, 44000));
+        mpc_close(&p, &c.m);
+}
+
+/* Review of the above: tokens cost one handshake each, so 80 connections with 48 joins
+ * each, repeated every 15 s (which kept their entries young), held every place of the table
+ * and every other client's join under cookies was refused (0 of 10). A repeat now keeps its
+ * entry's age, and a connection holding fewer entries takes the place of one holding more. */
+static void test_join_cookies_shared_among_connections(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
+        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
+        cookie_mode(&p);
+        struct conn victim;
+        open_conn(&p, &victim, lfd, 40000);
+        seg_peer_drain(&p);
+        enum { ATTACKERS = 80, EACH = 48 };
+        static struct conn att[ATTACKERS];
+        for (int a = 0; a < ATTACKERS; a++) {
+                open_conn(&p, &att[a], lfd, (uint16_t)(20000 + a));
+                seg_peer_drain(&p);
+        }
+        for (int round = 0; round < 3; round++) {
+                for (int a = 0; a < ATTACKERS; a++)
+                        for (int i = 0; i < EACH; i++) {
+                                struct seg syn =
+                                    join_syn_seg(&att[a].m, (uint16_t)(50000 + a * EACH + i), 1);
+                                seg_peer_send(&p, &syn);
+                        }
+                seg_peer_drain(&p);
+                if (round < 2) {
+                        seg_peer_run(&p, 15000000);
+                        seg_peer_drain(&p);
+                        cookie_mode(&p);
+                }
+        }
+        int taken = 0;
+        for (int i = 0; i < 7; i++)
+                taken += join_taken(&p, &victim, (uint16_t)(44000 + i));
+        printf("    %d of 7 joins taken against 80 connections' floods; %llu refused, %llu "
+               "evicted\n",
+               taken, (unsigned long long)ctr(&p, "MPTcpExtMPJoinCookieFull"),
+               (unsigned long long)ctr(&p, "MPTcpExtMPJoinCookieEvicted"));
+        assert_int_equal(taken, 7);
+        for (int a = 0; a < ATTACKERS; a++)
+                um_close(p.st, att[a].m.fd);
         mpc_close(&p, &victim.m);
 }
 
@@ -401,14 +491,56 @@ static void test_flood_on_one_connection_spares_another(void **state)
         mpc_close(&p, &victim.m);
 }
 
+/* Review of item 4: a subflow's remote ID kept that ID known after its RM_ADDR, and a join
+ * still in its handshake to the removed address was not closed, so each repeat of the ID
+ * (37 in one option, 200 options in one poll) made a REMOVED event (7,400), and the join
+ * went on repeating its SYN to the removed address. */
+static void test_rm_addr_repeats_report_once(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
+        assert_int_equal(um_mptcp_limits_set(p.st, 8, 8), 0);
+        static struct ev_log log;
+        log.n = 0;
+        assert_true(um_mptcp_pm_subscribe(p.st, log_event, &log) > 0);
+        struct conn c;
+        open_conn(&p, &c, listen_on(&p, IPPROTO_MPTCP), 40000);
+        send_add_addr(&p, &c, 5, "10.0.0.4");
+        struct seg join;
+        assert_true(wait_join_syn(&p, 1000000, &join)); /* left unanswered */
+        assert_int_equal(join.peer_host, 4);
+        uint8_t ids[37];
+        memset(ids, 5, sizeof(ids));
+        p.hold = 1;
+        for (int i = 0; i < 200; i++) {
+                struct seg rm = on_conn(&c);
+                uint8_t o[40];
+                seg_add_opt(&rm, o, mptcp_write_rm_addr(o, ids, sizeof(ids)));
+                seg_peer_send(&p, &rm);
+        }
+        p.hold = 0;
+        seg_peer_run(&p, 0);
+        assert_int_equal(count_events(&log, UM_MPTCP_EVENT_REMOVED, c.token), 1);
+        /* The join to it is over: no more SYNs there. */
+        int syns = 0;
+        while (wait_join_syn(&p, 10000000, &join))
+                syns += join.peer_host == 4;
+        assert_int_equal(syns, 0);
+        mpc_close(&p, &c.m);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_join_cookies_hold_against_a_flood),
+            cmocka_unit_test(test_join_cookie_share_comes_back),
+            cmocka_unit_test(test_join_cookies_shared_among_connections),
             cmocka_unit_test(test_failed_joins_reported_and_retried),
             cmocka_unit_test(test_failed_join_gives_back_its_place),
             cmocka_unit_test(test_unusable_announcements_ignored),
             cmocka_unit_test(test_flood_on_one_connection_spares_another),
+            cmocka_unit_test(test_rm_addr_repeats_report_once),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
