@@ -57,12 +57,18 @@ int mptcp_stack_init(struct um_stack *st)
         return rc < 0 ? rc : mptcp_sock_init(st);
 }
 
+void mptcp_stack_forget_listeners(struct um_stack *st)
+{
+        if (st->mptcp)
+                mptcp_port_listeners_free(st->mptcp); /* TCP frees their connections */
+}
+
 void mptcp_stack_destroy(struct um_stack *st)
 {
         struct mptcp_stack *ms = st->mptcp;
         if (!ms)
                 return;
-        mptcp_port_listeners_free(ms); /* their TCP connections are gone already */
+        mptcp_port_listeners_free(ms); /* forgotten already (mptcp_stack_forget_listeners) */
         while (!LIST_EMPTY(&ms->all)) {
                 struct mptcp_sock *msk = LIST_FIRST(&ms->all);
                 while (msk->subflows)

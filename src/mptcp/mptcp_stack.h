@@ -6,6 +6,9 @@ struct um_stack;
 
 int mptcp_stack_init(struct um_stack *st);
 void mptcp_stack_destroy(struct um_stack *st);
+/* At the stack's end, before TCP frees its connections: the announced ports' listeners are
+ * among them, and a connection freed after its listener would close it again. */
+void mptcp_stack_forget_listeners(struct um_stack *st);
 /* The end of a poll: path-manager events go to their subscribers. */
 void mptcp_stack_poll_end(struct um_stack *st);
 /* Whether events wait for the next poll's end (then the stack wants a poll now). */

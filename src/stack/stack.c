@@ -34,6 +34,7 @@ void um_stack_free(struct um_stack *st)
                         s->close(s->arg);
         }
         sock_table_destroy(st);
+        mptcp_stack_forget_listeners(st);
         tcp_stack_destroy(st);
         mptcp_stack_destroy(st);
         um_net_destroy(st);

@@ -17,6 +17,7 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
+#include "pair.h"
 #include "simtest.h"
 #include "tcp_view.h"
 
@@ -914,6 +915,36 @@ static void test_endpoint_api_misuse(void **state)
         um_stack_free(st);
 }
 
+static void first_token(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        *(uint32_t *)arg = ci->token;
+}
+
+/* A stack freed with a connection that announced a port and was closed but not yet over:
+ * TCP freed the port's listener first, then the connection's end put it, reporting
+ * listener_closed from its freed TCP connection and closing it again (use after free; the
+ * control-socket session fuzzer found it; the sanitizer build fails here without the
+ * fix). */
+static void test_stack_freed_with_announced_port(void **state)
+{
+        (void)state;
+        struct pair p;
+        struct um_emu_dir_config d = {.rate_bps = 100000000, .delay_us = 1000};
+        assert_int_equal(pair_open_proto(&p, &d, &d, simtest_seed(), IPPROTO_MPTCP), 0);
+        uint32_t token = 0;
+        assert_int_equal(um_mptcp_connections(p.cli, first_token, &token), 1);
+        struct um_mptcp_pm_addr a = {.id = 3};
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&a.addr;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(6001);
+        inet_pton(AF_INET, "10.0.0.1", &a4->sin_addr);
+        assert_int_equal(um_mptcp_pm_announce(p.cli, token, &a), 0);
+        pair_run(&p, 50000);
+        /* Closed by the application, still closing when the stack goes. */
+        assert_int_equal(um_close(p.cli, p.cfd), 0);
+        pair_close(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -933,6 +964,7 @@ int main(void)
             cmocka_unit_test(test_endpoint_with_port),
             cmocka_unit_test(test_endpoint_removed_and_readded),
             cmocka_unit_test(test_silent_subflow_goes_stale_before_its_rto),
+            cmocka_unit_test(test_stack_freed_with_announced_port),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
