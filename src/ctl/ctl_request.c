@@ -457,7 +457,8 @@ static int show_take_tokens(struct um_ctl *ctl, struct ctl_show *sh)
                 free(st.t);
                 return -ENOMEM;
         }
-        qsort(st.t, st.n, sizeof(st.t[0]), by_token);
+        if (st.n) /* none: no array at all, which qsort may not be given */
+                qsort(st.t, st.n, sizeof(st.t[0]), by_token);
         free(sh->tokens);
         sh->tokens = st.t;
         sh->n_tokens = st.n;
