@@ -130,11 +130,24 @@ static void refuse(struct seg_peer *p, const struct seg *syn)
  * new one each time, as the old one's SYN/ACK repeats run out). */
 static void cookie_mode(struct seg_peer *p)
 {
-        static uint16_t port = 33333;
-        struct seg half = {.sport = port++, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
+        uint16_t port = (uint16_t)(33333 + p->now / 1000000); /* a new one each second */
+        struct seg half = {.sport = port, .dport = PORT, .seq = 5, .flags = UM_TH_SYN};
         add_mpc(&half, MPC_LEN_SYN, 0, 0);
         seg_peer_send(p, &half);
         seg_peer_drain(p);
+}
+
+/* A stack whose MPTCP listener answers with cookies, room for 8 subflows a connection,
+ * and a first connection made through a cookie; returns the listener. */
+static int open_under_cookies(struct seg_peer *p, struct conn *first)
+{
+        assert_int_equal(seg_peer_open(p, simtest_seed()), 0);
+        assert_int_equal(um_mptcp_limits_set(p->st, 8, 0), 0);
+        int lfd = listen_backlog(p, IPPROTO_MPTCP, 1);
+        cookie_mode(p);
+        open_conn(p, first, lfd, 40000);
+        seg_peer_drain(p);
+        return lfd;
 }
 
 /* A join SYN for the connection from sport: 1 when the stack answers with its SYN/ACK (a
@@ -156,13 +169,8 @@ static void test_join_cookies_hold_against_a_flood(void **state)
 {
         (void)state;
         struct seg_peer p;
-        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
-        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
-        cookie_mode(&p);
         struct conn victim, attacker;
-        open_conn(&p, &victim, lfd, 40000);
-        seg_peer_drain(&p);
+        int lfd = open_under_cookies(&p, &victim);
         open_conn(&p, &attacker, lfd, 40001);
         seg_peer_drain(&p);
 
@@ -202,13 +210,8 @@ static void test_join_cookie_share_comes_back(void **state)
 {
         (void)state;
         struct seg_peer p;
-        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
-        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
-        cookie_mode(&p);
         struct conn c;
-        open_conn(&p, &c, lfd, 40000);
-        seg_peer_drain(&p);
+        open_under_cookies(&p, &c);
         for (int i = 0; i < 16; i++)
                 assert_true(join_taken(&p, &c, (uint16_t)(43001 + i)));
         assert_false(join_taken(&p, &c, 43100)); /* its share is full */
@@ -229,13 +232,8 @@ static void test_join_cookies_shared_among_connections(void **state)
 {
         (void)state;
         struct seg_peer p;
-        assert_int_equal(seg_peer_open(&p, simtest_seed()), 0);
-        assert_int_equal(um_mptcp_limits_set(p.st, 8, 0), 0);
-        int lfd = listen_backlog(&p, IPPROTO_MPTCP, 1);
-        cookie_mode(&p);
         struct conn victim;
-        open_conn(&p, &victim, lfd, 40000);
-        seg_peer_drain(&p);
+        int lfd = open_under_cookies(&p, &victim);
         enum { ATTACKERS = 80, EACH = 48 };
         static struct conn att[ATTACKERS];
         for (int a = 0; a < ATTACKERS; a++) {
