@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -422,6 +423,26 @@ static int path_is_ours(const struct um_ctl *ctl)
                sb.st_dev == ctl->dev && sb.st_ino == ctl->ino;
 }
 
+/* Takes PATH.lock (made if missing, never removed: removing a lock file lets two take
+ * it) for a server's start. A server between its bind and its listen refuses connect() as
+ * a dead one would, so a second server starting at that moment would take its socket for
+ * stale and replace it. Returns the locked descriptor, or -EADDRINUSE when another server
+ * is starting. */
+static int start_lock(const char *path)
+{
+        char lock[sizeof(((struct um_ctl *)0)->path) + 8];
+        snprintf(lock, sizeof(lock), "%s.lock", path);
+        int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int err = errno == EWOULDBLOCK ? EADDRINUSE : errno;
+                close(fd);
+                return -err;
+        }
+        return fd;
+}
+
 /* Binds lfd at the path with the mode, taking no umask into account and following no
  * symlink: bind creates the file with the socket's own mode less the umask (set with
  * fchmod before, so the file is never wider than asked), and bits the umask took are put
@@ -501,9 +522,12 @@ int um_ctl_serve_opts(struct um_stack *st, const char *path, const struct um_ctl
         ctl->group = opts->group;
         mode_t mode = opts->mode ? opts->mode : opts->group_set ? 0660 : 0600;
         ctl->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        rc = ctl->lfd < 0 ? -errno : bind_path(ctl, &sa, mode);
+        int lock = ctl->lfd < 0 ? -errno : start_lock(ctl->path);
+        rc = lock < 0 ? lock : bind_path(ctl, &sa, mode);
         if (!rc && listen(ctl->lfd, UM_CTL_MAX_CLIENTS) < 0)
                 rc = -errno;
+        if (lock >= 0)
+                close(lock); /* listening now (or failed): a connect() tells from here on */
         static const struct um_counter_name names[] = {
 #define CTL_COUNTER_NAME(n) UM_COUNTER_NAME(struct ctl_counters, n)
             CTL_COUNTER_LIST(CTL_COUNTER_NAME)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -768,6 +769,42 @@ static void test_two_servers_one_path(void **state)
         um_stack_free(b);
 }
 
+/* A server between its bind and its listen refuses connect() as a dead one would, so a
+ * second server starting at that moment took its socket for stale and replaced it (the
+ * first then listened on a name nobody could reach). Servers now start under PATH.lock. */
+static void test_starting_server_keeps_its_path(void **state)
+{
+        (void)state;
+        struct um_stack *st = bare_stack();
+        char lock[sizeof(sock_path) + 8];
+        snprintf(lock, sizeof(lock), "%s.lock", sock_path);
+        int held = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(held >= 0);
+        assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+        int first = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strcpy(sa.sun_path, sock_path);
+        assert_int_equal(bind(first, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        struct stat before, after;
+        assert_int_equal(lstat(sock_path, &before), 0);
+        struct um_ctl *ctl = NULL;
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), -EADDRINUSE);
+        assert_null(ctl);
+        assert_int_equal(lstat(sock_path, &after), 0);
+        assert_int_equal(after.st_ino, before.st_ino);
+        assert_int_equal(listen(first, 1), 0); /* the first goes on to serve there */
+        close(first);
+        assert_int_equal(unlink(sock_path), 0);
+        close(held);
+        /* The first's start over (its lock given back), the path is served again. */
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), 0);
+        um_ctl_close(ctl);
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), 0);
+        um_ctl_close(ctl);
+        unlink(lock);
+        um_stack_free(st);
+}
+
 /* A socket file nobody listens on is replaced; a regular file is not. */
 static void test_stale_socket_replaced(void **state)
 {
@@ -994,10 +1031,15 @@ int main(void)
             cmocka_unit_test(test_show_thousands),
             cmocka_unit_test(test_subscriber_falls_behind),
             cmocka_unit_test(test_two_servers_one_path),
+            cmocka_unit_test(test_starting_server_keeps_its_path),
             cmocka_unit_test(test_stale_socket_replaced),
             cmocka_unit_test(test_symlink_and_mode),
             cmocka_unit_test(test_other_uid_refused),
             cmocka_unit_test(test_default_path),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        int failed = cmocka_run_group_tests(tests, NULL, NULL);
+        char lock[sizeof(sock_path) + 8]; /* the servers' lock file, left by design */
+        snprintf(lock, sizeof(lock), "/tmp/umptcp-ctl-test-%d.sock.lock", (int)getpid());
+        unlink(lock);
+        return failed;
 }
