@@ -3,6 +3,7 @@
  * connect, accept, send, recv, shutdown, close, setsockopt, getsockopt, poll) with
  * arguments from it, time passing in between. Every call must return, and refuse misuse
  * with -1 and errno; nothing may crash or leak. */
+#include "fuzz_bytes.h"
 #include "fuzz_session.h"
 
 #include <arpa/inet.h>
@@ -15,16 +16,6 @@
 #include <umptcp/stack.h>
 
 enum { FDS = 8, OPS_MAX = 128 };
-
-struct input {
-        const uint8_t *p;
-        size_t n, at;
-};
-
-static uint8_t next(struct input *in)
-{
-        return in->at < in->n ? in->p[in->at++] : 0;
-}
 
 static const int levels[] = {SOL_SOCKET, IPPROTO_TCP, SOL_MPTCP, 12345};
 static const int names[] = {

@@ -13,6 +13,7 @@
  * connections is what was sent, and a transfer that no command could have cut short
  * completes. */
 #include "fuzz_ctl.h"
+#include "fuzz_bytes.h"
 #include "fuzz_session.h"
 
 #include <arpa/inet.h>
@@ -42,24 +43,6 @@ enum {
         PORT = 5001,
         DATA_MAX = 16 * 1024,
 };
-
-struct input {
-        const uint8_t *p;
-        size_t n, at;
-};
-
-static uint8_t next(struct input *in)
-{
-        return in->at < in->n ? in->p[in->at++] : 0;
-}
-
-static uint32_t next32(struct input *in)
-{
-        uint32_t v = 0;
-        for (int i = 0; i < 4; i++)
-                v = v << 8 | next(in);
-        return v;
-}
 
 /* What a reply's id must be: the template's integer, null, or anything (a line the
  * input's bytes made). */

@@ -14,6 +14,7 @@
  * token), and send storms of ADD_ADDR and RM_ADDR across both connections read in one
  * poll, with addresses of every class (unspecified, loopback, multicast, broadcast, the
  * stack's own, the peer's, others). */
+#include "fuzz_bytes.h"
 #include "fuzz_session.h"
 
 #include <arpa/inet.h>
@@ -30,25 +31,6 @@
 #include "seg_peer.h"
 
 enum { PORT = 5001, ISN_A = 1000, OPS_MAX = 96 };
-
-/* The input, read a byte at a time (zeros once it runs out). */
-struct input {
-        const uint8_t *p;
-        size_t n, at;
-};
-
-static uint8_t next(struct input *in)
-{
-        return in->at < in->n ? in->p[in->at++] : 0;
-}
-
-static uint32_t next32(struct input *in)
-{
-        uint32_t v = 0;
-        for (int i = 0; i < 4; i++)
-                v = v << 8 | next(in);
-        return v;
-}
 
 struct subflow {
         uint16_t port;
