@@ -175,11 +175,12 @@ static void test_half_close_gets_every_reply(void **state)
         char *buf = read_lines(st, fd, N, &len), end;
         assert_non_null(buf);
         int replies = 0;
-        for (char *p = buf, *nl = buf; nl; p = nl + 1) {
+        for (char *p = buf; p;) {
                 char want[32];
                 snprintf(want, sizeof(want), "{\"id\":%d,", ++replies);
                 assert_true(!strncmp(p, want, strlen(want)));
-                nl = memchr(p, '\n', len - (size_t)(p - buf));
+                char *nl = memchr(p, '\n', len - (size_t)(p - buf));
+                p = nl ? nl + 1 : NULL;
         }
         printf("    %d replies of %d after the half-close, %zu bytes\n", replies, N, len);
         assert_int_equal(replies, N);
