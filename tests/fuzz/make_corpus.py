@@ -163,4 +163,24 @@ put("ctl_session", "clients", [0x20, 3, 1]
     + [RESTART, 0] + [CONNECT_, 0x04] + req(0, GET_LIMITS)
     + req(0, SET_LIMITS, 0x18, 3, 2) + req(0, SET_LIMITS, 0x38, 11, 9)
     + req(0, FLUSH) + wait(50) + req(0, SHOW) + [READ_, 3])
+
+# ---- fuzz_relay_proto: [flags][chunk seed][bytes], the bytes fed to the SOCKS5 and HTTP CONNECT
+# parsers and read as HOST:PORT. flags: 1 the SOCKS server wants "u"/"pw", 2-6 the pieces'
+# sizes (bits 1-2), 8 a port alone allowed, bits 4-7 the upstream's outcome.
+os.makedirs(os.path.join(HERE, "relay_proto"), exist_ok=True)
+put("relay_proto", "socks_v4", [0x02, 7] + [5, 1, 0] + [5, 1, 0, 1, 10, 0, 0, 1, 0, 80] + list(b"GET"))
+put("relay_proto", "socks_v6", [0x14, 9] + [5, 2, 0, 2] + [5, 1, 0, 4] + list(range(0x20, 0x30))
+    + [0x1f, 0x90])
+put("relay_proto", "socks_auth_name", [0x01 | 0x04 | 0x30, 3] + [5, 2, 0, 2] + [1, 1] + list(b"u")
+    + [2] + list(b"pw") + [5, 1, 0, 3, 11] + list(b"example.com") + [1, 187])
+put("relay_proto", "socks_refused", [0x01 | 0x40, 1] + [5, 1, 2] + [1, 1] + list(b"u") + [2]
+    + list(b"pX"))
+put("relay_proto", "socks_bind", [0x00, 5] + [5, 1, 0] + [5, 2, 0, 3, 3] + list(b"a.b") + [0, 21])
+put("relay_proto", "http_connect", [0x06, 11] + list(b"CONNECT example.com:443 HTTP/1.1\r\n"
+    b"Host: example.com:443\r\nProxy-Connection: keep-alive\r\n\r\n\x16\x03\x01"))
+put("relay_proto", "http_v6", [0x52, 4] + list(b"\r\nCONNECT [2001:db8::1]:8080 HTTP/1.0\nX-A:\t\xc3\xa9\n\n"))
+put("relay_proto", "http_get", [0x04, 2] + list(b"GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\n\r\n"))
+put("relay_proto", "hostport_name", [0x08, 0] + list(b"my_host-1.example.com.:65535"))
+put("relay_proto", "hostport_v6", [0x00, 0] + list(b"[::ffff:192.0.2.1]:1080"))
+put("relay_proto", "hostport_port", [0x08, 0] + list(b"8080"))
 print("corpora written under", HERE)

@@ -21,6 +21,7 @@
 #include "fuzz_input.h"
 #include "fuzz_session.h"
 #include "fuzz_ctl.h"
+#include "fuzz_relay_proto.h"
 #include "fuzz_tun.h"
 #include "link/tun_gso.h"
 #include "mptcp/mptcp_options.h"
@@ -394,6 +395,47 @@ static void test_ctl_session_fuzzer(void **state)
         assert_true(fuzz_stats.ctl_transfers > fuzz_stats.ctl_sessions / 2);
 }
 
+/* What the relay parsers' runs reached, by FUZZ_RELAY_* bit. */
+static unsigned relay_reached[5];
+
+static int relay_proto_counted(const uint8_t *data, size_t size)
+{
+        int r = fuzz_relay_proto_one(data, size);
+        for (int b = 0; b < 5; b++)
+                relay_reached[b] += (unsigned)(r >> b & 1);
+        return r;
+}
+
+/* The relay's request parsers (SOCKS5, HTTP CONNECT, HOST:PORT) from their seed corpus and
+ * mutations of it, then random bytes: whole and in pieces alike, bounds kept, requests
+ * usable (the target aborts otherwise); and the mutations still reach requests. */
+static void test_relay_proto_fuzzer(void **state)
+{
+        (void)state;
+        struct um_rng rng;
+        um_rng_seed(&rng, smoke_seed() + 4);
+        memset(relay_reached, 0, sizeof(relay_reached));
+        int files = run_corpus("relay_proto", relay_proto_counted, &rng, 3000);
+        uint8_t buf[300];
+        for (int i = 0; i < 20000; i++) {
+                size_t n = (size_t)(um_rng_u64(&rng) % sizeof(buf));
+                um_rng_bytes(&rng, buf, n);
+                if (n > 2 && i % 2) /* a SOCKS5 greeting's first byte or a CONNECT */
+                        buf[2] = i % 4 == 1 ? 5 : 'C';
+                relay_proto_counted(buf, n);
+        }
+        printf("relay parsers: %d seeds; SOCKS5 requests %u (%u after RFC 1929), HTTP CONNECT "
+               "requests %u, HTTP refusals %u, HOST:PORT taken %u\n",
+               files, relay_reached[0], relay_reached[1], relay_reached[2], relay_reached[3],
+               relay_reached[4]);
+        assert_true(files >= 8);
+        assert_true(relay_reached[0] > 800);
+        assert_true(relay_reached[1] > 400);
+        assert_true(relay_reached[2] > 150);
+        assert_true(relay_reached[3] > 20000);
+        assert_true(relay_reached[4] > 150);
+}
+
 static void test_input_corpus(void **state)
 {
         (void)state;
@@ -414,6 +456,7 @@ int main(void)
                                            cmocka_unit_test(test_api_fuzzer),
                                            cmocka_unit_test(test_tun_offload_mutations),
                                            cmocka_unit_test(test_ctl_request_mutations),
-                                           cmocka_unit_test(test_ctl_session_fuzzer)};
+                                           cmocka_unit_test(test_ctl_session_fuzzer),
+                                           cmocka_unit_test(test_relay_proto_fuzzer)};
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
