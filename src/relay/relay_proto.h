@@ -98,6 +98,9 @@ struct relay_http {
         uint8_t cr, colon;        /* the current line's last byte was CR; its colon came */
 };
 void relay_http_init(struct relay_http *h);
+/* As relay_socks_input, reply_cap >= RELAY_HTTP_REPLY_MAX; never RELAY_REPLY: a refusal
+ * is a FAIL with its reply, the request a RELAY_REQUEST with *used right after its empty
+ * line. */
 enum relay_step relay_http_input(struct relay_http *h, const uint8_t *in, size_t len, size_t *used,
                                  uint8_t *reply, size_t reply_cap, size_t *reply_len,
                                  struct relay_dest *dest, const char **why);
