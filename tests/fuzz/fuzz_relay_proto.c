@@ -9,7 +9,9 @@
  * are then read as HOST:PORT, whose result must parse again to itself once written back.
  * Input: [flags][chunk seed][bytes...]; flags bit 0 has the SOCKS server require "u"/"pw",
  * bits 1-2 pick the pieces (1 byte, up to 8, up to 64, up to 512), bit 3 allows a port
- * alone, bits 4-7 the upstream's outcome for the result writers. */
+ * alone, bits 4-6 (and the seed's bit 3) the upstream's outcome for the result writers, and
+ * bit 7 has the bytes' last 32 repeated past RELAY_HTTP_MAX, so that the HTTP parser's
+ * bounds are reached without inputs libFuzzer would take long to grow. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -260,9 +262,18 @@ int fuzz_relay_proto_one(const uint8_t *data, size_t size)
         if (size < 2)
                 return 0;
         int flags = data[0], creds = flags & 1, mode = (flags >> 1) & 3;
+        int outcome = (flags >> 4 & 7) | (data[1] & 8);
         uint32_t seed = data[1];
         const uint8_t *in = data + 2;
         size_t len = size - 2;
+        static uint8_t long_input[RELAY_HTTP_MAX + 256];
+        if ((flags & 0x80) && len > 0 && len < sizeof(long_input)) {
+                size_t tail = len < 32 ? len : 32;
+                memcpy(long_input, in, len);
+                for (; len + tail <= sizeof(long_input); len += tail)
+                        memcpy(long_input + len, in + (size - 2) - tail, tail);
+                in = long_input;
+        }
         int reached = 0;
         struct run whole, pieces;
 
@@ -272,7 +283,7 @@ int fuzz_relay_proto_one(const uint8_t *data, size_t size)
         check_socks_replies(&whole);
         if (whole.last == RELAY_REQUEST) {
                 reached |= FUZZ_RELAY_SOCKS_REQUEST;
-                check_results(&whole.dest, flags >> 4);
+                check_results(&whole.dest, outcome);
         }
         if (creds && whole.replies_n == 2)
                 reached |= FUZZ_RELAY_SOCKS_AUTH;
@@ -283,7 +294,7 @@ int fuzz_relay_proto_one(const uint8_t *data, size_t size)
         check_http(&whole, in);
         if (whole.last == RELAY_REQUEST) {
                 reached |= FUZZ_RELAY_HTTP_REQUEST;
-                check_results(&whole.dest, flags >> 4);
+                check_results(&whole.dest, outcome);
         }
         if (whole.last == RELAY_FAIL && whole.rlen)
                 reached |= FUZZ_RELAY_HTTP_REFUSED;

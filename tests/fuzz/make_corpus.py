@@ -166,7 +166,8 @@ put("ctl_session", "clients", [0x20, 3, 1]
 
 # ---- fuzz_relay_proto: [flags][chunk seed][bytes], the bytes fed to the SOCKS5 and HTTP CONNECT
 # parsers and read as HOST:PORT. flags: 1 the SOCKS server wants "u"/"pw", 2-6 the pieces'
-# sizes (bits 1-2), 8 a port alone allowed, bits 4-7 the upstream's outcome.
+# sizes (bits 1-2), 8 a port alone allowed, bits 4-6 the upstream's outcome, 0x80 the last 32
+# bytes repeated past the HTTP bound (8 KiB).
 os.makedirs(os.path.join(HERE, "relay_proto"), exist_ok=True)
 put("relay_proto", "socks_v4", [0x02, 7] + [5, 1, 0] + [5, 1, 0, 1, 10, 0, 0, 1, 0, 80] + list(b"GET"))
 put("relay_proto", "socks_v6", [0x14, 9] + [5, 2, 0, 2] + [5, 1, 0, 4] + list(range(0x20, 0x30))
@@ -180,6 +181,9 @@ put("relay_proto", "http_connect", [0x06, 11] + list(b"CONNECT example.com:443 H
     b"Host: example.com:443\r\nProxy-Connection: keep-alive\r\n\r\n\x16\x03\x01"))
 put("relay_proto", "http_v6", [0x52, 4] + list(b"\r\nCONNECT [2001:db8::1]:8080 HTTP/1.0\nX-A:\t\xc3\xa9\n\n"))
 put("relay_proto", "http_get", [0x04, 2] + list(b"GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\n\r\n"))
+put("relay_proto", "http_long_header", [0x80 | 0x04, 6] + list(b"CONNECT a.b:1 HTTP/1.1\r\nX-Pad: ")
+    + list(b"0123456789abcdef" * 2))
+put("relay_proto", "http_many_headers", [0x80, 8] + list(b"CONNECT a.b:1 HTTP/1.1\r\n") + list(b"X-Ab: 12345678\r\n" * 2))
 put("relay_proto", "hostport_name", [0x08, 0] + list(b"my_host-1.example.com.:65535"))
 put("relay_proto", "hostport_v6", [0x00, 0] + list(b"[::ffff:192.0.2.1]:1080"))
 put("relay_proto", "hostport_port", [0x08, 0] + list(b"8080"))
