@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a lower layer includes a higher one. The layers, from the ground up:
-#   core  <  link, net  <  tcp  <  sock  <  mptcp  <  stack, sim, ctl  <  tools
+#   core  <  link, net  <  tcp  <  sock  <  mptcp  <  stack, sim, ctl  <  relay  <  tools
 # A layer may include its own headers and those of any layer below it; layers on the same
 # floor (link and net, stack and sim) do not include each other. mptcp sits on sock because
 # it is a socket protocol that registers with the socket table; sock never names mptcp.
@@ -18,7 +18,8 @@ rank() {
   sock) echo 3 ;;
   mptcp) echo 4 ;;
   stack | sim | ctl) echo 5 ;;
-  tools) echo 6 ;;
+  relay) echo 6 ;;
+  tools) echo 7 ;;
   *) echo -1 ;;
   esac
 }

@@ -1,0 +1,69 @@
+/* The relay behind umptcpd: kernel TCP sockets on one side, MPTCP connections of a umptcp
+ * stack on the other, and bytes carried between them with nothing lost and little held
+ * (docs/RELAY.md). It runs the stack in real time in its own loop: the stack's links and
+ * services (a control socket), the relayed kernel sockets (epoll) and the next deadline.
+ *
+ * Each relayed connection is a pair: a kernel socket and an umptcp socket. Bytes go one
+ * way only while the other side takes them (at most buffer_bytes held each way); a
+ * half-close crosses as a half-close (FIN and DATA_FIN), a reset as a reset (a kernel RST
+ * aborts the MPTCP connection with MP_FASTCLOSE, an MPTCP reset resets the kernel side). */
+#ifndef UMPTCP_RELAY_H
+#define UMPTCP_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct um_stack;
+struct um_relay;
+
+/* Sizes and limits; a zero field takes its default. */
+struct um_relay_config {
+        unsigned max_conns;          /* relayed at once (4096); past it, refused and counted */
+        unsigned buffer_bytes;       /* held at most each way of a connection (65536) */
+        unsigned connect_timeout_ms; /* to reach the far end (10000) */
+        unsigned idle_timeout_ms;    /* no byte either way: aborted (3600000) */
+        unsigned request_timeout_ms; /* a SOCKS or HTTP request must be whole (10000) */
+        const char *congestion;      /* TCP_CONGESTION of the MPTCP sockets (NULL: the stack's) */
+};
+
+/* What a listener does with what it accepts. */
+enum um_relay_kind {
+        UM_RELAY_FORWARD, /* kernel TCP listener; MPTCP to the target */
+        UM_RELAY_ACCEPT,  /* umptcp MPTCP listener; kernel TCP to the target */
+};
+
+enum {
+        UM_RELAY_PROXY_V2 = 1 << 0, /* accept: the target gets a PROXY v2 header first */
+};
+
+struct um_relay_listener_spec {
+        enum um_relay_kind kind;
+        const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; accept also "PORT" (any) */
+        const char *target; /* "HOST:PORT": a name is resolved when the listener opens */
+        unsigned flags;     /* UM_RELAY_* */
+};
+
+/* Returns 0 and *out, or -errno. The relay does not own the stack. */
+int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct um_relay **out);
+/* Opens a listener. Returns its id (>= 0), or -errno with the reason in err. */
+int um_relay_listen(struct um_relay *r, const struct um_relay_listener_spec *spec, char *err,
+                    size_t errlen);
+/* The address a listener is bound to (its port chosen by the system when it asked for 0).
+ * Returns 0 or -ENOENT. */
+struct sockaddr_storage;
+int um_relay_listener_addr(const struct um_relay *r, int id, struct sockaddr_storage *out);
+/* Closes a listener; the connections it accepted go on. Returns 0 or -ENOENT. */
+int um_relay_unlisten(struct um_relay *r, int id);
+/* One round of the loop: waits at most timeout_ms (-1: as long as nothing is due) for the
+ * links, the services, the kernel sockets and the next deadline, then does what came. */
+void um_relay_run_once(struct um_relay *r, int timeout_ms);
+/* Stops accepting (every listener closed); what is open goes on. */
+void um_relay_drain(struct um_relay *r);
+/* Relayed connections open now. */
+unsigned um_relay_active(const struct um_relay *r);
+/* Aborts every relayed connection (both sides reset). */
+void um_relay_abort_all(struct um_relay *r);
+/* Aborts what is open, closes the listeners, frees the relay (not the stack). */
+void um_relay_free(struct um_relay *r);
+
+#endif

@@ -1,0 +1,220 @@
+/* The relay's loop: the stack in real time (its links, its services, its deadline) with the
+ * relayed kernel sockets on one epoll descriptor that the stack's wait watches as well, and
+ * the connections' deadlines looked at every RELAY_TICK_US. */
+#include "relay/relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+static const struct um_relay_config defaults = {
+    .max_conns = 4096,
+    .buffer_bytes = 65536,
+    .connect_timeout_ms = 10000,
+    .idle_timeout_ms = 3600000,
+    .request_timeout_ms = 10000,
+};
+
+static unsigned or_default(unsigned v, unsigned d)
+{
+        return v ? v : d;
+}
+
+int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct um_relay **out)
+{
+        if (!st || !out)
+                return -EINVAL;
+        const struct um_relay_config none = {0};
+        if (!cfg)
+                cfg = &none;
+        struct um_relay *r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->st = st;
+        r->cfg = (struct um_relay_config){
+            .max_conns = or_default(cfg->max_conns, defaults.max_conns),
+            .buffer_bytes = or_default(cfg->buffer_bytes, defaults.buffer_bytes),
+            .connect_timeout_ms = or_default(cfg->connect_timeout_ms, defaults.connect_timeout_ms),
+            .idle_timeout_ms = or_default(cfg->idle_timeout_ms, defaults.idle_timeout_ms),
+            .request_timeout_ms = or_default(cfg->request_timeout_ms, defaults.request_timeout_ms),
+            .congestion = cfg->congestion,
+        };
+        for (int i = 0; i < RELAY_LISTENERS; i++)
+                r->listeners[i].id = -1;
+        static const struct um_counter_name names[] = {
+#define RELAY_COUNTER_NAME(n) UM_COUNTER_NAME(struct relay_counters, n)
+            RELAY_COUNTER_LIST(RELAY_COUNTER_NAME)
+#undef RELAY_COUNTER_NAME
+        };
+        int rc = -ENOMEM;
+        r->scratch = malloc(r->cfg.buffer_bytes);
+        r->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (r->epfd < 0)
+                rc = -errno;
+        else if (r->scratch)
+                rc = um_counters_register(st, names, sizeof(names) / sizeof(names[0]), &r->ctr);
+        if (rc < 0) {
+                if (r->epfd >= 0)
+                        close(r->epfd);
+                free(r->scratch);
+                free(r);
+                return rc;
+        }
+        *out = r;
+        return 0;
+}
+
+/* ---- epoll: a listener's token has its low bit set, a connection's not ---- */
+
+int relay_epoll_set(struct um_relay *r, int fd, uint32_t events, void *ptr, int add)
+{
+        struct epoll_event ev = {.events = events, .data.ptr = ptr};
+        return epoll_ctl(r->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void relay_epoll_del(struct um_relay *r, int fd)
+{
+        epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void kernel_events(struct um_relay *r)
+{
+        struct epoll_event evs[64];
+        int n = epoll_wait(r->epfd, evs, 64, 0);
+        for (int i = 0; i < n; i++) {
+                uintptr_t token = (uintptr_t)evs[i].data.ptr;
+                if (token & 1)
+                        relay_listener_accept(r, (struct relay_listener *)(token & ~(uintptr_t)1));
+                else
+                        relay_conn_kernel_events((struct relay_conn *)token, evs[i].events);
+        }
+}
+
+static void check_deadlines(struct um_relay *r, uint64_t now)
+{
+        if (now < r->next_tick)
+                return;
+        r->next_tick = now + RELAY_TICK_US;
+        for (struct relay_conn *c = r->conns, *next; c; c = next) {
+                next = c->next;
+                relay_conn_check_time(c, now);
+        }
+}
+
+void um_relay_run_once(struct um_relay *r, int timeout_ms)
+{
+        /* Connections' deadlines need a look every tick, nothing else of the relay's does. */
+        if (r->conns && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
+                timeout_ms = RELAY_TICK_US / 1000;
+        int kernel = um_run_once(r->st, r->epfd, timeout_ms);
+        uint64_t now = um_clock_now_us();
+        /* What the kernel side brings is sent with the time it is sent at. */
+        um_stack_advance(r->st, now);
+        if (kernel)
+                kernel_events(r);
+        check_deadlines(r, now);
+}
+
+/* ---- what the daemon asks ---- */
+
+int um_relay_listen(struct um_relay *r, const struct um_relay_listener_spec *spec, char *err,
+                    size_t errlen)
+{
+        if (!r || !spec) {
+                snprintf(err, errlen, "no relay or no listener");
+                return -EINVAL;
+        }
+        for (int i = 0; i < RELAY_LISTENERS; i++) {
+                struct relay_listener *l = &r->listeners[i];
+                if (l->id >= 0)
+                        continue;
+                int rc = relay_listener_open(r, l, spec, err, errlen);
+                if (rc < 0)
+                        return rc;
+                l->id = r->next_listener_id++;
+                return l->id;
+        }
+        snprintf(err, errlen, "at most %d listeners", RELAY_LISTENERS);
+        return -ENOSPC;
+}
+
+int um_relay_unlisten(struct um_relay *r, int id)
+{
+        for (int i = 0; r && id >= 0 && i < RELAY_LISTENERS; i++)
+                if (r->listeners[i].id == id) {
+                        relay_listener_close(r, &r->listeners[i]);
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+int um_relay_listener_addr(const struct um_relay *r, int id, struct sockaddr_storage *out)
+{
+        for (int i = 0; r && id >= 0 && i < RELAY_LISTENERS; i++) {
+                const struct relay_listener *l = &r->listeners[i];
+                if (l->id != id)
+                        continue;
+                socklen_t len = sizeof(*out);
+                int rc = l->kind == UM_RELAY_ACCEPT
+                             ? um_getsockname(r->st, l->fd, (struct sockaddr *)out, &len)
+                             : getsockname(l->fd, (struct sockaddr *)out, &len);
+                return rc < 0 ? -errno : 0;
+        }
+        return -ENOENT;
+}
+
+void um_relay_drain(struct um_relay *r)
+{
+        for (int i = 0; i < RELAY_LISTENERS; i++)
+                if (r->listeners[i].id >= 0)
+                        relay_listener_close(r, &r->listeners[i]);
+}
+
+unsigned um_relay_active(const struct um_relay *r)
+{
+        return r ? r->n_conns : 0;
+}
+
+void um_relay_abort_all(struct um_relay *r)
+{
+        while (r->conns)
+                relay_conn_abort(r->conns, "stopped");
+}
+
+void um_relay_free(struct um_relay *r)
+{
+        if (!r)
+                return;
+        um_relay_drain(r);
+        um_relay_abort_all(r);
+        um_counters_unregister(r->st, &r->ctr);
+        close(r->epfd);
+        free(r->scratch);
+        free(r);
+}
+
+const char *relay_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+        char a[64] = "?";
+        unsigned port = 0;
+        if (sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+                inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
+                port = ntohs(in->sin_port);
+                snprintf(buf, len, "%s:%u", a, port);
+        } else if (sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+                inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+                port = ntohs(in6->sin6_port);
+                snprintf(buf, len, "[%s]:%u", a, port);
+        } else {
+                snprintf(buf, len, "?");
+        }
+        return buf;
+}

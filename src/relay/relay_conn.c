@@ -1,0 +1,420 @@
+/* A relayed connection: a kernel socket and an umptcp socket, and the bytes between them.
+ *
+ * Each way reads its source only while nothing of it waits for the sink: a chunk read is
+ * offered to the sink at once, and what the sink does not take waits (at most one chunk,
+ * buffer_bytes) until it does. So the relay holds at most two chunks a connection, none
+ * when the sinks keep up, and a slow sink slows its source (the kernel socket is not read,
+ * the MPTCP window closes) instead of filling memory. An end of stream is passed on once
+ * what came before it is taken (FIN to DATA_FIN and back); an error on either side resets
+ * the other (a kernel RST becomes MP_FASTCLOSE, an MPTCP reset a kernel RST). */
+#include "relay/relay.h"
+#include "relay/relay_proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <umptcp/mptcp.h>
+#include <umptcp/socket.h>
+#include <umptcp/stack.h>
+
+#include "core/log.h"
+
+void relay_kernel_reset(int kfd)
+{
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(kfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(kfd);
+}
+
+void relay_umptcp_reset(struct um_stack *st, int ufd)
+{
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        um_setsockopt(st, ufd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        um_close(st, ufd);
+}
+
+/* What MPTCP made of the connection so far: its subflows, whether it fell back. */
+static void sample_mptcp(struct relay_conn *c)
+{
+        struct mptcp_info mi;
+        socklen_t len = sizeof(mi);
+        if (um_getsockopt(c->r->st, c->ufd, SOL_MPTCP, MPTCP_INFO, &mi, &len) < 0)
+                return;
+        if (mi.mptcpi_subflows_total > c->subflows_max)
+                c->subflows_max = mi.mptcpi_subflows_total;
+        c->fallback = (mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK) != 0;
+}
+
+/* The bytes MPTCP gave the kernel side, less the PROXY header the relay put first. */
+static uint64_t down_bytes(const struct relay_conn *c)
+{
+        return c->down.bytes > c->header_bytes ? c->down.bytes - c->header_bytes : 0;
+}
+
+/* The connection's log line, its counters, and its memory. */
+static void conn_free(struct relay_conn *c, const char *how)
+{
+        struct um_relay *r = c->r;
+        char a[80];
+        uint64_t now = um_clock_now_us();
+        um_log(r->st, UM_LOG_INFO,
+               "relay: %s: %s: up %llu bytes, down %llu bytes, %s, %u subflow%s, %.3f s: %s",
+               c->listener_name, relay_addr_str((struct sockaddr *)&c->client, a, sizeof(a)),
+               (unsigned long long)c->up.bytes, (unsigned long long)down_bytes(c),
+               c->fallback ? "TCP (fallback)" : "MPTCP", c->subflows_max,
+               c->subflows_max == 1 ? "" : "s", (double)(now - c->started_us) / 1e6, how);
+        r->ctr.RelayBytesUp += c->up.bytes;
+        r->ctr.RelayBytesDown += down_bytes(c);
+        r->ctr.RelayFallbacks += c->fallback;
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                r->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        r->n_conns--;
+        free(c->up.held.buf);
+        free(c->down.held.buf);
+        free(c);
+}
+
+/* Both sides reset, for why. */
+static void reset_both(struct relay_conn *c, const char *why)
+{
+        struct um_relay *r = c->r;
+        sample_mptcp(c);
+        relay_epoll_del(r, c->kfd);
+        relay_kernel_reset(c->kfd);
+        um_sock_set_callback(r->st, c->ufd, NULL, NULL);
+        relay_umptcp_reset(r->st, c->ufd);
+        conn_free(c, why);
+}
+
+void relay_conn_abort(struct relay_conn *c, const char *why)
+{
+        c->r->ctr.RelayAborted++;
+        reset_both(c, why);
+}
+
+/* Both ways done: each side closed as TCP closes, the stack still delivering what it
+ * holds of ours. */
+static void conn_close(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        sample_mptcp(c);
+        r->ctr.RelayClosed++;
+        relay_epoll_del(r, c->kfd);
+        close(c->kfd);
+        um_sock_set_callback(r->st, c->ufd, NULL, NULL);
+        um_close(r->st, c->ufd);
+        conn_free(c, "closed");
+}
+
+/* What the kernel socket is watched for: readable while nothing of it waits for MPTCP and
+ * it has not ended, writable while bytes wait for it (or its connect is under way). Errors
+ * and hang-ups come always. */
+static void watch_kernel(struct relay_conn *c, int add)
+{
+        uint32_t ev = 0;
+        if (c->state == RELAY_CONNECTING) {
+                if (c->kind == UM_RELAY_ACCEPT)
+                        ev = EPOLLOUT;
+        } else {
+                if (!c->up.eof && !c->up.held.len)
+                        ev |= EPOLLIN;
+                if (c->down.held.len)
+                        ev |= EPOLLOUT;
+        }
+        if (!add && ev == c->epoll_events)
+                return;
+        c->epoll_events = ev;
+        relay_epoll_set(c->r, c->kfd, ev, c, add);
+}
+
+/* Keeps what the sink did not take of a chunk. */
+static int hold(struct relay_dir *d, const uint8_t *p, size_t n)
+{
+        d->held.buf = malloc(n);
+        if (!d->held.buf)
+                return -ENOMEM;
+        memcpy(d->held.buf, p, n);
+        d->held.off = 0;
+        d->held.len = (uint32_t)n;
+        return 0;
+}
+
+static void held_taken(struct relay_dir *d, size_t n)
+{
+        d->held.off += (uint32_t)n;
+        d->bytes += n;
+        if (d->held.off == d->held.len) {
+                free(d->held.buf);
+                d->held = (struct relay_held){0};
+        }
+}
+
+/* Errors of each side, as pumps return them. */
+enum { FROM_KERNEL = 1, FROM_MPTCP = 2 };
+
+static int is_again(int err)
+{
+        return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/* Kernel to MPTCP. Returns 0, or FROM_* when a side failed (errno says how). */
+static int pump_up(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        struct relay_dir *d = &c->up;
+        for (;;) {
+                if (d->held.len) {
+                        ssize_t n = um_send(r->st, c->ufd, d->held.buf + d->held.off,
+                                            d->held.len - d->held.off, 0);
+                        if (n < 0)
+                                return is_again(errno) ? 0 : FROM_MPTCP;
+                        held_taken(d, (size_t)n);
+                        if (d->held.len)
+                                return 0;
+                }
+                if (d->eof) {
+                        if (!d->shut && um_shutdown(r->st, c->ufd, SHUT_WR) < 0)
+                                return FROM_MPTCP;
+                        d->shut = 1;
+                        return 0;
+                }
+                ssize_t n = recv(c->kfd, r->scratch, r->cfg.buffer_bytes, 0);
+                if (n == 0) {
+                        d->eof = 1;
+                        continue;
+                }
+                if (n < 0)
+                        return is_again(errno) ? 0 : FROM_KERNEL;
+                c->active_us = um_clock_now_us();
+                ssize_t m = um_send(r->st, c->ufd, r->scratch, (size_t)n, 0);
+                if (m < 0) {
+                        if (!is_again(errno))
+                                return FROM_MPTCP;
+                        m = 0;
+                }
+                d->bytes += (uint64_t)m;
+                if (m < n && hold(d, r->scratch + m, (size_t)(n - m)) < 0) {
+                        errno = ENOMEM;
+                        return FROM_KERNEL;
+                }
+        }
+}
+
+/* MPTCP to the kernel. */
+static int pump_down(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        struct relay_dir *d = &c->down;
+        for (;;) {
+                if (d->held.len) {
+                        ssize_t n = send(c->kfd, d->held.buf + d->held.off,
+                                         d->held.len - d->held.off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        if (n < 0)
+                                return is_again(errno) ? 0 : FROM_KERNEL;
+                        held_taken(d, (size_t)n);
+                        if (d->held.len)
+                                return 0;
+                }
+                if (d->eof) {
+                        if (!d->shut && shutdown(c->kfd, SHUT_WR) < 0)
+                                return FROM_KERNEL;
+                        d->shut = 1;
+                        return 0;
+                }
+                ssize_t n = um_recv(r->st, c->ufd, r->scratch, r->cfg.buffer_bytes, 0);
+                if (n == 0) {
+                        d->eof = 1;
+                        continue;
+                }
+                if (n < 0)
+                        return is_again(errno) ? 0 : FROM_MPTCP;
+                c->active_us = um_clock_now_us();
+                ssize_t m = send(c->kfd, r->scratch, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (m < 0) {
+                        if (!is_again(errno))
+                                return FROM_KERNEL;
+                        m = 0;
+                }
+                d->bytes += (uint64_t)m;
+                if (m < n && hold(d, r->scratch + m, (size_t)(n - m)) < 0) {
+                        errno = ENOMEM;
+                        return FROM_MPTCP;
+                }
+        }
+}
+
+/* One side failed: the other is reset, and the connection is over. */
+static void failed(struct relay_conn *c, int side, int err)
+{
+        struct um_relay *r = c->r;
+        char why[96];
+        if (side == FROM_KERNEL) {
+                r->ctr.RelayResetsFromKernel++;
+                snprintf(why, sizeof(why), "kernel side: %s", strerror(err));
+        } else {
+                r->ctr.RelayResetsFromMptcp++;
+                snprintf(why, sizeof(why), "MPTCP side: %s", strerror(err));
+        }
+        reset_both(c, why);
+}
+
+void relay_conn_pump(struct relay_conn *c)
+{
+        if (c->state != RELAY_OPEN)
+                return;
+        int side = pump_up(c);
+        if (!side)
+                side = pump_down(c);
+        if (side) {
+                failed(c, side, errno);
+                return;
+        }
+        if (c->up.shut && c->down.shut && !c->up.held.len && !c->down.held.len) {
+                conn_close(c);
+                return;
+        }
+        watch_kernel(c, 0);
+}
+
+static void opened(struct relay_conn *c)
+{
+        c->state = RELAY_OPEN;
+        c->active_us = um_clock_now_us();
+        sample_mptcp(c);
+        relay_conn_pump(c);
+}
+
+static int umptcp_error(struct relay_conn *c)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+        um_getsockopt(c->r->st, c->ufd, SOL_SOCKET, SO_ERROR, &err, &len);
+        return err ? err : ECONNRESET;
+}
+
+static void connect_failed(struct relay_conn *c, int err)
+{
+        c->r->ctr.RelayConnectFailed++;
+        char why[96];
+        snprintf(why, sizeof(why), "connect: %s", strerror(err));
+        reset_both(c, why);
+}
+
+static void umptcp_ready(struct um_stack *st, int fd, short revents, void *arg)
+{
+        (void)st;
+        (void)fd;
+        struct relay_conn *c = arg;
+        if (c->state == RELAY_CONNECTING && c->kind == UM_RELAY_FORWARD) {
+                if (revents & (POLLERR | POLLHUP))
+                        connect_failed(c, umptcp_error(c));
+                else if (revents & POLLOUT)
+                        opened(c);
+                return;
+        }
+        /* A reset may come while neither way has bytes to move that would show it. */
+        if (c->state == RELAY_OPEN && (revents & POLLERR)) {
+                failed(c, FROM_MPTCP, umptcp_error(c));
+                return;
+        }
+        relay_conn_pump(c);
+}
+
+static int kernel_error(const struct relay_conn *c)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(c->kfd, SOL_SOCKET, SO_ERROR, &err, &len);
+        return err;
+}
+
+void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
+{
+        if (c->state == RELAY_CONNECTING) {
+                if (c->kind != UM_RELAY_ACCEPT) {
+                        if (events & (EPOLLERR | EPOLLHUP))
+                                failed(c, FROM_KERNEL, ECONNRESET); /* the client left */
+                        return;
+                }
+                int err = kernel_error(c);
+                if (err || (events & (EPOLLERR | EPOLLHUP)))
+                        connect_failed(c, err ? err : ECONNREFUSED);
+                else if (events & EPOLLOUT)
+                        opened(c);
+                return;
+        }
+        int err = (events & EPOLLERR) ? kernel_error(c) : 0;
+        if (err) { /* a reset, also while neither way has bytes to move that would show it */
+                failed(c, FROM_KERNEL, err);
+                return;
+        }
+        relay_conn_pump(c);
+}
+
+void relay_conn_check_time(struct relay_conn *c, uint64_t now)
+{
+        struct um_relay *r = c->r;
+        if (c->state == RELAY_CONNECTING && now >= c->connect_by_us) {
+                r->ctr.RelayConnectTimeouts++;
+                connect_failed(c, ETIMEDOUT);
+                return;
+        }
+        if (c->state == RELAY_OPEN &&
+            now - c->active_us >= (uint64_t)r->cfg.idle_timeout_ms * 1000) {
+                r->ctr.RelayIdleTimeouts++;
+                relay_conn_abort(c, "idle");
+                return;
+        }
+        sample_mptcp(c);
+}
+
+struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
+                                  int ufd, const struct sockaddr *client)
+{
+        struct relay_conn *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        *c = (struct relay_conn){.r = r, .kind = l->kind, .kfd = kfd, .ufd = ufd};
+        c->started_us = c->active_us = um_clock_now_us();
+        c->connect_by_us = c->started_us + (uint64_t)r->cfg.connect_timeout_ms * 1000;
+        memcpy(&c->client, client,
+               client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                             : sizeof(struct sockaddr_in));
+        c->target = l->target;
+        snprintf(c->listener_name, sizeof(c->listener_name), "%s", l->name);
+        if ((l->flags & UM_RELAY_PROXY_V2) && l->kind == UM_RELAY_ACCEPT) {
+                /* The backend reads the client's address first (haproxy's PROXY v2). */
+                struct sockaddr_storage local;
+                socklen_t len = sizeof(local);
+                uint8_t header[64];
+                size_t n = 0;
+                if (um_getsockname(r->st, ufd, (struct sockaddr *)&local, &len) == 0)
+                        n = relay_proxy_v2(header, sizeof(header), client,
+                                           (struct sockaddr *)&local);
+                if (!n || hold(&c->down, header, n) < 0) {
+                        free(c);
+                        return NULL;
+                }
+                c->header_bytes = (uint8_t)n; /* not the client's: not counted as its bytes */
+        }
+        if (um_sock_set_callback(r->st, ufd, umptcp_ready, c) < 0) {
+                free(c->down.held.buf);
+                free(c);
+                return NULL;
+        }
+        c->state = RELAY_CONNECTING;
+        watch_kernel(c, 1);
+        c->next = r->conns;
+        if (r->conns)
+                r->conns->prev = c;
+        r->conns = c;
+        r->n_conns++;
+        return c;
+}
