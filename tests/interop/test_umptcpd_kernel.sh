@@ -22,9 +22,10 @@ class MPTCPServer(http.server.ThreadingHTTPServer):
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         super().server_bind()
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-handler.log_message = lambda *a: None
-MPTCPServer(("0.0.0.0", 8000), handler).serve_forever()
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+MPTCPServer(("0.0.0.0", 8000), functools.partial(Quiet, directory=sys.argv[1])).serve_forever()
 PY
 PIDS+=($!)
 wait_port 8000
