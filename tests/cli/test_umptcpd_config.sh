@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# umptcpd's config file (-c FILE, umptcpd.conf(5)) through --check-config, which reads it
+# and the flags but opens nothing (no root, no TUN): the example in docs/ is good; every
+# kind of error names its file and line and exits 2; flags win over the file.
+set -uo pipefail
+BIN=${1:?usage: $0 BUILD_BIN_DIR SOURCE_DIR}
+SRC=${2:-$(dirname "$0")/../..}
+source "$(dirname "$0")/lib.sh"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+D="$BIN/umptcpd"
+
+GOOD_LINK=$'[link um0]\naddress = 10.1.1.2/24\n'
+GOOD_FWD=$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\n'
+
+expect 0 "the example config is good" "^umptcpd: .*umptcpd.conf.example good: 3 links, 3 relays" -- \
+  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+expect 0 "the example's accept section has its proxy-protocol" \
+  "^accept 9000=127.0.0.1:7000,proxy-protocol \(.*umptcpd.conf.example:[0-9]+ \[accept api\]\)$" -- \
+  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+
+n=0
+# bad_conf LINE PATTERN TEXT: TEXT as a config file is refused with "FILE:LINE: PATTERN".
+bad_conf() {
+  n=$((n + 1))
+  printf '%s' "$3" > "$WORK/bad$n.conf"
+  expect 2 "config error: $2" "^$WORK/bad$n.conf:$1: $2" -- "$D" --check-config -c "$WORK/bad$n.conf"
+}
+bad_conf 3 "unknown key 'frobnicate' in \[daemon\]" $'# comment\n[daemon]\nfrobnicate = 1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --max-conns 'lots' \(1 to 1048576\)" $'[daemon]\nmax-conns = lots\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --max-conns '0'" $'[daemon]\nmax-conns = 0\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --scheduler 'fastest'" $'[daemon]\nscheduler = fastest\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --cc 'vegas'" $'[daemon]\ncc = vegas\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --path-manager 'foo' \(kernel or userspace\)" $'[daemon]\npath-manager = foo\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --endpoints 'fullmesh'" $'[daemon]\nendpoints = fullmesh\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --add-addr-accepted '9'" $'[daemon]\nadd-addr-accepted = 9\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --buffer '12Q'" $'[daemon]\nbuffer = 12Q\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --connect-timeout 'nan'" $'[daemon]\nconnect-timeout = nan\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --idle-timeout '-1'" $'[daemon]\nidle-timeout = -1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --grace 'inf'" $'[daemon]\ngrace = inf\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --seed '1.5'" $'[daemon]\nseed = 1.5\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --log 'journal' \(stderr or syslog\)" $'[daemon]\nlog = journal\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --verbose '3' \(0, 1 or 2\)" $'[daemon]\nverbose = 3\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 3 "grace given twice \(first on line 2\)" $'[daemon]\ngrace = 1\ngrace = 2\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "unknown key 'link' in \[daemon\]" $'[daemon]\nlink = tun:um0:10.0.0.1/24\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 1 "grace outside a section" $'grace = 1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 1 "unknown section \[socks5 x\]" $'[socks5 x]\nlisten = 1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 1 "\[forward\]: want \[daemon\], \[link NAME\] or \[KIND NAME\]" $'[forward]\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 1 "section header without '\]'" $'[daemon\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 6 "\[forward web\] given twice \(first on line 3\)" "$GOOD_LINK$GOOD_FWD"$'[forward web]\nlisten = 127.0.0.1:1\ntarget = 1.1.1.1:1\n'
+bad_conf 7 "want KEY = VALUE, not 'junk here'" "$GOOD_LINK$GOOD_FWD"$'\njunk here\n'
+bad_conf 2 "line too long" $'[daemon]\ncontrol = /'"$(printf 'x%.0s' $(seq 1 300))"$'\n'"$GOOD_LINK$GOOD_FWD"
+# Links.
+bad_conf 1 "\[link um0\]: missing address \(ADDR/PREFIX\)" $'[link um0]\ntun = um0\n'"$GOOD_FWD"
+bad_conf 2 "bad --link 'tun:um0:10.0.0.1' \(the address needs its /PREFIX\)" $'[link um0]\naddress = 10.0.0.1\n'"$GOOD_FWD"
+bad_conf 3 "bad option in --link 'tun:um0:10.0.0.1/24,loss=2'" $'[link um0]\naddress = 10.0.0.1/24\nloss = 2\n'"$GOOD_FWD"
+bad_conf 3 "bad option in --link 'tun:um0:10.0.0.1/24,offload=2'" $'[link um0]\naddress = 10.0.0.1/24\noffload = 2\n'"$GOOD_FWD"
+bad_conf 3 "unknown key 'drop' in \[link um0\]" $'[link um0]\naddress = 10.0.0.1/24\ndrop = 0.1\n'"$GOOD_FWD"
+bad_conf 1 "\[link um0\]: spec replaces the other keys" $'[link um0]\nspec = tun:um0:10.0.0.1/24\naddress = 10.0.0.2/24\n'"$GOOD_FWD"
+bad_conf 2 "bad --link 'eth0'" $'[link um0]\nspec = eth0\n'"$GOOD_FWD"
+bad_conf 3 "address has no value" $'[link um0]\ntun = um0\naddress =\n'"$GOOD_FWD"
+# Relays.
+bad_conf 3 "\[forward web\]: missing target \(HOST:PORT\)" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\n'
+bad_conf 3 "\[accept api\]: missing listen \(ADDR:PORT\)" "$GOOD_LINK"$'[accept api]\ntarget = 127.0.0.1:80\n'
+bad_conf 4 "bad listen '8080': " "$GOOD_LINK"$'[forward web]\nlisten = 8080\ntarget = 10.1.1.1:80\n'
+bad_conf 4 "bad listen 'localhost:8080': listen on an address, not a name" "$GOOD_LINK"$'[forward web]\nlisten = localhost:8080\ntarget = 10.1.1.1:80\n'
+bad_conf 5 "bad target '10.1.1.1:99999': port above 65535" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:99999\n'
+bad_conf 5 "bad target 'a..b:80'" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = a..b:80\n'
+bad_conf 6 "bad proxy-protocol 'maybe' \(yes or no\)" "$GOOD_LINK"$'[accept api]\nlisten = 9000\ntarget = 127.0.0.1:7000\nproxy-protocol = maybe\n'
+bad_conf 6 "unknown key 'proxy-protocol' in \[forward web\]" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\nproxy-protocol = yes\n'
+bad_conf 5 "listen given twice \(first on line 4\)" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\nlisten = 127.0.0.1:8081\ntarget = 10.1.1.1:80\n'
+# Every error is reported, not only the first.
+printf '[daemon]\ngrace = x\ncc = y\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/two.conf"
+expect 2 "config: the second error too" "two.conf:3: bad --cc 'y'" -- "$D" --check-config -c "$WORK/two.conf"
+# What a daemon needs, with a good file.
+printf '%s' "$GOOD_FWD" > "$WORK/nolink.conf"
+expect 2 "config: no link" "need at least one --link" -- "$D" --check-config -c "$WORK/nolink.conf"
+printf '%s' "$GOOD_LINK" > "$WORK/norelay.conf"
+expect 2 "config: nothing to relay" "nothing to relay" -- "$D" --check-config -c "$WORK/norelay.conf"
+expect 2 "config: a file that is not there" "cannot read $WORK/none.conf" -- "$D" --check-config -c "$WORK/none.conf"
+expect 2 "config: a flag as bad as a key" "^umptcpd: bad --forward '127.0.0.1:8080' \(want LISTEN=HOST:PORT\)" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080
+expect 2 "config: a flag's relay option" "unknown option 'proxy-protocol'" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=1.1.1.1:1,proxy-protocol
+
+# Flags win: a value replaces the file's, --link replaces its links, relays add to its.
+printf '[daemon]\nmax-conns = 10\ngrace = 5\n[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' \
+  "$GOOD_FWD" > "$WORK/flags.conf"
+expect 0 "flags: the file's values" "^max-conns = 10$" -- "$D" --check-config -c "$WORK/flags.conf"
+expect 0 "flags: the file's links" "^link tun:um1:10.1.2.2/24$" -- "$D" --check-config -c "$WORK/flags.conf"
+out=$("$D" --check-config -c "$WORK/flags.conf" --max-conns 20 --link tun:tx0:10.9.0.2/24 \
+  --forward 127.0.0.1:9=10.1.1.1:9 -q 2>&1)
+for want in "^max-conns = 20$" "^grace = 5$" "^verbose = 0$" "^link tun:tx0:10.9.0.2/24$" \
+  "^forward 127.0.0.1:8080=10.1.1.1:80 \(.*flags.conf:[0-9]+ \[forward web\]\)$" \
+  "^forward 127.0.0.1:9=10.1.1.1:9 \(--forward\)$" "good: 1 link, 2 relays"; do
+  if grep -qE -- "$want" <<<"$out"; then pass=$((pass + 1)); else
+    failed=$((failed + 1)); echo "FAIL: flags over the file: no line '$want' in:"; echo "$out"; fi
+done
+if grep -qE "max-conns = 10|tun:um0" <<<"$out"; then
+  failed=$((failed + 1)); echo "FAIL: flags over the file: the file's value or link is still there"
+else pass=$((pass + 1)); fi
+expect 0 "flags: --syslog is log = syslog" "^log = syslog$" -- "$D" --check-config -c "$WORK/flags.conf" --syslog
+
+# --check-config opens nothing: a TUN device that does not exist and a port in use pass.
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)' > "$WORK/port" &
+HOLDER=$!
+for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+port=$(cat "$WORK/port")
+expect 0 "check-config opens no link and no listener" "good: 1 link, 1 relay" -- \
+  "$D" --check-config --link tun:nosuchtun9:10.0.0.1/24 --forward "127.0.0.1:$port=1.1.1.1:1"
+kill "$HOLDER" 2>/dev/null
+# Without --check-config the same file is run: its link is opened (and here, missing).
+printf '[link nosuchtun8]\naddress = 10.0.0.2/24\n%s' "$GOOD_FWD" > "$WORK/run.conf"
+expect 1 "the file's link is opened when run" "cannot attach to TUN device nosuchtun8" -- "$D" -c "$WORK/run.conf"
+
+cli_summary
