@@ -24,12 +24,21 @@ struct um_relay_config {
         unsigned idle_timeout_ms;    /* no byte either way: aborted (3600000) */
         unsigned request_timeout_ms; /* a SOCKS or HTTP request must be whole (10000) */
         const char *congestion;      /* TCP_CONGESTION of the MPTCP sockets (NULL: the stack's) */
+        /* The DNS servers that SOCKS5 and HTTP CONNECT names are resolved with, "ADDR[:PORT]"
+         * comma-separated (NULL: /etc/resolv.conf's, and /etc/hosts first). */
+        const char *dns_servers;
 };
 
 /* What a listener does with what it accepts. */
 enum um_relay_kind {
         UM_RELAY_FORWARD, /* kernel TCP listener; MPTCP to the target */
         UM_RELAY_ACCEPT,  /* umptcp MPTCP listener; kernel TCP to the target */
+        /* Kernel TCP listeners whose connections go on over MPTCP to a destination each
+         * chooses (no target): */
+        UM_RELAY_SOCKS,        /* asked for in a SOCKS5 CONNECT (RFC 1928, RFC 1929) */
+        UM_RELAY_HTTP_CONNECT, /* asked for in an HTTP CONNECT (RFC 9110 §9.3.6) */
+        UM_RELAY_TRANSPARENT,  /* the original destination of a connection nftables
+                                  redirected here (REDIRECT or TPROXY) */
 };
 
 enum {
@@ -39,8 +48,12 @@ enum {
 struct um_relay_listener_spec {
         enum um_relay_kind kind;
         const char *listen; /* "ADDR:PORT", "[V6ADDR]:PORT"; accept also "PORT" (any) */
-        const char *target; /* "HOST:PORT": a name is resolved when the listener opens */
+        const char *target; /* "HOST:PORT": a name is resolved when the listener opens;
+                               NULL for socks, http-connect and transparent */
         unsigned flags;     /* UM_RELAY_* */
+        /* socks: the RFC 1929 username and password every client must give (NULL: no
+         * authentication). Copied. */
+        const char *user, *password;
 };
 
 /* Returns 0 and *out, or -errno. The relay does not own the stack. */

@@ -44,6 +44,7 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
             .idle_timeout_ms = or_default(cfg->idle_timeout_ms, defaults.idle_timeout_ms),
             .request_timeout_ms = or_default(cfg->request_timeout_ms, defaults.request_timeout_ms),
             .congestion = cfg->congestion,
+            .dns_servers = cfg->dns_servers,
         };
         for (int i = 0; i < RELAY_LISTENERS; i++)
                 r->listeners[i].id = -1;
@@ -89,10 +90,16 @@ static void kernel_events(struct um_relay *r)
         int n = epoll_wait(r->epfd, evs, 64, 0);
         for (int i = 0; i < n; i++) {
                 uintptr_t token = (uintptr_t)evs[i].data.ptr;
-                if (token & 1)
+                if (token & RELAY_TAG_LISTENER)
                         relay_listener_accept(r, (struct relay_listener *)(token & ~(uintptr_t)1));
-                else
+                else if (!(token & RELAY_TAG_RESOLVER))
                         relay_conn_kernel_events((struct relay_conn *)token, evs[i].events);
+        }
+        /* The resolver's answers last: one may end a connection whose event is in evs. */
+        for (int i = 0; i < n; i++) {
+                uintptr_t token = (uintptr_t)evs[i].data.ptr;
+                if (!(token & RELAY_TAG_LISTENER) && (token & RELAY_TAG_RESOLVER))
+                        relay_resolver_events(r, (int)(token >> 2), evs[i].events);
         }
 }
 
@@ -101,6 +108,7 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
         if (now < r->next_tick)
                 return;
         r->next_tick = now + RELAY_TICK_US;
+        relay_resolver_tick(r); /* its retransmissions and timeouts */
         for (struct relay_conn *c = r->conns, *next; c; c = next) {
                 next = c->next;
                 relay_conn_check_time(c, now);
@@ -193,6 +201,7 @@ void um_relay_free(struct um_relay *r)
                 return;
         um_relay_drain(r);
         um_relay_abort_all(r);
+        relay_resolver_free(r);
         um_counters_unregister(r->st, &r->ctr);
         close(r->epfd);
         free(r->scratch);

@@ -8,6 +8,7 @@
 #include <umptcp/relay.h>
 
 #include "core/counters.h"
+#include "relay/relay_proto.h"
 
 #define RELAY_COUNTER_LIST(X)                                                                      \
         X(RelayAccepted)                                                                           \
@@ -21,7 +22,15 @@
         X(RelayClosed)                                                                             \
         X(RelayFallbacks)                                                                          \
         X(RelayBytesUp)                                                                            \
-        X(RelayBytesDown)
+        X(RelayBytesDown)                                                                          \
+        X(RelayRequests)                                                                           \
+        X(RelayRequestBad)                                                                         \
+        X(RelayRequestTimeouts)                                                                    \
+        X(RelayRequestAbandoned)                                                                   \
+        X(RelayAuthFailed)                                                                         \
+        X(RelayResolveFailed)                                                                      \
+        X(RelayNoOriginalDst)                                                                      \
+        X(RelayLoopRefused)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -35,8 +44,10 @@ struct relay_listener {
         enum um_relay_kind kind;
         int fd;         /* the kernel listener (forward), or the umptcp one (accept) */
         unsigned flags; /* UM_RELAY_* */
-        struct sockaddr_storage target;
-        char name[96]; /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
+        struct sockaddr_storage target; /* forward and accept */
+        struct sockaddr_storage bound;  /* transparent: its own address, to refuse loops */
+        char *user, *password;          /* socks: RFC 1929 credentials, or NULL */
+        char name[96];                  /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
 };
 
 /* Bytes of one direction that the receiving side has not taken yet. */
@@ -53,7 +64,22 @@ struct relay_dir {
         uint8_t shut; /* and its sink was told so (shutdown SHUT_WR) */
 };
 
-enum relay_conn_state { RELAY_CONNECTING, RELAY_OPEN };
+/* A SOCKS5 or HTTP CONNECT connection reads its request (RELAY_REQUESTING), resolves a name
+ * (RELAY_RESOLVING), then connects as the others do. */
+enum relay_conn_state { RELAY_REQUESTING, RELAY_RESOLVING, RELAY_CONNECTING, RELAY_OPEN };
+
+struct relay_query;
+/* What a connection needs only until its request is whole (freed then: an open
+ * connection does not carry a request parser's buffer). */
+struct relay_request {
+        union {
+                struct relay_socks socks;
+                struct relay_http http;
+        } p;
+        char user[256], password[256]; /* the parser points at these */
+        struct relay_query *query;     /* a name being resolved, or NULL */
+        uint16_t port;                 /* the port asked for with a name */
+};
 
 struct relay_conn {
         struct um_relay *r;
@@ -68,9 +94,11 @@ struct relay_conn {
         struct sockaddr_storage client, target; /* for its log line */
         const char *listener; /* its listener's name (the listener may close first) */
         char listener_name[96];
-        uint8_t subflows_max; /* the most subflows MPTCP_INFO showed */
-        uint8_t fallback;     /* MPTCP fell back to TCP */
-        uint8_t header_bytes; /* a PROXY header the relay sent the backend first */
+        uint8_t subflows_max;      /* the most subflows MPTCP_INFO showed */
+        uint8_t fallback;          /* MPTCP fell back to TCP */
+        uint8_t header_bytes;      /* a PROXY header the relay sent the backend first */
+        struct relay_request *req; /* socks and http-connect, until the request is answered */
+        uint64_t request_by_us;
 };
 
 struct um_relay {
@@ -84,6 +112,7 @@ struct um_relay {
         uint8_t *scratch;   /* a chunk read from one side before the other takes it */
         uint64_t next_tick; /* when deadlines are next looked at */
         struct relay_counters ctr;
+        struct relay_resolver *resolver; /* made with the first listener that needs it */
 };
 
 /* relay_conn.c */
@@ -111,8 +140,48 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                         const struct um_relay_listener_spec *spec, char *err, size_t errlen);
 void relay_listener_close(struct um_relay *r, struct relay_listener *l);
 
-/* relay.c: what the kernel sockets' epoll tokens point at */
-enum { RELAY_TAG_LISTENER = 1, RELAY_TAG_CONN = 2 };
+/* relay_request.c */
+/* A SOCKS5 or HTTP CONNECT client's socket was accepted: its request is read first. */
+void relay_request_start(struct um_relay *r, const struct relay_listener *l, int kfd,
+                         const struct sockaddr *client);
+/* A transparent listener's connection: MPTCP to its original destination. */
+void relay_transparent_start(struct um_relay *r, const struct relay_listener *l, int kfd,
+                             const struct sockaddr *client);
+/* The kernel socket of a connection in RELAY_REQUESTING showed events. */
+void relay_request_events(struct relay_conn *c, uint32_t events);
+/* The connect to what a request asked for ended: err 0 (open) or an errno. The reply is
+ * written; on success the request's state is freed and 0 returned, else -1 (the caller
+ * ends the connection). */
+int relay_request_answer(struct relay_conn *c, int err);
+/* The request's state freed (a query under way forgets the connection). */
+void relay_request_free(struct relay_conn *c);
+/* The resolver made (once, for the first listener whose clients name hosts). */
+int relay_resolver_need(struct um_relay *r, char *err, size_t errlen);
+/* The resolver: its sockets' events, its timeouts each tick, and its end. */
+void relay_resolver_events(struct um_relay *r, int fd, uint32_t events);
+void relay_resolver_tick(struct um_relay *r);
+void relay_resolver_free(struct um_relay *r);
+
+/* relay_conn.c, for requests */
+/* A connection whose kernel side is accepted and whose umptcp side is not made yet. */
+struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay_listener *l,
+                                          int kfd, const struct sockaddr *client);
+/* Its MPTCP connect to c->target begins (RELAY_CONNECTING); -errno when it cannot. */
+int relay_conn_connect(struct relay_conn *c);
+/* Ends a connection whose request failed or was refused: the kernel side closed (not
+ * reset: the client reads the reply it was written), the umptcp side reset if made. */
+void relay_conn_refuse(struct relay_conn *c, const char *why);
+/* Both sides reset (a refusal that is not the client's fault, nor the relay's: no reply). */
+void relay_conn_reset(struct relay_conn *c, const char *why);
+/* The kernel socket watched for what the connection's state needs now. */
+void relay_conn_watch(struct relay_conn *c);
+/* Bytes the client sent after its request, held for the far side. */
+int relay_conn_hold_up(struct relay_conn *c, const uint8_t *p, size_t n);
+int relay_sa_len(const struct sockaddr_storage *ss);
+
+/* relay.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
+ * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1. */
+enum { RELAY_TAG_LISTENER = 1, RELAY_TAG_RESOLVER = 2, RELAY_TAG_MASK = 3 };
 /* Watches fd for events (EPOLL_CTL_ADD, or MOD when already watched) with a pointer. */
 int relay_epoll_set(struct um_relay *r, int fd, uint32_t events, void *ptr, int add);
 void relay_epoll_del(struct um_relay *r, int fd);

@@ -39,6 +39,8 @@ void relay_umptcp_reset(struct um_stack *st, int ufd)
 /* What MPTCP made of the connection so far: its subflows, whether it fell back. */
 static void sample_mptcp(struct relay_conn *c)
 {
+        if (c->ufd < 0)
+                return;
         struct mptcp_info mi;
         socklen_t len = sizeof(mi);
         if (um_getsockopt(c->r->st, c->ufd, SOL_MPTCP, MPTCP_INFO, &mi, &len) < 0)
@@ -58,11 +60,17 @@ static uint64_t down_bytes(const struct relay_conn *c)
 static void conn_free(struct relay_conn *c, const char *how)
 {
         struct um_relay *r = c->r;
-        char a[80];
+        char a[80], to[96] = "";
         uint64_t now = um_clock_now_us();
+        if (c->kind != UM_RELAY_FORWARD && c->kind != UM_RELAY_ACCEPT && c->target.ss_family) {
+                /* Each connection of these has a destination of its own. */
+                char t[80];
+                snprintf(to, sizeof(to), " -> %s",
+                         relay_addr_str((struct sockaddr *)&c->target, t, sizeof(t)));
+        }
         um_log(r->st, UM_LOG_INFO,
-               "relay: %s: %s: up %llu bytes, down %llu bytes, %s, %u subflow%s, %.3f s: %s",
-               c->listener_name, relay_addr_str((struct sockaddr *)&c->client, a, sizeof(a)),
+               "relay: %s: %s%s: up %llu bytes, down %llu bytes, %s, %u subflow%s, %.3f s: %s",
+               c->listener_name, relay_addr_str((struct sockaddr *)&c->client, a, sizeof(a)), to,
                (unsigned long long)c->up.bytes, (unsigned long long)down_bytes(c),
                c->fallback ? "TCP (fallback)" : "MPTCP", c->subflows_max,
                c->subflows_max == 1 ? "" : "s", (double)(now - c->started_us) / 1e6, how);
@@ -76,6 +84,7 @@ static void conn_free(struct relay_conn *c, const char *how)
         if (c->next)
                 c->next->prev = c->prev;
         r->n_conns--;
+        relay_request_free(c);
         free(c->up.held.buf);
         free(c->down.held.buf);
         free(c);
@@ -88,8 +97,27 @@ static void reset_both(struct relay_conn *c, const char *why)
         sample_mptcp(c);
         relay_epoll_del(r, c->kfd);
         relay_kernel_reset(c->kfd);
-        um_sock_set_callback(r->st, c->ufd, NULL, NULL);
-        relay_umptcp_reset(r->st, c->ufd);
+        if (c->ufd >= 0) {
+                um_sock_set_callback(r->st, c->ufd, NULL, NULL);
+                relay_umptcp_reset(r->st, c->ufd);
+        }
+        conn_free(c, why);
+}
+
+void relay_conn_reset(struct relay_conn *c, const char *why)
+{
+        reset_both(c, why);
+}
+
+void relay_conn_refuse(struct relay_conn *c, const char *why)
+{
+        struct um_relay *r = c->r;
+        relay_epoll_del(r, c->kfd);
+        close(c->kfd);
+        if (c->ufd >= 0) {
+                um_sock_set_callback(r->st, c->ufd, NULL, NULL);
+                relay_umptcp_reset(r->st, c->ufd);
+        }
         conn_free(c, why);
 }
 
@@ -116,10 +144,14 @@ static void conn_close(struct relay_conn *c)
 /* What the kernel socket is watched for: readable while nothing of it waits for MPTCP and
  * it has not ended, writable while bytes wait for it (or its connect is under way). Errors
  * and hang-ups come always. */
-static void watch_kernel(struct relay_conn *c, int add)
+static int watch_kernel(struct relay_conn *c, int add)
 {
         uint32_t ev = 0;
-        if (c->state == RELAY_CONNECTING) {
+        if (c->state == RELAY_REQUESTING) {
+                ev = EPOLLIN;
+        } else if (c->state == RELAY_RESOLVING) {
+                ev = 0;
+        } else if (c->state == RELAY_CONNECTING) {
                 if (c->kind == UM_RELAY_ACCEPT)
                         ev = EPOLLOUT;
         } else {
@@ -129,9 +161,9 @@ static void watch_kernel(struct relay_conn *c, int add)
                         ev |= EPOLLOUT;
         }
         if (!add && ev == c->epoll_events)
-                return;
+                return 0;
         c->epoll_events = ev;
-        relay_epoll_set(c->r, c->kfd, ev, c, add);
+        return relay_epoll_set(c->r, c->kfd, ev, c, add);
 }
 
 /* Keeps what the sink did not take of a chunk. */
@@ -144,6 +176,16 @@ static int hold(struct relay_dir *d, const uint8_t *p, size_t n)
         d->held.off = 0;
         d->held.len = (uint32_t)n;
         return 0;
+}
+
+int relay_conn_hold_up(struct relay_conn *c, const uint8_t *p, size_t n)
+{
+        return hold(&c->up, p, n);
+}
+
+void relay_conn_watch(struct relay_conn *c)
+{
+        watch_kernel(c, 0);
 }
 
 static void held_taken(struct relay_dir *d, size_t n)
@@ -285,6 +327,10 @@ void relay_conn_pump(struct relay_conn *c)
 
 static void opened(struct relay_conn *c)
 {
+        if (c->req && relay_request_answer(c, 0) < 0) {
+                failed(c, FROM_KERNEL, errno);
+                return;
+        }
         c->state = RELAY_OPEN;
         c->active_us = um_clock_now_us();
         sample_mptcp(c);
@@ -304,6 +350,11 @@ static void connect_failed(struct relay_conn *c, int err)
         c->r->ctr.RelayConnectFailed++;
         char why[96];
         snprintf(why, sizeof(why), "connect: %s", strerror(err));
+        if (c->req) { /* the client is told why (SOCKS5 REP, HTTP 502/504) */
+                relay_request_answer(c, err);
+                relay_conn_refuse(c, why);
+                return;
+        }
         reset_both(c, why);
 }
 
@@ -312,7 +363,7 @@ static void umptcp_ready(struct um_stack *st, int fd, short revents, void *arg)
         (void)st;
         (void)fd;
         struct relay_conn *c = arg;
-        if (c->state == RELAY_CONNECTING && c->kind == UM_RELAY_FORWARD) {
+        if (c->state == RELAY_CONNECTING && c->kind != UM_RELAY_ACCEPT) {
                 if (revents & (POLLERR | POLLHUP))
                         connect_failed(c, umptcp_error(c));
                 else if (revents & POLLOUT)
@@ -337,7 +388,11 @@ static int kernel_error(const struct relay_conn *c)
 
 void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
 {
-        if (c->state == RELAY_CONNECTING) {
+        if (c->state == RELAY_REQUESTING) {
+                relay_request_events(c, events);
+                return;
+        }
+        if (c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) {
                 if (c->kind != UM_RELAY_ACCEPT) {
                         if (events & (EPOLLERR | EPOLLHUP))
                                 failed(c, FROM_KERNEL, ECONNRESET); /* the client left */
@@ -361,7 +416,19 @@ void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
 void relay_conn_check_time(struct relay_conn *c, uint64_t now)
 {
         struct um_relay *r = c->r;
-        if (c->state == RELAY_CONNECTING && now >= c->connect_by_us) {
+        if (c->state == RELAY_REQUESTING && now >= c->request_by_us) {
+                /* A slow client holds no slot longer than its request's deadline. */
+                r->ctr.RelayRequestTimeouts++;
+                char a[80];
+                um_log(r->st, UM_LOG_ERR, "relay: %s: %s: request not whole after %u ms",
+                       c->listener_name,
+                       relay_addr_str((struct sockaddr *)&c->client, a, sizeof(a)),
+                       r->cfg.request_timeout_ms);
+                relay_conn_refuse(c, "request timeout");
+                return;
+        }
+        if ((c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) &&
+            now >= c->connect_by_us) {
                 r->ctr.RelayConnectTimeouts++;
                 connect_failed(c, ETIMEDOUT);
                 return;
@@ -373,6 +440,65 @@ void relay_conn_check_time(struct relay_conn *c, uint64_t now)
                 return;
         }
         sample_mptcp(c);
+}
+
+int relay_sa_len(const struct sockaddr_storage *ss)
+{
+        return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static void link_conn(struct um_relay *r, struct relay_conn *c)
+{
+        c->next = r->conns;
+        if (r->conns)
+                r->conns->prev = c;
+        r->conns = c;
+        r->n_conns++;
+}
+
+struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay_listener *l,
+                                          int kfd, const struct sockaddr *client)
+{
+        struct relay_conn *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        *c = (struct relay_conn){.r = r, .kind = l->kind, .kfd = kfd, .ufd = -1};
+        c->started_us = c->active_us = um_clock_now_us();
+        c->request_by_us = c->started_us + (uint64_t)r->cfg.request_timeout_ms * 1000;
+        c->connect_by_us = c->started_us + (uint64_t)r->cfg.connect_timeout_ms * 1000;
+        memcpy(&c->client, client,
+               client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                             : sizeof(struct sockaddr_in));
+        snprintf(c->listener_name, sizeof(c->listener_name), "%s", l->name);
+        c->state = l->kind == UM_RELAY_TRANSPARENT ? RELAY_RESOLVING : RELAY_REQUESTING;
+        if (watch_kernel(c, 1) < 0) {
+                free(c);
+                return NULL;
+        }
+        link_conn(r, c);
+        return c;
+}
+
+int relay_conn_connect(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        int ufd = um_socket(r->st, c->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
+        if (ufd < 0)
+                return -errno;
+        if (r->cfg.congestion)
+                um_setsockopt(r->st, ufd, IPPROTO_TCP, TCP_CONGESTION, r->cfg.congestion,
+                              (socklen_t)strlen(r->cfg.congestion));
+        if ((um_connect(r->st, ufd, (struct sockaddr *)&c->target, relay_sa_len(&c->target)) < 0 &&
+             errno != EINPROGRESS) ||
+            um_sock_set_callback(r->st, ufd, umptcp_ready, c) < 0) {
+                int err = errno;
+                um_close(r->st, ufd);
+                return -err;
+        }
+        c->ufd = ufd;
+        c->state = RELAY_CONNECTING;
+        watch_kernel(c, 0);
+        return 0;
 }
 
 struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
@@ -411,10 +537,6 @@ struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listene
         }
         c->state = RELAY_CONNECTING;
         watch_kernel(c, 1);
-        c->next = r->conns;
-        if (r->conns)
-                r->conns->prev = c;
-        r->conns = c;
-        r->n_conns++;
+        link_conn(r, c);
         return c;
 }

@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -67,28 +69,64 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
 {
         struct relay_dest at, to;
         int rc;
-        if (!spec->listen || !spec->target) {
-                snprintf(err, errlen, "a listener needs an address and a target");
+        int accept = spec->kind == UM_RELAY_ACCEPT;
+        int targeted = accept || spec->kind == UM_RELAY_FORWARD;
+        if (!spec->listen || (targeted && !spec->target)) {
+                snprintf(err, errlen, "a listener needs an address%s",
+                         targeted ? " and a target" : "");
                 return -EINVAL;
         }
-        int accept = spec->kind == UM_RELAY_ACCEPT;
+        if (spec->kind > UM_RELAY_TRANSPARENT) {
+                snprintf(err, errlen, "no such relay kind: %d", (int)spec->kind);
+                return -EINVAL;
+        }
         if ((rc = relay_parse_hostport(spec->listen, accept, &at, err, errlen)) < 0 ||
-            (rc = relay_parse_hostport(spec->target, 0, &to, err, errlen)) < 0)
+            (targeted && (rc = relay_parse_hostport(spec->target, 0, &to, err, errlen)) < 0))
                 return rc;
         if (at.is_name) {
                 snprintf(err, errlen, "listen on an address, not a name: %s", spec->listen);
                 return -EINVAL;
         }
-        if ((rc = resolve(&to, &l->target, err, errlen)) < 0)
+        memset(&l->target, 0, sizeof(l->target));
+        if (targeted && (rc = resolve(&to, &l->target, err, errlen)) < 0)
                 return rc;
         struct sockaddr_storage *addr = &at.addr;
         l->kind = spec->kind;
         l->flags = spec->flags;
         l->relay = r;
+        l->user = l->password = NULL;
         char a[80], b[80];
-        snprintf(l->name, sizeof(l->name), "%s %s -> %s", accept ? "accept" : "forward",
-                 relay_addr_str((struct sockaddr *)addr, a, sizeof(a)),
-                 relay_addr_str((struct sockaddr *)&l->target, b, sizeof(b)));
+        static const char *const kinds[] = {"forward", "accept", "socks", "http-connect",
+                                            "transparent"};
+        if (targeted)
+                snprintf(l->name, sizeof(l->name), "%s %s -> %s", kinds[spec->kind],
+                         relay_addr_str((struct sockaddr *)addr, a, sizeof(a)),
+                         relay_addr_str((struct sockaddr *)&l->target, b, sizeof(b)));
+        else
+                snprintf(l->name, sizeof(l->name), "%s %s", kinds[spec->kind],
+                         relay_addr_str((struct sockaddr *)addr, a, sizeof(a)));
+        if (spec->kind == UM_RELAY_SOCKS && spec->user) {
+                /* RFC 1929: each 1 to 255 octets (the parser refuses a client otherwise). */
+                if (!*spec->user || strlen(spec->user) > 255 || !spec->password ||
+                    !*spec->password || strlen(spec->password) > 255) {
+                        snprintf(err, errlen, "%s: user and password of 1 to 255 bytes each",
+                                 l->name);
+                        return -EINVAL;
+                }
+                l->user = strdup(spec->user);
+                l->password = strdup(spec->password);
+                if (!l->user || !l->password) {
+                        free(l->user);
+                        free(l->password);
+                        return -ENOMEM;
+                }
+        }
+        if ((spec->kind == UM_RELAY_SOCKS || spec->kind == UM_RELAY_HTTP_CONNECT) &&
+            (rc = relay_resolver_need(r, err, errlen)) < 0) {
+                free(l->user);
+                free(l->password);
+                return rc;
+        }
         if (accept) {
                 l->fd = um_socket(r->st, addr->ss_family, SOCK_STREAM, IPPROTO_MPTCP);
                 set_congestion(r, l->fd);
@@ -105,12 +143,27 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         }
         l->fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
+        if (l->fd >= 0 && spec->kind == UM_RELAY_TRANSPARENT) {
+                /* TPROXY delivers connections for addresses not the host's only to a socket
+                 * with IP_TRANSPARENT (CAP_NET_ADMIN); REDIRECT needs none, so without the
+                 * capability the listener still serves REDIRECT. */
+                int v6 = addr->ss_family == AF_INET6;
+                if (setsockopt(l->fd, v6 ? SOL_IPV6 : SOL_IP,
+                               v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one, sizeof(one)) < 0)
+                        um_log(r->st, UM_LOG_ERR,
+                               "relay: %s: no IP_TRANSPARENT (%s): REDIRECT only", l->name,
+                               strerror(errno));
+        }
+        socklen_t blen = sizeof(l->bound);
         if (l->fd < 0 || setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
             bind(l->fd, (struct sockaddr *)addr, sa_len(addr)) < 0 || listen(l->fd, 511) < 0 ||
+            getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
             (rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1)) < 0) {
                 rc = -errno;
                 if (l->fd >= 0)
                         close(l->fd);
+                free(l->user);
+                free(l->password);
                 snprintf(err, errlen, "%s: %s", l->name, strerror(-rc));
                 return rc;
         }
@@ -126,6 +179,9 @@ void relay_listener_close(struct um_relay *r, struct relay_listener *l)
                 close(l->fd);
         }
         um_log(r->st, UM_LOG_INFO, "relay: %s closed", l->name);
+        free(l->user);
+        free(l->password);
+        l->user = l->password = NULL;
         l->id = -1;
 }
 
@@ -216,7 +272,15 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
                         if (kfd < 0)
                                 return;
                         r->ctr.RelayAccepted++;
-                        forward_one(r, l, kfd, (struct sockaddr *)&client);
+                        if (l->kind == UM_RELAY_FORWARD) {
+                                forward_one(r, l, kfd, (struct sockaddr *)&client);
+                        } else if (full(r, l, (struct sockaddr *)&client)) {
+                                relay_kernel_reset(kfd);
+                        } else if (l->kind == UM_RELAY_TRANSPARENT) {
+                                relay_transparent_start(r, l, kfd, (struct sockaddr *)&client);
+                        } else {
+                                relay_request_start(r, l, kfd, (struct sockaddr *)&client);
+                        }
                 }
         }
 }

@@ -52,6 +52,7 @@ struct world {
         struct um_relay *relay;
         int far_listener; /* the far stack's MPTCP echo server */
         int backend;      /* the kernel echo server behind --accept (-1: none) */
+        int dns;          /* a DNS server on loopback UDP that knows far.test (-1: none) */
         struct end ends[MAX_ENDS];
         int n_ends;
         uint64_t seed;
@@ -157,9 +158,54 @@ static uint8_t *pattern(const struct world *w, int k, size_t n)
         return p;
 }
 
+/* The DNS server: far.test is 10.0.1.2 (A), any other name does not exist; no AAAA. */
+static void answer_dns(int fd)
+{
+        uint8_t q[512], a[600];
+        struct sockaddr_storage from;
+        for (;;) {
+                socklen_t flen = sizeof(from);
+                ssize_t n =
+                    recvfrom(fd, q, sizeof(q), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+                if (n < 12)
+                        return;
+                size_t off = 12;
+                char name[256] = "";
+                while (off < (size_t)n && q[off] && q[off] < 64) {
+                        size_t l = q[off];
+                        if (off + 1 + l > (size_t)n || strlen(name) + l + 2 > sizeof(name))
+                                return;
+                        strncat(name, (const char *)q + off + 1, l);
+                        strcat(name, ".");
+                        off += 1 + l;
+                }
+                if (off + 5 > (size_t)n)
+                        return;
+                uint16_t qtype = (uint16_t)(q[off + 1] << 8 | q[off + 2]);
+                size_t qend = off + 5;
+                int known = !strcmp(name, "far.test.");
+                int give = known && qtype == 1;
+                memcpy(a, q, qend);
+                a[2] = 0x81;                    /* QR, RD */
+                a[3] = known ? 0x80 : 0x83;     /* RA; NXDOMAIN for an unknown name */
+                a[6] = 0, a[7] = (uint8_t)give; /* ANCOUNT */
+                a[8] = a[9] = a[10] = a[11] = 0;
+                size_t len = qend;
+                if (give) {
+                        static const uint8_t rr[] = {0xc0, 12, 0, 1, 0,  1, 0, 0,
+                                                     0,    60, 0, 4, 10, 0, 1, 2};
+                        memcpy(a + len, rr, sizeof(rr));
+                        len += sizeof(rr);
+                }
+                sendto(fd, a, len, 0, (struct sockaddr *)&from, flen);
+        }
+}
+
 static void step(struct world *w)
 {
         um_relay_run_once(w->relay, 0);
+        if (w->dns >= 0)
+                answer_dns(w->dns);
         um_stack_poll(w->far, um_clock_now_us());
         for (int fd; (fd = um_accept(w->far, w->far_listener, NULL, NULL)) >= 0;)
                 new_end(w, w->far, fd, 1);
@@ -182,6 +228,7 @@ static void world_open(struct world *w, const struct um_relay_config *cfg)
         memset(w, 0, sizeof(*w));
         w->seed = simtest_seed();
         w->backend = -1;
+        w->dns = -1;
         w->relay_st = um_stack_new(&(struct um_stack_config){.seed = w->seed, .name = "relay"});
         w->far = um_stack_new(&(struct um_stack_config){.seed = w->seed + 1, .name = "far"});
         assert_non_null(w->relay_st);
@@ -226,6 +273,8 @@ static void world_close(struct world *w)
         um_relay_free(w->relay);
         if (w->backend >= 0)
                 close(w->backend);
+        if (w->dns >= 0)
+                close(w->dns);
         um_close(w->far, w->far_listener);
         um_stack_free(w->relay_st);
         um_stack_free(w->far);
@@ -491,6 +540,283 @@ static void test_slow_reader_bounded(void **state)
         world_close(&w);
 }
 
+/* ---- SOCKS5, HTTP CONNECT ---- */
+
+/* The world with its DNS server; cfg's dns_servers points into servers. */
+static void world_open_dns(struct world *w, struct um_relay_config *cfg, char *servers, size_t len)
+{
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t sl = sizeof(sa);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+        snprintf(servers, len, "127.0.0.1:%u", ntohs(sa.sin_port));
+        cfg->dns_servers = servers;
+        world_open(w, cfg);
+        w->dns = fd;
+}
+
+/* A listener of kind on loopback; its port. */
+static uint16_t request_listener(struct world *w, enum um_relay_kind kind, const char *user,
+                                 const char *password)
+{
+        char err[200], listen[32];
+        snprintf(listen, sizeof(listen), "127.0.0.1:%u", free_port());
+        struct um_relay_listener_spec spec = {
+            .kind = kind, .listen = listen, .user = user, .password = password};
+        int id = um_relay_listen(w->relay, &spec, err, sizeof(err));
+        if (id < 0)
+                printf("    %s\n", err);
+        assert_true(id >= 0);
+        struct sockaddr_storage ss;
+        assert_int_equal(um_relay_listener_addr(w->relay, id, &ss), 0);
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* A kernel client that sends its request and, without waiting for the reply, bytes of
+ * pattern k for the destination (early data): out is the request then the payload. */
+static struct end *request_client(struct world *w, uint16_t port, const void *req, size_t req_len,
+                                  int k, size_t bytes)
+{
+        struct end *e = kernel_client(w, port, k, bytes);
+        uint8_t *out = malloc(req_len + bytes);
+        assert_non_null(out);
+        memcpy(out, req, req_len);
+        memcpy(out + req_len, e->out, bytes);
+        free(e->out);
+        e->out = out;
+        e->out_len = req_len + bytes;
+        return e;
+}
+
+/* A SOCKS5 request: the greeting (no-auth, or RFC 1929 with user and password), then a
+ * CONNECT to name (a name) or to 10.0.1.2 (name NULL), port port. */
+static size_t socks_request(uint8_t *b, const char *user, const char *password, const char *name,
+                            uint16_t port)
+{
+        size_t n = 0;
+        b[n++] = 5, b[n++] = 1, b[n++] = user ? 2 : 0;
+        if (user) {
+                b[n++] = 1;
+                b[n++] = (uint8_t)strlen(user);
+                memcpy(b + n, user, strlen(user));
+                n += strlen(user);
+                b[n++] = (uint8_t)strlen(password);
+                memcpy(b + n, password, strlen(password));
+                n += strlen(password);
+        }
+        b[n++] = 5, b[n++] = 1, b[n++] = 0;
+        if (name) {
+                b[n++] = 3;
+                b[n++] = (uint8_t)strlen(name);
+                memcpy(b + n, name, strlen(name));
+                n += strlen(name);
+        } else {
+                b[n++] = 1;
+                b[n++] = 10, b[n++] = 0, b[n++] = 1, b[n++] = 2;
+        }
+        b[n++] = (uint8_t)(port >> 8), b[n++] = (uint8_t)port;
+        return n;
+}
+
+/* What came back is the replies (reply_len bytes, checked as given, bytes 0xee skipped)
+ * then the payload, SHA-256 equal to what was sent after the request. */
+static void assert_relayed(const struct end *e, size_t req_len, const uint8_t *reply,
+                           size_t reply_len)
+{
+        assert_int_equal(e->err, 0);
+        assert_true(e->eof);
+        assert_int_equal(e->in_len, reply_len + e->out_len - req_len);
+        for (size_t i = 0; i < reply_len; i++)
+                if (reply[i] != 0xee)
+                        assert_int_equal(e->in[i], reply[i]);
+        uint8_t a[32], b[32];
+        um_sha256(NULL, e->out + req_len, e->out_len - req_len, a);
+        um_sha256(NULL, e->in + reply_len, e->in_len - reply_len, b);
+        assert_memory_equal(a, b, 32);
+}
+
+/* The client saw exactly these bytes, then the end (or a reset once they came). */
+static void assert_refused(const struct end *e, const void *reply, size_t len)
+{
+        assert_true(e->eof || e->err == ECONNRESET);
+        assert_int_equal(e->in_len, len);
+        assert_memory_equal(e->in, reply, len);
+}
+
+/* SOCKS5 CONNECT by IPv4 address and by name (resolved by c-ares from the test's DNS
+ * server), without and with RFC 1929 credentials; each client's early data and the echo
+ * verified by SHA-256; wrong credentials get STATUS 1 and the end. */
+static void test_socks_connect(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){0}, servers, sizeof(servers));
+        uint16_t open_port = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        uint16_t auth_port = request_listener(&w, UM_RELAY_SOCKS, "alice", "s3cret");
+        enum { BYTES = 200000 };
+        uint8_t req[600];
+        size_t n[5];
+        struct end *e[5];
+        n[0] = socks_request(req, NULL, NULL, NULL, FAR_PORT);
+        e[0] = request_client(&w, open_port, req, n[0], 0, BYTES);
+        n[1] = socks_request(req, NULL, NULL, "far.test", FAR_PORT);
+        e[1] = request_client(&w, open_port, req, n[1], 1, BYTES);
+        n[2] = socks_request(req, "alice", "s3cret", NULL, FAR_PORT);
+        e[2] = request_client(&w, auth_port, req, n[2], 2, BYTES);
+        n[3] = socks_request(req, "alice", "s3cret", "far.test", FAR_PORT);
+        e[3] = request_client(&w, auth_port, req, n[3], 3, BYTES);
+        n[4] = socks_request(req, "alice", "wrong", NULL, FAR_PORT);
+        e[4] = request_client(&w, auth_port, req, n[4], 4, 0);
+        run(&w, clients_done, 20);
+        /* Method selection, then (with credentials) RFC 1929's status, then REP 0 with the
+         * relay's address of the connection (IPv4, its port the stack's choice). */
+        static const uint8_t open_reply[] = {5, 0, 5, 0, 0, 1, 10, 0, 1, 1, 0xee, 0xee};
+        static const uint8_t auth_reply[] = {5, 2, 1, 0, 5, 0, 0, 1, 10, 0, 1, 1, 0xee, 0xee};
+        assert_relayed(e[0], n[0], open_reply, sizeof(open_reply));
+        assert_relayed(e[1], n[1], open_reply, sizeof(open_reply));
+        assert_relayed(e[2], n[2], auth_reply, sizeof(auth_reply));
+        assert_relayed(e[3], n[3], auth_reply, sizeof(auth_reply));
+        static const uint8_t refused[] = {5, 2, 1, 1};
+        assert_refused(e[4], refused, sizeof(refused));
+        printf("    SOCKS5: 4 clients (address, name, each with and without credentials) "
+               "verified both ways, %d bytes each; %llu requests, %llu logins refused\n",
+               BYTES, (unsigned long long)um_counter_get(w.relay_st, "RelayRequests"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayAuthFailed"));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayRequests"), 4);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayAuthFailed"), 1);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayClosed"), 4);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+/* HTTP CONNECT with early data after the empty line, verified both ways; a GET is a 405
+ * and the end; a SOCKS5 BIND is REP 7 and the end; both counted as bad requests. */
+static void test_http_connect_and_bad_requests(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){0}, servers, sizeof(servers));
+        uint16_t http = request_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL);
+        uint16_t socks = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        enum { BYTES = 300000 };
+        static const char connect[] = "CONNECT 10.0.1.2:5001 HTTP/1.1\r\nHost: 10.0.1.2:5001\r\n"
+                                      "User-Agent: test\r\n\r\n";
+        struct end *ok[2], *get, *bind;
+        for (int k = 0; k < 2; k++)
+                ok[k] = request_client(&w, http, connect, strlen(connect), k, BYTES);
+        static const char get_req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        get = request_client(&w, http, get_req, strlen(get_req), 3, 0);
+        static const uint8_t bind_req[] = {5, 1, 0, 5, 2, 0, 1, 10, 0, 1, 2, 0x13, 0x89};
+        bind = request_client(&w, socks, bind_req, sizeof(bind_req), 4, 0);
+        run(&w, clients_done, 20);
+        static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+        for (int k = 0; k < 2; k++)
+                assert_relayed(ok[k], strlen(connect), (const uint8_t *)established,
+                               strlen(established));
+        assert_true(get->in_len > 12 && !memcmp(get->in, "HTTP/1.1 405", 12));
+        assert_true(get->eof || get->err == ECONNRESET);
+        static const uint8_t rep7[] = {5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0};
+        assert_refused(bind, rep7, sizeof(rep7));
+        printf("    HTTP CONNECT: 2 clients with early data verified both ways (%d bytes each); "
+               "a GET got 405, a BIND REP 7: %llu bad requests\n",
+               BYTES, (unsigned long long)um_counter_get(w.relay_st, "RelayRequestBad"));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayRequestBad"), 2);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+/* A client that sends its request a byte every 100 ms is cut at request_timeout_ms. */
+static void test_request_deadline(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){.request_timeout_ms = 500}, servers,
+                       sizeof(servers));
+        uint16_t port = request_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL);
+        static const char req[] = "CONNECT 10.0.1.2:5001 HTTP/1.1\r\nHost: 10.0.1.2:5001\r\n\r\n";
+        struct end *e = kernel_client(&w, port, 0, 0);
+        e->shut = 1; /* it sends by hand, and never ends */
+        uint64_t start = um_clock_now_us(), next = start;
+        size_t sent = 0;
+        while (!e->eof && !e->err && um_clock_now_us() - start < 3000000) {
+                if (um_clock_now_us() >= next && sent < strlen(req)) {
+                        assert_int_equal(send(e->fd, req + sent, 1, MSG_NOSIGNAL), 1);
+                        sent++;
+                        next += 100000;
+                }
+                step(&w);
+        }
+        double cut = (double)(um_clock_now_us() - start) / 1e6;
+        printf("    a byte each 100 ms: cut after %.2f s and %zu bytes of %zu (deadline 0.5 s); "
+               "%llu request timeouts\n",
+               cut, sent, strlen(req),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayRequestTimeouts"));
+        assert_true(e->eof || e->err);
+        assert_true(cut >= 0.5 && cut < 1.0);
+        assert_int_equal(e->in_len, 0);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayRequestTimeouts"), 1);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+/* A destination nobody listens on: SOCKS5 REP 5 (connection refused), HTTP 502; a name that
+ * does not resolve: REP 4 (host unreachable), counted. */
+static void test_request_target_refuses(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){0}, servers, sizeof(servers));
+        uint16_t socks = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        uint16_t http = request_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL);
+        uint8_t req[300];
+        size_t n = socks_request(req, NULL, NULL, NULL, 5999);
+        struct end *s = request_client(&w, socks, req, n, 0, 0);
+        n = socks_request(req, NULL, NULL, "nowhere.test", FAR_PORT);
+        struct end *name = request_client(&w, socks, req, n, 1, 0);
+        static const char connect[] = "CONNECT 10.0.1.2:5999 HTTP/1.1\r\n\r\n";
+        struct end *h = request_client(&w, http, connect, strlen(connect), 2, 0);
+        run(&w, clients_done, 10);
+        static const uint8_t rep5[] = {5, 0, 5, 5, 0, 1, 0, 0, 0, 0, 0, 0};
+        static const uint8_t rep4[] = {5, 0, 5, 4, 0, 1, 0, 0, 0, 0, 0, 0};
+        assert_refused(s, rep5, sizeof(rep5));
+        assert_refused(name, rep4, sizeof(rep4));
+        assert_true(h->in_len > 12 && !memcmp(h->in, "HTTP/1.1 502", 12));
+        printf("    refusing target: REP 5 and 502 (%llu connect failures); unknown name: REP 4 "
+               "(%llu resolve failures)\n",
+               (unsigned long long)um_counter_get(w.relay_st, "RelayConnectFailed"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayResolveFailed"));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayConnectFailed"), 2);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayResolveFailed"), 1);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+/* A connection made to a transparent listener itself (no nftables rule sent it) has the
+ * listener for its original destination: the relay would connect to itself. Reset,
+ * counted. (REDIRECT and TPROXY need a namespace of one's own: test_umptcpd_proxy.sh.) */
+static void test_transparent_refuses_loop(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        uint16_t port = request_listener(&w, UM_RELAY_TRANSPARENT, NULL, NULL);
+        struct end *e = kernel_client(&w, port, 0, 100);
+        run(&w, all_settled, 5);
+        printf("    a connection to the transparent listener itself: %s, %llu loops refused\n",
+               e->err == ECONNRESET ? "reset" : "not reset",
+               (unsigned long long)um_counter_get(w.relay_st, "RelayLoopRefused"));
+        assert_int_equal(e->err, ECONNRESET);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayLoopRefused"), 1);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -498,6 +824,11 @@ int main(void)
             cmocka_unit_test(test_accept_with_proxy_header),
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_slow_reader_bounded),
+            cmocka_unit_test(test_socks_connect),
+            cmocka_unit_test(test_http_connect_and_bad_requests),
+            cmocka_unit_test(test_request_deadline),
+            cmocka_unit_test(test_request_target_refuses),
+            cmocka_unit_test(test_transparent_refuses_loop),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
