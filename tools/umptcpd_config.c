@@ -84,6 +84,9 @@ struct relay_kind_desc {
 static const struct relay_kind_desc relay_kinds[] = {
     {"forward", UM_RELAY_FORWARD, 1, "", ""},
     {"accept", UM_RELAY_ACCEPT, 1, "proxy-protocol", ""},
+    {"socks", UM_RELAY_SOCKS, 0, "", "user password"},
+    {"http-connect", UM_RELAY_HTTP_CONNECT, 0, "", ""},
+    {"transparent", UM_RELAY_TRANSPARENT, 0, "", ""},
 };
 #define N_RELAY_KINDS (sizeof(relay_kinds) / sizeof(relay_kinds[0]))
 
@@ -94,6 +97,17 @@ static int relay_option(const struct relay_kind_desc *k, struct um_relay_listene
         if (!strcmp(name, "proxy-protocol") && !value && k->kind == UM_RELAY_ACCEPT) {
                 spec->flags |= UM_RELAY_PROXY_V2;
                 return 0;
+        }
+        /* RFC 1929: each 1 to 255 octets; the listener checks that both are given. */
+        if (k->kind == UM_RELAY_SOCKS && value && *value && strlen(value) <= 255) {
+                if (!strcmp(name, "user") && !spec->user) {
+                        spec->user = value;
+                        return 0;
+                }
+                if (!strcmp(name, "password") && !spec->password) {
+                        spec->password = value;
+                        return 0;
+                }
         }
         return -1;
 }
@@ -337,6 +351,11 @@ void umptcpd_usage(FILE *out)
                 "  --accept [ADDR:]PORT=HOST:PORT[,proxy-protocol]   an MPTCP listener of\n"
                 "                umptcp's; each connection goes on over kernel TCP to HOST:PORT,\n"
                 "                with a PROXY v2 header first when asked\n"
+                "  --socks LISTEN[,user=U,password=P]   a SOCKS5 server (RFC 1928 CONNECT;\n"
+                "                RFC 1929 credentials when given); MPTCP to what it is asked\n"
+                "  --http-connect LISTEN   an HTTP CONNECT proxy; MPTCP to what it is asked\n"
+                "  --transparent LISTEN    connections nftables redirected here (REDIRECT or\n"
+                "                TPROXY) go on over MPTCP to their original destination\n"
                 "  LISTEN is ADDR:PORT or [V6ADDR]:PORT\n"
                 "options:\n"
                 "  -c, --config FILE  read FILE (INI, umptcpd.conf(5)) first; flags win over it;\n"
@@ -423,8 +442,8 @@ int umptcpd_check_complete(const struct umptcpd_opts *o)
                 return -1;
         }
         if (!o->n_relays) {
-                fprintf(stderr, "umptcpd: nothing to relay: give --forward or --accept (or "
-                                "their sections)\n");
+                fprintf(stderr, "umptcpd: nothing to relay: give --forward, --accept, --socks, "
+                                "--http-connect or --transparent (or their sections)\n");
                 return -1;
         }
         return 0;
@@ -678,7 +697,9 @@ static void begin_section(struct reader *rd, const char *head, size_t len)
                         rd->kind = &relay_kinds[i];
                         return;
                 }
-        error_at(rd, rd->line, "unknown section [%s %s] (want daemon, link, forward or accept)",
+        error_at(rd, rd->line,
+                 "unknown section [%s %s] (want daemon, link, forward, accept, socks, "
+                 "http-connect or transparent)",
                  name, rest);
 }
 
