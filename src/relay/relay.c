@@ -126,7 +126,9 @@ void um_relay_run_once(struct um_relay *r, int timeout_ms)
         um_stack_advance(r->st, now);
         if (kernel)
                 kernel_events(r);
-        check_deadlines(r, now);
+        /* Read again: the events just handled stamped their connections' activity after
+         * `now`, and an idle check against the older time would wrap around. */
+        check_deadlines(r, um_clock_now_us());
 }
 
 /* ---- what the daemon asks ---- */
