@@ -112,5 +112,10 @@ kill "$HOLDER" 2>/dev/null
 # Without --check-config the same file is run: its link is opened (and here, missing).
 printf '[link nosuchtun8]\naddress = 10.0.0.2/24\n%s' "$GOOD_FWD" > "$WORK/run.conf"
 expect 1 "the file's link is opened when run" "cannot attach to TUN device nosuchtun8" -- "$D" -c "$WORK/run.conf"
+# --syslog: the same failure goes to syslog(3), none of it to stderr.
+out=$("$D" -c "$WORK/run.conf" --syslog 2>&1 </dev/null)
+rc=$?
+if [ "$rc" -eq 1 ] && ! grep -q "cannot attach" <<<"$out"; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: --syslog: exit $rc (want 1), and stderr has: $out"; fi
 
 cli_summary
