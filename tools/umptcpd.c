@@ -80,6 +80,7 @@ static struct umptcpd_opts *reload(struct umptcpd_opts *base, struct umptcpd_opt
         }
         umptcpd_report_fixed(base, n);
         int kept = 0, closed = 0, opened = 0;
+        char shown[sizeof(n->relays[0].key)];
         for (int i = 0; i < cur->n_relays; i++) {
                 struct umptcpd_relay *old = &cur->relays[i];
                 if (old->id < 0)
@@ -93,14 +94,16 @@ static struct umptcpd_opts *reload(struct umptcpd_opts *base, struct umptcpd_opt
                         }
                 if (old->id >= 0) {
                         um_relay_unlisten(relay, old->id);
-                        fprintf(stderr, "umptcpd: reload: closed %s (%s)\n", old->key, old->origin);
+                        fprintf(stderr, "umptcpd: reload: closed %s (%s)\n",
+                                umptcpd_relay_shown(old, shown, sizeof(shown)), old->origin);
                         old->id = -1;
                         closed++;
                 }
         }
         for (int j = 0; j < n->n_relays; j++)
                 if (n->relays[j].id < 0 && open_relay(relay, &n->relays[j]) == 0) {
-                        fprintf(stderr, "umptcpd: reload: opened %s (%s)\n", n->relays[j].key,
+                        fprintf(stderr, "umptcpd: reload: opened %s (%s)\n",
+                                umptcpd_relay_shown(&n->relays[j], shown, sizeof(shown)),
                                 n->relays[j].origin);
                         opened++;
                 }

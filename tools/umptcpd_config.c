@@ -620,6 +620,10 @@ static void end_relay(struct reader *rd, const char *who)
                         }
                         if (on)
                                 too_long = append(arg, sizeof(arg), ",", key, NULL) < 0;
+                } else if (strchr(v, ',')) {
+                        /* The section becomes a flag's argument, where ',' separates. */
+                        error_at(rd, rd->key_lines[i], "%s may not contain ','", key);
+                        return;
                 } else {
                         too_long = append(arg, sizeof(arg), ",", key, v) < 0;
                 }
@@ -853,6 +857,20 @@ int umptcpd_report_fixed(const struct umptcpd_opts *a, const struct umptcpd_opts
         return n;
 }
 
+const char *umptcpd_relay_shown(const struct umptcpd_relay *r, char *buf, size_t len)
+{
+        snprintf(buf, len, "%s", r->key);
+        char *pw = strstr(buf, ",password=");
+        if (pw) {
+                pw += strlen(",password=");
+                const char *rest = r->key + (pw - buf) + strcspn(r->key + (pw - buf), ",");
+                char tail[sizeof(r->key)];
+                snprintf(tail, sizeof(tail), "%s", rest);
+                snprintf(pw, len - (size_t)(pw - buf), "***%s", tail);
+        }
+        return buf;
+}
+
 void umptcpd_print(const struct umptcpd_opts *o, FILE *out)
 {
         for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -863,6 +881,9 @@ void umptcpd_print(const struct umptcpd_opts *o, FILE *out)
         }
         for (int i = 0; i < o->n_links; i++)
                 fprintf(out, "link %s\n", o->link_text[i]);
-        for (int i = 0; i < o->n_relays; i++)
-                fprintf(out, "%s (%s)\n", o->relays[i].key, o->relays[i].origin);
+        for (int i = 0; i < o->n_relays; i++) {
+                char shown[sizeof(o->relays[i].key)];
+                fprintf(out, "%s (%s)\n", umptcpd_relay_shown(&o->relays[i], shown, sizeof(shown)),
+                        o->relays[i].origin);
+        }
 }

@@ -60,6 +60,8 @@ int umptcpd_report_fixed(const struct umptcpd_opts *a, const struct umptcpd_opts
 /* The settings in force, a line each: "KEY = VALUE" for those given, then the links and
  * the relays with where each came from (--check-config shows them). */
 void umptcpd_print(const struct umptcpd_opts *o, FILE *out);
+/* The relay's key as log lines show it: a password is not shown. Returns buf. */
+const char *umptcpd_relay_shown(const struct umptcpd_relay *r, char *buf, size_t len);
 /* Prints the usage. */
 void umptcpd_usage(FILE *out);
 

@@ -69,6 +69,7 @@ bad_conf 5 "bad target 'a..b:80'" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.
 bad_conf 6 "bad proxy-protocol 'maybe' \(yes or no\)" "$GOOD_LINK"$'[accept api]\nlisten = 9000\ntarget = 127.0.0.1:7000\nproxy-protocol = maybe\n'
 bad_conf 6 "unknown key 'proxy-protocol' in \[forward web\]" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\nproxy-protocol = yes\n'
 bad_conf 5 "listen given twice \(first on line 4\)" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\nlisten = 127.0.0.1:8081\ntarget = 10.1.1.1:80\n'
+bad_conf 5 "password may not contain ','" "$GOOD_LINK"$'[socks s]\nlisten = 127.0.0.1:1080\npassword = a,b\nuser = u\n'
 # Every error is reported, not only the first.
 printf '[daemon]\ngrace = x\ncc = y\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/two.conf"
 expect 2 "config: the second error too" "two.conf:3: bad --cc 'y'" -- "$D" --check-config -c "$WORK/two.conf"
@@ -99,6 +100,11 @@ done
 if grep -qE "max-conns = 10|tun:um0" <<<"$out"; then
   failed=$((failed + 1)); echo "FAIL: flags over the file: the file's value or link is still there"
 else pass=$((pass + 1)); fi
+# A password is not shown.
+printf '%s[socks s]\nlisten = 127.0.0.1:1080\nuser = u\npassword = hunter2\n' "$GOOD_LINK" > "$WORK/socks.conf"
+out=$("$D" --check-config -c "$WORK/socks.conf" 2>&1)
+if grep -qE "^socks 127.0.0.1:1080,user=u,password=\*\*\* " <<<"$out" && ! grep -q hunter2 <<<"$out"; then
+  pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: the socks password shown: $out"; fi
 expect 0 "flags: --syslog is log = syslog" "^log = syslog$" -- "$D" --check-config -c "$WORK/flags.conf" --syslog
 
 # --check-config opens nothing: a TUN device that does not exist and a port in use pass.
