@@ -4,7 +4,9 @@
  * file (umptcpd_config.c) and starts the relay; on SIGTERM or SIGINT it stops accepting,
  * lets what is open finish for --grace seconds, then aborts the rest and exits 0; on SIGHUP
  * it reads the config file again and opens, closes or reopens the relays' listeners that
- * changed, leaving the relayed connections alone. */
+ * changed, leaving the relayed connections alone. On SIGUSR1 it logs its heap in use
+ * (mallinfo2) and the relayed connections open; when the last relayed connection ends it
+ * gives the heap's free memory back to the system (malloc_trim). */
 #include <umptcp/ctl.h>
 #include <umptcp/mptcp.h>
 #include <umptcp/mptcp_pm.h>
@@ -13,6 +15,7 @@
 #include <umptcp/stack.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +27,14 @@
 #include "umptcpd_config.h"
 
 /* Set by the handlers, looked at by the loop after each round (at most a second apart). */
-static volatile sig_atomic_t stop_requested, reload_requested;
+static volatile sig_atomic_t stop_requested, reload_requested, memory_requested;
 
 static void on_signal(int sig)
 {
         if (sig == SIGHUP)
                 reload_requested = 1;
+        else if (sig == SIGUSR1)
+                memory_requested = 1;
         else
                 stop_requested = 1;
 }
@@ -189,13 +194,27 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGUSR1, &sa, NULL);
         fprintf(stderr, "umptcpd: relaying (%d listener%s)\n", base->n_relays,
                 base->n_relays == 1 ? "" : "s");
         uint64_t stop_by = 0;
+        unsigned was_active = 0;
         for (;;) {
                 /* A bounded wait: a signal that came just before it is seen within a second. */
                 um_relay_run_once(relay, 1000);
                 uint64_t now = um_clock_now_us();
+                unsigned active = um_relay_active(relay);
+                if (was_active && !active)
+                        malloc_trim(0); /* idle again: the freed heap goes back */
+                was_active = active;
+                if (memory_requested) {
+                        memory_requested = 0;
+                        struct mallinfo2 mi = mallinfo2();
+                        fprintf(stderr,
+                                "umptcpd: memory: heap in use %zu bytes, heap free %zu bytes, "
+                                "mmapped %zu bytes, %u relayed connections\n",
+                                mi.uordblks, mi.fordblks, mi.hblkhd, active);
+                }
                 if (reload_requested && !stop_by) {
                         reload_requested = 0;
                         cur = reload(base, cur, argc, argv, relay);
