@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# umptcpd's request and redirect relays against the kernel's MPTCP over two TUN paths, in a
+# namespace, with unmodified curl as the client and a kernel MPTCP HTTP server behind:
+# 1. --socks: curl --socks5 (the address) and curl --socks5-hostname (a name umptcpd resolves
+#    from the namespace's /etc/hosts, which ip netns exec mounts from /etc/netns/NS/hosts);
+# 2. --http-connect: curl -p -x http://... (a CONNECT tunnel);
+# 3. --transparent: an nft REDIRECT rule in the namespace's output hook sends curl's own
+#    connection to 10.1.1.1:8000 to umptcpd, which relays it to that original destination
+#    over MPTCP. umptcpd's subflows are packets it writes to its TUN devices: no output hook
+#    sees them as this host's connections, so the rule cannot catch the relay's own.
+# Each body's SHA-256 matches, and the kernel server took an MP_CAPABLE SYN for each (not
+# the plain TCP a direct connection would be). Then SIGTERM: exit 0.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/mptcp_lib.sh"
+interop_setup umpx
+mptcp_paths_setup
+command -v curl >/dev/null || fail "curl is missing (make deps installs it)"
+command -v nft >/dev/null || fail "nft is missing (make deps installs nftables)"
+echo "seed $SEED (replay with SEED=$SEED)"
+# The namespace's own hosts file, removed with it (also on failure).
+mkdir -p "/etc/netns/$NS"
+# (set +e: lib.sh's cleanup takes the exit status from $?, which a failing (exit) would end.)
+trap 'rc=$?; set +e; rm -rf "/etc/netns/$NS"; (exit $rc); cleanup' EXIT
+printf '127.0.0.1 localhost\n10.1.1.1 mptcp-server.test\n' > "/etc/netns/$NS/hosts"
+
+make_payload "$WORK/body" $((4 << 20))
+in_ns python3 - "$WORK" <<'PY' &
+import functools, http.server, socket, sys
+class MPTCPServer(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        super().server_bind()
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+handler.log_message = lambda *a: None
+MPTCPServer(("0.0.0.0", 8000), handler).serve_forever()
+PY
+PIDS+=($!)
+wait_port 8000
+
+ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --socks 127.0.0.1:1080 \
+  --http-connect 127.0.0.1:3128 --transparent 127.0.0.1:7777 2> "$WORK/umptcpd.log" &
+UMPTCPD=$!
+PIDS+=($UMPTCPD)
+wait_port 1080
+wait_port 3128
+wait_port 7777
+
+# NAME CURL-ARGS...: the body through umptcpd, its hash, and an MP_CAPABLE SYN at the server.
+through() {
+  local name=$1
+  shift
+  local syn0
+  syn0=$(kernel_counter MPTcpExtMPCapableSYNRX)
+  rm -f "$WORK/got"
+  in_ns curl -sS --max-time 60 -o "$WORK/got" "$@" || {
+    cat "$WORK/umptcpd.log" >&2
+    fail "curl through $name failed"
+  }
+  same_hash "$WORK/body" "$WORK/got"
+  local syn=$(( $(kernel_counter MPTcpExtMPCapableSYNRX) - syn0 ))
+  [ "$syn" -ge 1 ] || fail "$name: the kernel server saw no MP_CAPABLE SYN"
+  echo "$name: 4 MiB through curl, the kernel server took $syn MP_CAPABLE SYN"
+}
+
+through "socks (address)" --socks5 127.0.0.1:1080 http://10.1.1.1:8000/body
+through "socks (name)" --socks5-hostname 127.0.0.1:1080 http://mptcp-server.test:8000/body
+through "http-connect" -p -x http://127.0.0.1:3128 http://10.1.1.1:8000/body
+
+in_ns nft -f - <<'NFT'
+table inet umpx {
+  chain output {
+    type nat hook output priority -100;
+    ip daddr 10.1.1.1 tcp dport 8000 redirect to :7777
+  }
+}
+NFT
+through "transparent (REDIRECT)" http://10.1.1.1:8000/body
+
+# (curl's connection to 10.1.1.1, redirected, comes from 10.1.1.1.)
+for want in "socks 127.0.0.1:1080: 127.0.0.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows" \
+            "http-connect 127.0.0.1:3128: 127.0.0.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows" \
+            "transparent 127.0.0.1:7777: 10.1.1.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows"; do
+  grep -q "relay: $want" "$WORK/umptcpd.log" || {
+    cat "$WORK/umptcpd.log" >&2
+    fail "umptcpd logged no line matching '$want'"
+  }
+done
+[ "$(grep -c 'relay: socks .* -> 10.1.1.1:8000: .*closed' "$WORK/umptcpd.log")" -eq 2 ] ||
+  fail "umptcpd did not log both SOCKS connections as closed"
+
+kill -TERM "$UMPTCPD"
+for _ in $(seq 1 50); do kill -0 "$UMPTCPD" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$UMPTCPD" 2>/dev/null && fail "umptcpd did not exit after SIGTERM"
+wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
+echo "umptcpd: SIGTERM, exit 0"
+echo "PASS"
