@@ -35,6 +35,8 @@ enum {
         O_VERBOSE,
         O_LOG,
         O_SYSLOG,
+        O_REQUEST_TIMEOUT,
+        O_DNS,
         O_RELAY, /* O_RELAY + i: relay_kinds[i] */
 };
 
@@ -67,6 +69,8 @@ static const struct option_desc options[] = {
     {"verbose", O_VERBOSE, required_argument, 1, 1},
     {"log", O_LOG, required_argument, 1, 1},
     {"syslog", O_SYSLOG, no_argument, 0, 1},
+    {"request-timeout", O_REQUEST_TIMEOUT, required_argument, 1, 1},
+    {"dns", O_DNS, required_argument, 1, 1},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -283,6 +287,13 @@ static int apply(struct umptcpd_opts *o, const struct option_desc *d, const char
                 return seconds_ms(arg, &o->cfg.idle_timeout_ms) < 0
                            ? bad(who, d->name, arg, "seconds")
                            : 0;
+        case O_REQUEST_TIMEOUT:
+                return seconds_ms(arg, &o->cfg.request_timeout_ms) < 0
+                           ? bad(who, d->name, arg, "seconds")
+                           : 0;
+        case O_DNS: /* checked by c-ares when the relay makes its resolver */
+                o->cfg.dns_servers = keep;
+                return 0;
         case O_GRACE:
                 return seconds_ms(arg, &o->grace_ms) < 0 ? bad(who, d->name, arg, "seconds") : 0;
         case O_SEED:
@@ -370,6 +381,9 @@ void umptcpd_usage(FILE *out)
                 "  --max-conns N   relayed connections at once (default 4096)\n"
                 "  --buffer BYTES  held at most each way of a connection (default 64K)\n"
                 "  --connect-timeout S   --idle-timeout S   (defaults 10 and 3600)\n"
+                "  --request-timeout S   a SOCKS5 or HTTP CONNECT request whole within S (10)\n"
+                "  --dns ADDR[:PORT],...  DNS servers for SOCKS5 and HTTP CONNECT names\n"
+                "                (default: /etc/resolv.conf's, /etc/hosts first)\n"
                 "  --grace S     after SIGTERM, how long open connections may finish (30)\n"
                 "  --seed N      seed of the impairments' draws   --pcap FILE\n"
                 "  --log stderr|syslog   --syslog  log lines to syslog(3) (LOG_DAEMON)\n"

@@ -44,8 +44,13 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
             .idle_timeout_ms = or_default(cfg->idle_timeout_ms, defaults.idle_timeout_ms),
             .request_timeout_ms = or_default(cfg->request_timeout_ms, defaults.request_timeout_ms),
             .congestion = cfg->congestion,
-            .dns_servers = cfg->dns_servers,
         };
+        /* Kept: the resolver is made when a listener first needs it, maybe long after. */
+        if (cfg->dns_servers && !(r->dns_servers = strdup(cfg->dns_servers))) {
+                free(r);
+                return -ENOMEM;
+        }
+        r->cfg.dns_servers = r->dns_servers;
         for (int i = 0; i < RELAY_LISTENERS; i++)
                 r->listeners[i].id = -1;
         static const struct um_counter_name names[] = {
@@ -64,6 +69,7 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
                 if (r->epfd >= 0)
                         close(r->epfd);
                 free(r->scratch);
+                free(r->dns_servers);
                 free(r);
                 return rc;
         }
@@ -207,6 +213,7 @@ void um_relay_free(struct um_relay *r)
         um_counters_unregister(r->st, &r->ctr);
         close(r->epfd);
         free(r->scratch);
+        free(r->dns_servers);
         free(r);
 }
 

@@ -113,6 +113,7 @@ struct um_relay {
         uint64_t next_tick; /* when deadlines are next looked at */
         struct relay_counters ctr;
         struct relay_resolver *resolver; /* made with the first listener that needs it */
+        char *dns_servers;               /* cfg.dns_servers, owned */
 };
 
 /* relay_conn.c */
