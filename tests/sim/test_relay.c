@@ -158,7 +158,8 @@ static uint8_t *pattern(const struct world *w, int k, size_t n)
         return p;
 }
 
-/* The DNS server: far.test is 10.0.1.2 (A), any other name does not exist; no AAAA. */
+/* The DNS server: far.test is 10.0.1.2 (A), slow.test is never answered, any other name
+ * does not exist; no AAAA. */
 static void answer_dns(int fd)
 {
         uint8_t q[512], a[600];
@@ -183,6 +184,8 @@ static void answer_dns(int fd)
                         return;
                 uint16_t qtype = (uint16_t)(q[off + 1] << 8 | q[off + 2]);
                 size_t qend = off + 5;
+                if (!strcmp(name, "slow.test."))
+                        continue;
                 int known = !strcmp(name, "far.test.");
                 int give = known && qtype == 1;
                 memcpy(a, q, qend);
@@ -817,6 +820,49 @@ static void test_transparent_refuses_loop(void **state)
         world_close(&w);
 }
 
+/* Clients that go before their request is answered: one mid-request (counted as
+ * abandoned), one that resets while its name is being resolved (its query, still asked when
+ * the relay is freed, is answered to nobody), and one whose name is never answered within the
+ * connect timeout (REP 6, TTL expired, as RFC 1928 §6 has it for a timeout). */
+static void test_request_vanishing(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){.connect_timeout_ms = 1000}, servers,
+                       sizeof(servers));
+        uint16_t port = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        static const uint8_t half[] = {5, 1, 0, 5, 1, 0, 3}; /* then the end */
+        struct end *gone = request_client(&w, port, half, sizeof(half), 0, 0);
+        uint8_t req[300];
+        size_t n = socks_request(req, NULL, NULL, "slow.test", FAR_PORT);
+        struct end *reset = request_client(&w, port, req, n, 1, 0);
+        reset->shut = 1;
+        struct end *waits = request_client(&w, port, req, n, 2, 0);
+        uint64_t until = um_clock_now_us() + 300000;
+        while (um_clock_now_us() < until)
+                step(&w);
+        assert_int_equal(um_relay_active(w.relay), 2); /* both resolving */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(reset->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(reset->fd);
+        reset->closed = reset->eof = 1;
+        run(&w, all_settled, 5);
+        static const uint8_t rep6[] = {5, 0, 5, 6, 0, 1, 0, 0, 0, 0, 0, 0};
+        assert_refused(waits, rep6, sizeof(rep6));
+        assert_true(gone->eof || gone->err);
+        printf("    vanishing clients: %llu abandoned, %llu reset while resolving, %llu "
+               "connect timeouts (REP 6)\n",
+               (unsigned long long)um_counter_get(w.relay_st, "RelayRequestAbandoned"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayResetsFromKernel"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayConnectTimeouts"));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayRequestAbandoned"), 1);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayResetsFromKernel"), 1);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayConnectTimeouts"), 1);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -828,6 +874,7 @@ int main(void)
             cmocka_unit_test(test_http_connect_and_bad_requests),
             cmocka_unit_test(test_request_deadline),
             cmocka_unit_test(test_request_target_refuses),
+            cmocka_unit_test(test_request_vanishing),
             cmocka_unit_test(test_transparent_refuses_loop),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
