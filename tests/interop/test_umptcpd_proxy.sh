@@ -8,6 +8,11 @@
 #    connection to 10.1.1.1:8000 to umptcpd, which relays it to that original destination
 #    over MPTCP. umptcpd's subflows are packets it writes to its TUN devices: no output hook
 #    sees them as this host's connections, so the rule cannot catch the relay's own.
+# 4. --transparent with TPROXY: curl in a client namespace behind a veth connects to
+#    10.9.9.9:8000; a tproxy rule on the veth's prerouting hands it to umptcpd's listener
+#    (IP_TRANSPARENT) unchanged, which relays it to 10.9.9.9:8000 over MPTCP (the kernel
+#    server, 10.9.9.9 on lo). Without the rule the connection would reach the server
+#    directly as TCP.
 # Each body's SHA-256 matches, and the kernel server took an MP_CAPABLE SYN for each (not
 # the plain TCP a direct connection would be). Then SIGTERM: exit 0.
 source "$(dirname "$0")/lib.sh"
@@ -20,7 +25,8 @@ echo "seed $SEED (replay with SEED=$SEED)"
 # The namespace's own hosts file, removed with it (also on failure).
 mkdir -p "/etc/netns/$NS"
 # (set +e: lib.sh's cleanup takes the exit status from $?, which a failing (exit) would end.)
-trap 'rc=$?; set +e; rm -rf "/etc/netns/$NS"; (exit $rc); cleanup' EXIT
+CNS="$NS-c"
+trap 'rc=$?; set +e; rm -rf "/etc/netns/$NS"; ip netns del "$CNS" 2>/dev/null; (exit $rc); cleanup' EXIT
 printf '127.0.0.1 localhost\n10.1.1.1 mptcp-server.test\n' > "/etc/netns/$NS/hosts"
 
 make_payload "$WORK/body" $((4 << 20))
@@ -39,12 +45,14 @@ PIDS+=($!)
 wait_port 8000
 
 ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --socks 127.0.0.1:1080 \
-  --http-connect 127.0.0.1:3128 --transparent 127.0.0.1:7777 2> "$WORK/umptcpd.log" &
+  --http-connect 127.0.0.1:3128 --transparent 127.0.0.1:7777 --transparent 0.0.0.0:7778 \
+  2> "$WORK/umptcpd.log" &
 UMPTCPD=$!
 PIDS+=($UMPTCPD)
 wait_port 1080
 wait_port 3128
 wait_port 7777
+wait_port 7778
 
 # NAME CURL-ARGS...: the body through umptcpd, its hash, and an MP_CAPABLE SYN at the server.
 through() {
@@ -53,7 +61,7 @@ through() {
   local syn0
   syn0=$(kernel_counter MPTcpExtMPCapableSYNRX)
   rm -f "$WORK/got"
-  in_ns curl -sS --max-time 60 -o "$WORK/got" "$@" || {
+  ${CURL_NS:-in_ns} curl -sS --max-time 60 -o "$WORK/got" "$@" || {
     cat "$WORK/umptcpd.log" >&2
     fail "curl through $name failed"
   }
@@ -77,10 +85,35 @@ table inet umpx {
 NFT
 through "transparent (REDIRECT)" http://10.1.1.1:8000/body
 
+ip netns add "$CNS"
+ip link add vr netns "$NS" type veth peer name vc netns "$CNS"
+in_ns ip addr add 192.168.50.1/24 dev vr
+in_ns ip link set vr up
+in_ns ip addr add 10.9.9.9/32 dev lo
+ip -n "$CNS" link set lo up
+ip -n "$CNS" addr add 192.168.50.2/24 dev vc
+ip -n "$CNS" link set vc up
+ip -n "$CNS" route add default via 192.168.50.1
+in_ns ip rule add fwmark 1 lookup 100
+in_ns ip route add local 0.0.0.0/0 dev lo table 100
+in_ns nft -f - <<'NFT'
+table ip umpxt {
+  chain prerouting {
+    type filter hook prerouting priority mangle;
+    iifname "vr" meta l4proto tcp tproxy to :7778 meta mark set 1 accept
+  }
+}
+NFT
+in_client() {
+  ip netns exec "$CNS" "$@"
+}
+CURL_NS=in_client through "transparent (TPROXY)" http://10.9.9.9:8000/body
+
 # (curl's connection to 10.1.1.1, redirected, comes from 10.1.1.1.)
 for want in "socks 127.0.0.1:1080: 127.0.0.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows" \
             "http-connect 127.0.0.1:3128: 127.0.0.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows" \
-            "transparent 127.0.0.1:7777: 10.1.1.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows"; do
+            "transparent 127.0.0.1:7777: 10.1.1.1:[0-9]* -> 10.1.1.1:8000: .*MPTCP, 2 subflows" \
+            "transparent 0.0.0.0:7778: 192.168.50.2:[0-9]* -> 10.9.9.9:8000: .*MPTCP, 2 subflows"; do
   grep -q "relay: $want" "$WORK/umptcpd.log" || {
     cat "$WORK/umptcpd.log" >&2
     fail "umptcpd logged no line matching '$want'"
