@@ -193,3 +193,19 @@ counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
   for _ in $(seq 1 60); do [ "$(kernel_counter "$1")" -gt "${2:-0}" ] && return 0; sleep 0.05; done
   fail "the kernel's $1 did not move"
 }
+
+kernel_http_server() { # DIR PORT: a kernel MPTCP HTTP server (one thread a connection) serving DIR
+  in_ns python3 - "$1" "$2" <<'PY' &
+import functools, http.server, socket, sys
+class MPTCPServer(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        super().server_bind()
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+MPTCPServer(("0.0.0.0", int(sys.argv[2])), functools.partial(Quiet, directory=sys.argv[1])).serve_forever()
+PY
+  PIDS+=($!)
+}

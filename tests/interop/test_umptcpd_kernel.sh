@@ -14,20 +14,7 @@ command -v curl >/dev/null || fail "curl is missing (make deps installs it)"
 echo "seed $SEED (replay with SEED=$SEED)"
 
 make_payload "$WORK/body" $((8 << 20))
-# A kernel MPTCP HTTP server, one thread a connection, serving $WORK.
-in_ns python3 - "$WORK" <<'PY' &
-import functools, http.server, socket, sys
-class MPTCPServer(http.server.ThreadingHTTPServer):
-    def server_bind(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        super().server_bind()
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-MPTCPServer(("0.0.0.0", 8000), functools.partial(Quiet, directory=sys.argv[1])).serve_forever()
-PY
-PIDS+=($!)
+kernel_http_server "$WORK" 8000
 wait_port 8000
 
 syn0=$(kernel_counter MPTcpExtMPCapableSYNRX)

@@ -203,8 +203,14 @@ echo "umptcpd idle again, after: VmRSS $rss2 KiB (before $rss0), heap in use $he
 echo "left after the load: heap $(( (heap2 - heap0) / CONNS )) bytes per connection it had, VmRSS $(( (rss2 - rss0) * 1024 / CONNS ))"
 # What may stay: the subflows' TIME_WAITs (2*MSL, 60 s: some 120 bytes each) and the hash
 # tables that doubled for the load (they do not shrink); a connection's own state must go.
-[ $((heap2 - heap0)) -lt $((CONNS * 1024)) ] || fail "the heap in use did not come back: $heap2 bytes, $heap0 at the start"
-[ $((rss2 - rss0)) -lt 4096 ] || fail "VmRSS did not come back: $rss2 KiB, $rss0 at the start"
+# The sanitizer build's allocator gives no heap statistics (mallinfo2 says 0) and keeps
+# freed memory in quarantine: there memory is not what this checks, the gcc build does.
+if [ "$heap1" -eq 0 ]; then
+  echo "NOTE: memory not checked in this build: its allocator (AddressSanitizer's) reports no heap and holds freed memory back"
+else
+  [ $((heap2 - heap0)) -lt $((CONNS * 1024)) ] || fail "the heap in use did not come back: $heap2 bytes, $heap0 at the start"
+  [ $((rss2 - rss0)) -lt 4096 ] || fail "VmRSS did not come back: $rss2 KiB, $rss0 at the start"
+fi
 
 kill -TERM "$UMPTCPD"
 wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"

@@ -30,18 +30,7 @@ trap 'rc=$?; set +e; rm -rf "/etc/netns/$NS"; ip netns del "$CNS" 2>/dev/null; (
 printf '127.0.0.1 localhost\n10.1.1.1 mptcp-server.test\n' > "/etc/netns/$NS/hosts"
 
 make_payload "$WORK/body" $((4 << 20))
-in_ns python3 - "$WORK" <<'PY' &
-import functools, http.server, socket, sys
-class MPTCPServer(http.server.ThreadingHTTPServer):
-    def server_bind(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        super().server_bind()
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-handler.log_message = lambda *a: None
-MPTCPServer(("0.0.0.0", 8000), handler).serve_forever()
-PY
-PIDS+=($!)
+kernel_http_server "$WORK" 8000
 wait_port 8000
 
 ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --socks 127.0.0.1:1080 \
