@@ -90,13 +90,17 @@ static void conn_free(struct relay_conn *c, const char *how)
         free(c);
 }
 
-/* Both sides reset, for why. */
-static void reset_both(struct relay_conn *c, const char *why)
+/* Both sides let go, for why: the MPTCP side reset, the kernel side reset or (a refusal
+ * whose reply was written) closed. */
+static void end_both(struct relay_conn *c, const char *why, int kernel_reset)
 {
         struct um_relay *r = c->r;
         sample_mptcp(c);
         relay_epoll_del(r, c->kfd);
-        relay_kernel_reset(c->kfd);
+        if (kernel_reset)
+                relay_kernel_reset(c->kfd);
+        else
+                close(c->kfd);
         if (c->ufd >= 0) {
                 um_sock_set_callback(r->st, c->ufd, NULL, NULL);
                 relay_umptcp_reset(r->st, c->ufd);
@@ -106,25 +110,18 @@ static void reset_both(struct relay_conn *c, const char *why)
 
 void relay_conn_reset(struct relay_conn *c, const char *why)
 {
-        reset_both(c, why);
+        end_both(c, why, 1);
 }
 
 void relay_conn_refuse(struct relay_conn *c, const char *why)
 {
-        struct um_relay *r = c->r;
-        relay_epoll_del(r, c->kfd);
-        close(c->kfd);
-        if (c->ufd >= 0) {
-                um_sock_set_callback(r->st, c->ufd, NULL, NULL);
-                relay_umptcp_reset(r->st, c->ufd);
-        }
-        conn_free(c, why);
+        end_both(c, why, 0);
 }
 
 void relay_conn_abort(struct relay_conn *c, const char *why)
 {
         c->r->ctr.RelayAborted++;
-        reset_both(c, why);
+        relay_conn_reset(c, why);
 }
 
 /* Both ways done: each side closed as TCP closes, the stack still delivering what it
@@ -206,88 +203,66 @@ static int is_again(int err)
         return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-/* Kernel to MPTCP. Returns 0, or FROM_* when a side failed (errno says how). */
-static int pump_up(struct relay_conn *c)
+/* The two sides' calls, so that one pump serves both ways (the kernel socket is
+ * non-blocking, as the stack's are). */
+static ssize_t side_send(struct relay_conn *c, int kernel, const void *p, size_t n)
 {
-        struct um_relay *r = c->r;
-        struct relay_dir *d = &c->up;
-        for (;;) {
-                if (d->held.len) {
-                        ssize_t n = um_send(r->st, c->ufd, d->held.buf + d->held.off,
-                                            d->held.len - d->held.off, 0);
-                        if (n < 0)
-                                return is_again(errno) ? 0 : FROM_MPTCP;
-                        held_taken(d, (size_t)n);
-                        if (d->held.len)
-                                return 0;
-                }
-                if (d->eof) {
-                        if (!d->shut && um_shutdown(r->st, c->ufd, SHUT_WR) < 0)
-                                return FROM_MPTCP;
-                        d->shut = 1;
-                        return 0;
-                }
-                ssize_t n = recv(c->kfd, r->scratch, r->cfg.buffer_bytes, 0);
-                if (n == 0) {
-                        d->eof = 1;
-                        continue;
-                }
-                if (n < 0)
-                        return is_again(errno) ? 0 : FROM_KERNEL;
-                c->active_us = um_clock_now_us();
-                ssize_t m = um_send(r->st, c->ufd, r->scratch, (size_t)n, 0);
-                if (m < 0) {
-                        if (!is_again(errno))
-                                return FROM_MPTCP;
-                        m = 0;
-                }
-                d->bytes += (uint64_t)m;
-                if (m < n && hold(d, r->scratch + m, (size_t)(n - m)) < 0) {
-                        errno = ENOMEM;
-                        return FROM_KERNEL;
-                }
-        }
+        return kernel ? send(c->kfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+                      : um_send(c->r->st, c->ufd, p, n, 0);
 }
 
-/* MPTCP to the kernel. */
-static int pump_down(struct relay_conn *c)
+static ssize_t side_recv(struct relay_conn *c, int kernel, void *p, size_t n)
+{
+        return kernel ? recv(c->kfd, p, n, 0) : um_recv(c->r->st, c->ufd, p, n, 0);
+}
+
+static int side_shutdown(struct relay_conn *c, int kernel)
+{
+        return kernel ? shutdown(c->kfd, SHUT_WR) : um_shutdown(c->r->st, c->ufd, SHUT_WR);
+}
+
+/* One way: kernel to MPTCP (up) or MPTCP to kernel (down). Returns 0, or FROM_* when a
+ * side failed (errno says how). */
+static int pump(struct relay_conn *c, int from_kernel)
 {
         struct um_relay *r = c->r;
-        struct relay_dir *d = &c->down;
+        struct relay_dir *d = from_kernel ? &c->up : &c->down;
+        int source = from_kernel ? FROM_KERNEL : FROM_MPTCP;
+        int sink = from_kernel ? FROM_MPTCP : FROM_KERNEL;
         for (;;) {
                 if (d->held.len) {
-                        ssize_t n = send(c->kfd, d->held.buf + d->held.off,
-                                         d->held.len - d->held.off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        ssize_t n = side_send(c, !from_kernel, d->held.buf + d->held.off,
+                                              d->held.len - d->held.off);
                         if (n < 0)
-                                return is_again(errno) ? 0 : FROM_KERNEL;
+                                return is_again(errno) ? 0 : sink;
                         held_taken(d, (size_t)n);
                         if (d->held.len)
                                 return 0;
                 }
                 if (d->eof) {
-                        if (!d->shut && shutdown(c->kfd, SHUT_WR) < 0)
-                                return FROM_KERNEL;
+                        if (!d->shut && side_shutdown(c, !from_kernel) < 0)
+                                return sink;
                         d->shut = 1;
                         return 0;
                 }
-                ssize_t n = um_recv(r->st, c->ufd, r->scratch, r->cfg.buffer_bytes, 0);
+                ssize_t n = side_recv(c, from_kernel, r->scratch, r->cfg.buffer_bytes);
                 if (n == 0) {
                         d->eof = 1;
                         continue;
                 }
                 if (n < 0)
-                        return is_again(errno) ? 0 : FROM_MPTCP;
+                        return is_again(errno) ? 0 : source;
                 c->active_us = um_clock_now_us();
-                ssize_t m = send(c->kfd, r->scratch, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t m = side_send(c, !from_kernel, r->scratch, (size_t)n);
                 if (m < 0) {
                         if (!is_again(errno))
-                                return FROM_KERNEL;
+                                return sink;
                         m = 0;
                 }
                 d->bytes += (uint64_t)m;
                 if (m < n && hold(d, r->scratch + m, (size_t)(n - m)) < 0) {
                         errno = ENOMEM;
-                        return FROM_MPTCP;
+                        return source;
                 }
         }
 }
@@ -304,16 +279,16 @@ static void failed(struct relay_conn *c, int side, int err)
                 r->ctr.RelayResetsFromMptcp++;
                 snprintf(why, sizeof(why), "MPTCP side: %s", strerror(err));
         }
-        reset_both(c, why);
+        relay_conn_reset(c, why);
 }
 
 void relay_conn_pump(struct relay_conn *c)
 {
         if (c->state != RELAY_OPEN)
                 return;
-        int side = pump_up(c);
+        int side = pump(c, 1);
         if (!side)
-                side = pump_down(c);
+                side = pump(c, 0);
         if (side) {
                 failed(c, side, errno);
                 return;
@@ -355,7 +330,7 @@ static void connect_failed(struct relay_conn *c, int err)
                 relay_conn_refuse(c, why);
                 return;
         }
-        reset_both(c, why);
+        relay_conn_reset(c, why);
 }
 
 static void umptcp_ready(struct um_stack *st, int fd, short revents, void *arg)
