@@ -209,3 +209,11 @@ MPTCPServer(("0.0.0.0", int(sys.argv[2])), functools.partial(Quiet, directory=sy
 PY
   PIDS+=($!)
 }
+
+stop_umptcpd() { # PID: SIGTERM; it must exit within 5 s, with status 0
+  kill -TERM "$1"
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$1" 2>/dev/null && fail "umptcpd did not exit after SIGTERM"
+  wait "$1" || fail "umptcpd exited non-zero after SIGTERM"
+  echo "umptcpd: SIGTERM, exit 0"
+}

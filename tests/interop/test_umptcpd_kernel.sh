@@ -74,9 +74,5 @@ print("accept: 4 MiB from a kernel MPTCP client, PROXY v2 header naming 10.1.1.1
 PY
 
 # 3. SIGTERM: a clean exit.
-kill -TERM "$UMPTCPD"
-for _ in $(seq 1 50); do kill -0 "$UMPTCPD" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$UMPTCPD" 2>/dev/null && fail "umptcpd did not exit after SIGTERM"
-wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
-echo "umptcpd: SIGTERM, exit 0"
+stop_umptcpd "$UMPTCPD"
 echo "PASS"

@@ -212,6 +212,5 @@ else
   [ $((rss2 - rss0)) -lt 4096 ] || fail "VmRSS did not come back: $rss2 KiB, $rss0 at the start"
 fi
 
-kill -TERM "$UMPTCPD"
-wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
+stop_umptcpd "$UMPTCPD"
 echo "PASS"

@@ -111,9 +111,5 @@ done
 [ "$(grep -c 'relay: socks .* -> 10.1.1.1:8000: .*closed' "$WORK/umptcpd.log")" -eq 2 ] ||
   fail "umptcpd did not log both SOCKS connections as closed"
 
-kill -TERM "$UMPTCPD"
-for _ in $(seq 1 50); do kill -0 "$UMPTCPD" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$UMPTCPD" 2>/dev/null && fail "umptcpd did not exit after SIGTERM"
-wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
-echo "umptcpd: SIGTERM, exit 0"
+stop_umptcpd "$UMPTCPD"
 echo "PASS"

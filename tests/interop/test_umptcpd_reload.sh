@@ -133,8 +133,5 @@ wait "$HELD" || fail "the held connection broke across the reloads"
 [ -e "$WORK/held.ok" ] || fail "the held connection did not finish"
 echo "reload: the connection held through 8081 carried bytes both ways after its listener closed"
 
-kill -TERM "$UMPTCPD"
-for _ in $(seq 1 50); do kill -0 "$UMPTCPD" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$UMPTCPD" 2>/dev/null && fail "umptcpd did not exit after SIGTERM"
-wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
+stop_umptcpd "$UMPTCPD"
 echo "PASS"
