@@ -24,13 +24,21 @@ cleanup() {
 trap cleanup EXIT
 ip tuntap add dev "$DEV" mode tun || { echo "FAIL: cannot make TUN device $DEV"; exit 1; }
 
+# Waits until a server answers at $1: the socket file exists from bind() on, but connect()
+# is refused until the server's listen(), so the file alone does not say it serves.
+wait_serving() {
+  for _ in $(seq 1 50); do
+    "$BIN/umptcp-ctl" -s "$1" limits show >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
 # umptcp-cat waiting for a connection (-l), serving its control socket at $1.
 start_cat() {
   "$BIN/umptcp-cat" -l --control "$1" --link "tun:$DEV:10.213.0.2/24" 10.213.0.2 5001 </dev/null \
     >/dev/null 2>"$DIR/cat.err" &
   CAT=$!
-  for _ in $(seq 1 50); do [ -S "$1" ] && break; sleep 0.1; done
-  if ! "$BIN/umptcp-ctl" -s "$1" limits show >/dev/null 2>&1; then
+  if ! wait_serving "$1"; then
     echo "FAIL: umptcp-cat does not serve $1:"; head -3 "$DIR/cat.err"
     failed=$((failed + 1))
   fi
@@ -72,7 +80,7 @@ for sig in TERM INT; do
   rm "$S"
   "$BIN/ctl_peer" "$S" &
   PEER=$!
-  for _ in $(seq 1 50); do [ -S "$S" ] && break; sleep 0.1; done
+  check "SIG$sig: the other server serves" wait_serving "$S"
   kill_cat $sig
   check "SIG$sig: another server's socket was removed" test -S "$S"
   expect 0 "SIG$sig: the other server still answers" "^add_addr_accepted" -- \
