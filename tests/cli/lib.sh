@@ -20,3 +20,13 @@ cli_summary() {
   echo "$pass passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+# Waits until a control server answers at $1 (5 s at most): the socket file exists from
+# bind() on, but connect() is refused until the server's listen(), so the file alone does
+# not say it serves.
+wait_serving() {
+  for _ in $(seq 1 50); do
+    "$BIN/umptcp-ctl" -s "$1" limits show >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -24,15 +24,6 @@ cleanup() {
 trap cleanup EXIT
 ip tuntap add dev "$DEV" mode tun || { echo "FAIL: cannot make TUN device $DEV"; exit 1; }
 
-# Waits until a server answers at $1: the socket file exists from bind() on, but connect()
-# is refused until the server's listen(), so the file alone does not say it serves.
-wait_serving() {
-  for _ in $(seq 1 50); do
-    "$BIN/umptcp-ctl" -s "$1" limits show >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
 # umptcp-cat waiting for a connection (-l), serving its control socket at $1.
 start_cat() {
   "$BIN/umptcp-cat" -l --control "$1" --link "tun:$DEV:10.213.0.2/24" 10.213.0.2 5001 </dev/null \

@@ -10,9 +10,9 @@ S=$(mktemp -u /tmp/umptcp-ctl-cli.XXXXXX)
 PEER=$!
 cleanup() { kill "$PEER" 2>/dev/null; wait "$PEER" 2>/dev/null; rm -f "$S"; }
 trap cleanup EXIT
-for _ in $(seq 1 50); do [ -S "$S" ] && break; sleep 0.1; done
-[ "$(stat -c %a "$S")" = 600 ] || { echo "FAIL: the socket's mode is not 0600"; exit 1; }
 source "$(dirname "$0")/lib.sh"
+wait_serving "$S" || { echo "FAIL: ctl_peer does not serve $S"; exit 1; }
+[ "$(stat -c %a "$S")" = 600 ] || { echo "FAIL: the socket's mode is not 0600"; exit 1; }
 ctl() { "$BIN/umptcp-ctl" -s "$S" "$@"; }
 expect 0 "limits show, the defaults" "^add_addr_accepted 0 subflows 2 $" -- ctl limits show
 expect 0 "limits set" "^$" -- ctl limits set subflows 3 add_addr_accepted 2
@@ -85,7 +85,7 @@ rm -f "$PMERR"
 # never /tmp/umptcp.sock, where any user could pose as the server.
 XDG=$(mktemp -d)
 "$BIN/ctl_peer" "$XDG/umptcp.sock" & PEER2=$!
-for _ in $(seq 1 50); do [ -S "$XDG/umptcp.sock" ] && break; sleep 0.1; done
+wait_serving "$XDG/umptcp.sock"
 expect 0 "default: \$XDG_RUNTIME_DIR/umptcp.sock" "^add_addr_accepted 0 subflows 2 $" -- \
   env -u UMPTCP_CTL XDG_RUNTIME_DIR="$XDG" "$BIN/umptcp-ctl" limits show
 expect 1 "UMPTCP_CTL before XDG_RUNTIME_DIR" "control socket $XDG/other.sock:" -- \

@@ -178,8 +178,11 @@ case_server() { # TAG PORT [v6]: a kernel client with a subflow endpoint on the 
 }
 
 # For the path-manager tests: a control socket at $SOCK, a monitor's file, kernel counters.
-wait_socket() { # until umptcp-cat serves its control socket at $SOCK
-  for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+wait_socket() { # until umptcp-cat answers at $SOCK (the file is there from bind() on)
+  for _ in $(seq 1 50); do
+    "$BIN/umptcp-ctl" -s "$SOCK" limits show > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
   fail "no control socket at $SOCK"
 }
 

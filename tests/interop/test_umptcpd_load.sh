@@ -65,7 +65,8 @@ ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --accept 9000=127.0.0.1:7000 \
   --max-conns $((CONNS + 24)) --control "$WORK/ctl.sock" 2> "$WORK/umptcpd.log" &
 UMPTCPD=$!
 PIDS+=($UMPTCPD)
-for _ in $(seq 1 50); do [ -S "$WORK/ctl.sock" ] && break; sleep 0.1; done
+SOCK=$WORK/ctl.sock
+wait_socket
 sleep 0.5
 
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$UMPTCPD/status"; } # KiB
