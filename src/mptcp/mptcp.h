@@ -35,6 +35,7 @@ enum {
         MPTCP_ADD_ADDR_TRIES = 4,    /* ADD_ADDR sent at most this often without an echo */
         MPTCP_TOKEN_BUCKETS = 64,    /* to start with */
         MPTCP_DEFAULT_BUF = 4 << 20, /* msk send and receive buffers */
+        MPTCP_WND_RESERVE_SHARE = 8, /* 1/8 of the peer's window kept free (multipath) */
 };
 
 /* A mapping: `len` bytes from data sequence `dsn` ride at subflow sequence `ssn`. Length 0
@@ -236,7 +237,9 @@ struct mptcp_sock {
         uint64_t snd_una, snd_nxt, write_seq, wnd_end;
         uint32_t max_wnd; /* the largest window the peer offered */
         uint64_t reinject[MPTCP_REINJECT_MAX][2];
-        uint64_t or_dsn; /* the data last sent again opportunistically, plus one (0: none) */
+        uint64_t or_dsn;     /* the data last sent again opportunistically, plus one (0: none) */
+        uint64_t repair_end; /* while repairing: the end of the data sent again (mptcp_push) */
+        uint8_t repairing : 1;
         int n_reinject;
         /* Receive side: rcv holds the unread in-order bytes, out-of-order data beyond. */
         struct um_ring rcv;
@@ -281,6 +284,19 @@ static inline int dsn_gt(uint64_t a, uint64_t b)
 static inline uint64_t mptcp_data_ack(const struct mptcp_sock *msk)
 {
         return msk->rcv_nxt + msk->rcv_data_fin;
+}
+
+/* The end of the window for new data. With more than one subflow, the last eighth of the
+ * peer's window is kept free: data a fast subflow sends past a hole waits out of order at
+ * the receiver, and a Linux receiver whose out-of-order data fills its buffer takes nothing
+ * more from its subflows, not even the bytes that fill the hole, so the connection stops
+ * for good (docs/INTEROP.md, "A path cut"). Linux sizes its window from its buffer with an
+ * estimate of payload per byte of memory; the reserve covers that estimate's error. */
+static inline uint64_t mptcp_send_wnd_end(const struct mptcp_sock *msk)
+{
+        if (msk->n_subflows < 2 || !dsn_gt(msk->wnd_end, msk->snd_una))
+                return msk->wnd_end;
+        return msk->wnd_end - (msk->wnd_end - msk->snd_una) / MPTCP_WND_RESERVE_SHARE;
 }
 
 /* Data sent and not yet DATA_ACKed (our DATA_FIN included). */

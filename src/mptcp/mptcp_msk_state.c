@@ -69,6 +69,7 @@ void mptcp_do_fallback(struct mptcp_sock *msk)
                 return;
         msk->fallback = 1;
         msk->n_reinject = 0;
+        msk->repairing = 0;
         if (!msk->token_registered) /* no key: IDSN 0 (any value would do, both ends agree) */
                 msk->snd_una = msk->snd_nxt = msk->write_seq = msk->wnd_end = msk->local_idsn + 1;
         struct mptcp_subflow *sf = msk->first;

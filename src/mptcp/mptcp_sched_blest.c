@@ -28,7 +28,8 @@ static uint32_t lambda(struct mptcp_sock *msk, const struct um_tcp_path_info *fa
                 *l = LAMBDA_INIT;
                 *at = now_ms;
         }
-        uint64_t wnd = dsn_gt(msk->wnd_end, msk->snd_nxt) ? msk->wnd_end - msk->snd_nxt : 0;
+        uint64_t end = mptcp_send_wnd_end(msk);
+        uint64_t wnd = dsn_gt(end, msk->snd_nxt) ? end - msk->snd_nxt : 0;
         uint32_t rtt_ms = (uint32_t)((fast->srtt_us ? fast->srtt_us : 100000) / 1000) + 1;
         if (wnd < len) {
                 *l = *l + LAMBDA_BAD < LAMBDA_MAX ? *l + LAMBDA_BAD : LAMBDA_MAX;
@@ -61,7 +62,8 @@ static int blest_get_send(struct mptcp_sock *msk, uint32_t *len, struct mptcp_su
         /* X in bytes, carrying the two thousandths of the ratio's products. */
         uint64_t x = (uint64_t)f.mss * (cwnd_f * 1000 + (ratio > 1000 ? (ratio - 1000) / 2 : 0)) *
                      ratio / 1000000;
-        uint64_t w = dsn_gt(msk->wnd_end, msk->snd_una) ? msk->wnd_end - msk->snd_una : 0;
+        uint64_t end = mptcp_send_wnd_end(msk);
+        uint64_t w = dsn_gt(end, msk->snd_una) ? end - msk->snd_una : 0;
         uint64_t slow_needs = (uint64_t)s.mss * (s.in_flight / (s.mss ? s.mss : 1) + 1);
         if (x * lam / 1000 + slow_needs > w)
                 return 0; /* the fast subflow will do it sooner: wait for its room */

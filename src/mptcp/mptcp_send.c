@@ -227,13 +227,24 @@ void mptcp_push(struct mptcp_sock *msk)
                         if (!n)
                                 break;
                         msk->reinject[0][0] += n;
+                        if (!msk->repairing || dsn_gt(msk->reinject[0][0], msk->repair_end))
+                                msk->repair_end = msk->reinject[0][0];
+                        msk->repairing = 1;
                         msk->bytes_retrans += n;
                         msk->retransmits++;
                         msk->st->mptcp->ctr.MPTcpExtMPTCPRetrans++;
                         continue;
                 }
+                /* With more than one subflow, no new data while data sent again is not yet
+                 * acknowledged: the hole it fills holds everything behind it at the peer,
+                 * so new data could only wait there out of order, and a Linux peer whose
+                 * out-of-order data fills its buffer never takes the hole's bytes
+                 * (mptcp_send_wnd_end). */
+                if (msk->repairing && msk->n_subflows > 1)
+                        break;
                 uint64_t avail = msk->write_seq - msk->snd_nxt;
-                uint64_t wnd = dsn_gt(msk->wnd_end, msk->snd_nxt) ? msk->wnd_end - msk->snd_nxt : 0;
+                uint64_t end = mptcp_send_wnd_end(msk);
+                uint64_t wnd = dsn_gt(end, msk->snd_nxt) ? end - msk->snd_nxt : 0;
                 int window_limited = wnd < avail;
                 if (window_limited)
                         avail = wnd;
@@ -318,6 +329,8 @@ void mptcp_data_acked(struct mptcp_sock *msk, uint64_t ack, uint32_t wnd)
                 um_ring_consume(&msk->snd, (uint32_t)n);
                 um_ring_release(&msk->snd, &msk->st->rings); /* when all was acknowledged */
                 msk->snd_una = data_ack;
+                if (msk->repairing && dsn_leq(msk->repair_end, data_ack))
+                        msk->repairing = 0;
                 msk->bytes_acked += n;
                 msk->last_una_move = msk->st->now;
                 msk->rtx_backoff = 0;

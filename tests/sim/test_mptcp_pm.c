@@ -411,7 +411,9 @@ static void test_events_of_signals(void **state)
         assert_int_equal(logs.cli.ev[rem].rem_id, 1);
         int cli_closed = find_event(&logs.cli, UM_MPTCP_EVENT_SUB_CLOSED, 0);
         int srv_closed = find_event(&logs.srv, UM_MPTCP_EVENT_SUB_CLOSED, 0);
-        assert_true(cli_closed > rem);
+        /* Which comes first is the paths' race: the RM_ADDR rides an ACK on the first
+         * subflow, the removed subflow's end its own path (RFC 8684 §3.4.2 names no order). */
+        assert_true(cli_closed >= 0);
         assert_true(srv_closed >= 0);
         assert_int_equal(logs.cli.ev[cli_closed].rem_id, 1);
         assert_addr4(logs.cli.ev[cli_closed].daddr, "10.0.1.2");

@@ -207,8 +207,11 @@ static void test_redundant_sends_every_byte_on_every_subflow(void **state)
                (unsigned long long)(end - first1), (unsigned long long)c.bytes,
                (unsigned long long)duplicates);
         assert_true(end - first1 > c.bytes / 2);
+        /* The slower path's copy of the last bytes may still wait for its congestion window
+         * when the faster one has delivered them and the transfer ends: all but the last
+         * 64 KiB must be on both. */
         assert_true(covers(log, 0, first1, end));
-        assert_true(covers(log, 1, first1, end));
+        assert_true(covers(log, 1, first1, end - 64 * 1024));
         assert_true(duplicates > 0);
         free(log);
 }

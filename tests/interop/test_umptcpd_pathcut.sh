@@ -1,14 +1,4 @@
 #!/usr/bin/env bash
-# NOT IN `make check` (its name is not test_*.sh): it fails in about 3 runs of 4, and the
-# cause is not found yet (issue 23, carried to the next session). After the cut, 1-3 of the
-# 100 connections stop for good: the kernel's MPTCP socket holds a hole at rcv_nxt, its
-# receive memory past its buffer with out-of-order data (ss -tinmM: skmem r131328
-# rb131072), and the missing bytes sit unmoved in one of its subflows' receive queue, while
-# umptcp delivered every segment at the TCP level and waits for a DATA_ACK that does not
-# move. Whether umptcp sends past the kernel's data-level window, or the kernel's receive
-# path cannot move in-order bytes once out-of-order ones fill its buffer, is what to find
-# (a capture of a failing run against the windows announced). Run it by hand:
-#   bash tests/interop/investigate_umptcpd_pathcut.sh build/bin
 # A path cut mid-transfer (issue 23): CONNS (100) kernel TCP clients on loopback through
 # umptcpd --forward, over two TUN paths, to a kernel MPTCP echo server; each sends SIZE
 # (3 MiB) of its own seeded bytes and checks the echo by SHA-256. When a quarter of all the
