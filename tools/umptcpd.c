@@ -65,6 +65,32 @@ static int open_relay(struct um_relay *relay, struct umptcpd_relay *r)
         return 0;
 }
 
+static int same_text(const char *a, const char *b)
+{
+        return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* A reload's metrics address: opened anew when it changed (the old one serves until the
+ * new one is open, and stays when it cannot open), closed when it went. */
+static void reload_metrics(const struct umptcpd_opts *cur, const struct umptcpd_opts *n,
+                           struct um_relay *relay)
+{
+        if (same_text(cur->metrics, n->metrics))
+                return;
+        if (!n->metrics) {
+                um_relay_metrics_close(relay);
+                fprintf(stderr, "umptcpd: reload: metrics closed (was %s)\n", cur->metrics);
+                return;
+        }
+        char err[256];
+        if (um_relay_metrics_open(relay, &n->metrics_addr, err, sizeof(err)) == 0)
+                fprintf(stderr, "umptcpd: reload: metrics now on %s (was %s)\n", n->metrics,
+                        cur->metrics ? cur->metrics : "off");
+        else
+                fprintf(stderr, "umptcpd: reload: %s; metrics stay %s%s\n", err,
+                        cur->metrics ? "on " : "off", cur->metrics ? cur->metrics : "");
+}
+
 /* SIGHUP: the file again, over which the flags. A listener whose relay is the same in the
  * new settings stays open; the others close (their connections go on) and the new ones
  * open. A file with an error changes nothing. Returns the settings now in force. */
@@ -84,6 +110,7 @@ static struct umptcpd_opts *reload(struct umptcpd_opts *base, struct umptcpd_opt
                 return cur;
         }
         umptcpd_report_fixed(base, n);
+        reload_metrics(cur, n, relay);
         int kept = 0, closed = 0, opened = 0;
         char shown[sizeof(n->relays[0].key)];
         for (int i = 0; i < cur->n_relays; i++) {
@@ -190,6 +217,13 @@ int main(int argc, char **argv)
         for (int i = 0; i < base->n_relays; i++)
                 if (open_relay(relay, &base->relays[i]) < 0)
                         goto out;
+        if (base->metrics) {
+                char err[256];
+                if (um_relay_metrics_open(relay, &base->metrics_addr, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "umptcpd: cannot serve the metrics: %s\n", err);
+                        goto out;
+                }
+        }
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);

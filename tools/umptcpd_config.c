@@ -37,6 +37,7 @@ enum {
         O_SYSLOG,
         O_REQUEST_TIMEOUT,
         O_DNS,
+        O_METRICS,
         O_RELAY, /* O_RELAY + i: relay_kinds[i] */
 };
 
@@ -71,6 +72,7 @@ static const struct option_desc options[] = {
     {"syslog", O_SYSLOG, no_argument, 0, 1},
     {"request-timeout", O_REQUEST_TIMEOUT, required_argument, 1, 1},
     {"dns", O_DNS, required_argument, 1, 1},
+    {"metrics", O_METRICS, required_argument, 1, 0},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -291,6 +293,17 @@ static int apply(struct umptcpd_opts *o, const struct option_desc *d, const char
                 return seconds_ms(arg, &o->cfg.request_timeout_ms) < 0
                            ? bad(who, d->name, arg, "seconds")
                            : 0;
+        case O_METRICS: {
+                struct relay_dest at;
+                char why[128];
+                if (relay_parse_hostport(arg, 0, &at, why, sizeof(why)) < 0)
+                        return bad(who, d->name, arg, why);
+                if (at.is_name)
+                        return bad(who, d->name, arg, "an address, not a name");
+                o->metrics = keep;
+                o->metrics_addr = at.addr;
+                return 0;
+        }
         case O_DNS: /* checked by c-ares when the relay makes its resolver */
                 o->cfg.dns_servers = keep;
                 return 0;
@@ -384,6 +397,8 @@ void umptcpd_usage(FILE *out)
                 "  --request-timeout S   a SOCKS5 or HTTP CONNECT request whole within S (10)\n"
                 "  --dns ADDR[:PORT],...  DNS servers for SOCKS5 and HTTP CONNECT names\n"
                 "                (default: /etc/resolv.conf's, /etc/hosts first)\n"
+                "  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+                "                ([V6ADDR]:PORT for IPv6); SIGHUP reopens it when it changed\n"
                 "  --grace S     after SIGTERM, how long open connections may finish (30)\n"
                 "  --seed N      seed of the impairments' draws   --pcap FILE\n"
                 "  --log stderr|syslog   --syslog  log lines to syslog(3) (LOG_DAEMON)\n"

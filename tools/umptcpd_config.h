@@ -8,6 +8,7 @@
 #define UMPTCPD_CONFIG_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <umptcp/relay.h>
 
 #include "tool_links.h"
@@ -34,6 +35,8 @@ struct umptcpd_opts {
         int n_relays;
         unsigned ep_kind, add_addr_accepted, grace_ms;
         const char *path_manager, *scheduler, *control, *pcap, *config;
+        const char *metrics;                  /* --metrics as given, or NULL */
+        struct sockaddr_storage metrics_addr; /* and as the relay takes it */
         struct um_relay_config cfg;
         uint64_t seed;
         int verbose; /* 0 errors, 1 info, 2 debug */

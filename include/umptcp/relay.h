@@ -76,6 +76,19 @@ void um_relay_drain(struct um_relay *r);
 unsigned um_relay_active(const struct um_relay *r);
 /* Aborts every relayed connection (both sides reset). */
 void um_relay_abort_all(struct um_relay *r);
+/* A Prometheus endpoint: an HTTP server on a kernel TCP address (port 0: one the system
+ * chooses) that answers GET and HEAD /metrics with the text format 0.0.4: every counter
+ * of the stack (the relay's among them), the relay's gauges, and each link's traffic and
+ * subflows (docs/RELAY.md, "Metrics"). It runs in the relay's loop (no thread), takes at
+ * most 16 connections (4 from one address), each for at most 10 s, and logs each request
+ * it refuses. Opening again replaces the endpoint open; when the new one cannot open, the
+ * old one stays. Returns 0, or -errno with the reason (and the address) in err. */
+int um_relay_metrics_open(struct um_relay *r, const struct sockaddr_storage *addr, char *err,
+                          size_t errlen);
+/* The address the endpoint is bound to. Returns 0 or -ENOENT (none open). */
+int um_relay_metrics_addr(const struct um_relay *r, struct sockaddr_storage *out);
+/* Closes the endpoint (nothing when none is open). */
+void um_relay_metrics_close(struct um_relay *r);
 /* Aborts what is open, closes the listeners, frees the relay (not the stack). */
 void um_relay_free(struct um_relay *r);
 

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 struct um_stack;
 struct um_link;
@@ -27,6 +28,21 @@ void um_stack_free(struct um_stack *st);
 int um_stack_add_iface(struct um_stack *st, struct um_link *link);
 /* Adds "ADDR/PREFIX" (IPv4 or IPv6) to an interface. Returns 0 or a negative errno. */
 int um_stack_add_addr(struct um_stack *st, int ifindex, const char *addr_prefix);
+
+/* An interface as a monitor sees it: its link, its addresses, and the IP packets and bytes
+ * its link gave the stack and took from it since it was added (what the link dropped on
+ * sending is not in tx: LinkOutDrops counts it). */
+enum { UM_IFACE_ADDRS = 8 };
+struct um_iface_stats {
+        char link[24]; /* the link's name */
+        int n_addrs;
+        struct sockaddr_storage addrs[UM_IFACE_ADDRS]; /* port 0 */
+        int prefixes[UM_IFACE_ADDRS];
+        uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+/* Interfaces are numbered from 0 as um_stack_add_iface returned them. Returns 0, or -ENOENT
+ * past the last. */
+int um_stack_iface_stats(const struct um_stack *st, int ifindex, struct um_iface_stats *out);
 
 /* Runs everything due at `now_us` (microseconds, any epoch, never decreasing):
  * reads the links, processes timers, sends what is ready. */

@@ -68,6 +68,9 @@ void um_iface_flush(struct um_stack *st, int ifindex)
         if (sent < 0)
                 sent = 0;
         st->net->ctr.LinkOutDrops += (uint64_t)(ifc->n_txq - sent);
+        ifc->tx_packets += (uint64_t)sent;
+        for (int i = 0; i < sent; i++)
+                ifc->tx_bytes += frames[i].len;
         for (int i = 0; i < ifc->n_txq; i++)
                 um_pkt_free(&st->pool, ifc->txq[i]);
         ifc->n_txq = 0;

@@ -29,6 +29,9 @@ struct um_iface {
         struct um_pkt *rx_spare[UM_RX_BATCH];
         struct um_frame rx_frames[UM_RX_BATCH];
         int n_rx_spare;
+        /* What the link gave and took (um_stack_iface_stats): a path's share of the
+         * traffic, which no counter of a protocol above tells. */
+        uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 };
 
 /* Index of the interface owning `a`, or -1 when `a` is not a local address. */

@@ -4,6 +4,7 @@
 #include "core/stack.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <umptcp/link.h>
@@ -62,6 +63,28 @@ int um_stack_add_iface(struct um_stack *st, struct um_link *link)
         memset(ifc, 0, sizeof(*ifc));
         ifc->link = link;
         return n->n_ifaces++;
+}
+
+_Static_assert((int)UM_IFACE_ADDRS == (int)UM_MAX_ADDRS, "um_iface_stats holds every address");
+
+int um_stack_iface_stats(const struct um_stack *st, int ifindex, struct um_iface_stats *out)
+{
+        if (!st || !out || ifindex < 0 || ifindex >= st->net->n_ifaces)
+                return -ENOENT;
+        const struct um_iface *ifc = &st->net->ifaces[ifindex];
+        memset(out, 0, sizeof(*out));
+        snprintf(out->link, sizeof(out->link), "%s", ifc->link->name);
+        out->n_addrs = ifc->n_addrs;
+        for (int i = 0; i < ifc->n_addrs; i++) {
+                um_addr_to_sockaddr(&ifc->addrs[i].addr, 0, (struct sockaddr *)&out->addrs[i],
+                                    sizeof(out->addrs[i]));
+                out->prefixes[i] = ifc->addrs[i].prefix;
+        }
+        out->rx_packets = ifc->rx_packets;
+        out->rx_bytes = ifc->rx_bytes;
+        out->tx_packets = ifc->tx_packets;
+        out->tx_bytes = ifc->tx_bytes;
+        return 0;
 }
 
 int um_stack_add_addr(struct um_stack *st, int ifindex, const char *addr_prefix)

@@ -2,6 +2,7 @@
  * relayed kernel sockets on one epoll descriptor that the stack's wait watches as well, and
  * the connections' deadlines looked at every RELAY_TICK_US. */
 #include "relay/relay.h"
+#include "relay/relay_metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -96,7 +97,9 @@ static void kernel_events(struct um_relay *r)
         int n = epoll_wait(r->epfd, evs, 64, 0);
         for (int i = 0; i < n; i++) {
                 uintptr_t token = (uintptr_t)evs[i].data.ptr;
-                if (token & RELAY_TAG_LISTENER)
+                if (token == RELAY_TAG_METRICS)
+                        relay_metrics_run(r, 1);
+                else if (token & RELAY_TAG_LISTENER)
                         relay_listener_accept(r, (struct relay_listener *)(token & ~(uintptr_t)1));
                 else if (!(token & RELAY_TAG_RESOLVER))
                         relay_conn_kernel_events((struct relay_conn *)token, evs[i].events);
@@ -104,7 +107,7 @@ static void kernel_events(struct um_relay *r)
         /* The resolver's answers last: one may end a connection whose event is in evs. */
         for (int i = 0; i < n; i++) {
                 uintptr_t token = (uintptr_t)evs[i].data.ptr;
-                if (!(token & RELAY_TAG_LISTENER) && (token & RELAY_TAG_RESOLVER))
+                if ((token & RELAY_TAG_MASK) == RELAY_TAG_RESOLVER)
                         relay_resolver_events(r, (int)(token >> 2), evs[i].events);
         }
 }
@@ -126,12 +129,16 @@ void um_relay_run_once(struct um_relay *r, int timeout_ms)
         /* Connections' deadlines need a look every tick, nothing else of the relay's does. */
         if (r->conns && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
                 timeout_ms = RELAY_TICK_US / 1000;
+        int metrics_ms = relay_metrics_timeout_ms(r);
+        if (metrics_ms >= 0 && (timeout_ms < 0 || metrics_ms < timeout_ms))
+                timeout_ms = metrics_ms;
         int kernel = um_run_once(r->st, r->epfd, timeout_ms);
         uint64_t now = um_clock_now_us();
         /* What the kernel side brings is sent with the time it is sent at. */
         um_stack_advance(r->st, now);
         if (kernel)
                 kernel_events(r);
+        relay_metrics_run(r, 0); /* its connections' timeouts, and work it left */
         /* Read again: the events just handled stamped their connections' activity after
          * `now`, and an idle check against the older time would wrap around. */
         check_deadlines(r, um_clock_now_us());
@@ -209,6 +216,7 @@ void um_relay_free(struct um_relay *r)
                 return;
         um_relay_drain(r);
         um_relay_abort_all(r);
+        um_relay_metrics_close(r);
         relay_resolver_free(r);
         um_counters_unregister(r->st, &r->ctr);
         close(r->epfd);

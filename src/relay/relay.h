@@ -114,6 +114,7 @@ struct um_relay {
         struct relay_counters ctr;
         struct relay_resolver *resolver; /* made with the first listener that needs it */
         char *dns_servers;               /* cfg.dns_servers, owned */
+        struct relay_metrics *metrics;   /* the metrics endpoint, or NULL (relay_metrics.h) */
 };
 
 /* relay_conn.c */
@@ -181,8 +182,9 @@ int relay_conn_hold_up(struct relay_conn *c, const uint8_t *p, size_t n);
 int relay_sa_len(const struct sockaddr_storage *ss);
 
 /* relay.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
- * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1. */
-enum { RELAY_TAG_LISTENER = 1, RELAY_TAG_RESOLVER = 2, RELAY_TAG_MASK = 3 };
+ * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1;
+ * the metrics server's descriptor is the token 3 alone (both bits, no pointer). */
+enum { RELAY_TAG_LISTENER = 1, RELAY_TAG_RESOLVER = 2, RELAY_TAG_MASK = 3, RELAY_TAG_METRICS = 3 };
 /* Watches fd for events (EPOLL_CTL_ADD, or MOD when already watched) with a pointer. */
 int relay_epoll_set(struct um_relay *r, int fd, uint32_t events, void *ptr, int add);
 void relay_epoll_del(struct um_relay *r, int fd);

@@ -46,8 +46,10 @@ static int read_batch(struct um_stack *st, int ifindex)
                 p->time_us = st->now;
                 p->flags = ifc->rx_frames[i].flags & UM_FRAME_CSUM_VALID ? UM_PKT_CSUM_VALID : 0;
                 ifc->rx_frames[i].flags = 0;
+                ifc->rx_bytes += p->len;
                 in[i] = p;
         }
+        ifc->rx_packets += (uint64_t)got;
         /* The last spares fill the places of the used ones: work in proportion to what
          * arrived, not to the batch. */
         for (int i = 0; i < got && n - 1 - i >= got; i++) {

@@ -70,6 +70,20 @@ bad_conf 6 "bad proxy-protocol 'maybe' \(yes or no\)" "$GOOD_LINK"$'[accept api]
 bad_conf 6 "unknown key 'proxy-protocol' in \[forward web\]" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\nproxy-protocol = yes\n'
 bad_conf 5 "listen given twice \(first on line 4\)" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\nlisten = 127.0.0.1:8081\ntarget = 10.1.1.1:80\n'
 bad_conf 5 "password may not contain ','" "$GOOD_LINK"$'[socks s]\nlisten = 127.0.0.1:1080\npassword = a,b\nuser = u\n'
+# The metrics endpoint's address.
+bad_conf 2 "bad --metrics 'localhost:9100' \(an address, not a name\)" $'[daemon]\nmetrics = localhost:9100\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --metrics '127.0.0.1' \(missing port\)" $'[daemon]\nmetrics = 127.0.0.1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --metrics '127.0.0.1:99999' \(port above 65535\)" $'[daemon]\nmetrics = 127.0.0.1:99999\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 3 "metrics given twice \(first on line 2\)" $'[daemon]\nmetrics = 127.0.0.1:9100\nmetrics = 127.0.0.1:9101\n'"$GOOD_LINK$GOOD_FWD"
+expect 2 "config: a bad --metrics flag" "^umptcpd: bad --metrics '::1:9100' \(IPv6 address without brackets" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=1.1.1.1:1 --metrics ::1:9100
+expect 0 "config: --metrics in IPv6 brackets" "^metrics = \[::1\]:9100$" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=1.1.1.1:1 --metrics '[::1]:9100'
+printf '[daemon]\nmetrics = 127.0.0.1:9100\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/metrics.conf"
+expect 0 "config: the file's metrics" "^metrics = 127.0.0.1:9100$" -- "$D" --check-config -c "$WORK/metrics.conf"
+out=$("$D" --check-config -c "$WORK/metrics.conf" --metrics '[::1]:9200' 2>&1)
+if grep -qE '^metrics = \[::1\]:9200$' <<<"$out" && ! grep -q 9100 <<<"$out"; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: --metrics over the file's: $out"; fi
 # Every error is reported, not only the first.
 printf '[daemon]\ngrace = x\ncc = y\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/two.conf"
 expect 2 "config: the second error too" "two.conf:3: bad --cc 'y'" -- "$D" --check-config -c "$WORK/two.conf"

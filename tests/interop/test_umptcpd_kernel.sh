@@ -5,7 +5,10 @@
 #    and a join, and both TUN devices carried the body.
 # 2. --accept: a kernel MPTCP client -> umptcpd -> kernel TCP -> socat on loopback, with a
 #    PROXY v2 header first: the bytes match, the header names the client.
-# 3. SIGTERM: umptcpd stops accepting and exits 0.
+# 3. --metrics: a scrape after curl shows the relayed connection and both paths' bytes, in
+#    the text format; POST is refused (405), another path (404).
+# 4. SIGTERM: umptcpd stops accepting and exits 0.
+# 5. A --metrics address in use stops the start (exit 1) with the address and the reason.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup umpd
@@ -22,7 +25,7 @@ join0=$(kernel_counter MPTcpExtMPJoinAckRx)
 tx1_0=$(in_ns cat /sys/class/net/um1/statistics/tx_bytes)
 # Not through in_ns (a function, so a subshell): $! is umptcpd itself, for its signal.
 ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --forward 127.0.0.1:8080=10.1.1.1:8000 \
-  --accept 9000=127.0.0.1:7000,proxy-protocol 2> "$WORK/umptcpd.log" &
+  --accept 9000=127.0.0.1:7000,proxy-protocol --metrics 127.0.0.1:9100 2> "$WORK/umptcpd.log" &
 UMPTCPD=$!
 PIDS+=($UMPTCPD)
 wait_port 8080
@@ -73,6 +76,57 @@ assert got[28:] == sent, (len(got), len(sent))
 print("accept: 4 MiB from a kernel MPTCP client, PROXY v2 header naming 10.1.1.1 -> 10.1.1.2:9000")
 PY
 
-# 3. SIGTERM: a clean exit.
+# 3. A scrape of --metrics.
+in_ns curl -sS --max-time 10 -D "$WORK/metrics.head" -o "$WORK/metrics" http://127.0.0.1:9100/metrics ||
+  fail "no scrape of --metrics"
+grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$WORK/metrics.head" ||
+  fail "the scrape's Content-Type: $(cat "$WORK/metrics.head")"
+python3 - "$WORK/metrics" <<'PY' || fail "the scrape (above) is not what --metrics should show"
+import re, sys
+typed, samples = set(), {}
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("# TYPE "):
+        name, kind = line[7:].split(" ")
+        assert kind in ("counter", "gauge") and name not in typed, line
+        typed.add(name)
+        continue
+    if line.startswith("# HELP "):
+        continue
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)', line)
+    assert m and m.group(1) in typed, "no TYPE before: " + line
+    samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+accepted = samples['umptcp_mib_total{name="RelayAccepted"}']
+assert accepted >= 1, accepted
+assert samples['umptcp_mib_total{name="MPTcpExtMPCapableSYNTX"}'] >= 1
+for i, link in enumerate(("um0", "um1")):
+    tx = samples['umptcp_link_transmit_bytes_total{ifindex="%d",link="%s"}' % (i, link)]
+    rx = samples['umptcp_link_receive_bytes_total{ifindex="%d",link="%s"}' % (i, link)]
+    print("metrics: %s sent %d bytes, received %d" % (link, tx, rx))
+    assert tx > 0 and rx > 0, (link, tx, rx)
+# The 8 MiB body came down both paths.
+rx = sum(v for k, v in samples.items() if k.startswith("umptcp_link_receive_bytes_total"))
+assert rx > 8 << 20, rx
+print("metrics: %d samples, RelayAccepted %d" % (len(samples), accepted))
+PY
+code=$(in_ns curl -s -o /dev/null -w '%{http_code}' -X POST --data x http://127.0.0.1:9100/metrics)
+[ "$code" = 405 ] || fail "POST /metrics: $code (want 405)"
+code=$(in_ns curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9100/)
+[ "$code" = 404 ] || fail "GET /: $code (want 404)"
+grep -q "relay: metrics 127.0.0.1:9100: 127.0.0.1:[0-9]*: POST /metrics: 405" "$WORK/umptcpd.log" ||
+  fail "umptcpd logged no line for the refused POST"
+
+# 4. SIGTERM: a clean exit.
 stop_umptcpd "$UMPTCPD"
+
+# 5. The metrics address taken (by the kernel HTTP server's port): a start that fails.
+rc=0
+in_ns "$BIN/umptcpd" "${LINKS[@]}" --forward 127.0.0.1:8080=10.1.1.1:8000 \
+  --metrics 127.0.0.1:8000 2> "$WORK/umptcpd2.log" || rc=$?
+[ "$rc" -eq 1 ] || fail "umptcpd with its metrics address in use: exit $rc (want 1)"
+grep -q "cannot serve the metrics: metrics 127.0.0.1:8000: Address already in use" "$WORK/umptcpd2.log" || {
+  cat "$WORK/umptcpd2.log" >&2
+  fail "no clear error for the metrics address in use"
+}
+echo "metrics: an address in use stops the start, exit 1"
 echo "PASS"

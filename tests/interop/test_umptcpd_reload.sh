@@ -5,7 +5,8 @@
 # file drops 8081, keeps 8082 and adds 8083 (and changes a link, which only a restart
 # applies): after SIGHUP 8081 no longer listens, 8082 is the same listener, 8083 relays to
 # the kernel server over MPTCP, and the held connection still carries bytes both ways. A
-# file with an error then changes nothing. SIGTERM ends it with 0.
+# file with an error then changes nothing. The metrics endpoint moves from 9101 to 9102
+# with the reload. SIGTERM ends it with 0.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup umpr
@@ -33,13 +34,13 @@ PY
 PIDS+=($!)
 wait_port 8000
 
-conf() { # the relays' sections, then the links' (UM1 extra keys in $2)
-  { printf '[daemon]\ngrace = 2\n[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' "${2:-}"
+conf() { # the relays' sections, then the links' (UM1 extra keys in $2, [daemon] ones in $3)
+  { printf '[daemon]\ngrace = 2\n%s[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' "${3:-}" "${2:-}"
     printf '%s\n' "$1"; } > "$WORK/d.conf.new"
   mv "$WORK/d.conf.new" "$WORK/d.conf"
 }
 fwd() { printf '[forward %s]\nlisten = 127.0.0.1:%s\ntarget = 10.1.1.1:8000\n' "$1" "$2"; }
-conf "$(fwd a 8081; fwd b 8082)"
+conf "$(fwd a 8081; fwd b 8082)" "" $'metrics = 127.0.0.1:9101\n'
 "$BIN/umptcpd" --check-config -c "$WORK/d.conf" >/dev/null || fail "the first config is refused"
 ip netns exec "$NS" "$BIN/umptcpd" -c "$WORK/d.conf" --seed "$SEED" 2> "$WORK/umptcpd.log" &
 UMPTCPD=$!
@@ -99,7 +100,7 @@ for _ in $(seq 1 100); do [ -e "$WORK/held.ready" ] && break; sleep 0.1; done
 
 # The reload: a drops, b stays, c comes; um1 gains a delay.
 syn0=$(kernel_counter MPTcpExtMPCapableSYNRX)
-conf "$(fwd b 8082; fwd c 8083)" $'delay = 5\n'
+conf "$(fwd b 8082; fwd c 8083)" $'delay = 5\n' $'metrics = 127.0.0.1:9102\n'
 kill -HUP "$UMPTCPD"
 for _ in $(seq 1 50); do grep -q "reload: 1 listener kept, 1 closed, 1 opened" "$WORK/umptcpd.log" && break; sleep 0.1; done
 grep -q "reload: 1 listener kept, 1 closed, 1 opened" "$WORK/umptcpd.log" || {
@@ -117,6 +118,12 @@ through 8082 $((1 << 20)) || fail "1 MiB through the kept listener 8082 did not 
 [ "$(kernel_counter MPTcpExtMPCapableSYNRX)" -gt "$syn0" ] || fail "the kernel server saw no MP_CAPABLE SYN after the reload"
 grep -q "opened forward 127.0.0.1:8082" "$WORK/umptcpd.log" && fail "8082 was reopened though unchanged"
 echo "reload: 8081 closed, 8082 kept, 8083 opened and relays 1 MiB over MPTCP"
+grep -q "reload: metrics now on 127.0.0.1:9102 (was 127.0.0.1:9101)" "$WORK/umptcpd.log" ||
+  fail "no log line for the metrics endpoint's new address"
+in_ns ss -ltnH "sport = :9101" | grep -q . && fail "the old metrics address 9101 still listens"
+in_ns curl -sS --max-time 10 http://127.0.0.1:9102/metrics | grep -q '^umptcp_relay_listeners 2$' ||
+  fail "no scrape at the new metrics address 9102 (or not 2 listeners)"
+echo "reload: metrics moved from 9101 to 9102"
 
 # A file with an error: nothing changes.
 printf '[daemon]\nmax-conns = lots\n' > "$WORK/d.conf"
@@ -125,6 +132,7 @@ for _ in $(seq 1 50); do grep -q "has errors (above): nothing changed" "$WORK/um
 grep -q "d.conf:2: bad --max-conns 'lots'" "$WORK/umptcpd.log" || fail "the bad file's error was not logged with its line"
 grep -q "has errors (above): nothing changed" "$WORK/umptcpd.log" || fail "the bad file was not refused"
 through 8083 65536 || fail "8083 stopped relaying after a bad file"
+in_ns curl -sS --max-time 10 -o /dev/null http://127.0.0.1:9102/metrics || fail "metrics stopped after a bad file"
 echo "reload: a bad file changed nothing"
 
 # The held connection, opened before both reloads through a listener since closed.

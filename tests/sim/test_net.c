@@ -193,6 +193,42 @@ static void test_icmpv6_echo(void **state)
         um_link_destroy(b);
 }
 
+/* um_stack_iface_stats: each interface's traffic is what its link carried, the unused
+ * path's is zero, and the addresses are those added. */
+static void check_iface_stats(struct um_stack *a, struct um_link *a0, struct um_link *a1,
+                              struct um_stack *b, struct um_link *b1)
+{
+        struct um_iface_stats s0, s1, sb1;
+        assert_int_equal(um_stack_iface_stats(a, 0, &s0), 0);
+        assert_int_equal(um_stack_iface_stats(a, 1, &s1), 0);
+        assert_int_equal(um_stack_iface_stats(b, 1, &sb1), 0);
+        assert_int_equal(um_stack_iface_stats(a, 2, &s0), -ENOENT);
+        assert_int_equal(um_stack_iface_stats(a, -1, &s0), -ENOENT);
+        assert_int_equal(um_stack_iface_stats(a, 0, &s0), 0);
+        assert_string_equal(s0.link, a0->name);
+        assert_string_equal(s1.link, a1->name);
+        assert_int_equal(s1.n_addrs, 1);
+        assert_int_equal(s1.prefixes[0], 24);
+        char txt[32];
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&s1.addrs[0];
+        assert_int_equal(in->sin_family, AF_INET);
+        inet_ntop(AF_INET, &in->sin_addr, txt, sizeof(txt));
+        assert_string_equal(txt, "10.0.2.1");
+        assert_int_equal(s0.tx_packets, 0);
+        assert_int_equal(s0.tx_bytes, 0);
+        assert_int_equal(s0.rx_packets, 0);
+        /* Every packet was delivered (no loss): what A's link took is what B's gave. */
+        const struct um_emu_stats *e = um_link_emu_stats(a1);
+        assert_int_equal(s1.tx_packets, e->sent);
+        assert_int_equal(s1.tx_bytes, e->delivered_bytes);
+        assert_int_equal(sb1.rx_packets, e->delivered);
+        assert_int_equal(sb1.rx_bytes, e->delivered_bytes);
+        assert_int_equal(s1.rx_packets, sb1.tx_packets);
+        assert_int_equal(s1.rx_bytes, sb1.tx_bytes);
+        /* SYN, ACK and the data segment: at least 11 bytes of payload and three headers. */
+        assert_true(s1.tx_bytes >= 3 * 40 + 11);
+}
+
 static void test_source_address_routing(void **state)
 {
         (void)state;
@@ -246,6 +282,7 @@ static void test_source_address_routing(void **state)
         char txt[32];
         inet_ntop(AF_INET, &peer.sin_addr, txt, sizeof(txt));
         assert_string_equal(txt, "10.0.2.1");
+        check_iface_stats(a, a0, a1, b, b1);
         um_stack_free(a);
         um_stack_free(b);
         um_link_destroy(a0);

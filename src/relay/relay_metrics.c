@@ -1,0 +1,255 @@
+/* The metrics endpoint's HTTP server (relay_metrics.h): libmicrohttpd without threads of
+ * its own, its epoll descriptor watched by the relay's loop, since the stack it reads has
+ * no locks. It faces whoever reaches its address: it binds only there (IPv6 without
+ * IPv4-mapped addresses), holds few connections and none for long, answers GET and HEAD
+ * of /metrics only, takes no request body, and logs every request it refuses. */
+#include "relay/relay_metrics.h"
+#include "relay/relay.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+/* A scrape is one short request: a few clients at once (Prometheus servers, a curl), and
+ * no more from one address than a pair of servers with retries need. */
+enum {
+        METRICS_CONNS = 16,
+        METRICS_CONNS_PER_IP = 4,
+        METRICS_TIMEOUT_S = 10,
+        METRICS_CONN_MEMORY = 16384, /* a request's line and headers, at most */
+        METRICS_BACKLOG = 16,
+};
+
+static const char content_type[] = "text/plain; version=0.0.4; charset=utf-8";
+
+struct relay_metrics {
+        struct um_relay *r;
+        struct MHD_Daemon *d;
+        int epfd; /* libmicrohttpd's, inside the relay's */
+        struct sockaddr_storage bound;
+        char name[64]; /* "ADDR:PORT", for log lines */
+};
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        struct relay_metrics *m = cls;
+        char line[256];
+        vsnprintf(line, sizeof(line), fmt, ap);
+        line[strcspn(line, "\r\n")] = 0;
+        um_log(m->r->st, UM_LOG_ERR, "relay: metrics %s: %s", m->name, line);
+}
+
+/* What a client sent, fit for a log line: printable, and not long. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+        size_t i = 0;
+        for (; s[i] && i + 1 < len; i++)
+                buf[i] = s[i] > ' ' && s[i] < 127 ? s[i] : '?';
+        buf[i] = 0;
+        return buf;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        enum MHD_Result rc = MHD_queue_response(conn, status, resp);
+        MHD_destroy_response(resp);
+        return rc;
+}
+
+static void log_refusal(struct relay_metrics *m, struct MHD_Connection *conn, const char *method,
+                        const char *url, unsigned status, const char *why)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        char client[80] = "?", meth[24], path[80];
+        if (ci && ci->client_addr)
+                relay_addr_str(ci->client_addr, client, sizeof(client));
+        um_log(m->r->st, UM_LOG_INFO, "relay: metrics %s: %s: %s %s: %u %s", m->name, client,
+               shown(method, meth, sizeof(meth)), shown(url, path, sizeof(path)), status, why);
+}
+
+/* Whether the request says a body follows (the endpoint takes none). */
+static int has_body(struct MHD_Connection *conn)
+{
+        const char *len =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        return (len && strcmp(len, "0")) ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                           MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* Every request is answered at its first call, before any body is read: a refused one's
+ * body is never taken, and libmicrohttpd closes its connection after the answer. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+        struct relay_metrics *m = cls;
+        (void)version;
+        (void)upload_data;
+        (void)upload_data_size;
+        (void)req_cls;
+        if (strcmp(url, "/metrics")) {
+                log_refusal(m, conn, method, url, MHD_HTTP_NOT_FOUND, "Not Found");
+                return answer(conn, MHD_HTTP_NOT_FOUND, "not found: GET /metrics\n");
+        }
+        if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+                log_refusal(m, conn, method, url, MHD_HTTP_METHOD_NOT_ALLOWED,
+                            "Method Not Allowed");
+                return answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
+        }
+        if (has_body(conn)) {
+                log_refusal(m, conn, method, url, MHD_HTTP_BAD_REQUEST, "Bad Request (a body)");
+                return answer(conn, MHD_HTTP_BAD_REQUEST, "no request body\n");
+        }
+        char *text;
+        size_t len;
+        int rc = relay_metrics_text(m->r, &text, &len);
+        if (rc < 0) {
+                log_refusal(m, conn, method, url, MHD_HTTP_INTERNAL_SERVER_ERROR, strerror(-rc));
+                return answer(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot build the metrics\n");
+        }
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+                free(text);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        enum MHD_Result q = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return q;
+}
+
+/* The listening socket is made here, not by libmicrohttpd, so that a failure names its
+ * errno and IPv6 stays IPv6-only. Returns the socket or -errno. */
+static int listen_on(const struct sockaddr_storage *addr)
+{
+        int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        socklen_t len =
+            addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        if (fd < 0 ||
+            (addr->ss_family == AF_INET6 &&
+             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            bind(fd, (const struct sockaddr *)addr, len) < 0 || listen(fd, METRICS_BACKLOG) < 0) {
+                int rc = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return rc;
+        }
+        return fd;
+}
+
+static void metrics_free(struct um_relay *r, struct relay_metrics *m)
+{
+        relay_epoll_del(r, m->epfd);
+        MHD_stop_daemon(m->d); /* closes the listening socket too */
+        free(m);
+}
+
+int um_relay_metrics_open(struct um_relay *r, const struct sockaddr_storage *addr, char *err,
+                          size_t errlen)
+{
+        if (!r || !addr || (addr->ss_family != AF_INET && addr->ss_family != AF_INET6)) {
+                snprintf(err, errlen, "metrics: want an IPv4 or IPv6 address");
+                return -EINVAL;
+        }
+        struct relay_metrics *m = calloc(1, sizeof(*m));
+        if (!m) {
+                snprintf(err, errlen, "metrics: %s", strerror(ENOMEM));
+                return -ENOMEM;
+        }
+        m->r = r;
+        relay_addr_str((const struct sockaddr *)addr, m->name, sizeof(m->name));
+        int fd = listen_on(addr);
+        socklen_t blen = sizeof(m->bound);
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&m->bound, &blen) < 0) {
+                int rc = fd < 0 ? fd : -errno;
+                if (fd >= 0)
+                        close(fd);
+                snprintf(err, errlen, "metrics %s: %s", m->name, strerror(-rc));
+                free(m);
+                return rc;
+        }
+        relay_addr_str((const struct sockaddr *)&m->bound, m->name, sizeof(m->name));
+        /* MHD_USE_EPOLL without a thread flag: libmicrohttpd runs only inside MHD_run. */
+        unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+        if (addr->ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        m->d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m,
+            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONNS,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_CONNS_PER_IP,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_CONN_MEMORY, MHD_OPTION_END);
+        const union MHD_DaemonInfo *info =
+            m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+        int rc = -EIO;
+        if (info)
+                m->epfd = info->epoll_fd;
+        if (!info || (rc = relay_epoll_set(r, m->epfd, EPOLLIN,
+                                           (void *)(uintptr_t)RELAY_TAG_METRICS, 1)) < 0) {
+                snprintf(err, errlen, "metrics %s: cannot start its HTTP server: %s", m->name,
+                         strerror(-rc));
+                if (m->d)
+                        MHD_stop_daemon(m->d);
+                else
+                        close(fd); /* EBADF at worst: no thread opened anything since */
+                free(m);
+                return rc;
+        }
+        if (r->metrics)
+                metrics_free(r, r->metrics);
+        r->metrics = m;
+        um_log(r->st, UM_LOG_INFO, "relay: metrics on http://%s/metrics", m->name);
+        return 0;
+}
+
+int um_relay_metrics_addr(const struct um_relay *r, struct sockaddr_storage *out)
+{
+        if (!r || !r->metrics)
+                return -ENOENT;
+        *out = r->metrics->bound;
+        return 0;
+}
+
+void um_relay_metrics_close(struct um_relay *r)
+{
+        if (!r || !r->metrics)
+                return;
+        metrics_free(r, r->metrics);
+        r->metrics = NULL;
+}
+
+int relay_metrics_timeout_ms(struct um_relay *r)
+{
+        MHD_UNSIGNED_LONG_LONG t;
+        if (!r->metrics || MHD_get_timeout(r->metrics->d, &t) != MHD_YES)
+                return -1;
+        return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+void relay_metrics_run(struct um_relay *r, int ready)
+{
+        if (!r->metrics || (!ready && relay_metrics_timeout_ms(r) != 0))
+                return;
+        MHD_run(r->metrics->d);
+}
