@@ -70,6 +70,21 @@ bad_conf 6 "bad proxy-protocol 'maybe' \(yes or no\)" "$GOOD_LINK"$'[accept api]
 bad_conf 6 "unknown key 'proxy-protocol' in \[forward web\]" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\nproxy-protocol = yes\n'
 bad_conf 5 "listen given twice \(first on line 4\)" "$GOOD_LINK"$'[forward web]\nlisten = 127.0.0.1:8080\nlisten = 127.0.0.1:8081\ntarget = 10.1.1.1:80\n'
 bad_conf 5 "password may not contain ','" "$GOOD_LINK"$'[socks s]\nlisten = 127.0.0.1:1080\npassword = a,b\nuser = u\n'
+# --announce ADDR[:PORT] (announce = LIST in [daemon]): a link's address, with a port or not.
+bad_conf 2 "bad --announce '10.1.1.2:0' \(port 1 to 65535\)" $'[daemon]\nannounce = 10.1.1.2:0\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce 'relay1' \(not a numeric IPv4 or IPv6 address\)" $'[daemon]\nannounce = relay1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce '\[10.1.1.2\]:7000' \(brackets are for an IPv6 address\)" $'[daemon]\nannounce = [10.1.1.2]:7000\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce '10.1.9.2:7000': 10.1.9.2 is not the address of any link" $'[daemon]\nannounce = 10.1.1.2 10.1.9.2:7000\n'"$GOOD_LINK$GOOD_FWD"
+expect 2 "announce: a flag's address not on a link" "^umptcpd: bad --announce '\[fd00::9\]:7000': fd00::9 is not the address of any link" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --accept 80=127.0.0.1:80 --announce '[fd00::9]:7000'
+expect 2 "announce: not with the userspace path manager" "announce needs the built-in path manager" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --accept 80=127.0.0.1:80 --announce 10.0.0.1:7000 --path-manager userspace
+printf '[daemon]\nannounce = 10.1.1.2:7000 10.1.2.2\n[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' \
+  "$GOOD_FWD" > "$WORK/announce.conf"
+expect 0 "announce: the file's list" "^announce = 10.1.1.2:7000 10.1.2.2$" -- "$D" --check-config -c "$WORK/announce.conf"
+expect 0 "announce: flags replace the file's list" "^announce = \[fd00::2\]:7000 10.1.2.2$" -- \
+  "$D" --check-config -c "$WORK/announce.conf" --link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24 \
+  --link tun:um2:fd00::2/64 --announce '[fd00::2]:7000' --announce 10.1.2.2
 # Every error is reported, not only the first.
 printf '[daemon]\ngrace = x\ncc = y\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/two.conf"
 expect 2 "config: the second error too" "two.conf:3: bad --cc 'y'" -- "$D" --check-config -c "$WORK/two.conf"
