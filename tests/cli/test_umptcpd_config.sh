@@ -18,6 +18,8 @@ expect 0 "the example config is good" "^umptcpd: .*umptcpd.conf.example good: 3 
 expect 0 "the example's accept section has its proxy-protocol" \
   "^accept 9000=127.0.0.1:7000,proxy-protocol \(.*umptcpd.conf.example:[0-9]+ \[accept api\]\)$" -- \
   "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+expect 0 "the example announces an address with a port and one without" "^announce = 10.1.1.2:9100 10.1.3.2$" -- \
+  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
 
 n=0
 # bad_conf LINE PATTERN TEXT: TEXT as a config file is refused with "FILE:LINE: PATTERN".
