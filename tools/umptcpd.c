@@ -194,7 +194,8 @@ int main(int argc, char **argv)
         if (tool_links_open("umptcpd", st, base->links, base->n_links, base->pcap, base->seed,
                             &tl) < 0 ||
             tool_add_endpoints("umptcpd", st, base->links, base->n_links, base->ep_kind,
-                               base->add_addr_accepted) < 0)
+                               base->add_addr_accepted) < 0 ||
+            umptcpd_announce_apply("umptcpd", st, base->announce, base->n_announce) < 0)
                 goto out;
         if (base->path_manager)
                 um_mptcp_path_manager_set(st, base->path_manager);

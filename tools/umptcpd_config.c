@@ -38,6 +38,7 @@ enum {
         O_REQUEST_TIMEOUT,
         O_DNS,
         O_METRICS,
+        O_ANNOUNCE,
         O_RELAY, /* O_RELAY + i: relay_kinds[i] */
 };
 
@@ -73,6 +74,7 @@ static const struct option_desc options[] = {
     {"request-timeout", O_REQUEST_TIMEOUT, required_argument, 1, 1},
     {"dns", O_DNS, required_argument, 1, 1},
     {"metrics", O_METRICS, required_argument, 1, 0},
+    {"announce", O_ANNOUNCE, required_argument, 1, 1},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -231,12 +233,44 @@ static int add_link(struct umptcpd_opts *o, const char *spec, const char *who)
         return 0;
 }
 
+/* Each of the space-separated ADDR[:PORT] in arg (a flag gives one, the file's key a list)
+ * after those given before. Their text, joined, is the option's value as given. */
+static int add_announce(struct umptcpd_opts *o, const char *arg, const char *who)
+{
+        char copy[512];
+        if (snprintf(copy, sizeof(copy), "%s", arg) >= (int)sizeof(copy))
+                return bad(who, "announce", arg, "too long");
+        for (char *save = NULL, *one = strtok_r(copy, " \t", &save); one;
+             one = strtok_r(NULL, " \t", &save)) {
+                if (o->n_announce == UMPTCPD_MAX_ANNOUNCE) {
+                        say(who, "too many --announce (at most %d)", UMPTCPD_MAX_ANNOUNCE);
+                        return -1;
+                }
+                struct umptcpd_announce *a = &o->announce[o->n_announce];
+                char why[128];
+                if (umptcpd_announce_parse(one, a, why, sizeof(why)) < 0)
+                        return bad(who, "announce", one, why);
+                snprintf(a->origin, sizeof(a->origin), "%s",
+                         strcmp(who, "umptcpd") ? who : "--announce");
+                o->n_announce++;
+        }
+        char *joined = NULL;
+        const char *old = o->given[O_ANNOUNCE - O_CONFIG];
+        if (asprintf(&joined, "%s%s%s", old ? old : "", old ? " " : "", arg) < 0)
+                return bad(who, "announce", arg, "out of memory");
+        free(o->given[O_ANNOUNCE - O_CONFIG]);
+        o->given[O_ANNOUNCE - O_CONFIG] = joined;
+        return 0;
+}
+
 /* One option with its value (NULL for those without): who prefixes the reason. */
 static int apply(struct umptcpd_opts *o, const struct option_desc *d, const char *arg,
                  const char *who)
 {
         double v;
         uint64_t size;
+        if (d->id == O_ANNOUNCE) /* repeatable: its value as given is the list */
+                return add_announce(o, arg, who);
         char *keep = arg ? strdup(arg) : NULL;
         if (arg && !keep)
                 return bad(who, d->name, arg, "out of memory");
@@ -391,6 +425,10 @@ void umptcpd_usage(FILE *out)
                 "  --add-addr-accepted N  peer addresses a connection takes up (0-8, default 0)\n"
                 "  --path-manager kernel|userspace   --scheduler NAME   --cc NAME\n"
                 "  --control PATH  serve the control socket at PATH (umptcp-ctl -s PATH)\n"
+                "  --announce ADDR[:PORT]   every MPTCP connection announces ADDR (a link's),\n"
+                "                with PORT when given, and C is set: no joins to the address\n"
+                "                a connection arrived at (behind a load balancer; repeatable;\n"
+                "                [V6ADDR]:PORT)\n"
                 "  --max-conns N   relayed connections at once (default 4096)\n"
                 "  --buffer BYTES  held at most each way of a connection (default 64K)\n"
                 "  --connect-timeout S   --idle-timeout S   (defaults 10 and 3600)\n"
@@ -453,6 +491,13 @@ int umptcpd_parse_flags(struct umptcpd_opts *o, int argc, char **argv, int confi
                         o->links_from_flags = 1;
                         o->n_links = 0;
                 }
+                if (c == O_ANNOUNCE && !o->announce_from_flags) {
+                        /* As --link: the flags' list replaces the file's. */
+                        o->announce_from_flags = 1;
+                        o->n_announce = 0;
+                        free(o->given[O_ANNOUNCE - O_CONFIG]);
+                        o->given[O_ANNOUNCE - O_CONFIG] = NULL;
+                }
                 if (apply(o, d, d->has_arg ? optarg : NULL, "umptcpd") < 0)
                         return -1;
         }
@@ -475,7 +520,27 @@ int umptcpd_check_complete(const struct umptcpd_opts *o)
                                 "--http-connect or --transparent (or their sections)\n");
                 return -1;
         }
-        return 0;
+        int bad_announce = 0;
+        for (int i = 0; i < o->n_announce; i++) {
+                const struct umptcpd_announce *a = &o->announce[i];
+                /* The joins it draws must arrive on one of our links; an address that only a
+                 * NAT in front makes ours is not supported (docs/DEPLOY.md). */
+                if (!umptcpd_announce_on_link(a, o->links, o->n_links)) {
+                        fprintf(stderr,
+                                "%s: bad --announce '%s': %s is not the address of any link "
+                                "(joins to it would not reach this daemon)\n",
+                                strcmp(a->origin, "--announce") ? a->origin : "umptcpd", a->text,
+                                a->addr);
+                        bad_announce = 1;
+                }
+        }
+        /* The userspace manager announces nothing on its own (mptcp_pm.h). */
+        if (o->n_announce && o->path_manager && !strcmp(o->path_manager, "userspace")) {
+                fprintf(stderr, "umptcpd: announce needs the built-in path manager "
+                                "(--path-manager kernel)\n");
+                bad_announce = 1;
+        }
+        return bad_announce ? -1 : 0;
 }
 
 /* The config file. Sections: [daemon], [link NAME], and one per relay, [KIND NAME]. */

@@ -12,6 +12,7 @@
 #include <umptcp/relay.h>
 
 #include "tool_links.h"
+#include "umptcpd_announce.h"
 
 enum { UMPTCPD_MAX_RELAYS = 32 };
 
@@ -31,6 +32,9 @@ struct umptcpd_opts {
         char link_text[TOOL_MAX_LINKS][256]; /* each link as --link takes it */
         int n_links;
         int links_from_flags; /* --link given: the file's links are dropped */
+        struct umptcpd_announce announce[UMPTCPD_MAX_ANNOUNCE];
+        int n_announce;
+        int announce_from_flags; /* --announce given: the file's are dropped */
         struct umptcpd_relay relays[UMPTCPD_MAX_RELAYS];
         int n_relays;
         unsigned ep_kind, add_addr_accepted, grace_ms;

@@ -97,7 +97,9 @@ int um_mptcp_endpoint_add(struct um_stack *st, const char *addr, unsigned flags,
 /* The same with a port, like `ip mptcp endpoint add ADDR port PORT signal`: connections
  * announce the address with that port (RFC 8684 §3.4.1) and take joins there, on a
  * listener that exists while some connection's announcement of it stands. A port needs
- * UM_MPTCP_PM_SIGNAL (-EINVAL otherwise, as Linux). */
+ * UM_MPTCP_PM_SIGNAL (-EINVAL otherwise, as Linux). With a port, the address may be the one
+ * a connection arrived at: it is announced with that port, as Linux does (a server behind a
+ * NAT load balancer, docs/DEPLOY.md). */
 int um_mptcp_endpoint_add_port(struct um_stack *st, const char *addr, uint16_t port, unsigned flags,
                                int id);
 /* Removes an endpoint, like `ip mptcp endpoint delete`: every connection closes its

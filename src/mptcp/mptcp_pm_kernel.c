@@ -193,12 +193,22 @@ static int open_from(struct mptcp_pm_kernel *pm, const struct conn *c, const str
                                           (ep->flags & UM_MPTCP_PM_BACKUP) != 0);
 }
 
+/* Whether an endpoint is the connection's initial address (ID 0, RFC 8684 §3.4.1), which
+ * is never announced nor joined from. An endpoint with a port of its own is another place
+ * on that address, as Linux matches an endpoint's port only when it has one: a server
+ * behind a NAT load balancer announces its own address with another port, so that joins
+ * reach it and not the shared address its C flag forbids (docs/DEPLOY.md). */
+static int is_initial(const struct conn *c, const struct endpoint *ep)
+{
+        return um_addr_eq(&ep->addr, &c->laddr) && (!ep->port || ep->port == c->lport);
+}
+
 /* What an endpoint does on an established connection: its announcement, its subflow to the
  * address the connection went to (a client's, where the peer's C flag allows: RFC 8684
  * §3.1), within the limits. */
 static void use_endpoint(struct mptcp_pm_kernel *pm, struct conn *c, const struct endpoint *ep)
 {
-        if (ep->addr.family != c->laddr.family || um_addr_eq(&ep->addr, &c->laddr))
+        if (ep->addr.family != c->laddr.family || is_initial(c, ep))
                 return;
         if (ep->flags & UM_MPTCP_PM_SIGNAL) {
                 struct um_mptcp_pm_addr a = pm_addr(&ep->addr, ep->port, ep->id);

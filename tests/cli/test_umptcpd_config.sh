@@ -18,6 +18,8 @@ expect 0 "the example config is good" "^umptcpd: .*umptcpd.conf.example good: 3 
 expect 0 "the example's accept section has its proxy-protocol" \
   "^accept 9000=127.0.0.1:7000,proxy-protocol \(.*umptcpd.conf.example:[0-9]+ \[accept api\]\)$" -- \
   "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+expect 0 "the example announces an address with a port and one without" "^announce = 10.1.1.2:9100 10.1.3.2$" -- \
+  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
 
 n=0
 # bad_conf LINE PATTERN TEXT: TEXT as a config file is refused with "FILE:LINE: PATTERN".
@@ -84,6 +86,21 @@ expect 0 "config: the file's metrics" "^metrics = 127.0.0.1:9100$" -- "$D" --che
 out=$("$D" --check-config -c "$WORK/metrics.conf" --metrics '[::1]:9200' 2>&1)
 if grep -qE '^metrics = \[::1\]:9200$' <<<"$out" && ! grep -q 9100 <<<"$out"; then pass=$((pass + 1)); else
   failed=$((failed + 1)); echo "FAIL: --metrics over the file's: $out"; fi
+# --announce ADDR[:PORT] (announce = LIST in [daemon]): a link's address, with a port or not.
+bad_conf 2 "bad --announce '10.1.1.2:0' \(port 1 to 65535\)" $'[daemon]\nannounce = 10.1.1.2:0\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce 'relay1' \(not a numeric IPv4 or IPv6 address\)" $'[daemon]\nannounce = relay1\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce '\[10.1.1.2\]:7000' \(brackets are for an IPv6 address\)" $'[daemon]\nannounce = [10.1.1.2]:7000\n'"$GOOD_LINK$GOOD_FWD"
+bad_conf 2 "bad --announce '10.1.9.2:7000': 10.1.9.2 is not the address of any link" $'[daemon]\nannounce = 10.1.1.2 10.1.9.2:7000\n'"$GOOD_LINK$GOOD_FWD"
+expect 2 "announce: a flag's address not on a link" "^umptcpd: bad --announce '\[fd00::9\]:7000': fd00::9 is not the address of any link" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --accept 80=127.0.0.1:80 --announce '[fd00::9]:7000'
+expect 2 "announce: not with the userspace path manager" "announce needs the built-in path manager" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --accept 80=127.0.0.1:80 --announce 10.0.0.1:7000 --path-manager userspace
+printf '[daemon]\nannounce = 10.1.1.2:7000 10.1.2.2\n[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' \
+  "$GOOD_FWD" > "$WORK/announce.conf"
+expect 0 "announce: the file's list" "^announce = 10.1.1.2:7000 10.1.2.2$" -- "$D" --check-config -c "$WORK/announce.conf"
+expect 0 "announce: flags replace the file's list" "^announce = \[fd00::2\]:7000 10.1.2.2$" -- \
+  "$D" --check-config -c "$WORK/announce.conf" --link tun:um0:10.1.1.2/24 --link tun:um1:10.1.2.2/24 \
+  --link tun:um2:fd00::2/64 --announce '[fd00::2]:7000' --announce 10.1.2.2
 # Every error is reported, not only the first.
 printf '[daemon]\ngrace = x\ncc = y\n%s%s' "$GOOD_LINK" "$GOOD_FWD" > "$WORK/two.conf"
 expect 2 "config: the second error too" "two.conf:3: bad --cc 'y'" -- "$D" --check-config -c "$WORK/two.conf"

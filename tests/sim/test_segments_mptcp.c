@@ -341,6 +341,80 @@ static void test_c_flag(void **state)
         }
 }
 
+/* A join SYN from sport to the stack's port dport; returns the stack's answer. */
+static struct seg join_syn_to(struct seg_peer *p, const struct mpc_conn *m, uint16_t sport,
+                              uint16_t dport, uint32_t nonce)
+{
+        struct seg syn = join_syn_seg(m, sport, nonce), answer;
+        syn.dport = dport;
+        seg_peer_send(p, &syn);
+        assert_true(wait_to(p, &answer, sport, 100000));
+        return answer;
+}
+
+/* A server behind a NAT load balancer (docs/DEPLOY.md): C set, and a `signal` endpoint with
+ * a port on its own initial address. The connection announces that address with the port
+ * (ID 5, the HMAC over the port: RFC 8684 §3.4.1), though the address is the initial one,
+ * as Linux does for an endpoint with a port; a join to the initial address and port is
+ * refused (§3.1), one to the announced port completes. */
+static void test_announce_port_on_initial_address(void **state)
+{
+        (void)state;
+        enum { ANNOUNCED_PORT = 7000 };
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_sysctl_set(p.st, "allow_join_initial_addr_port", 0), 0);
+        assert_int_equal(
+            um_mptcp_endpoint_add_port(p.st, "10.0.0.2", ANNOUNCED_PORT, UM_MPTCP_PM_SIGNAL, 5), 5);
+        struct mpc_conn m;
+        mpc_open(&p, &m);
+        struct um_addr a;
+        um_addr_parse("10.0.0.2", &a);
+        struct seg ann;
+        assert_true(wait_for(&p, &ann, MPTCPOPT_ADD_ADDR, 100000));
+        assert_false(ann.mp.add_echo);
+        assert_int_equal(ann.mp.add_addr_id, 5);
+        assert_true(um_addr_eq(&ann.mp.add_addr, &a));
+        assert_true(ann.mp.add_has_port);
+        assert_int_equal(ann.mp.add_port, ANNOUNCED_PORT);
+        assert_int_equal(ann.mp.add_hmac,
+                         mptcp_add_addr_hmac(NULL, m.key_b, m.key_a, 5, a.b, 4, ANNOUNCED_PORT));
+        uint8_t o[40];
+        struct seg echo = to_stack(m.seq_a, m.seq_b, UM_TH_ACK);
+        seg_add_opt(&echo, o, mptcp_write_add_addr(o, 1, 5, &a, ANNOUNCED_PORT, 0, 0));
+        seg_peer_send(&p, &echo);
+        seg_peer_drain(&p);
+
+        struct seg rst = join_syn_to(&p, &m, 6001, PORT, 0x11111111);
+        assert_true(rst.flags & UM_TH_RST);
+        assert_true(mptcp_has(&rst.mp, MPTCPOPT_MP_TCPRST));
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinRejected"), 1);
+
+        uint32_t r_a = 0x22222222;
+        struct seg synack = join_syn_to(&p, &m, 6002, ANNOUNCED_PORT, r_a);
+        assert_int_equal(synack.flags, UM_TH_SYN | UM_TH_ACK);
+        assert_int_equal(synack.sport, ANNOUNCED_PORT);
+        assert_int_equal(synack.mp.join_len, JOIN_LEN_SYNACK);
+        uint8_t mac[32];
+        mptcp_join_hmac(NULL, m.key_b, m.key_a, synack.mp.join_nonce, r_a, mac);
+        assert_memory_equal(synack.mp.join_hmac, mac, 8);
+        mptcp_join_hmac(NULL, m.key_a, m.key_b, r_a, synack.mp.join_nonce, mac);
+        struct seg ack = {.sport = 6002,
+                          .dport = ANNOUNCED_PORT,
+                          .seq = PEER_ISN + 1,
+                          .ack = synack.seq + 1,
+                          .flags = UM_TH_ACK};
+        seg_add_opt(&ack, o, mptcp_write_join_ack(o, mac));
+        seg_peer_send(&p, &ack);
+        struct seg fourth;
+        assert_true(wait_to(&p, &fourth, 6002, 100000));
+        assert_int_equal(fourth.flags, UM_TH_ACK);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinPortSynRx"), 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinAckRx"), 1);
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtMPJoinNoTokenFound"), 0);
+        mpc_close(&p, &m);
+}
+
 /* RFC 8684 §3.3.2: a mapping that maps bytes already mapped to other data sequence numbers,
  * or data that no mapping covers once mappings were seen, resets the subflow with
  * MP_TCPRST "MPTCP-specific error", counted. */
@@ -556,6 +630,7 @@ int main(void)
             cmocka_unit_test(test_add_addr_echo_and_join_hmacs),
             cmocka_unit_test(test_add_addr_sent_until_echoed),
             cmocka_unit_test(test_c_flag),
+            cmocka_unit_test(test_announce_port_on_initial_address),
             cmocka_unit_test(test_dss_mapping_validation),
             cmocka_unit_test(test_checksum_failure_mp_fail_then_infinite_mapping),
             cmocka_unit_test(test_mp_fail_answered_with_infinite_mapping),
