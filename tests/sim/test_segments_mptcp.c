@@ -1,7 +1,8 @@
 /* Exact-segment tests of MPTCP (RFC 8684): every field of the suboptions the stack sends
  * for what a scripted peer sends it — MP_CAPABLE in its four forms both ways, MP_JOIN with
  * its HMACs, DSS mappings refused, a checksum failure with MP_FAIL and the infinite
- * mapping, the C flag, ADD_ADDR with its HMAC and echo, and DATA_FIN each way. */
+ * mapping, the C flag, ADD_ADDR with its HMAC and echo, DATA_FIN each way, and with two
+ * subflows the data-level window's reserve and no new data while data sent again waits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -622,6 +623,267 @@ static void test_data_fin_both_ways(void **state)
         mpc_close(&p, &m);
 }
 
+/* ---- The data-level window with more than one subflow (RFC 8684 §3.3.4) ----
+ *
+ * A Linux receiver whose out-of-order data fills its buffer takes nothing more from its
+ * subflows, not even the bytes that would fill its hole, and the connection stops for good
+ * (docs/INTEROP.md, "A path cut"). So with more than one subflow the stack keeps the last
+ * eighth of the peer's window free for new data, and sends no new data while data it sent
+ * again is not yet DATA_ACKed. With one subflow there is no such hole: it uses the whole
+ * window. */
+
+enum { PEER_MSS = 1460, JOIN_ISN = 777, BULK = 256 << 10 };
+
+/* A connection the stack opened to the peer (B), with, when asked, a second subflow the
+ * stack joined to the peer's second address 10.0.0.3. Subflow 0 is the first. */
+struct mp_conn {
+        int fd, n;            /* the socket; its subflows (1 or 2) */
+        uint64_t key_a;       /* the stack's key */
+        uint64_t data_seq;    /* the stack's first data sequence number, IDSN + 1 */
+        struct seg syn[2];    /* the stack's SYN of each subflow: its ports, hosts, ISN */
+        uint32_t peer_seq[2]; /* the peer's next sequence number on each */
+        uint32_t acked[2];    /* what the peer acknowledged on each, TCP-level */
+        uint64_t data_ack;    /* what the peer DATA_ACKs ... */
+        uint16_t wnd;         /* ... and the window it offers from there (no scaling) */
+};
+
+/* Whether data sequence number a is before b. */
+static int dsn_before(uint64_t a, uint64_t b)
+{
+        return (int64_t)(a - b) < 0;
+}
+
+/* A segment from the peer on subflow i, acknowledging what it acknowledged there. */
+static struct seg on_subflow(const struct mp_conn *c, int i, uint8_t flags)
+{
+        struct seg s = to_initiator(&c->syn[i], c->peer_seq[i], c->acked[i], flags);
+        s.peer_host = c->syn[i].peer_host;
+        s.wnd = c->wnd;
+        return s;
+}
+
+/* The peer's pure ACK on subflow i, with its DATA_ACK and window. */
+static void peer_ack(struct seg_peer *p, const struct mp_conn *c, int i)
+{
+        struct seg s = on_subflow(c, i, UM_TH_ACK);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a, .data_ack = c->data_ack};
+        uint8_t o[28];
+        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+        seg_peer_send(p, &s);
+}
+
+/* The peer's SYN/ACK (MSS PEER_MSS, window wnd, no window scale) to the stack's SYN. */
+static struct seg peer_synack(const struct seg *syn, uint32_t isn, uint16_t wnd)
+{
+        static const uint8_t mss[4] = {2, 4, PEER_MSS >> 8, PEER_MSS & 0xff};
+        struct seg s = to_initiator(syn, isn, syn->seq + 1, UM_TH_SYN | UM_TH_ACK);
+        s.peer_host = syn->peer_host;
+        s.wnd = wnd;
+        seg_add_opt(&s, mss, sizeof(mss));
+        return s;
+}
+
+/* The stack connects to the peer, which offers window wnd; the peer's DSS makes the
+ * connection fully established. With join, the peer then announces 10.0.0.3 and the stack
+ * joins it: the join's handshake completes and the peer acknowledges the stack's third
+ * ACK, which lets the stack send on it (RFC 8684 §3.2). */
+static void mp_conn_open(struct seg_peer *p, struct mp_conn *c, int join, uint16_t wnd)
+{
+        memset(c, 0, sizeof(*c));
+        c->wnd = wnd;
+        c->fd = um_socket(p->st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+        inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
+        assert_int_equal(um_connect(p->st, c->fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+        assert_true(seg_peer_recv(p, &c->syn[0]));
+        struct seg synack = peer_synack(&c->syn[0], PEER_ISN, wnd);
+        add_mpc(&synack, MPC_LEN_SYNACK, KEY_B, 0);
+        seg_peer_send(p, &synack);
+        struct seg third;
+        assert_true(seg_peer_recv(p, &third));
+        assert_int_equal(third.mp.mpc_len, MPC_LEN_ACK);
+        c->key_a = third.mp.mpc_sndr_key;
+        c->data_seq = c->data_ack = idsn_of(c->key_a) + 1;
+        c->peer_seq[0] = PEER_ISN + 1;
+        c->acked[0] = c->syn[0].seq + 1;
+        c->n = 1;
+        peer_ack(p, c, 0);
+        seg_peer_drain(p);
+        if (!join)
+                return;
+
+        struct um_addr a;
+        um_addr_parse("10.0.0.3", &a);
+        struct seg ann = on_subflow(c, 0, UM_TH_ACK);
+        uint8_t o[40];
+        uint64_t hmac = mptcp_add_addr_hmac(NULL, KEY_B, c->key_a, 7, a.b, 4, 0);
+        seg_add_opt(&ann, o, mptcp_write_add_addr(o, 0, 7, &a, 0, 1, hmac));
+        seg_peer_send(p, &ann);
+        assert_true(wait_for(p, &c->syn[1], MPTCPOPT_MP_JOIN, 100000)); /* the echo skipped */
+        assert_int_equal(c->syn[1].flags, UM_TH_SYN);
+        assert_int_equal(c->syn[1].peer_host, 3);
+        uint32_t r_b = 0x0badcafe;
+        uint8_t mac[32];
+        mptcp_join_hmac(NULL, KEY_B, c->key_a, r_b, c->syn[1].mp.join_nonce, mac);
+        struct seg jsynack = peer_synack(&c->syn[1], JOIN_ISN, wnd);
+        seg_add_opt(&jsynack, o, mptcp_write_join_synack(o, 0, 7, mac, r_b));
+        seg_peer_send(p, &jsynack);
+        struct seg jack;
+        do
+                assert_true(seg_peer_wait(p, &jack, 100000));
+        while (jack.sport != c->syn[1].sport);
+        assert_int_equal(jack.flags, UM_TH_ACK);
+        assert_int_equal(jack.mp.join_len, JOIN_LEN_ACK);
+        c->peer_seq[1] = JOIN_ISN + 1;
+        c->acked[1] = c->syn[1].seq + 1;
+        c->n = 2;
+        peer_ack(p, c, 1); /* the fourth ACK */
+        seg_peer_drain(p);
+}
+
+/* The subflow the stack's segment s came on. */
+static int subflow_of(const struct mp_conn *c, const struct seg *s)
+{
+        for (int i = 0; i < c->n; i++)
+                if (s->sport == c->syn[i].sport && s->peer_host == c->syn[i].peer_host)
+                        return i;
+        fail_msg("a segment from port %u on no subflow", s->sport);
+        return 0;
+}
+
+/* The next segment of the stack's that carries a DSS mapping, until time `until`. Every
+ * data segment on the way (that one included) is TCP-acknowledged at once on its subflow,
+ * so the congestion windows open; the DATA_ACK and window stay c->data_ack and c->wnd. */
+static int next_mapping(struct seg_peer *p, struct mp_conn *c, struct seg *s, uint64_t until)
+{
+        while (p->now <= until && seg_peer_wait(p, s, until - p->now)) {
+                if (!s->len)
+                        continue;
+                int i = subflow_of(c, s);
+                if ((int32_t)(s->seq + s->len - c->acked[i]) > 0)
+                        c->acked[i] = s->seq + s->len;
+                peer_ack(p, c, i);
+                if (mptcp_has(&s->mp, MPTCPOPT_DSS) && (s->mp.dss_flags & DSS_M))
+                        return 1;
+        }
+        return 0;
+}
+
+/* The stack's app writes BULK bytes; the peer takes every segment but DATA_ACKs none, its
+ * window wnd. Returns how far past IDSN + 1 the stack's mappings reached within 100 ms,
+ * less than the data-level retransmission timeout (at least 200 ms). */
+static uint64_t window_filled(int join, uint16_t wnd)
+{
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_limits_set(p.st, 2, 2), 0);
+        struct mp_conn c;
+        mp_conn_open(&p, &c, join, wnd);
+        static uint8_t buf[BULK];
+        fill(buf, sizeof(buf), 3);
+        assert_int_equal(um_send(p.st, c.fd, buf, sizeof(buf), 0), BULK);
+        uint64_t until = p.now + 100000, end = c.data_seq;
+        int mappings[2] = {0, 0};
+        struct seg s;
+        while (next_mapping(&p, &c, &s, until)) {
+                assert_int_equal(s.mp.dsn, end); /* new data, in order: nothing sent again */
+                mappings[subflow_of(&c, &s)]++;
+                end = s.mp.dsn + s.mp.data_len;
+        }
+        for (int i = 0; i < c.n; i++)
+                assert_true(mappings[i] > 0); /* each subflow carried data */
+        print_message("    %d subflow(s), window %u: new data up to IDSN+1+%llu in %d + %d "
+                      "mappings\n",
+                      c.n, wnd, (unsigned long long)(end - c.data_seq), mappings[0], mappings[1]);
+        um_close(p.st, c.fd);
+        seg_peer_close(&p);
+        return end - c.data_seq;
+}
+
+/* With two subflows, new data stops an eighth of the window short of its end (and fills up
+ * to there); with one, it fills the whole window. */
+static void test_window_reserve_with_two_subflows(void **state)
+{
+        (void)state;
+        const uint16_t w = 60000;
+        uint64_t limit = w - w / 8;
+        uint64_t two = window_filled(1, w);
+        assert_true(two <= limit);
+        assert_true(two > limit - PEER_MSS);
+
+        uint64_t one = window_filled(0, w);
+        assert_true(one <= w);
+        assert_true(one > (uint64_t)w - PEER_MSS);
+        print_message("    two subflows: %llu of at most %llu (W - W/8); one: %llu of %u (W)\n",
+                      (unsigned long long)two, (unsigned long long)limit, (unsigned long long)one,
+                      w);
+}
+
+/* With two subflows, data sent again after the data-level retransmission timeout (RFC 8684
+ * §3.3.6) holds back new data until the peer DATA_ACKs past it, though the window (opened
+ * meanwhile) would take more; then new data follows at once. */
+static void test_no_new_data_while_repairing(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_limits_set(p.st, 2, 2), 0);
+        struct mp_conn c;
+        mp_conn_open(&p, &c, 1, 32768); /* opened to 65535 later: the window holds nothing */
+        static uint8_t buf[BULK];
+        fill(buf, sizeof(buf), 5);
+        assert_int_equal(um_send(p.st, c.fd, buf, sizeof(buf), 0), BULK);
+
+        /* The data goes out, the peer takes it all on its subflows, its DATA_ACK stays: the
+         * data-level timer fires and the oldest data goes again. */
+        uint64_t t0 = p.now, end = c.data_seq;
+        struct seg s;
+        for (;;) {
+                assert_true(next_mapping(&p, &c, &s, t0 + 2000000));
+                if (dsn_before(s.mp.dsn, end) && p.now - t0 >= 200000)
+                        break;
+                if (dsn_before(end, s.mp.dsn + s.mp.data_len))
+                        end = s.mp.dsn + s.mp.data_len;
+        }
+        uint64_t resent_at = p.now;
+        assert_int_equal(s.mp.dsn, c.data_seq);
+
+        /* The peer opens its window to 65535 from the same DATA_ACK (room for new data up to
+         * IDSN+1+57344, the reserve kept) and keeps acknowledging every segment: 500 ms
+         * without any new data, only the oldest sent again once more (the timer backed off). */
+        c.wnd = 65535;
+        for (int i = 0; i < c.n; i++)
+                peer_ack(&p, &c, i);
+        int resent = 1;
+        while (next_mapping(&p, &c, &s, resent_at + 500000)) {
+                if (dsn_before(end, s.mp.dsn + s.mp.data_len))
+                        fail_msg("new data IDSN+1+%llu..%llu %llu ms after the resend, sent up "
+                                 "to IDSN+1+%llu before",
+                                 (unsigned long long)(s.mp.dsn - c.data_seq),
+                                 (unsigned long long)(s.mp.dsn + s.mp.data_len - c.data_seq),
+                                 (unsigned long long)(p.now - resent_at) / 1000,
+                                 (unsigned long long)(end - c.data_seq));
+                resent++;
+        }
+
+        /* The peer DATA_ACKs all it has: new data at once, from where it stopped. */
+        c.data_ack = end;
+        peer_ack(&p, &c, 0);
+        uint64_t acked_at = p.now;
+        do
+                assert_true(next_mapping(&p, &c, &s, acked_at + 10000));
+        while (dsn_before(s.mp.dsn, end));
+        assert_int_equal(s.mp.dsn, end);
+        print_message("    sent up to IDSN+1+%llu, resent from IDSN+1 after %llu ms; %d resent "
+                      "mappings and no new data in 500 ms with the window at 65535; new data "
+                      "%llu ms after the DATA_ACK\n",
+                      (unsigned long long)(end - c.data_seq),
+                      (unsigned long long)(resent_at - t0) / 1000, resent,
+                      (unsigned long long)(p.now - acked_at) / 1000);
+        um_close(p.st, c.fd);
+        seg_peer_close(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -635,6 +897,8 @@ int main(void)
             cmocka_unit_test(test_checksum_failure_mp_fail_then_infinite_mapping),
             cmocka_unit_test(test_mp_fail_answered_with_infinite_mapping),
             cmocka_unit_test(test_data_fin_both_ways),
+            cmocka_unit_test(test_window_reserve_with_two_subflows),
+            cmocka_unit_test(test_no_new_data_while_repairing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
