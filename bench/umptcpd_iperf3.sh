@@ -5,11 +5,14 @@
 #   baseline: `mptcpize run iperf3 -c` -> `mptcpize run iperf3 -s` between two namespaces over
 #             two veth pairs (the client's subflow endpoint on the second, limits subflows 2).
 # Both directions (-R: the server sends). Prints Mbit/s (iperf3's receiver figure), the ratio,
-# and CPU per byte: umptcpd's own (utime + stime from /proc/PID/stat) and, for both cases, the
-# whole machine's busy time from /proc/stat (every process and softirq: iperf3, the kernel's
-# TCP/MPTCP, TUN or veth, umptcpd -- and other tenants', whose rate while idle is printed as
-# "background"). Checks that the kernel server saw MPTCP with a join and that both paths
-# carried data. Needs root. Usage: umptcpd_iperf3.sh BIN_DIR [SECONDS] [ROUNDS]
+# and CPU per byte: umptcpd's own (utime + stime from /proc/PID/stat), and for both cases that
+# of every process in the transfer: iperf3's client and server (their cpu_utilization_percent,
+# host_total + remote_total, from getrusage: user and system time, so the kernel's TCP/MPTCP
+# work done in their system calls) plus umptcpd's. Softirq work the kernel does outside these
+# processes is not in it. (The whole machine's /proc/stat is no measure here: the machine is
+# shared and other tenants kept it 130-200 % busy.) The slowest one-second interval is printed
+# too: a stall shows there. Checks that the kernel server saw MPTCP with a join and that both
+# paths carried data. Needs root. Usage: umptcpd_iperf3.sh BIN_DIR [SECONDS] [ROUNDS]
 BIN=${1:?usage: $0 BIN_DIR [SECONDS] [ROUNDS]}
 SECS=${2:-5}
 ROUNDS=${3:-2}
@@ -33,31 +36,27 @@ wait_listen "$NSA" 5201
 start_umptcpd --forward 127.0.0.1:5201=10.9.5.1:5202
 wait_listen "$NS" 5201
 
-# Background load (other tenants of this machine), busy ticks per second over 1 s.
-b0=$(all_cpu_busy_ticks)
-sleep 1
-background=$(( $(all_cpu_busy_ticks) - b0 ))
-
-# One iperf3 run; sets MBPS, BYTES (received), MACHINE_NS (machine busy ns per byte) and,
-# for the relay, RELAY_NS (umptcpd's ns per byte).
+# One iperf3 run; sets MBPS, MIN_MBPS (slowest interval), BYTES (received), PROC_NS (CPU ns
+# per byte of iperf3's two processes and, for the relay, umptcpd) and RELAY_NS (umptcpd's).
 run() { # relay|kernel [-R]
-  local json=$WORK/$1$2.json m0 m1 u0 u1
-  m0=$(all_cpu_busy_ticks)
+  local json=$WORK/$1$2.json u0=0 u1=0
   [ "$1" = relay ] && u0=$(proc_cpu_ticks "$UMPTCPD")
   if [ "$1" = relay ]; then
     ip netns exec "$NS" iperf3 -c 127.0.0.1 -p 5201 -t "$SECS" --json ${2:-} > "$json"
   else
     ip netns exec "$NSB" mptcpize run iperf3 -c 10.9.7.1 -p 5201 -t "$SECS" --json ${2:-} > "$json"
   fi || { cat "$json" >&2; tail -5 "$WORK/umptcpd.log" >&2; die "iperf3 ($1 ${2:-}) failed"; }
-  m1=$(all_cpu_busy_ticks)
   [ "$1" = relay ] && u1=$(proc_cpu_ticks "$UMPTCPD")
-  read -r MBPS BYTES < <(python3 -c '
+  read -r MBPS MIN_MBPS BYTES PROC_NS RELAY_NS < <(python3 -c '
 import json, sys
-e = json.load(open(sys.argv[1]))["end"]["sum_received"]
-print("%.0f %d" % (e["bits_per_second"] / 1e6, e["bytes"]))' "$json")
+j = json.load(open(sys.argv[1]))
+e, cpu = j["end"]["sum_received"], j["end"]["cpu_utilization_percent"]
+low = min(i["sum"]["bits_per_second"] for i in j["intervals"])
+relay = float(sys.argv[2]) / float(sys.argv[3])  # umptcpd CPU seconds
+iperf = (cpu["host_total"] + cpu["remote_total"]) / 100 * e["seconds"]
+print("%.0f %.0f %d %.2f %.2f" % (e["bits_per_second"] / 1e6, low / 1e6, e["bytes"],
+      (iperf + relay) * 1e9 / e["bytes"], relay * 1e9 / e["bytes"]))' "$json" $((u1 - u0)) "$TICK")
   [ "$BYTES" -gt 0 ] || die "iperf3 ($1 ${2:-}) received nothing"
-  MACHINE_NS=$(py "print(f'{($m1 - $m0) * 1e9 / $TICK / $BYTES:.2f}')")
-  [ "$1" = relay ] && RELAY_NS=$(py "print(f'{($u1 - $u0) * 1e9 / $TICK / $BYTES:.2f}')")
   return 0
 }
 
@@ -67,7 +66,7 @@ for r in $(seq 1 "$ROUNDS"); do
     syn0=$(ns_counter "$NS" MPTcpExtMPCapableSYNRX) join0=$(ns_counter "$NS" MPTcpExtMPJoinAckRx)
     um1_0=$(dev_bytes "$NS" um1 rx) um1t_0=$(dev_bytes "$NS" um1 tx)
     run relay "$dir"
-    relay=$MBPS relay_ns=$RELAY_NS relay_machine=$MACHINE_NS
+    relay=$MBPS relay_min=$MIN_MBPS relay_ns=$RELAY_NS relay_proc=$PROC_NS
     # iperf3 opens two connections (control and data): each an MPTCP connection with a join.
     syn=$(( $(ns_counter "$NS" MPTcpExtMPCapableSYNRX) - syn0 ))
     join=$(( $(ns_counter "$NS" MPTcpExtMPJoinAckRx) - join0 ))
@@ -78,13 +77,16 @@ for r in $(seq 1 "$ROUNDS"); do
 
     join0=$(ns_counter "$NSA" MPTcpExtMPJoinAckRx) vb1_0=$(dev_bytes "$NSB" vb1 rx) vb1t_0=$(dev_bytes "$NSB" vb1 tx)
     run kernel "$dir"
-    kernel=$MBPS kernel_machine=$MACHINE_NS
+    kernel=$MBPS kernel_min=$MIN_MBPS kernel_proc=$PROC_NS
     join=$(( $(ns_counter "$NSA" MPTcpExtMPJoinAckRx) - join0 ))
     vb1=$(( $(dev_bytes "$NSB" vb1 rx) - vb1_0 + $(dev_bytes "$NSB" vb1 tx) - vb1t_0 ))
     [ "$join" -ge 1 ] || die "round $r $name: the kernel baseline made no join"
     [ "$vb1" -gt $((1 << 20)) ] || die "round $r $name: the baseline's second veth pair carried only $vb1 bytes"
 
-    echo "round $r, $name: umptcpd relay $relay Mbit/s (um1 carried $((um1 >> 20)) MiB), kernel MPTCP over 2 veth $kernel Mbit/s, ratio $(py "print(f'{$relay/$kernel:.2f}')"); CPU ns/byte: umptcpd $relay_ns, machine $relay_machine (relay) vs $kernel_machine (kernel); background $(py "print(f'{$background*100/$TICK:.0f}')") % of a CPU"
+    echo "round $r, $name: umptcpd relay $relay Mbit/s (slowest second $relay_min; um1 carried $((um1 >> 20)) MiB), kernel MPTCP over 2 veth $kernel Mbit/s (slowest second $kernel_min), ratio $(py "print(f'{$relay/$kernel:.2f}')"); CPU ns/byte: relay $relay_proc (umptcpd $relay_ns of it), kernel $kernel_proc"
+    # A relay run far below its own other rounds is reported, not failed: the bytes arrived.
+    [ "$relay_min" -lt $((kernel / 20)) ] &&
+      echo "NOTE: round $r, $name: the relay had a second at $relay_min Mbit/s (a stall; umptcpd's log: $WORK/umptcpd.log kept)" && KEEP=1
   done
 done
 grep -q 'MPTCP, 2 subflows' "$WORK/umptcpd.log" || die "umptcpd logged no 2-subflow MPTCP connection"

@@ -9,6 +9,7 @@ NS=umb-rly-$$ NSA=umb-rva-$$ NSB=umb-rvb-$$
 WORK=$(mktemp -d /tmp/umptcp-bench.XXXXXX)
 PIDS=()
 UMPTCPD=""
+KEEP=0 # set to 1 to keep $WORK (logs) after a run that passed but is worth a look
 
 die() {
   echo "FAIL: $*" >&2
@@ -24,7 +25,7 @@ cleanup() {
     kill "$p" 2>/dev/null || true
   done
   for n in $NS $NSA $NSB; do ip netns del "$n" 2>/dev/null || true; done
-  if [ $rc -eq 0 ]; then rm -rf "$WORK"; else echo "artifacts kept in $WORK (seed $SEED)" >&2; fi
+  if [ $rc -eq 0 ] && [ "$KEEP" = 0 ]; then rm -rf "$WORK"; else echo "artifacts kept in $WORK (seed $SEED)" >&2; fi
 }
 trap cleanup EXIT
 
@@ -98,10 +99,6 @@ dev_bytes() { # NS DEV rx|tx: the kernel's byte counter of the device
 
 proc_cpu_ticks() { # PID: utime + stime (clock ticks) of the process
   awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
-all_cpu_busy_ticks() { # the whole machine's busy time, all CPUs (clock ticks): all but idle and iowait
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
 TICK=$(getconf CLK_TCK)
