@@ -110,25 +110,29 @@ else:
     lat.sort()
     print("%.0f %.0f" % (lat[len(lat) // 2] / 1e3, lat[len(lat) * 99 // 100] / 1e3))
 PY
+# Called in $(...): its die ends only that subshell, so each caller adds `|| exit 1`.
 client() { in_ns python3 "$WORK/client.py" "$@" || die "client $* failed"; }
 ratio() { py "print(f'{$1/$2:.2f}')"; }
 
 for r in $(seq 1 "$ROUNDS"); do
   for c in $CONC; do
     syn0=$(ns_counter "$NS" MPTcpExtMPCapableSYNRX)
-    relay=$(client conns 127.0.0.1 8080 "$N" "$c" $((SEED + r * 10 + c)) 6)
+    relay=$(client conns 127.0.0.1 8080 "$N" "$c" $((SEED + r * 10 + c)) 6) || exit 1
     syn1=$(ns_counter "$NS" MPTcpExtMPCapableSYNRX)
-    socat=$(client conns 127.0.0.1 8081 "$N" "$c" $((SEED + r * 10 + c + 5)) 6)
+    socat=$(client conns 127.0.0.1 8081 "$N" "$c" $((SEED + r * 10 + c + 5)) 6) || exit 1
     syn2=$(ns_counter "$NS" MPTcpExtMPCapableSYNRX)
-    direct=$(client conns 10.9.5.1 7000 "$N" "$c" $((SEED + r * 10 + c + 7)) 262)
+    direct=$(client conns 10.9.5.1 7000 "$N" "$c" $((SEED + r * 10 + c + 7)) 262) || exit 1
     want=$(( N / c * c ))
     [ $((syn1 - syn0)) -ge "$want" ] || die "the server saw $((syn1 - syn0)) MP_CAPABLE SYNs through umptcpd, not $want"
     [ $((syn2 - syn1)) -ge "$want" ] || die "the server saw $((syn2 - syn1)) MP_CAPABLE SYNs through socat, not $want (mptcpize?)"
     echo "round $r, conn/s, $c at once, $want connections: umptcpd --forward $relay, mptcpize socat $socat, ratio $(ratio "$relay" "$socat"); no relay (kernel MPTCP client straight to the server) $direct"
   done
-  read -r rp50 rp99 < <(client ping 127.0.0.1 8080 "$K" $((SEED + r)) 6)
-  read -r kp50 kp99 < <(client ping 10.9.5.1 7000 "$K" $((SEED + r)) 262)
-  read -r sp50 sp99 < <(client ping 127.0.0.1 8081 "$K" $((SEED + r)) 6)
+  rl=$(client ping 127.0.0.1 8080 "$K" $((SEED + r)) 6) || exit 1
+  kl=$(client ping 10.9.5.1 7000 "$K" $((SEED + r)) 262) || exit 1
+  sl=$(client ping 127.0.0.1 8081 "$K" $((SEED + r)) 6) || exit 1
+  read -r rp50 rp99 <<< "$rl"
+  read -r kp50 kp99 <<< "$kl"
+  read -r sp50 sp99 <<< "$sl"
   echo "round $r, latency us p50/p99, $K round trips of 64+32 bytes: umptcpd --forward $rp50/$rp99, direct kernel MPTCP $kp50/$kp99, mptcpize socat $sp50/$sp99; ratio to direct p50 $(ratio "$rp50" "$kp50"), p99 $(ratio "$rp99" "$kp99")"
 done
 grep -q 'MPTCP, 2 subflows' "$WORK/umptcpd.log" || die "umptcpd logged no 2-subflow MPTCP connection"
