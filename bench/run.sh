@@ -30,3 +30,12 @@ bench/mptcp_tun_vs_veth.sh "$BIN" 256 3
 echo
 echo "== schedulers and coupled congestion control on emulated networks (docs/EXPERIMENTS.md)"
 bench/experiments.sh "$BIN" build/experiments
+echo
+echo "== umptcpd: iperf3 through --forward vs kernel MPTCP over 2 veth (root)"
+bench/umptcpd_iperf3.sh "$BIN" 5 2
+echo
+echo "== umptcpd: connections per second and request latency vs mptcpize socat and the kernel (root)"
+bench/umptcpd_conns.sh "$BIN" 2000 2 5000
+echo
+echo "== umptcpd: memory per idle relayed connection, 1,000 at once (root)"
+bench/umptcpd_memory.sh "$BIN" 1000 1
