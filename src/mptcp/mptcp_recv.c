@@ -312,12 +312,17 @@ static uint32_t pull(struct mptcp_subflow *sf)
                         break; /* a checksummed mapping is checked whole */
                 if (n > PULL_CHUNK)
                         n = PULL_CHUNK;
-                uint64_t base = msk->rcv_nxt - msk->rcv.len;
-                int fits = dsn_leq(dsn + n, base + msk->rcv.cap);
-                if (!fits && dsn_gt(dsn + n, msk->rcv_nxt) &&
-                    (msk->ooo.n == 0 && dsn_leq(dsn, msk->rcv_nxt)))
-                        break; /* the reader is behind: leave it in the subflow (its window shuts)
-                                */
+                /* What does not fit the receive queue waits in the subflow, TCP-acknowledged,
+                 * until the reader makes room: dropping it would leave a hole only the peer's
+                 * data-level retransmission fills, which Linux sends once per timeout (a
+                 * relayed download crawled at 1 Mbit/s). Bytes that fill the hole at rcv_nxt
+                 * always find room, since room ends past rcv_nxt until the reader is behind. */
+                uint64_t room_end = msk->rcv_nxt - msk->rcv.len + msk->rcv.cap;
+                if (dsn_gt(dsn + n, room_end) && dsn_gt(dsn + n, msk->rcv_nxt)) {
+                        if (!dsn_lt(dsn, room_end) || whole)
+                                break;
+                        n = (uint32_t)(room_end - dsn);
+                }
                 sf->rcv_read += n;
                 total += n;
                 struct mptcp_map done = *m;
@@ -332,11 +337,6 @@ static uint32_t pull(struct mptcp_subflow *sf)
                         continue;
                 }
                 sf->bytes_received += n;
-                if (!fits) {
-                        st->mptcp->ctr.MPTcpExtRcvPruned++; /* beyond the window: it comes again */
-                        um_tcp_read_ring(sf->tcp, NULL, 0, n);
-                        continue;
-                }
                 place(sf, dsn, n);
         }
         if (msk->fallback && um_tcp_fin_received(sf->tcp) && !um_tcp_readable(sf->tcp) &&
