@@ -575,6 +575,18 @@ static long long num(json_t *o, const char *key)
         return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* A socket's description, last on its connection's line (the rest of the line is the
+ * description). The stack takes printable ASCII only; a server that sent anything else
+ * still gets no escape onto the terminal. */
+static void print_description(const char *d)
+{
+        if (!d || !*d)
+                return;
+        printf(" desc ");
+        for (; *d; d++)
+                putchar(*d >= 0x20 && *d <= 0x7e ? *d : '?');
+}
+
 /* The connections and their subflows, like ss -Mti: all, one by its token, or a page of
  * those after a token. */
 static int show_cmd(int argc, char **argv)
@@ -607,8 +619,10 @@ static int show_cmd(int argc, char **argv)
                 print_endpoint_of(c, 's');
                 printf(" -> ");
                 print_endpoint_of(c, 'd');
-                printf(" sent %lld received %lld retrans %lld\n", num(c, "bytes_sent"),
+                printf(" sent %lld received %lld retrans %lld", num(c, "bytes_sent"),
                        num(c, "bytes_received"), num(c, "bytes_retrans"));
+                print_description(json_string_value(json_object_get(c, "description")));
+                putchar('\n');
                 json_array_foreach(json_object_get(c, "subflows"), k, s)
                 {
                         printf("\tsubflow locid %lld remid %lld ", num(s, "loc_id"),

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <umptcp/socket.h>
 
 struct um_stack;
 
@@ -143,6 +144,8 @@ struct um_mptcp_conn_info {
         uint64_t bytes_sent, bytes_received, bytes_retrans;
         int n_subflows;
         struct um_mptcp_subflow_info subflows[UM_MPTCP_SHOW_SUBFLOWS];
+        /* Its socket's UM_SO_DESCRIPTION; "" without one, and once the socket is closed. */
+        char description[UM_SO_DESCRIPTION_MAX + 1];
 };
 
 /* Calls fn for each connection that has a token (MPTCP negotiated), newest first; returns

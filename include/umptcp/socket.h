@@ -44,6 +44,18 @@ short um_wait(struct um_stack *st, int fd, short events, int timeout_ms);
  * Returns 1 if extra_fd became readable, 0 otherwise. */
 int um_run_once(struct um_stack *st, int extra_fd, int timeout_ms);
 
+/* umptcp's own SOL_SOCKET option: what the socket is for, in the application's words, for
+ * whoever watches the stack (umptcp-ctl show prints an MPTCP connection's on its line; a
+ * relay says which kernel-side peer it carries). At most UM_SO_DESCRIPTION_MAX bytes of
+ * printable ASCII (0x20 to 0x7e), with or without a closing NUL: anything else, a newline
+ * above all, is EINVAL and leaves the old one, so that no application can forge lines or
+ * escapes in what the watcher prints. Length 0 removes it. It is the socket's: set on a
+ * listener it is not inherited, and it is gone with close(). getsockopt gives it back
+ * NUL-terminated ("" when none; ERANGE when the buffer is too small). Numbered far above
+ * Linux's SO_* options so that it never collides with one Linux adds. */
+#define UM_SO_DESCRIPTION 0x7510
+enum { UM_SO_DESCRIPTION_MAX = 127 };
+
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif

@@ -78,17 +78,11 @@ struct um_ctl {
         struct ctl_counters ctr;
 };
 
-/* ctl_server.c: a JSON value as one line to a client (the value is released). */
-void ctl_send(struct um_ctl *ctl, struct ctl_client *c, json_t *v);
-/* Writes what the client can take and moves a show reply on; then takes the lines that
- * waited behind it. */
+/* ctl_server.c: writes what the client can take and moves a show reply on; then takes the
+ * lines that waited behind it. */
 void ctl_client_pump(struct um_ctl *ctl, struct ctl_client *c);
 /* Frees what a client holds (not its descriptor). */
 void ctl_client_release(struct ctl_client *c);
-/* Starts or stops the event subscription as clients subscribe and go. */
-void ctl_events_update(struct um_ctl *ctl);
-/* Appends n bytes; 0, or -ENOMEM. */
-int ctl_buf_add(struct ctl_buf *b, const char *p, size_t n);
 
 /* ctl_request.c: one request line, answered with exactly one reply (a show reply may
  * start streaming: c->show). */
@@ -96,6 +90,18 @@ void ctl_request(struct um_ctl *ctl, struct ctl_client *c, const char *line, siz
 /* The next part of c's show reply into out: the head first, then up to a chunk's
  * connections, then the tail, which ends it (c->show.active becomes 0). */
 void ctl_show_next(struct um_ctl *ctl, struct ctl_client *c, struct ctl_buf *out);
+
+/* ctl_out.c, below both: appends n bytes; 0, or -ENOMEM. */
+int ctl_buf_add(struct ctl_buf *b, const char *p, size_t n);
+/* Writes what waits for the client, as far as its socket takes it. */
+void ctl_flush_out(struct ctl_client *c);
+/* A JSON value as one line to a client (the value is released). */
+void ctl_send(struct um_ctl *ctl, struct ctl_client *c, json_t *v);
+/* A subscriber whose events were dropped learns how many, once it has read enough to take
+ * events again, and before any newer one: it must read the state again (show). */
+void ctl_tell_lost(struct um_ctl *ctl, struct ctl_client *c);
+/* Starts or stops the event subscription as clients subscribe and go. */
+void ctl_events_update(struct um_ctl *ctl);
 
 /* ctl_event.c: an event as the control socket writes it. */
 json_t *ctl_event_json(const struct um_mptcp_event *ev);

@@ -410,6 +410,9 @@ static json_t *conn_json(const struct um_mptcp_conn_info *ci)
                 json_array_append_new(subs, o);
         }
         json_object_set_new(c, "subflows", subs);
+        /* Printable ASCII only (the socket layer checks), so a JSON string as it is. */
+        if (ci->description[0])
+                json_object_set_new(c, "description", json_string(ci->description));
         return c;
 }
 

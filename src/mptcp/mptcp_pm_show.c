@@ -2,8 +2,10 @@
  * connection with a token and its subflows, for umptcp-ctl show and for managers that
  * join a connection already running. */
 #include "mptcp/mptcp.h"
+#include "sock/sock.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static void subflow_info(const struct mptcp_subflow *sf, struct um_mptcp_subflow_info *out)
@@ -34,6 +36,8 @@ static int conn_info(const struct mptcp_sock *msk, struct um_mptcp_conn_info *ci
                                           .bytes_received = msk->bytes_received,
                                           .bytes_retrans = msk->bytes_retrans};
         um_tcp_endpoints(msk->first->tcp, &ci->local, &ci->remote);
+        if (msk->sock && msk->sock->description)
+                snprintf(ci->description, sizeof(ci->description), "%s", msk->sock->description);
         for (const struct mptcp_subflow *sf = msk->subflows;
              sf && ci->n_subflows < UM_MPTCP_SHOW_SUBFLOWS; sf = sf->next)
                 if (!sf->is_listener)

@@ -454,6 +454,32 @@ struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay
         return c;
 }
 
+/* The MPTCP socket names the kernel-side connection it carries, for whoever reads
+ * umptcp-ctl show (UM_SO_DESCRIPTION): the kind, then that connection from its client to
+ * its server, so the kernel-side peer's port is there to find in ss or the backend's logs:
+ * the client and the relay's listening address, or (accept) the relay's own address and
+ * the backend. Two long IPv6 addresses may not fit: then the peer alone. */
+static void describe(const struct relay_conn *c)
+{
+        struct sockaddr_storage here;
+        socklen_t len = sizeof(here);
+        if (getsockname(c->kfd, (struct sockaddr *)&here, &len) < 0)
+                here.ss_family = AF_UNSPEC;
+        int to_backend = c->kind == UM_RELAY_ACCEPT;
+        char peer[80], local[80], d[UM_SO_DESCRIPTION_MAX + 1];
+        relay_addr_str((const struct sockaddr *)(to_backend ? &c->target : &c->client), peer,
+                       sizeof(peer));
+        relay_addr_str((const struct sockaddr *)&here, local, sizeof(local));
+        int kind = (int)strcspn(c->listener_name, " "); /* its first word */
+        int n = snprintf(d, sizeof(d), "relay %.*s %s -> %s", kind, c->listener_name,
+                         to_backend ? local : peer, to_backend ? peer : local);
+        if (n < 0 || (size_t)n >= sizeof(d))
+                snprintf(d, sizeof(d), "relay %.*s peer %s", kind, c->listener_name, peer);
+        /* Only a watcher's help: the connection goes on without it. */
+        (void)um_setsockopt(c->r->st, c->ufd, SOL_SOCKET, UM_SO_DESCRIPTION, d,
+                            (socklen_t)strlen(d));
+}
+
 int relay_conn_connect(struct relay_conn *c)
 {
         struct um_relay *r = c->r;
@@ -472,6 +498,7 @@ int relay_conn_connect(struct relay_conn *c)
         }
         c->ufd = ufd;
         c->state = RELAY_CONNECTING;
+        describe(c);
         watch_kernel(c, 0);
         return 0;
 }
@@ -511,6 +538,7 @@ struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listene
                 return NULL;
         }
         c->state = RELAY_CONNECTING;
+        describe(c);
         watch_kernel(c, 1);
         link_conn(r, c);
         return c;

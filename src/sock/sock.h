@@ -40,6 +40,7 @@ struct um_sock {
         void *cb_arg;
         int wake_pending;
         struct um_sock *wake_next;
+        char *description; /* UM_SO_DESCRIPTION, or NULL: made when set, freed at close */
 };
 
 struct um_sock_table {
@@ -61,6 +62,12 @@ void sock_wake(struct um_sock *s);
 /* Runs pending callbacks. The stack calls it between receive batches and at the end of a
  * poll, outside protocol processing, so a callback may call any socket function. */
 void sock_dispatch(struct um_stack *st);
+
+/* sock_desc.c: UM_SO_DESCRIPTION's value checked and kept (-EINVAL, -ENOMEM), given
+ * back (-EINVAL, -ERANGE), and freed with the socket. */
+int sock_desc_set(struct um_sock *s, const void *val, size_t len);
+int sock_desc_get(const struct um_sock *s, void *val, size_t *len);
+void sock_desc_free(struct um_sock *s);
 
 extern const struct um_sock_ops um_sock_tcp_ops;
 

@@ -19,8 +19,10 @@ void sock_table_destroy(struct um_stack *st)
         struct um_sock_table *t = st->socks;
         if (!t)
                 return;
-        for (int i = 0; i < t->n; i++)
+        for (int i = 0; i < t->n; i++) {
+                sock_desc_free(t->socks[i]);
                 free(t->socks[i]);
+        }
         free(t->socks);
         free(t->free_fds);
         free(t);
@@ -86,6 +88,7 @@ static void release_sock(struct um_sock *s)
 {
         struct um_sock_table *t = s->st->socks;
         s->used = 0;
+        sock_desc_free(s);
         t->free_fds[t->n_free++] = s->fd;
 }
 
@@ -292,6 +295,10 @@ int um_setsockopt(struct um_stack *st, int fd, int level, int name, const void *
                 memcpy(&s->reuseaddr, val, sizeof(int));
                 return 0;
         }
+        if (level == SOL_SOCKET && name == UM_SO_DESCRIPTION) {
+                int rc = sock_desc_set(s, val, len);
+                return rc ? fail(rc) : 0;
+        }
         int rc = s->ops->setopt(s, level, name, val, len);
         return rc ? fail(rc) : 0;
 }
@@ -318,6 +325,8 @@ int um_getsockopt(struct um_stack *st, int fd, int level, int name, void *val, s
                 memcpy(val, &s->reuseaddr, sizeof(int));
                 n = sizeof(int);
                 rc = 0;
+        } else if (level == SOL_SOCKET && name == UM_SO_DESCRIPTION) {
+                rc = sock_desc_get(s, val, &n);
         } else {
                 rc = s->ops->getopt(s, level, name, val, &n);
         }

@@ -131,6 +131,11 @@ while True:
             sys.exit(0)
     elif cmd == "get_addr":
         send({"id": rid, "endpoints": [{"addr4": "10.0.1.1", "id": 1, "flags": []}], "ok": True})
+    elif cmd == "show" and mode == "desc":
+        # A server that breaks the rule the stack keeps: the client prints no escape.
+        send({"id": rid, "ok": True, "connections": [
+            dict(conn, description="relay forward 127.0.0.1:45132 \x1b[2J\nline\u00e9")]})
+        sys.exit(0)
     elif cmd == "show":
         shows += 1
         send({"id": rid, "connections": [conn] if shows > 1 else [], "ok": True})
@@ -154,6 +159,13 @@ for _ in $(seq 1 50); do [ -S "$FAKE" ] && break; sleep 0.1; done
 timeout 15 "$BIN/umptcp-pm" -s "$FAKE" 2>/dev/null
 wait "$FAKEPID" && pass=$((pass + 1)) || {
   failed=$((failed + 1)); echo "FAIL: umptcp-pm did not read show again and adopt after lost events"; }
+rm -f "$FAKE"
+fake desc & FAKEPID=$!
+for _ in $(seq 1 50); do [ -S "$FAKE" ] && break; sleep 0.1; done
+expect 0 "show prints a description last, with no escape" \
+  '^token 00000007 client 10.0.0.1:4000 -> 10.0.0.2:80 sent 0 received 0 retrans 0 desc relay forward 127\.0\.0\.1:45132 \?\[2J\?line\?+$' \
+  -- "$BIN/umptcp-ctl" -s "$FAKE" show
+wait "$FAKEPID" && pass=$((pass + 1)) || { failed=$((failed + 1)); echo "FAIL: fake server (desc)"; }
 rm -f "$FAKE"
 [ -e "$S" ] && { failed=$((failed + 1)); echo "FAIL: the socket file stayed"; } || pass=$((pass + 1))
 cli_summary

@@ -7,6 +7,8 @@
 #    PROXY v2 header first: the bytes match, the header names the client.
 # 3. --metrics: a scrape after curl shows the relayed connection and both paths' bytes, in
 #    the text format; POST is refused (405), another path (404).
+# 3b. --control: umptcp-ctl show lists a relayed connection held open with its kernel-side
+#    peer (the kernel client's port), in text and in JSON; ended, it is gone from show.
 # 4. SIGTERM: umptcpd stops accepting and exits 0.
 # 5. A --metrics address in use stops the start (exit 1) with the address and the reason.
 source "$(dirname "$0")/lib.sh"
@@ -25,7 +27,8 @@ join0=$(kernel_counter MPTcpExtMPJoinAckRx)
 tx1_0=$(in_ns cat /sys/class/net/um1/statistics/tx_bytes)
 # Not through in_ns (a function, so a subshell): $! is umptcpd itself, for its signal.
 ip netns exec "$NS" "$BIN/umptcpd" "${LINKS[@]}" --forward 127.0.0.1:8080=10.1.1.1:8000 \
-  --accept 9000=127.0.0.1:7000,proxy-protocol --metrics 127.0.0.1:9100 2> "$WORK/umptcpd.log" &
+  --accept 9000=127.0.0.1:7000,proxy-protocol --metrics 127.0.0.1:9100 \
+  --control "$WORK/ctl.sock" 2> "$WORK/umptcpd.log" &
 UMPTCPD=$!
 PIDS+=($UMPTCPD)
 wait_port 8080
@@ -115,6 +118,42 @@ code=$(in_ns curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9100/)
 [ "$code" = 404 ] || fail "GET /: $code (want 404)"
 grep -q "relay: metrics 127.0.0.1:9100: 127.0.0.1:[0-9]*: POST /metrics: 405" "$WORK/umptcpd.log" ||
   fail "umptcpd logged no line for the refused POST"
+
+# 3b. show names each relayed connection's kernel-side peer: a kernel client held open
+# through --forward finds its own port on an MPTCP connection's line.
+in_ns python3 - "$BIN/umptcp-ctl" "$WORK/ctl.sock" <<'PY' || fail "umptcp-ctl show did not name the kernel client (above)"
+import json, socket, subprocess, sys, time
+ctl, path = sys.argv[1], sys.argv[2]
+s = socket.create_connection(("127.0.0.1", 8080))
+want = "relay forward 127.0.0.1:%d -> 127.0.0.1:8080" % s.getsockname()[1]
+text = ""
+for _ in range(100):
+    text = subprocess.run([ctl, "-s", path, "show"], capture_output=True, text=True).stdout
+    lines = [l for l in text.splitlines() if l.endswith(" desc " + want)]
+    if lines:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit("no line ends with 'desc %s' in:\n%s" % (want, text))
+assert lines[0].startswith("token "), lines[0]
+reply = json.loads(subprocess.run([ctl, "-s", path, "-j", "show"], capture_output=True,
+                                  text=True, check=True).stdout)
+found = [c for c in reply["connections"] if c.get("description") == want]
+assert len(found) == 1 and found[0]["daddr4"] == "10.1.1.1" and found[0]["dport"] == 8000, reply
+print("control: " + lines[0])
+# Its request answered and the connection ended as curl's did: it leaves show.
+s.sendall(b"GET /none HTTP/1.0\r\n\r\n")
+while s.recv(65536):
+    pass
+s.close()
+for _ in range(100):
+    text = subprocess.run([ctl, "-s", path, "show"], capture_output=True, text=True).stdout
+    if want not in text:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit("the ended connection is still in show:\n" + text)
+PY
 
 # 4. SIGTERM: a clean exit.
 stop_umptcpd "$UMPTCPD"

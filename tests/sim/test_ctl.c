@@ -592,6 +592,130 @@ static void test_show_thousands(void **state)
         crowd_close(&cw);
 }
 
+/* ---- Descriptions: what an application says of its sockets, in show ---- */
+
+/* The description show gives the connection with this token: NULL without one; the
+ * connection must be listed. */
+static const char *description_of(json_t *reply, uint32_t token)
+{
+        json_t *list = json_object_get(reply, "connections"), *c;
+        size_t i;
+        json_array_foreach(list, i, c)
+        {
+                if ((uint32_t)json_integer_value(json_object_get(c, "token")) != token)
+                        continue;
+                json_t *d = json_object_get(c, "description");
+                if (d)
+                        assert_true(json_is_string(d));
+                return json_string_value(d);
+        }
+        fail_msg("no connection with token %08x in show", token);
+        return NULL;
+}
+
+static uint32_t token_of(struct um_stack *st, int fd)
+{
+        struct mptcp_info mi;
+        socklen_t len = sizeof(mi);
+        assert_int_equal(um_getsockopt(st, fd, SOL_MPTCP, MPTCP_INFO, &mi, &len), 0);
+        return mi.mptcpi_token;
+}
+
+static void refused(struct um_stack *st, int fd, const void *val, socklen_t len)
+{
+        errno = 0;
+        assert_int_equal(um_setsockopt(st, fd, SOL_SOCKET, UM_SO_DESCRIPTION, val, len), -1);
+        assert_int_equal(errno, EINVAL);
+}
+
+/* A socket's UM_SO_DESCRIPTION appears on its connection in show, and nowhere else; one
+ * too long or not printable ASCII is refused (EINVAL) and appears nowhere; a closed
+ * socket's is gone, from show and from the descriptor taken again. */
+static void test_show_description(void **state)
+{
+        (void)state;
+        struct crowd cw;
+        crowd_open(&cw, 3);
+        struct um_stack *st = cw.st[0];
+        struct um_ctl *ctl;
+        snprintf(sock_path, sizeof(sock_path), "/tmp/umptcp-ctl-test-%d.sock", (int)getpid());
+        assert_int_equal(um_ctl_serve(st, sock_path, &ctl), 0);
+        int fd = client(st);
+        uint32_t t0 = token_of(st, cw.cfd[0]), t1 = token_of(st, cw.cfd[1]),
+                 t2 = token_of(st, cw.cfd[2]);
+
+        static const char said[] = "relay forward 127.0.0.1:45132 -> 127.0.0.1:8080";
+        assert_int_equal(
+            um_setsockopt(st, cw.cfd[0], SOL_SOCKET, UM_SO_DESCRIPTION, said, strlen(said)), 0);
+        char got[UM_SO_DESCRIPTION_MAX + 1];
+        socklen_t len = sizeof(got);
+        assert_int_equal(um_getsockopt(st, cw.cfd[0], SOL_SOCKET, UM_SO_DESCRIPTION, got, &len), 0);
+        assert_string_equal(got, said);
+        assert_int_equal(len, strlen(said) + 1);
+        len = 4;
+        errno = 0;
+        assert_int_equal(um_getsockopt(st, cw.cfd[0], SOL_SOCKET, UM_SO_DESCRIPTION, got, &len),
+                         -1);
+        assert_int_equal(errno, ERANGE);
+
+        /* The longest taken, with its NUL as sizeof counts it; one byte more is too long. */
+        char longest[UM_SO_DESCRIPTION_MAX + 2];
+        memset(longest, 'x', sizeof(longest));
+        longest[UM_SO_DESCRIPTION_MAX] = 0;
+        assert_int_equal(um_setsockopt(st, cw.cfd[1], SOL_SOCKET, UM_SO_DESCRIPTION, longest,
+                                       UM_SO_DESCRIPTION_MAX + 1),
+                         0);
+        assert_int_equal(um_setsockopt(st, cw.cfd[1], SOL_SOCKET, UM_SO_DESCRIPTION, "", 0), 0);
+        refused(st, cw.cfd[1], longest, UM_SO_DESCRIPTION_MAX + 2);
+        longest[UM_SO_DESCRIPTION_MAX] = 'x';
+        refused(st, cw.cfd[1], longest, UM_SO_DESCRIPTION_MAX + 1);
+        /* Nothing that could end a line of the protocol or reach a terminal as an escape. */
+        static const char *const bad[] = {"two\nlines",  "cr\r",    "\x1b[31mred", "tab\there",
+                                          "nul\0inside", "del\x7f", "latin1 \xe9"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                refused(st, cw.cfd[2], bad[i], (socklen_t)strlen(bad[i]) + (i == 4 ? 7 : 0));
+        refused(st, cw.cfd[2], NULL, 5);
+        /* A refused one leaves the one before. */
+        assert_int_equal(
+            um_setsockopt(st, cw.cfd[2], SOL_SOCKET, UM_SO_DESCRIPTION, "kept", sizeof("kept")), 0);
+        refused(st, cw.cfd[2], "not\nkept", 8);
+
+        size_t n;
+        json_t *r = call(st, fd, "{\"id\":1,\"cmd\":\"show\"}\n", &n);
+        assert_true(json_is_true(json_object_get(r, "ok")));
+        assert_string_equal(description_of(r, t0), said);
+        assert_null(description_of(r, t1)); /* emptied: no attribute at all */
+        assert_string_equal(description_of(r, t2), "kept");
+        json_decref(r);
+        char line[96];
+        snprintf(line, sizeof(line), "{\"id\":2,\"cmd\":\"show\",\"token\":%u}\n", t0);
+        r = call(st, fd, line, &n);
+        assert_string_equal(description_of(r, t0), said);
+        json_decref(r);
+
+        /* Closed: the connection may linger while it ends, its description does not; the
+         * descriptor's next socket starts without one. */
+        assert_int_equal(um_close(st, cw.cfd[0]), 0);
+        r = call(st, fd, "{\"id\":3,\"cmd\":\"show\"}\n", &n);
+        char *text = json_dumps(r, JSON_COMPACT);
+        printf("    after close: %s\n", text);
+        assert_null(strstr(text, "relay forward"));
+        assert_non_null(strstr(text, "\"description\":\"kept\""));
+        free(text);
+        json_decref(r);
+        int again = um_socket(st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        assert_int_equal(again, cw.cfd[0]);
+        len = sizeof(got);
+        assert_int_equal(um_getsockopt(st, again, SOL_SOCKET, UM_SO_DESCRIPTION, got, &len), 0);
+        assert_string_equal(got, "");
+        assert_int_equal(len, 1);
+        um_close(st, again);
+
+        close(fd);
+        um_ctl_close(ctl);
+        crowd_close(&cw);
+}
+
 /* ---- A subscriber that falls behind ---- */
 
 struct laggard {
@@ -1022,6 +1146,7 @@ int main(void)
             cmocka_unit_test(test_clients_bounded),
             cmocka_unit_test(test_events_to_subscriber),
             cmocka_unit_test(test_show_thousands),
+            cmocka_unit_test(test_show_description),
             cmocka_unit_test(test_subscriber_falls_behind),
             cmocka_unit_test(test_two_servers_one_path),
             cmocka_unit_test(test_starting_server_keeps_its_path),

@@ -471,6 +471,102 @@ static int all_settled(const struct world *w)
         return 1;
 }
 
+/* ---- What show says of a relayed connection ---- */
+
+struct descriptions {
+        char d[4][UM_SO_DESCRIPTION_MAX + 1];
+        int n;
+};
+
+static void take_description(const struct um_mptcp_conn_info *ci, void *arg)
+{
+        struct descriptions *ds = arg;
+        if (ds->n < 4)
+                snprintf(ds->d[ds->n++], sizeof(ds->d[0]), "%s", ci->description);
+}
+
+/* Whether the clients that stay open (shut set by hand, so they never half-close) got
+ * their bytes back. */
+static int echoed_open(const struct world *w)
+{
+        for (int i = 0; i < w->n_ends; i++) {
+                const struct end *e = &w->ends[i];
+                if (!e->echo && e->in_len < e->out_len)
+                        return 0;
+        }
+        return 1;
+}
+
+static uint16_t port_of(int fd, int peer)
+{
+        struct sockaddr_in sa;
+        socklen_t len = sizeof(sa);
+        assert_int_equal(peer ? getpeername(fd, (struct sockaddr *)&sa, &len)
+                              : getsockname(fd, (struct sockaddr *)&sa, &len),
+                         0);
+        return ntohs(sa.sin_port);
+}
+
+/* Each relayed connection's MPTCP socket carries its description, which show prints: the
+ * kind and the kernel-side connection, client first, so its kernel-side peer's port is
+ * there (forward: the kernel client's; accept: the relay's own toward the backend, which
+ * the backend sees as its peer's). */
+static void test_show_names_kernel_side(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        uint16_t lport = forward_listener(&w);
+        struct end *fwd = kernel_client(&w, lport, 0, 1000);
+        fwd->shut = 1;
+        w.backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(w.backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(w.backend, 16), 0);
+        uint16_t bport = port_of(w.backend, 0);
+        char target[64], err[200];
+        snprintf(target, sizeof(target), "127.0.0.1:%u", bport);
+        struct um_relay_listener_spec spec = {
+            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
+        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
+        int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
+        inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
+        assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+                    errno == EINPROGRESS);
+        struct end *acc = new_end(&w, w.far, fd, 0);
+        acc->out = pattern(&w, 1, 1000);
+        acc->out_len = 1000;
+        acc->shut = 1;
+        run(&w, echoed_open, 10);
+        assert_true(echoed_open(&w));
+        assert_int_equal(um_relay_active(w.relay), 2);
+
+        int backend_side = -1; /* the backend's end of the relay's kernel connection */
+        for (int i = 0; i < w.n_ends; i++)
+                if (w.ends[i].echo && !w.ends[i].st)
+                        backend_side = w.ends[i].fd;
+        assert_true(backend_side >= 0);
+        char want_fwd[UM_SO_DESCRIPTION_MAX + 1], want_acc[UM_SO_DESCRIPTION_MAX + 1];
+        snprintf(want_fwd, sizeof(want_fwd), "relay forward 127.0.0.1:%u -> 127.0.0.1:%u",
+                 port_of(fwd->fd, 0), lport);
+        snprintf(want_acc, sizeof(want_acc), "relay accept 127.0.0.1:%u -> 127.0.0.1:%u",
+                 port_of(backend_side, 1), bport);
+        struct descriptions ds = {0};
+        um_mptcp_connections(w.relay_st, take_description, &ds);
+        int fwd_seen = 0, acc_seen = 0;
+        for (int i = 0; i < ds.n; i++) {
+                printf("    %s\n", ds.d[i]);
+                fwd_seen += !strcmp(ds.d[i], want_fwd);
+                acc_seen += !strcmp(ds.d[i], want_acc);
+        }
+        assert_int_equal(ds.n, 2);
+        assert_int_equal(fwd_seen, 1);
+        assert_int_equal(acc_seen, 1);
+        world_close(&w);
+}
+
 /* Past max_conns a client is reset, counted; a target nobody listens on is a reset for
  * the client too. */
 static void test_refusals(void **state)
@@ -876,6 +972,7 @@ int main(void)
             cmocka_unit_test(test_request_target_refuses),
             cmocka_unit_test(test_request_vanishing),
             cmocka_unit_test(test_transparent_refuses_loop),
+            cmocka_unit_test(test_show_names_kernel_side),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
