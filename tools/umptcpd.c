@@ -1,7 +1,7 @@
 /* umptcpd: Multipath TCP for applications that know nothing of it. It owns TUN links, runs
  * one umptcp stack and relays between kernel TCP sockets and MPTCP connections
  * (include/umptcp/relay.h, docs/RELAY.md). This file only reads the flags and the config
- * file (umptcpd_config.c) and starts the relay; on SIGTERM or SIGINT it stops accepting,
+ * file (umptcpd_config.h) and starts the relay; on SIGTERM or SIGINT it stops accepting,
  * lets what is open finish for --grace seconds, then aborts the rest and exits 0; on SIGHUP
  * it reads the config file again and opens, closes or reopens the relays' listeners that
  * changed, leaving the relayed connections alone. On SIGUSR1 it logs its heap in use
