@@ -23,7 +23,8 @@ struct umptcpd_relay {
         char text[512];                     /* the flag's argument, LISTEN=TARGET[,...] */
         char key[544];                      /* kind and argument: a reload keeps an equal one */
         char origin[512];                   /* "FILE:LINE [forward web]" or "--forward" */
-        int id;                             /* the open listener's, -1 when none */
+        char resolved[64]; /* a named target's address, "ADDR:PORT" (umptcpd_resolve.h) */
+        int id;            /* the open listener's, -1 when none */
 };
 
 /* An option's value as given, so that a reload can tell what changed. */
