@@ -1,7 +1,7 @@
 /* umptcpd: Multipath TCP for applications that know nothing of it. It owns TUN links, runs
  * one umptcp stack and relays between kernel TCP sockets and MPTCP connections
  * (include/umptcp/relay.h, docs/RELAY.md). This file only reads the flags and the config
- * file (umptcpd_config.c) and starts the relay; on SIGTERM or SIGINT it stops accepting,
+ * file (umptcpd_config.h) and starts the relay; on SIGTERM or SIGINT it stops accepting,
  * lets what is open finish for --grace seconds, then aborts the rest and exits 0; on SIGHUP
  * it reads the config file again and opens, closes or reopens the relays' listeners that
  * changed, leaving the relayed connections alone. On SIGUSR1 it logs its heap in use
@@ -25,6 +25,7 @@
 #include "tool_links.h"
 #include "tool_log.h"
 #include "umptcpd_config.h"
+#include "umptcpd_resolve.h"
 
 /* Set by the handlers, looked at by the loop after each round (at most a second apart). */
 static volatile sig_atomic_t stop_requested, reload_requested, memory_requested;
@@ -91,9 +92,17 @@ static void reload_metrics(const struct umptcpd_opts *cur, const struct umptcpd_
                         cur->metrics ? "on " : "off", cur->metrics ? cur->metrics : "");
 }
 
+/* While a reload resolves its new targets' names, the relayed connections go on. */
+static void serve_a_while(void *relay, int timeout_ms)
+{
+        um_relay_run_once(relay, timeout_ms);
+}
+
 /* SIGHUP: the file again, over which the flags. A listener whose relay is the same in the
- * new settings stays open; the others close (their connections go on) and the new ones
- * open. A file with an error changes nothing. Returns the settings now in force. */
+ * new settings stays open (its target as resolved when it opened); the others close (their
+ * connections go on) and the new ones open. A file with an error, or a new relay whose
+ * target's name does not resolve within UMPTCPD_RESOLVE_MS, changes nothing. Returns the
+ * settings now in force. */
 static struct umptcpd_opts *reload(struct umptcpd_opts *base, struct umptcpd_opts *cur, int argc,
                                    char **argv, struct um_relay *relay)
 {
@@ -109,22 +118,34 @@ static struct umptcpd_opts *reload(struct umptcpd_opts *base, struct umptcpd_opt
                 umptcpd_opts_free(n);
                 return cur;
         }
+        /* The listeners that stay, first: only the others' names are resolved. */
+        int stays[UMPTCPD_MAX_RELAYS];
+        for (int i = 0; i < cur->n_relays; i++) {
+                const struct umptcpd_relay *old = &cur->relays[i];
+                stays[i] = 0;
+                for (int j = 0; j < n->n_relays && old->id >= 0 && !stays[i]; j++)
+                        if (n->relays[j].id < 0 && !strcmp(old->key, n->relays[j].key)) {
+                                n->relays[j].id = old->id;
+                                stays[i] = 1;
+                        }
+        }
+        /* The relay's resolver (--dns) is the running one's: it changes only on restart. */
+        if (umptcpd_resolve_targets(n, cur->cfg.dns_servers, serve_a_while, relay,
+                                    "umptcpd: reload: ") < 0) {
+                fprintf(stderr, "umptcpd: reload: a target did not resolve: nothing changed\n");
+                umptcpd_opts_free(n);
+                return cur;
+        }
         umptcpd_report_fixed(base, n);
         reload_metrics(cur, n, relay);
         int kept = 0, closed = 0, opened = 0;
         char shown[sizeof(n->relays[0].key)];
         for (int i = 0; i < cur->n_relays; i++) {
                 struct umptcpd_relay *old = &cur->relays[i];
-                if (old->id < 0)
-                        continue;
-                for (int j = 0; j < n->n_relays; j++)
-                        if (n->relays[j].id < 0 && !strcmp(old->key, n->relays[j].key)) {
-                                n->relays[j].id = old->id;
-                                old->id = -1;
-                                kept++;
-                                break;
-                        }
-                if (old->id >= 0) {
+                if (stays[i]) {
+                        old->id = -1;
+                        kept++;
+                } else if (old->id >= 0) {
                         um_relay_unlisten(relay, old->id);
                         fprintf(stderr, "umptcpd: reload: closed %s (%s)\n",
                                 umptcpd_relay_shown(old, shown, sizeof(shown)), old->origin);
@@ -157,6 +178,13 @@ int main(int argc, char **argv)
         if (rc) {
                 umptcpd_opts_free(base);
                 return rc > 0 ? 0 : 2;
+        }
+        /* Before anything runs, so that no loop waits on DNS; --check-config too, so that
+         * it says whether the daemon would start (and a reload take the file). */
+        if (umptcpd_resolve_targets(base, base->cfg.dns_servers, NULL, NULL, "umptcpd: ") < 0) {
+                rc = base->check_config ? 2 : 1;
+                umptcpd_opts_free(base);
+                return rc;
         }
         if (base->check_config) {
                 printf("umptcpd: %s good: %d link%s, %d relay%s\n",

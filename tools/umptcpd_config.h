@@ -1,4 +1,6 @@
-/* umptcpd's settings, from its flags and its config file (-c FILE, INI; umptcpd.conf(5)).
+/* umptcpd's settings, from its flags and its config file (-c FILE, INI; umptcpd.conf(5)):
+ * the one interface umptcpd.c uses (umptcpd_options.c the values, umptcpd_flags.c the flags,
+ * umptcpd_ini.c the file, umptcpd_check.c the checks and the print-out).
  * Flags and [daemon] keys share one table of options, so that a key is named as its flag
  * and parses the same way, and a relay section becomes the same argument as its flag
  * (the same parser checks both). Flags win: the file is read first, the flags then replace
@@ -21,7 +23,8 @@ struct umptcpd_relay {
         char text[512];                     /* the flag's argument, LISTEN=TARGET[,...] */
         char key[544];                      /* kind and argument: a reload keeps an equal one */
         char origin[512];                   /* "FILE:LINE [forward web]" or "--forward" */
-        int id;                             /* the open listener's, -1 when none */
+        char resolved[64]; /* a named target's address, "ADDR:PORT" (umptcpd_resolve.h) */
+        int id;            /* the open listener's, -1 when none */
 };
 
 /* An option's value as given, so that a reload can tell what changed. */

@@ -13,13 +13,16 @@ D="$BIN/umptcpd"
 GOOD_LINK=$'[link um0]\naddress = 10.1.1.2/24\n'
 GOOD_FWD=$'[forward web]\nlisten = 127.0.0.1:8080\ntarget = 10.1.1.1:80\n'
 
+# The example's named target resolved where it is checked (--check-config resolves names).
+EXAMPLE="$WORK/umptcpd.conf.example"
+sed 's/server\.example\.net/localhost/' "$SRC/docs/umptcpd.conf.example" > "$EXAMPLE"
 expect 0 "the example config is good" "^umptcpd: .*umptcpd.conf.example good: 3 links, 3 relays" -- \
-  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+  "$D" --check-config -c "$EXAMPLE"
 expect 0 "the example's accept section has its proxy-protocol" \
   "^accept 9000=127.0.0.1:7000,proxy-protocol \(.*umptcpd.conf.example:[0-9]+ \[accept api\]\)$" -- \
-  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+  "$D" --check-config -c "$EXAMPLE"
 expect 0 "the example announces an address with a port and one without" "^announce = 10.1.1.2:9100 10.1.3.2$" -- \
-  "$D" --check-config -c "$SRC/docs/umptcpd.conf.example"
+  "$D" --check-config -c "$EXAMPLE"
 
 n=0
 # bad_conf LINE PATTERN TEXT: TEXT as a config file is refused with "FILE:LINE: PATTERN".
@@ -154,5 +157,26 @@ out=$("$D" -c "$WORK/run.conf" --syslog 2>&1 </dev/null)
 rc=$?
 if [ "$rc" -eq 1 ] && ! grep -q "cannot attach" <<<"$out"; then pass=$((pass + 1)); else
   failed=$((failed + 1)); echo "FAIL: --syslog: exit $rc (want 1), and stderr has: $out"; fi
+
+# A target's name is resolved by --check-config as at startup, within 2 s for all of them.
+expect 2 "a target's name that does not resolve" \
+  "^umptcpd: --forward: cannot resolve nosuch\.invalid: " -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=nosuch.invalid:80
+printf '%s[forward ssh]\nlisten = 127.0.0.1:2222\ntarget = localhost:22\n' "$GOOD_LINK" > "$WORK/name.conf"
+expect 0 "a target's name from /etc/hosts" "^forward 127.0.0.1:2222=localhost:22 \(.*name.conf:[0-9]+ \[forward ssh\]\)$" -- \
+  "$D" --check-config -c "$WORK/name.conf"
+# A DNS server that never answers: the bound, not c-ares' retries, ends the wait.
+python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1], flush=True); time.sleep(30)' > "$WORK/dns" &
+SILENT=$!
+for _ in $(seq 50); do [ -s "$WORK/dns" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+expect 2 "a silent DNS server: refused within the bound" \
+  "^umptcpd: --forward: cannot resolve nosuch\.invalid: no answer within 2 s$" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --dns "127.0.0.1:$(cat "$WORK/dns")" \
+  --forward 127.0.0.1:8080=nosuch.invalid:80 --forward 127.0.0.1:8081=localhost:80
+ms=$((($(date +%s%N) - start) / 1000000))
+if [ "$ms" -ge 1500 ] && [ "$ms" -lt 3500 ]; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: a silent DNS server: $ms ms (want about 2000)"; fi
+kill "$SILENT" 2>/dev/null
 
 cli_summary

@@ -6,10 +6,16 @@
 # applies): after SIGHUP 8081 no longer listens, 8082 is the same listener, 8083 relays to
 # the kernel server over MPTCP, and the held connection still carries bytes both ways. A
 # file with an error then changes nothing. The metrics endpoint moves from 9101 to 9102
-# with the reload. SIGTERM ends it with 0.
+# with the reload. A new target whose name gets no answer (a DNS server that never answers)
+# changes nothing within 2 s, the relay serving meanwhile; a name from the namespace's hosts
+# file (/etc/netns/NS/hosts, which ip netns exec puts over /etc/hosts) opens. SIGTERM ends
+# it with 0.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mptcp_lib.sh"
 interop_setup umpr
+mkdir -p "/etc/netns/$NS"
+printf '10.1.1.1 echo.umptcpd.test\n' > "/etc/netns/$NS/hosts"
+trap 'rm -rf "/etc/netns/$NS"; cleanup' EXIT
 mptcp_paths_setup
 echo "seed $SEED (replay with SEED=$SEED)"
 
@@ -33,13 +39,16 @@ while True:
 PY
 PIDS+=($!)
 wait_port 8000
+# A DNS server that takes every query and answers none.
+in_ns python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",5353)); time.sleep(3600)' &
+PIDS+=($!)
 
 conf() { # the relays' sections, then the links' (UM1 extra keys in $2, [daemon] ones in $3)
-  { printf '[daemon]\ngrace = 2\n%s[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' "${3:-}" "${2:-}"
+  { printf '[daemon]\ngrace = 2\ndns = 127.0.0.1:5353\n%s[link um0]\naddress = 10.1.1.2/24\n[link um1]\naddress = 10.1.2.2/24\n%s' "${3:-}" "${2:-}"
     printf '%s\n' "$1"; } > "$WORK/d.conf.new"
   mv "$WORK/d.conf.new" "$WORK/d.conf"
 }
-fwd() { printf '[forward %s]\nlisten = 127.0.0.1:%s\ntarget = 10.1.1.1:8000\n' "$1" "$2"; }
+fwd() { printf '[forward %s]\nlisten = 127.0.0.1:%s\ntarget = %s:8000\n' "$1" "$2" "${3:-10.1.1.1}"; }
 conf "$(fwd a 8081; fwd b 8082)" "" $'metrics = 127.0.0.1:9101\n'
 "$BIN/umptcpd" --check-config -c "$WORK/d.conf" >/dev/null || fail "the first config is refused"
 ip netns exec "$NS" "$BIN/umptcpd" -c "$WORK/d.conf" --seed "$SEED" 2> "$WORK/umptcpd.log" &
@@ -134,6 +143,32 @@ grep -q "has errors (above): nothing changed" "$WORK/umptcpd.log" || fail "the b
 through 8083 65536 || fail "8083 stopped relaying after a bad file"
 in_ns curl -sS --max-time 10 -o /dev/null http://127.0.0.1:9102/metrics || fail "metrics stopped after a bad file"
 echo "reload: a bad file changed nothing"
+
+# A new target's name without an answer: nothing changes, and the relay serves meanwhile.
+reloads() { grep -c "reload: reading" "$WORK/umptcpd.log"; }
+conf "$(fwd b 8082; fwd c 8083; fwd d 8084 nosuch.invalid)" $'delay = 5\n' $'metrics = 127.0.0.1:9102\n'
+kill -HUP "$UMPTCPD"
+start=$(date +%s%N)
+through 8083 $((1 << 20)) || fail "8083 stopped relaying while a reload resolved a name"
+busy_ms=$((($(date +%s%N) - start) / 1000000))
+for _ in $(seq 1 50); do grep -q "a target did not resolve: nothing changed" "$WORK/umptcpd.log" && break; sleep 0.1; done
+grep -q "reload: .*\[forward d\]: cannot resolve nosuch.invalid: no answer within 2 s" "$WORK/umptcpd.log" ||
+  fail "no log line for the name without an answer"
+grep -q "a target did not resolve: nothing changed" "$WORK/umptcpd.log" || fail "the reload was not refused"
+in_ns ss -ltnH "sport = :8084" | grep -q . && fail "8084 listens though its target did not resolve"
+[ "$busy_ms" -lt 1500 ] || fail "1 MiB through 8083 took $busy_ms ms while the reload resolved (the loop stalled?)"
+echo "reload: a name without an answer changed nothing; 1 MiB relayed in $busy_ms ms meanwhile"
+
+# A name from the hosts file: c reopens to it, b stays.
+n0=$(grep -c "listener kept, 1 closed, 1 opened" "$WORK/umptcpd.log")
+conf "$(fwd b 8082; fwd c 8083 echo.umptcpd.test)" $'delay = 5\n' $'metrics = 127.0.0.1:9102\n'
+kill -HUP "$UMPTCPD"
+for _ in $(seq 1 50); do [ "$(grep -c "listener kept, 1 closed, 1 opened" "$WORK/umptcpd.log")" -gt "$n0" ] && break; sleep 0.1; done
+grep -q "reload: opened forward 127.0.0.1:8083=echo.umptcpd.test:8000" "$WORK/umptcpd.log" ||
+  { cat "$WORK/umptcpd.log" >&2; fail "the target named in the hosts file did not open"; }
+wait_port 8083
+through 8083 $((1 << 20)) || fail "1 MiB through 8083 to echo.umptcpd.test did not come back whole"
+echo "reload: a target named in the hosts file opened and relays"
 
 # The held connection, opened before both reloads through a listener since closed.
 touch "$WORK/held.go"
