@@ -19,11 +19,6 @@
 
 #include "core/log.h"
 
-static socklen_t sa_len(const struct sockaddr_storage *ss)
-{
-        return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 /* A destination's address: as given, or its name resolved (once, when the listener opens:
  * the daemon starts before it serves). */
 static int resolve(const struct relay_dest *d, struct sockaddr_storage *out, char *err,
@@ -46,13 +41,6 @@ static int resolve(const struct relay_dest *d, struct sockaddr_storage *out, cha
         else
                 ((struct sockaddr_in6 *)out)->sin6_port = htons(d->port);
         return 0;
-}
-
-static void set_congestion(struct um_relay *r, int ufd)
-{
-        if (ufd >= 0 && r->cfg.congestion)
-                um_setsockopt(r->st, ufd, IPPROTO_TCP, TCP_CONGESTION, r->cfg.congestion,
-                              (socklen_t)strlen(r->cfg.congestion));
 }
 
 static void umptcp_listener_ready(struct um_stack *st, int fd, short revents, void *arg)
@@ -129,8 +117,10 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         }
         if (accept) {
                 l->fd = um_socket(r->st, addr->ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-                set_congestion(r, l->fd);
-                if (l->fd < 0 || um_bind(r->st, l->fd, (struct sockaddr *)addr, sa_len(addr)) < 0 ||
+                relay_set_congestion(r, l->fd);
+                if (l->fd < 0 ||
+                    um_bind(r->st, l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) <
+                        0 ||
                     um_listen(r->st, l->fd, 511) < 0 ||
                     um_sock_set_callback(r->st, l->fd, umptcp_listener_ready, l) < 0) {
                         rc = -errno;
@@ -156,8 +146,8 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         }
         socklen_t blen = sizeof(l->bound);
         if (l->fd < 0 || setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-            bind(l->fd, (struct sockaddr *)addr, sa_len(addr)) < 0 || listen(l->fd, 511) < 0 ||
-            getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
+            bind(l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) < 0 ||
+            listen(l->fd, 511) < 0 || getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
             (rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1)) < 0) {
                 rc = -errno;
                 if (l->fd >= 0)
@@ -215,10 +205,10 @@ static void forward_one(struct um_relay *r, struct relay_listener *l, int kfd,
                 return;
         }
         int ufd = um_socket(r->st, l->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-        set_congestion(r, ufd);
-        if (ufd < 0 ||
-            (um_connect(r->st, ufd, (struct sockaddr *)&l->target, sa_len(&l->target)) < 0 &&
-             errno != EINPROGRESS)) {
+        relay_set_congestion(r, ufd);
+        if (ufd < 0 || (um_connect(r->st, ufd, (struct sockaddr *)&l->target,
+                                   (socklen_t)relay_sa_len(&l->target)) < 0 &&
+                        errno != EINPROGRESS)) {
                 connect_failed(r, l, client, errno);
                 if (ufd >= 0)
                         um_close(r->st, ufd);
@@ -239,10 +229,11 @@ static void accept_one(struct um_relay *r, struct relay_listener *l, int ufd,
                 relay_umptcp_reset(r->st, ufd);
                 return;
         }
-        set_congestion(r, ufd);
+        relay_set_congestion(r, ufd);
         int kfd = socket(l->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (kfd < 0 || (connect(kfd, (struct sockaddr *)&l->target, sa_len(&l->target)) < 0 &&
-                        errno != EINPROGRESS)) {
+        if (kfd < 0 ||
+            (connect(kfd, (struct sockaddr *)&l->target, (socklen_t)relay_sa_len(&l->target)) < 0 &&
+             errno != EINPROGRESS)) {
                 connect_failed(r, l, client, errno);
                 if (kfd >= 0)
                         close(kfd);

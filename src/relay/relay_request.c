@@ -39,11 +39,6 @@ struct relay_resolver {
         ares_channel ch;
 };
 
-/* A name being resolved; c is NULL once its connection went before the answer came. */
-struct relay_query {
-        struct relay_conn *c;
-};
-
 static const char *client_str(const struct relay_conn *c, char *buf, size_t len)
 {
         return relay_addr_str((const struct sockaddr *)&c->client, buf, len);
@@ -133,18 +128,6 @@ void relay_resolver_free(struct um_relay *r)
 
 /* ---- a request's end ---- */
 
-void relay_request_free(struct relay_conn *c)
-{
-        if (!c->req)
-                return;
-        if (c->req->query)
-                c->req->query->c = NULL;
-        /* The credentials it held go with it. */
-        memset(c->req->password, 0, sizeof(c->req->password));
-        free(c->req);
-        c->req = NULL;
-}
-
 /* A reply of a few bytes to a client that has just sent its request: its socket's send
  * buffer, empty, takes it whole; a short write means the client is gone. */
 static int write_reply(struct relay_conn *c, const uint8_t *p, size_t n)
@@ -157,7 +140,10 @@ static int write_reply(struct relay_conn *c, const uint8_t *p, size_t n)
         return -1;
 }
 
-int relay_request_answer(struct relay_conn *c, int err)
+/* The connect to what the request asked for ended: err 0 (open) or an errno. The reply is
+ * written; on success the request's state is freed and 0 returned, else -1 (the caller
+ * ends the connection). */
+static int answer(struct relay_conn *c, int err)
 {
         uint8_t reply[RELAY_HTTP_REPLY_MAX];
         size_t n;
@@ -173,14 +159,63 @@ int relay_request_answer(struct relay_conn *c, int err)
         if (write_reply(c, reply, n) < 0)
                 return -1;
         if (!err)
-                relay_request_free(c);
+                relay_conn_drop_request(c);
         return 0;
+}
+
+/* The client is told why (SOCKS5 REP, HTTP 502/504), then the connection ends. */
+static void connect_failed(struct relay_conn *c, int err)
+{
+        c->r->ctr.RelayConnectFailed++;
+        char why[96];
+        snprintf(why, sizeof(why), "connect: %s", strerror(err));
+        answer(c, err);
+        relay_conn_refuse(c, why);
+}
+
+/* The umptcp socket's events while its connect is under way: the reply waits for them. */
+static void request_ready(struct um_stack *st, int fd, short revents, void *arg)
+{
+        (void)st;
+        (void)fd;
+        struct relay_conn *c = arg;
+        if (revents & (POLLERR | POLLHUP)) {
+                connect_failed(c, relay_conn_umptcp_error(c));
+        } else if (revents & POLLOUT) {
+                if (answer(c, 0) < 0)
+                        relay_conn_kernel_failed(c, errno);
+                else
+                        relay_conn_open(c);
+        }
+}
+
+void relay_request_check_time(struct relay_conn *c, uint64_t now)
+{
+        struct um_relay *r = c->r;
+        if (c->state == RELAY_REQUESTING && now >= c->request_by_us) {
+                /* A slow client holds no slot longer than its request's deadline. */
+                r->ctr.RelayRequestTimeouts++;
+                char a[80];
+                um_log(r->st, UM_LOG_ERR, "relay: %s: %s: request not whole after %u ms",
+                       c->listener_name, client_str(c, a, sizeof(a)), r->cfg.request_timeout_ms);
+                relay_conn_refuse(c, "request timeout");
+                return;
+        }
+        if ((c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) &&
+            now >= c->connect_by_us) {
+                r->ctr.RelayConnectTimeouts++;
+                connect_failed(c, ETIMEDOUT);
+                return;
+        }
+        relay_conn_check_time(c, now);
 }
 
 static void connect_now(struct relay_conn *c)
 {
         struct um_relay *r = c->r;
-        int rc = relay_conn_connect(c);
+        /* A request's client waits for its reply until the connect's outcome; a transparent
+         * client knows nothing of the relay and needs none. */
+        int rc = relay_conn_connect(c, c->req ? request_ready : NULL);
         if (rc < 0) {
                 r->ctr.RelayConnectFailed++;
                 char a[80], why[96];
@@ -188,7 +223,7 @@ static void connect_now(struct relay_conn *c)
                 um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
                        client_str(c, a, sizeof(a)), why);
                 if (c->req) {
-                        relay_request_answer(c, -rc);
+                        answer(c, -rc);
                         relay_conn_refuse(c, why);
                 } else {
                         relay_conn_reset(c, why);
@@ -234,7 +269,7 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
                 um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
                        client_str(c, a, sizeof(a)), why);
                 /* RFC 1928 §6 has no code of its own for it: X'04' Host unreachable. */
-                relay_request_answer(c, EHOSTUNREACH);
+                answer(c, EHOSTUNREACH);
                 relay_conn_refuse(c, why);
                 return;
         }
