@@ -125,8 +125,9 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
 
 void um_relay_run_once(struct um_relay *r, int timeout_ms)
 {
-        /* Connections' deadlines need a look every tick, nothing else of the relay's does. */
-        if (r->conns && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
+        /* Connections' deadlines and paused listeners need a look every tick, nothing else
+         * of the relay's does. */
+        if ((r->conns || r->n_paused) && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
                 timeout_ms = RELAY_TICK_US / 1000;
         int metrics_ms = relay_metrics_timeout_ms(r);
         if (metrics_ms >= 0 && (timeout_ms < 0 || metrics_ms < timeout_ms))
@@ -141,6 +142,7 @@ void um_relay_run_once(struct um_relay *r, int timeout_ms)
         /* Read again: the events just handled stamped their connections' activity after
          * `now`, and an idle check against the older time would wrap around. */
         check_deadlines(r, um_clock_now_us());
+        relay_listeners_resume(r, um_clock_now_us());
 }
 
 /* ---- what the daemon asks ---- */

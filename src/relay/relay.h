@@ -32,13 +32,14 @@
         X(RelayAuthFailed)                                                                         \
         X(RelayResolveFailed)                                                                      \
         X(RelayNoOriginalDst)                                                                      \
-        X(RelayLoopRefused)
+        X(RelayLoopRefused)                                                                        \
+        X(RelayAcceptErrors)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
 };
 
-enum { RELAY_LISTENERS = 32, RELAY_TICK_US = 100000 };
+enum { RELAY_LISTENERS = 32, RELAY_TICK_US = 100000, RELAY_ACCEPT_PAUSE_US = 100000 };
 
 struct relay_listener {
         int id; /* -1: a free place */
@@ -50,6 +51,8 @@ struct relay_listener {
         struct sockaddr_storage bound;  /* transparent: its own address, to refuse loops */
         char *user, *password;          /* socks: RFC 1929 credentials, or NULL */
         char name[96];                  /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
+        uint64_t paused_until;          /* off epoll after accept() ran out of resources (0: not) */
+        unsigned conns_at_pause;        /* r->n_conns then: one fewer frees a descriptor */
 };
 
 /* Bytes of one direction that the receiving side has not taken yet. */
@@ -115,6 +118,7 @@ struct um_relay {
         int next_listener_id;
         struct relay_conn *conns; /* every open relayed connection */
         unsigned n_conns;
+        unsigned n_paused;  /* listeners paused (relay_listeners_resume) */
         uint8_t *scratch;   /* a chunk read from one side before the other takes it */
         uint64_t next_tick; /* when deadlines are next looked at */
         struct relay_counters ctr;
@@ -139,6 +143,8 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l);
 int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                         const struct um_relay_listener_spec *spec, char *err, size_t errlen);
 void relay_listener_close(struct um_relay *r, struct relay_listener *l);
+/* Paused listeners back on epoll once their pause is over or a connection closed. */
+void relay_listeners_resume(struct um_relay *r, uint64_t now);
 
 /* relay_request.c */
 /* A SOCKS5 or HTTP CONNECT client's socket was accepted: its request is read first. */

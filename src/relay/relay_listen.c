@@ -162,6 +162,10 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
 
 void relay_listener_close(struct um_relay *r, struct relay_listener *l)
 {
+        if (l->paused_until) {
+                l->paused_until = 0;
+                r->n_paused--;
+        }
         if (l->kind == UM_RELAY_ACCEPT) {
                 um_close(r->st, l->fd);
         } else {
@@ -246,6 +250,42 @@ static void accept_one(struct um_relay *r, struct relay_listener *l, int ufd,
         }
 }
 
+/* accept() fails for want of descriptors or memory while the client waits in the backlog. */
+static int out_of_resources(int err)
+{
+        return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* The client stays in the backlog, so the listener stays readable: left on the
+ * level-triggered epoll it would wake the loop again at once, for ever, while nothing
+ * frees what accept() lacks. Off epoll until a connection of the relay closes (one
+ * descriptor fewer) or RELAY_ACCEPT_PAUSE_US passed (another process may free some). */
+static void pause_listener(struct um_relay *r, struct relay_listener *l, int err)
+{
+        relay_epoll_del(r, l->fd);
+        l->paused_until = um_clock_now_us() + RELAY_ACCEPT_PAUSE_US;
+        l->conns_at_pause = r->n_conns;
+        r->n_paused++;
+        r->ctr.RelayAcceptErrors++;
+        um_log(r->st, UM_LOG_ERR, "relay: %s: accept: %s: paused for %u ms", l->name, strerror(err),
+               (unsigned)(RELAY_ACCEPT_PAUSE_US / 1000));
+}
+
+void relay_listeners_resume(struct um_relay *r, uint64_t now)
+{
+        for (int i = 0; r->n_paused && i < RELAY_LISTENERS; i++) {
+                struct relay_listener *l = &r->listeners[i];
+                if (l->id < 0 || !l->paused_until ||
+                    (now < l->paused_until && r->n_conns >= l->conns_at_pause))
+                        continue;
+                l->paused_until = 0;
+                r->n_paused--;
+                int rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1);
+                if (rc < 0)
+                        pause_listener(r, l, -rc);
+        }
+}
+
 void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
 {
         for (int i = 0; i < 64 && l->id >= 0; i++) {
@@ -260,8 +300,11 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
                 } else {
                         int kfd = accept4(l->fd, (struct sockaddr *)&client, &len,
                                           SOCK_NONBLOCK | SOCK_CLOEXEC);
-                        if (kfd < 0)
+                        if (kfd < 0) {
+                                if (out_of_resources(errno))
+                                        pause_listener(r, l, errno);
                                 return;
+                        }
                         r->ctr.RelayAccepted++;
                         if (l->kind == UM_RELAY_FORWARD) {
                                 forward_one(r, l, kfd, (struct sockaddr *)&client);

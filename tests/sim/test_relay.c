@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <umptcp/link.h>
 #include <umptcp/mptcp.h>
@@ -543,6 +544,56 @@ static void test_slow_reader_bounded(void **state)
         world_close(&w);
 }
 
+static double cpu_s(void)
+{
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* A client waits in a forward listener's backlog while the process may open no descriptor
+ * (RLIMIT_NOFILE at the lowest free one): accept() fails with EMFILE and the listener stays
+ * readable. The loop must not spin on it for 500 ms: it pauses the listener (counted), waits
+ * as long as it was asked, and accepts the client once descriptors may be opened again. */
+static void test_accept_out_of_fds(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        uint16_t port = forward_listener(&w);
+        struct end *e = kernel_client(&w, port, 0, 1000); /* its socket before the limit */
+        struct rlimit old, low;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        int lowest = dup(e->fd);
+        assert_true(lowest >= 0);
+        close(lowest);
+        low = old;
+        low.rlim_cur = (rlim_t)lowest;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        assert_true(dup(e->fd) < 0 && errno == EMFILE);
+        uint64_t start = um_clock_now_us();
+        double cpu = cpu_s();
+        unsigned rounds = 0;
+        while (um_clock_now_us() - start < 500000) {
+                um_relay_run_once(w.relay, 50);
+                rounds++;
+        }
+        cpu = cpu_s() - cpu;
+        uint64_t errors = um_counter_get(w.relay_st, "RelayAcceptErrors");
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        run(&w, clients_done, 5);
+        printf("    500 ms at RLIMIT_NOFILE: %u rounds of the loop, %.3f s of CPU, %llu accept "
+               "errors (pauses); then the client relayed: %s\n",
+               rounds, cpu, (unsigned long long)errors, e->in_len == e->out_len ? "yes" : "no");
+        assert_true(rounds <= 40); /* a 50 ms wait each, bar a few early wakes */
+        assert_true(cpu < 0.2);
+        assert_true(errors >= 1 && errors <= 10); /* at most one per 100 ms pause */
+        assert_echoed(e);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayAccepted"), 1);
+        world_close(&w);
+}
+
 /* ---- SOCKS5, HTTP CONNECT ---- */
 
 /* The world with its DNS server; cfg's dns_servers points into servers. */
@@ -870,6 +921,7 @@ int main(void)
             cmocka_unit_test(test_accept_with_proxy_header),
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_slow_reader_bounded),
+            cmocka_unit_test(test_accept_out_of_fds),
             cmocka_unit_test(test_socks_connect),
             cmocka_unit_test(test_http_connect_and_bad_requests),
             cmocka_unit_test(test_request_deadline),
