@@ -10,6 +10,7 @@
 
 #include "core/counters.h"
 #include "relay/relay_addr.h"
+#include "relay/relay_dest.h"
 #include "relay/relay_proto.h"
 
 #define RELAY_COUNTER_LIST(X)                                                                      \
@@ -33,7 +34,8 @@
         X(RelayResolveFailed)                                                                      \
         X(RelayNoOriginalDst)                                                                      \
         X(RelayLoopRefused)                                                                        \
-        X(RelayAcceptErrors)
+        X(RelayAcceptErrors)                                                                       \
+        X(RelayDestRefused)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -50,6 +52,7 @@ struct relay_listener {
         struct sockaddr_storage target; /* forward and accept */
         struct sockaddr_storage bound;  /* transparent: its own address, to refuse loops */
         char *user, *password;          /* socks: RFC 1929 credentials, or NULL */
+        struct relay_allow allow;       /* socks, http-connect: the destinations allowed */
         char name[96];                  /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
         uint64_t paused_until;          /* off epoll after accept() ran out of resources (0: not) */
         unsigned conns_at_pause;        /* r->n_conns then: one fewer frees a descriptor */
@@ -88,6 +91,7 @@ struct relay_request {
         char user[256], password[256]; /* the parser points at these */
         struct relay_query *query;     /* a name being resolved, or NULL */
         uint16_t port;                 /* the port asked for with a name */
+        struct relay_allow allow;      /* the listener's, copied (it may close first) */
 };
 
 struct relay_conn {

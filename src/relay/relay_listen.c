@@ -109,8 +109,14 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                         return -ENOMEM;
                 }
         }
-        if ((spec->kind == UM_RELAY_SOCKS || spec->kind == UM_RELAY_HTTP_CONNECT) &&
-            (rc = relay_resolver_need(r, err, errlen)) < 0) {
+        int requests = spec->kind == UM_RELAY_SOCKS || spec->kind == UM_RELAY_HTTP_CONNECT;
+        if (spec->allow && !requests) {
+                snprintf(err, errlen, "%s: allow is for socks and http-connect only", l->name);
+                rc = -EINVAL;
+        } else {
+                rc = relay_allow_parse(spec->allow, &l->allow, err, errlen);
+        }
+        if (rc < 0 || (requests && (rc = relay_resolver_need(r, err, errlen)) < 0)) {
                 free(l->user);
                 free(l->password);
                 return rc;

@@ -231,6 +231,29 @@ static void connect_now(struct relay_conn *c)
         }
 }
 
+/* A destination the links can never reach, or one outside the listener's allow-list, is
+ * refused before any connect: the client is told (SOCKS5 REP 2, HTTP 403). Returns 1 when
+ * it was (the connection is gone). */
+static int dest_refused(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        const struct sockaddr *to = (const struct sockaddr *)&c->target;
+        const char *why = relay_dest_never(to);
+        if (!why && !relay_allow_match(&c->req->allow, to))
+                why = "not in the listener's allow list";
+        if (!why)
+                return 0;
+        r->ctr.RelayDestRefused++;
+        char a[80], b[80], line[128];
+        snprintf(line, sizeof(line), "destination %s refused: %s", relay_addr_str(to, b, sizeof(b)),
+                 why);
+        um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
+               client_str(c, a, sizeof(a)), line);
+        answer(c, EACCES);
+        relay_conn_refuse(c, line);
+        return 1;
+}
+
 /* The answer for a name: its first IPv4 address (the links are IPv4 more often than not),
  * else its first IPv6 one. */
 static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *res)
@@ -273,7 +296,9 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
                 relay_conn_refuse(c, why);
                 return;
         }
-        connect_now(c);
+        /* Checked as resolved: a name is no way around the policy (one for 127.0.0.1). */
+        if (!dest_refused(c))
+                connect_now(c);
 }
 
 /* The request is whole: its destination is resolved if a name, then connected to. The
@@ -285,7 +310,8 @@ static void request_whole(struct relay_conn *c, const struct relay_dest *d)
         c->connect_by_us = um_clock_now_us() + (uint64_t)r->cfg.connect_timeout_ms * 1000;
         if (!d->is_name) {
                 c->target = d->addr;
-                connect_now(c);
+                if (!dest_refused(c))
+                        connect_now(c);
                 return;
         }
         struct relay_query *q = calloc(1, sizeof(*q));
@@ -391,6 +417,7 @@ void relay_request_start(struct um_relay *r, const struct relay_listener *l, int
                 return;
         }
         c->req = req;
+        req->allow = l->allow;
         if (l->kind == UM_RELAY_SOCKS) {
                 const char *user = NULL, *password = NULL;
                 if (l->user) {
