@@ -38,9 +38,11 @@ format-check:
 format:
 	@./scripts/format.sh
 
-# No lower layer includes a higher one (the order is in the script).
+# No lower layer includes a higher one (the order is in the script), and src/relay's files
+# do not call each other in a circle.
 layers:
 	@./scripts/check-layers.sh
+	@./scripts/check-relay-calls.sh
 
 # Everything: style, layering, the optimized build's tests (unit, simulation, interop),
 # then the whole suite again under ASan+UBSan.

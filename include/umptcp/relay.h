@@ -54,6 +54,11 @@ struct um_relay_listener_spec {
         /* socks: the RFC 1929 username and password every client must give (NULL: no
          * authentication). Copied. */
         const char *user, *password;
+        /* socks and http-connect: the destinations clients may ask for, "CIDR[;CIDR...]"
+         * (IPv4 or IPv6, "/BITS" or a single host; at most 16), NULL for any. Whatever it
+         * says, a destination that the MPTCP links can never reach is refused: unspecified,
+         * loopback, multicast, the limited broadcast, and those IPv4-mapped (docs/RELAY.md). */
+        const char *allow;
 };
 
 /* Returns 0 and *out, or -errno. The relay does not own the stack. */

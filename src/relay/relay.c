@@ -4,7 +4,6 @@
 #include "relay/relay.h"
 #include "relay/relay_metrics.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,17 +77,13 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
         return 0;
 }
 
-/* ---- epoll: a listener's token has its low bit set, a connection's not ---- */
-
-int relay_epoll_set(struct um_relay *r, int fd, uint32_t events, void *ptr, int add)
+/* A connection still reading its request is the request's; any other, the relayed pair's. */
+static void conn_events(struct relay_conn *c, uint32_t events)
 {
-        struct epoll_event ev = {.events = events, .data.ptr = ptr};
-        return epoll_ctl(r->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
-}
-
-void relay_epoll_del(struct um_relay *r, int fd)
-{
-        epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+        if (c->state == RELAY_REQUESTING)
+                relay_request_events(c, events);
+        else
+                relay_conn_kernel_events(c, events);
 }
 
 static void kernel_events(struct um_relay *r)
@@ -102,7 +97,7 @@ static void kernel_events(struct um_relay *r)
                 else if (token & RELAY_TAG_LISTENER)
                         relay_listener_accept(r, (struct relay_listener *)(token & ~(uintptr_t)1));
                 else if (!(token & RELAY_TAG_RESOLVER))
-                        relay_conn_kernel_events((struct relay_conn *)token, evs[i].events);
+                        conn_events((struct relay_conn *)token, evs[i].events);
         }
         /* The resolver's answers last: one may end a connection whose event is in evs. */
         for (int i = 0; i < n; i++) {
@@ -120,14 +115,19 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
         relay_resolver_tick(r); /* its retransmissions and timeouts */
         for (struct relay_conn *c = r->conns, *next; c; c = next) {
                 next = c->next;
-                relay_conn_check_time(c, now);
+                /* Until its request is answered, the client is owed a reply on a timeout. */
+                if (c->req)
+                        relay_request_check_time(c, now);
+                else
+                        relay_conn_check_time(c, now);
         }
 }
 
 void um_relay_run_once(struct um_relay *r, int timeout_ms)
 {
-        /* Connections' deadlines need a look every tick, nothing else of the relay's does. */
-        if (r->conns && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
+        /* Connections' deadlines and paused listeners need a look every tick, nothing else
+         * of the relay's does. */
+        if ((r->conns || r->n_paused) && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
                 timeout_ms = RELAY_TICK_US / 1000;
         int metrics_ms = relay_metrics_timeout_ms(r);
         if (metrics_ms >= 0 && (timeout_ms < 0 || metrics_ms < timeout_ms))
@@ -142,6 +142,7 @@ void um_relay_run_once(struct um_relay *r, int timeout_ms)
         /* Read again: the events just handled stamped their connections' activity after
          * `now`, and an idle check against the older time would wrap around. */
         check_deadlines(r, um_clock_now_us());
+        relay_listeners_resume(r, um_clock_now_us());
 }
 
 /* ---- what the daemon asks ---- */
@@ -223,24 +224,4 @@ void um_relay_free(struct um_relay *r)
         free(r->scratch);
         free(r->dns_servers);
         free(r);
-}
-
-const char *relay_addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-        char a[64] = "?";
-        unsigned port = 0;
-        if (sa->sa_family == AF_INET) {
-                const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-                inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
-                port = ntohs(in->sin_port);
-                snprintf(buf, len, "%s:%u", a, port);
-        } else if (sa->sa_family == AF_INET6) {
-                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-                inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
-                port = ntohs(in6->sin6_port);
-                snprintf(buf, len, "[%s]:%u", a, port);
-        } else {
-                snprintf(buf, len, "?");
-        }
-        return buf;
 }

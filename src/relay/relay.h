@@ -1,13 +1,16 @@
-/* The relay's inside (include/umptcp/relay.h): its loop and timers (relay.c), its listeners
- * (relay_listen.c), and the relayed connections (relay_conn.c). */
+/* The relay's inside (include/umptcp/relay.h): its state, and what its files call of each
+ * other (in the order below the types). */
 #ifndef UM_RELAY_RELAY_H
 #define UM_RELAY_RELAY_H
 
 #include <stdint.h>
 #include <sys/socket.h>
 #include <umptcp/relay.h>
+#include <umptcp/socket.h>
 
 #include "core/counters.h"
+#include "relay/relay_addr.h"
+#include "relay/relay_dest.h"
 #include "relay/relay_proto.h"
 
 #define RELAY_COUNTER_LIST(X)                                                                      \
@@ -30,13 +33,15 @@
         X(RelayAuthFailed)                                                                         \
         X(RelayResolveFailed)                                                                      \
         X(RelayNoOriginalDst)                                                                      \
-        X(RelayLoopRefused)
+        X(RelayLoopRefused)                                                                        \
+        X(RelayAcceptErrors)                                                                       \
+        X(RelayDestRefused)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
 };
 
-enum { RELAY_LISTENERS = 32, RELAY_TICK_US = 100000 };
+enum { RELAY_LISTENERS = 32, RELAY_TICK_US = 100000, RELAY_ACCEPT_PAUSE_US = 100000 };
 
 struct relay_listener {
         int id; /* -1: a free place */
@@ -47,7 +52,10 @@ struct relay_listener {
         struct sockaddr_storage target; /* forward and accept */
         struct sockaddr_storage bound;  /* transparent: its own address, to refuse loops */
         char *user, *password;          /* socks: RFC 1929 credentials, or NULL */
+        struct relay_allow allow;       /* socks, http-connect: the destinations allowed */
         char name[96];                  /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
+        uint64_t paused_until;          /* off epoll after accept() ran out of resources (0: not) */
+        unsigned conns_at_pause;        /* r->n_conns then: one fewer frees a descriptor */
 };
 
 /* Bytes of one direction that the receiving side has not taken yet. */
@@ -68,7 +76,11 @@ struct relay_dir {
  * (RELAY_RESOLVING), then connects as the others do. */
 enum relay_conn_state { RELAY_REQUESTING, RELAY_RESOLVING, RELAY_CONNECTING, RELAY_OPEN };
 
-struct relay_query;
+/* A name being resolved; c is NULL once its connection went before the answer came. */
+struct relay_query {
+        struct relay_conn *c;
+};
+
 /* What a connection needs only until its request is whole (freed then: an open
  * connection does not carry a request parser's buffer). */
 struct relay_request {
@@ -79,6 +91,7 @@ struct relay_request {
         char user[256], password[256]; /* the parser points at these */
         struct relay_query *query;     /* a name being resolved, or NULL */
         uint16_t port;                 /* the port asked for with a name */
+        struct relay_allow allow;      /* the listener's, copied (it may close first) */
 };
 
 struct relay_conn {
@@ -109,6 +122,7 @@ struct um_relay {
         int next_listener_id;
         struct relay_conn *conns; /* every open relayed connection */
         unsigned n_conns;
+        unsigned n_paused;  /* listeners paused (relay_listeners_resume) */
         uint8_t *scratch;   /* a chunk read from one side before the other takes it */
         uint64_t next_tick; /* when deadlines are next looked at */
         struct relay_counters ctr;
@@ -117,23 +131,15 @@ struct um_relay {
         struct relay_metrics *metrics;   /* the metrics endpoint, or NULL (relay_metrics.h) */
 };
 
-/* relay_conn.c */
-/* A relayed connection whose accepted side is kfd (forward) or ufd (accept); the other
- * side's connect has begun. NULL when out of memory (the caller closes what it gave). */
-struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
-                                  int ufd, const struct sockaddr *client);
-/* Moves bytes both ways as far as the sockets let them; ends the connection when both
- * ways are done, or aborts it on an error. */
-void relay_conn_pump(struct relay_conn *c);
-/* The kernel socket showed these epoll events. */
-void relay_conn_kernel_events(struct relay_conn *c, uint32_t events);
-/* A side reset: SO_LINGER 0 and close (for MPTCP, MP_FASTCLOSE). */
-void relay_kernel_reset(int kfd);
-void relay_umptcp_reset(struct um_stack *st, int ufd);
-/* Deadlines: connect, idle. */
-void relay_conn_check_time(struct relay_conn *c, uint64_t now);
-/* Both sides reset, the connection freed; why goes in its log line. */
-void relay_conn_abort(struct relay_conn *c, const char *why);
+/* The files below each call only files further down this list, never one above (the
+ * order scripts/check-relay-calls.sh checks):
+ *   relay.c             the loop: um_relay_*, and each event to its owner
+ *   relay_listen.c      listeners; each accepted connection to a request or a relayed pair
+ *   relay_request.c     SOCKS5, HTTP CONNECT and transparent connections until they open,
+ *                       and the resolver of their names
+ *   relay_conn.c        the relayed pair: connect, bytes both ways, the end
+ *   relay_metrics*.c    the metrics endpoint (relay_metrics.h), beside the others
+ *   relay_epoll.c, relay_sock.c, relay_addr.c, and the parsers of relay_proto.h */
 
 /* relay_listen.c */
 /* A listener's socket showed it may accept. */
@@ -141,6 +147,8 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l);
 int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                         const struct um_relay_listener_spec *spec, char *err, size_t errlen);
 void relay_listener_close(struct um_relay *r, struct relay_listener *l);
+/* Paused listeners back on epoll once their pause is over or a connection closed. */
+void relay_listeners_resume(struct um_relay *r, uint64_t now);
 
 /* relay_request.c */
 /* A SOCKS5 or HTTP CONNECT client's socket was accepted: its request is read first. */
@@ -151,12 +159,9 @@ void relay_transparent_start(struct um_relay *r, const struct relay_listener *l,
                              const struct sockaddr *client);
 /* The kernel socket of a connection in RELAY_REQUESTING showed events. */
 void relay_request_events(struct relay_conn *c, uint32_t events);
-/* The connect to what a request asked for ended: err 0 (open) or an errno. The reply is
- * written; on success the request's state is freed and 0 returned, else -1 (the caller
- * ends the connection). */
-int relay_request_answer(struct relay_conn *c, int err);
-/* The request's state freed (a query under way forgets the connection). */
-void relay_request_free(struct relay_conn *c);
+/* Deadlines of a connection with a request (c->req): the request's, the connect's (the
+ * client is told), then those of relay_conn_check_time. */
+void relay_request_check_time(struct relay_conn *c, uint64_t now);
 /* The resolver made (once, for the first listener whose clients name hosts). */
 int relay_resolver_need(struct um_relay *r, char *err, size_t errlen);
 /* The resolver: its sockets' events, its timeouts each tick, and its end. */
@@ -164,12 +169,34 @@ void relay_resolver_events(struct um_relay *r, int fd, uint32_t events);
 void relay_resolver_tick(struct um_relay *r);
 void relay_resolver_free(struct um_relay *r);
 
-/* relay_conn.c, for requests */
-/* A connection whose kernel side is accepted and whose umptcp side is not made yet. */
+/* relay_conn.c */
+/* A relayed connection whose accepted side is kfd (forward) or ufd (accept); the other
+ * side's connect has begun. NULL when out of memory (the caller closes what it gave). */
+struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
+                                  int ufd, const struct sockaddr *client);
+/* A connection whose kernel side is accepted and whose umptcp side is not made yet
+ * (RELAY_REQUESTING; transparent: RELAY_RESOLVING until it connects). */
 struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay_listener *l,
                                           int kfd, const struct sockaddr *client);
-/* Its MPTCP connect to c->target begins (RELAY_CONNECTING); -errno when it cannot. */
-int relay_conn_connect(struct relay_conn *c);
+/* Its MPTCP connect to c->target begins (RELAY_CONNECTING); -errno when it cannot. ready
+ * gets the umptcp socket's events until relay_conn_open; NULL: the connection's own, which
+ * opens it once connected and resets it when the connect fails. */
+int relay_conn_connect(struct relay_conn *c, um_sock_cb ready);
+/* The MPTCP connect succeeded: bytes move both ways from now on (RELAY_OPEN). */
+void relay_conn_open(struct relay_conn *c);
+/* Why the MPTCP side failed (its SO_ERROR, ECONNRESET when it has none). */
+int relay_conn_umptcp_error(const struct relay_conn *c);
+/* Moves bytes both ways as far as the sockets let them; ends the connection when both
+ * ways are done, or aborts it on an error. */
+void relay_conn_pump(struct relay_conn *c);
+/* The kernel socket showed these epoll events (any state but RELAY_REQUESTING). */
+void relay_conn_kernel_events(struct relay_conn *c, uint32_t events);
+/* Deadlines: connect, idle. */
+void relay_conn_check_time(struct relay_conn *c, uint64_t now);
+/* Both sides reset, the connection freed; why goes in its log line. Counted as aborted. */
+void relay_conn_abort(struct relay_conn *c, const char *why);
+/* The kernel side failed with err: counted, and both sides reset. */
+void relay_conn_kernel_failed(struct relay_conn *c, int err);
 /* Ends a connection whose request failed or was refused: the kernel side closed (not
  * reset: the client reads the reply it was written), the umptcp side reset if made. */
 void relay_conn_refuse(struct relay_conn *c, const char *why);
@@ -179,16 +206,23 @@ void relay_conn_reset(struct relay_conn *c, const char *why);
 void relay_conn_watch(struct relay_conn *c);
 /* Bytes the client sent after its request, held for the far side. */
 int relay_conn_hold_up(struct relay_conn *c, const uint8_t *p, size_t n);
-int relay_sa_len(const struct sockaddr_storage *ss);
+/* The request's state freed, its password wiped; a name still being resolved forgets the
+ * connection. Also done when the connection is freed. */
+void relay_conn_drop_request(struct relay_conn *c);
 
-/* relay.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
+/* relay_sock.c */
+/* A side reset: SO_LINGER 0 and close (for MPTCP, MP_FASTCLOSE). */
+void relay_kernel_reset(int kfd);
+void relay_umptcp_reset(struct um_stack *st, int ufd);
+/* The relay's TCP_CONGESTION on an MPTCP socket (nothing when ufd < 0 or none is set). */
+void relay_set_congestion(struct um_relay *r, int ufd);
+
+/* relay_epoll.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
  * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1;
  * the metrics server's descriptor is the token 3 alone (both bits, no pointer). */
 enum { RELAY_TAG_LISTENER = 1, RELAY_TAG_RESOLVER = 2, RELAY_TAG_MASK = 3, RELAY_TAG_METRICS = 3 };
 /* Watches fd for events (EPOLL_CTL_ADD, or MOD when already watched) with a pointer. */
 int relay_epoll_set(struct um_relay *r, int fd, uint32_t events, void *ptr, int add);
 void relay_epoll_del(struct um_relay *r, int fd);
-/* "ADDR:PORT" for log lines. */
-const char *relay_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

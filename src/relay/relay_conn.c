@@ -22,20 +22,6 @@
 
 #include "core/log.h"
 
-void relay_kernel_reset(int kfd)
-{
-        struct linger lg = {.l_onoff = 1, .l_linger = 0};
-        setsockopt(kfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-        close(kfd);
-}
-
-void relay_umptcp_reset(struct um_stack *st, int ufd)
-{
-        struct linger lg = {.l_onoff = 1, .l_linger = 0};
-        um_setsockopt(st, ufd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-        um_close(st, ufd);
-}
-
 /* What MPTCP made of the connection so far: its subflows, whether it fell back. */
 static void sample_mptcp(struct relay_conn *c)
 {
@@ -54,6 +40,18 @@ static void sample_mptcp(struct relay_conn *c)
 static uint64_t down_bytes(const struct relay_conn *c)
 {
         return c->down.bytes > c->header_bytes ? c->down.bytes - c->header_bytes : 0;
+}
+
+void relay_conn_drop_request(struct relay_conn *c)
+{
+        if (!c->req)
+                return;
+        if (c->req->query)
+                c->req->query->c = NULL;
+        /* The credentials it held go with it. */
+        memset(c->req->password, 0, sizeof(c->req->password));
+        free(c->req);
+        c->req = NULL;
 }
 
 /* The connection's log line, its counters, and its memory. */
@@ -84,7 +82,7 @@ static void conn_free(struct relay_conn *c, const char *how)
         if (c->next)
                 c->next->prev = c->prev;
         r->n_conns--;
-        relay_request_free(c);
+        relay_conn_drop_request(c);
         free(c->up.held.buf);
         free(c->down.held.buf);
         free(c);
@@ -282,6 +280,11 @@ static void failed(struct relay_conn *c, int side, int err)
         relay_conn_reset(c, why);
 }
 
+void relay_conn_kernel_failed(struct relay_conn *c, int err)
+{
+        failed(c, FROM_KERNEL, err);
+}
+
 void relay_conn_pump(struct relay_conn *c)
 {
         if (c->state != RELAY_OPEN)
@@ -300,19 +303,19 @@ void relay_conn_pump(struct relay_conn *c)
         watch_kernel(c, 0);
 }
 
-static void opened(struct relay_conn *c)
+static void umptcp_ready(struct um_stack *st, int fd, short revents, void *arg);
+
+void relay_conn_open(struct relay_conn *c)
 {
-        if (c->req && relay_request_answer(c, 0) < 0) {
-                failed(c, FROM_KERNEL, errno);
-                return;
-        }
+        /* A request's own callback, if it had one, saw the connect through: no more. */
+        um_sock_set_callback(c->r->st, c->ufd, umptcp_ready, c);
         c->state = RELAY_OPEN;
         c->active_us = um_clock_now_us();
         sample_mptcp(c);
         relay_conn_pump(c);
 }
 
-static int umptcp_error(struct relay_conn *c)
+int relay_conn_umptcp_error(const struct relay_conn *c)
 {
         int err = 0;
         socklen_t len = sizeof(err);
@@ -325,11 +328,6 @@ static void connect_failed(struct relay_conn *c, int err)
         c->r->ctr.RelayConnectFailed++;
         char why[96];
         snprintf(why, sizeof(why), "connect: %s", strerror(err));
-        if (c->req) { /* the client is told why (SOCKS5 REP, HTTP 502/504) */
-                relay_request_answer(c, err);
-                relay_conn_refuse(c, why);
-                return;
-        }
         relay_conn_reset(c, why);
 }
 
@@ -340,14 +338,14 @@ static void umptcp_ready(struct um_stack *st, int fd, short revents, void *arg)
         struct relay_conn *c = arg;
         if (c->state == RELAY_CONNECTING && c->kind != UM_RELAY_ACCEPT) {
                 if (revents & (POLLERR | POLLHUP))
-                        connect_failed(c, umptcp_error(c));
+                        connect_failed(c, relay_conn_umptcp_error(c));
                 else if (revents & POLLOUT)
-                        opened(c);
+                        relay_conn_open(c);
                 return;
         }
         /* A reset may come while neither way has bytes to move that would show it. */
         if (c->state == RELAY_OPEN && (revents & POLLERR)) {
-                failed(c, FROM_MPTCP, umptcp_error(c));
+                failed(c, FROM_MPTCP, relay_conn_umptcp_error(c));
                 return;
         }
         relay_conn_pump(c);
@@ -363,10 +361,6 @@ static int kernel_error(const struct relay_conn *c)
 
 void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
 {
-        if (c->state == RELAY_REQUESTING) {
-                relay_request_events(c, events);
-                return;
-        }
         if (c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) {
                 if (c->kind != UM_RELAY_ACCEPT) {
                         if (events & (EPOLLERR | EPOLLHUP))
@@ -377,7 +371,7 @@ void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
                 if (err || (events & (EPOLLERR | EPOLLHUP)))
                         connect_failed(c, err ? err : ECONNREFUSED);
                 else if (events & EPOLLOUT)
-                        opened(c);
+                        relay_conn_open(c);
                 return;
         }
         int err = (events & EPOLLERR) ? kernel_error(c) : 0;
@@ -391,17 +385,6 @@ void relay_conn_kernel_events(struct relay_conn *c, uint32_t events)
 void relay_conn_check_time(struct relay_conn *c, uint64_t now)
 {
         struct um_relay *r = c->r;
-        if (c->state == RELAY_REQUESTING && now >= c->request_by_us) {
-                /* A slow client holds no slot longer than its request's deadline. */
-                r->ctr.RelayRequestTimeouts++;
-                char a[80];
-                um_log(r->st, UM_LOG_ERR, "relay: %s: %s: request not whole after %u ms",
-                       c->listener_name,
-                       relay_addr_str((struct sockaddr *)&c->client, a, sizeof(a)),
-                       r->cfg.request_timeout_ms);
-                relay_conn_refuse(c, "request timeout");
-                return;
-        }
         if ((c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) &&
             now >= c->connect_by_us) {
                 r->ctr.RelayConnectTimeouts++;
@@ -415,11 +398,6 @@ void relay_conn_check_time(struct relay_conn *c, uint64_t now)
                 return;
         }
         sample_mptcp(c);
-}
-
-int relay_sa_len(const struct sockaddr_storage *ss)
-{
-        return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
 static void link_conn(struct um_relay *r, struct relay_conn *c)
@@ -480,18 +458,16 @@ static void describe(const struct relay_conn *c)
                             (socklen_t)strlen(d));
 }
 
-int relay_conn_connect(struct relay_conn *c)
+int relay_conn_connect(struct relay_conn *c, um_sock_cb ready)
 {
         struct um_relay *r = c->r;
         int ufd = um_socket(r->st, c->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
         if (ufd < 0)
                 return -errno;
-        if (r->cfg.congestion)
-                um_setsockopt(r->st, ufd, IPPROTO_TCP, TCP_CONGESTION, r->cfg.congestion,
-                              (socklen_t)strlen(r->cfg.congestion));
+        relay_set_congestion(r, ufd);
         if ((um_connect(r->st, ufd, (struct sockaddr *)&c->target, relay_sa_len(&c->target)) < 0 &&
              errno != EINPROGRESS) ||
-            um_sock_set_callback(r->st, ufd, umptcp_ready, c) < 0) {
+            um_sock_set_callback(r->st, ufd, ready ? ready : umptcp_ready, c) < 0) {
                 int err = errno;
                 um_close(r->st, ufd);
                 return -err;

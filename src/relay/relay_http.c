@@ -25,6 +25,8 @@ static const char *reason(int status)
                 return "Connection established";
         case 400:
                 return "Bad Request";
+        case 403:
+                return "Forbidden";
         case 405:
                 return "Method Not Allowed";
         case 414:
@@ -63,7 +65,11 @@ size_t relay_http_result(uint8_t *out, size_t cap, int err)
                 memcpy(out, ok, sizeof(ok) - 1);
                 return sizeof(ok) - 1;
         }
-        return refusal(out, cap, (err < 0 ? -err : err) == ETIMEDOUT ? 504 : 502);
+        int e = err < 0 ? -err : err;
+        /* As SOCKS5's REP 2: the relay's own policy said no, not the far end. */
+        if (e == EACCES || e == EPERM)
+                return refusal(out, cap, 403);
+        return refusal(out, cap, e == ETIMEDOUT ? 504 : 502);
 }
 
 void relay_http_init(struct relay_http *h)

@@ -19,11 +19,6 @@
 
 #include "core/log.h"
 
-static socklen_t sa_len(const struct sockaddr_storage *ss)
-{
-        return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 /* A destination's address: as given, or its name resolved (once, when the listener opens:
  * the daemon starts before it serves). */
 static int resolve(const struct relay_dest *d, struct sockaddr_storage *out, char *err,
@@ -46,13 +41,6 @@ static int resolve(const struct relay_dest *d, struct sockaddr_storage *out, cha
         else
                 ((struct sockaddr_in6 *)out)->sin6_port = htons(d->port);
         return 0;
-}
-
-static void set_congestion(struct um_relay *r, int ufd)
-{
-        if (ufd >= 0 && r->cfg.congestion)
-                um_setsockopt(r->st, ufd, IPPROTO_TCP, TCP_CONGESTION, r->cfg.congestion,
-                              (socklen_t)strlen(r->cfg.congestion));
 }
 
 static void umptcp_listener_ready(struct um_stack *st, int fd, short revents, void *arg)
@@ -121,16 +109,24 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                         return -ENOMEM;
                 }
         }
-        if ((spec->kind == UM_RELAY_SOCKS || spec->kind == UM_RELAY_HTTP_CONNECT) &&
-            (rc = relay_resolver_need(r, err, errlen)) < 0) {
+        int requests = spec->kind == UM_RELAY_SOCKS || spec->kind == UM_RELAY_HTTP_CONNECT;
+        if (spec->allow && !requests) {
+                snprintf(err, errlen, "%s: allow is for socks and http-connect only", l->name);
+                rc = -EINVAL;
+        } else {
+                rc = relay_allow_parse(spec->allow, &l->allow, err, errlen);
+        }
+        if (rc < 0 || (requests && (rc = relay_resolver_need(r, err, errlen)) < 0)) {
                 free(l->user);
                 free(l->password);
                 return rc;
         }
         if (accept) {
                 l->fd = um_socket(r->st, addr->ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-                set_congestion(r, l->fd);
-                if (l->fd < 0 || um_bind(r->st, l->fd, (struct sockaddr *)addr, sa_len(addr)) < 0 ||
+                relay_set_congestion(r, l->fd);
+                if (l->fd < 0 ||
+                    um_bind(r->st, l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) <
+                        0 ||
                     um_listen(r->st, l->fd, 511) < 0 ||
                     um_sock_set_callback(r->st, l->fd, umptcp_listener_ready, l) < 0) {
                         rc = -errno;
@@ -156,8 +152,8 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         }
         socklen_t blen = sizeof(l->bound);
         if (l->fd < 0 || setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-            bind(l->fd, (struct sockaddr *)addr, sa_len(addr)) < 0 || listen(l->fd, 511) < 0 ||
-            getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
+            bind(l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) < 0 ||
+            listen(l->fd, 511) < 0 || getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
             (rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1)) < 0) {
                 rc = -errno;
                 if (l->fd >= 0)
@@ -172,6 +168,10 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
 
 void relay_listener_close(struct um_relay *r, struct relay_listener *l)
 {
+        if (l->paused_until) {
+                l->paused_until = 0;
+                r->n_paused--;
+        }
         if (l->kind == UM_RELAY_ACCEPT) {
                 um_close(r->st, l->fd);
         } else {
@@ -215,10 +215,10 @@ static void forward_one(struct um_relay *r, struct relay_listener *l, int kfd,
                 return;
         }
         int ufd = um_socket(r->st, l->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-        set_congestion(r, ufd);
-        if (ufd < 0 ||
-            (um_connect(r->st, ufd, (struct sockaddr *)&l->target, sa_len(&l->target)) < 0 &&
-             errno != EINPROGRESS)) {
+        relay_set_congestion(r, ufd);
+        if (ufd < 0 || (um_connect(r->st, ufd, (struct sockaddr *)&l->target,
+                                   (socklen_t)relay_sa_len(&l->target)) < 0 &&
+                        errno != EINPROGRESS)) {
                 connect_failed(r, l, client, errno);
                 if (ufd >= 0)
                         um_close(r->st, ufd);
@@ -239,10 +239,11 @@ static void accept_one(struct um_relay *r, struct relay_listener *l, int ufd,
                 relay_umptcp_reset(r->st, ufd);
                 return;
         }
-        set_congestion(r, ufd);
+        relay_set_congestion(r, ufd);
         int kfd = socket(l->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (kfd < 0 || (connect(kfd, (struct sockaddr *)&l->target, sa_len(&l->target)) < 0 &&
-                        errno != EINPROGRESS)) {
+        if (kfd < 0 ||
+            (connect(kfd, (struct sockaddr *)&l->target, (socklen_t)relay_sa_len(&l->target)) < 0 &&
+             errno != EINPROGRESS)) {
                 connect_failed(r, l, client, errno);
                 if (kfd >= 0)
                         close(kfd);
@@ -252,6 +253,42 @@ static void accept_one(struct um_relay *r, struct relay_listener *l, int ufd,
         if (!relay_conn_new(r, l, kfd, ufd, client)) {
                 relay_kernel_reset(kfd);
                 relay_umptcp_reset(r->st, ufd);
+        }
+}
+
+/* accept() fails for want of descriptors or memory while the client waits in the backlog. */
+static int out_of_resources(int err)
+{
+        return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* The client stays in the backlog, so the listener stays readable: left on the
+ * level-triggered epoll it would wake the loop again at once, for ever, while nothing
+ * frees what accept() lacks. Off epoll until a connection of the relay closes (one
+ * descriptor fewer) or RELAY_ACCEPT_PAUSE_US passed (another process may free some). */
+static void pause_listener(struct um_relay *r, struct relay_listener *l, int err)
+{
+        relay_epoll_del(r, l->fd);
+        l->paused_until = um_clock_now_us() + RELAY_ACCEPT_PAUSE_US;
+        l->conns_at_pause = r->n_conns;
+        r->n_paused++;
+        r->ctr.RelayAcceptErrors++;
+        um_log(r->st, UM_LOG_ERR, "relay: %s: accept: %s: paused for %u ms", l->name, strerror(err),
+               (unsigned)(RELAY_ACCEPT_PAUSE_US / 1000));
+}
+
+void relay_listeners_resume(struct um_relay *r, uint64_t now)
+{
+        for (int i = 0; r->n_paused && i < RELAY_LISTENERS; i++) {
+                struct relay_listener *l = &r->listeners[i];
+                if (l->id < 0 || !l->paused_until ||
+                    (now < l->paused_until && r->n_conns >= l->conns_at_pause))
+                        continue;
+                l->paused_until = 0;
+                r->n_paused--;
+                int rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1);
+                if (rc < 0)
+                        pause_listener(r, l, -rc);
         }
 }
 
@@ -269,8 +306,11 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
                 } else {
                         int kfd = accept4(l->fd, (struct sockaddr *)&client, &len,
                                           SOCK_NONBLOCK | SOCK_CLOEXEC);
-                        if (kfd < 0)
+                        if (kfd < 0) {
+                                if (out_of_resources(errno))
+                                        pause_listener(r, l, errno);
                                 return;
+                        }
                         r->ctr.RelayAccepted++;
                         if (l->kind == UM_RELAY_FORWARD) {
                                 forward_one(r, l, kfd, (struct sockaddr *)&client);

@@ -105,8 +105,9 @@ enum relay_step relay_http_input(struct relay_http *h, const uint8_t *in, size_t
                                  uint8_t *reply, size_t reply_cap, size_t *reply_len,
                                  struct relay_dest *dest, const char **why);
 /* "HTTP/1.1 200 Connection established" and the empty line for err 0 (RFC 9110 §9.3.6: no
- * Content-Length in a 2xx to CONNECT), else 504 Gateway Timeout for -ETIMEDOUT, 502 Bad
- * Gateway for any other, each with Content-Length: 0 and Connection: close. Returns its
+ * Content-Length in a 2xx to CONNECT), else 504 Gateway Timeout for -ETIMEDOUT, 403
+ * Forbidden for -EACCES and -EPERM (a destination the relay refuses), 502 Bad Gateway for
+ * any other, each with Content-Length: 0 and Connection: close. Returns its
  * length (at most RELAY_HTTP_REPLY_MAX), or 0 when cap is too small. */
 size_t relay_http_result(uint8_t *out, size_t cap, int err);
 

@@ -39,11 +39,6 @@ struct relay_resolver {
         ares_channel ch;
 };
 
-/* A name being resolved; c is NULL once its connection went before the answer came. */
-struct relay_query {
-        struct relay_conn *c;
-};
-
 static const char *client_str(const struct relay_conn *c, char *buf, size_t len)
 {
         return relay_addr_str((const struct sockaddr *)&c->client, buf, len);
@@ -133,18 +128,6 @@ void relay_resolver_free(struct um_relay *r)
 
 /* ---- a request's end ---- */
 
-void relay_request_free(struct relay_conn *c)
-{
-        if (!c->req)
-                return;
-        if (c->req->query)
-                c->req->query->c = NULL;
-        /* The credentials it held go with it. */
-        memset(c->req->password, 0, sizeof(c->req->password));
-        free(c->req);
-        c->req = NULL;
-}
-
 /* A reply of a few bytes to a client that has just sent its request: its socket's send
  * buffer, empty, takes it whole; a short write means the client is gone. */
 static int write_reply(struct relay_conn *c, const uint8_t *p, size_t n)
@@ -157,7 +140,10 @@ static int write_reply(struct relay_conn *c, const uint8_t *p, size_t n)
         return -1;
 }
 
-int relay_request_answer(struct relay_conn *c, int err)
+/* The connect to what the request asked for ended: err 0 (open) or an errno. The reply is
+ * written; on success the request's state is freed and 0 returned, else -1 (the caller
+ * ends the connection). */
+static int answer(struct relay_conn *c, int err)
 {
         uint8_t reply[RELAY_HTTP_REPLY_MAX];
         size_t n;
@@ -173,14 +159,63 @@ int relay_request_answer(struct relay_conn *c, int err)
         if (write_reply(c, reply, n) < 0)
                 return -1;
         if (!err)
-                relay_request_free(c);
+                relay_conn_drop_request(c);
         return 0;
+}
+
+/* The client is told why (SOCKS5 REP, HTTP 502/504), then the connection ends. */
+static void connect_failed(struct relay_conn *c, int err)
+{
+        c->r->ctr.RelayConnectFailed++;
+        char why[96];
+        snprintf(why, sizeof(why), "connect: %s", strerror(err));
+        answer(c, err);
+        relay_conn_refuse(c, why);
+}
+
+/* The umptcp socket's events while its connect is under way: the reply waits for them. */
+static void request_ready(struct um_stack *st, int fd, short revents, void *arg)
+{
+        (void)st;
+        (void)fd;
+        struct relay_conn *c = arg;
+        if (revents & (POLLERR | POLLHUP)) {
+                connect_failed(c, relay_conn_umptcp_error(c));
+        } else if (revents & POLLOUT) {
+                if (answer(c, 0) < 0)
+                        relay_conn_kernel_failed(c, errno);
+                else
+                        relay_conn_open(c);
+        }
+}
+
+void relay_request_check_time(struct relay_conn *c, uint64_t now)
+{
+        struct um_relay *r = c->r;
+        if (c->state == RELAY_REQUESTING && now >= c->request_by_us) {
+                /* A slow client holds no slot longer than its request's deadline. */
+                r->ctr.RelayRequestTimeouts++;
+                char a[80];
+                um_log(r->st, UM_LOG_ERR, "relay: %s: %s: request not whole after %u ms",
+                       c->listener_name, client_str(c, a, sizeof(a)), r->cfg.request_timeout_ms);
+                relay_conn_refuse(c, "request timeout");
+                return;
+        }
+        if ((c->state == RELAY_CONNECTING || c->state == RELAY_RESOLVING) &&
+            now >= c->connect_by_us) {
+                r->ctr.RelayConnectTimeouts++;
+                connect_failed(c, ETIMEDOUT);
+                return;
+        }
+        relay_conn_check_time(c, now);
 }
 
 static void connect_now(struct relay_conn *c)
 {
         struct um_relay *r = c->r;
-        int rc = relay_conn_connect(c);
+        /* A request's client waits for its reply until the connect's outcome; a transparent
+         * client knows nothing of the relay and needs none. */
+        int rc = relay_conn_connect(c, c->req ? request_ready : NULL);
         if (rc < 0) {
                 r->ctr.RelayConnectFailed++;
                 char a[80], why[96];
@@ -188,12 +223,35 @@ static void connect_now(struct relay_conn *c)
                 um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
                        client_str(c, a, sizeof(a)), why);
                 if (c->req) {
-                        relay_request_answer(c, -rc);
+                        answer(c, -rc);
                         relay_conn_refuse(c, why);
                 } else {
                         relay_conn_reset(c, why);
                 }
         }
+}
+
+/* A destination the links can never reach, or one outside the listener's allow-list, is
+ * refused before any connect: the client is told (SOCKS5 REP 2, HTTP 403). Returns 1 when
+ * it was (the connection is gone). */
+static int dest_refused(struct relay_conn *c)
+{
+        struct um_relay *r = c->r;
+        const struct sockaddr *to = (const struct sockaddr *)&c->target;
+        const char *why = relay_dest_never(to);
+        if (!why && !relay_allow_match(&c->req->allow, to))
+                why = "not in the listener's allow list";
+        if (!why)
+                return 0;
+        r->ctr.RelayDestRefused++;
+        char a[80], b[80], line[128];
+        snprintf(line, sizeof(line), "destination %s refused: %s", relay_addr_str(to, b, sizeof(b)),
+                 why);
+        um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
+               client_str(c, a, sizeof(a)), line);
+        answer(c, EACCES);
+        relay_conn_refuse(c, line);
+        return 1;
 }
 
 /* The answer for a name: its first IPv4 address (the links are IPv4 more often than not),
@@ -234,11 +292,13 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
                 um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
                        client_str(c, a, sizeof(a)), why);
                 /* RFC 1928 §6 has no code of its own for it: X'04' Host unreachable. */
-                relay_request_answer(c, EHOSTUNREACH);
+                answer(c, EHOSTUNREACH);
                 relay_conn_refuse(c, why);
                 return;
         }
-        connect_now(c);
+        /* Checked as resolved: a name is no way around the policy (one for 127.0.0.1). */
+        if (!dest_refused(c))
+                connect_now(c);
 }
 
 /* The request is whole: its destination is resolved if a name, then connected to. The
@@ -250,7 +310,8 @@ static void request_whole(struct relay_conn *c, const struct relay_dest *d)
         c->connect_by_us = um_clock_now_us() + (uint64_t)r->cfg.connect_timeout_ms * 1000;
         if (!d->is_name) {
                 c->target = d->addr;
-                connect_now(c);
+                if (!dest_refused(c))
+                        connect_now(c);
                 return;
         }
         struct relay_query *q = calloc(1, sizeof(*q));
@@ -356,6 +417,7 @@ void relay_request_start(struct um_relay *r, const struct relay_listener *l, int
                 return;
         }
         c->req = req;
+        req->allow = l->allow;
         if (l->kind == UM_RELAY_SOCKS) {
                 const char *user = NULL, *password = NULL;
                 if (l->user) {

@@ -205,7 +205,13 @@ static void check_results(const struct relay_dest *d, int outcome)
         uint8_t http[RELAY_HTTP_REPLY_MAX];
         n = relay_http_result(http, sizeof(http), err);
         CHECK(n > 0 && n <= sizeof(http));
-        CHECK(memcmp(http, err ? "HTTP/1.1 50" : "HTTP/1.1 200", err ? 11 : 12) == 0);
+        /* Either sign: relay_http_result takes the errno's magnitude. */
+        int forbidden = err == -EACCES || err == -EPERM || err == EACCES || err == EPERM;
+        CHECK(memcmp(http,
+                     forbidden ? "HTTP/1.1 403"
+                     : err     ? "HTTP/1.1 50"
+                               : "HTTP/1.1 200",
+                     forbidden || !err ? 12 : 11) == 0);
         CHECK(relay_http_result(http, n - 1, err) == 0);
         if (!d->is_name) {
                 /* The destination as both ends of a PROXY v2 header. */

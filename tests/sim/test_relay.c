@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <umptcp/link.h>
 #include <umptcp/mptcp.h>
@@ -158,8 +159,8 @@ static uint8_t *pattern(const struct world *w, int k, size_t n)
         return p;
 }
 
-/* The DNS server: far.test is 10.0.1.2 (A), slow.test is never answered, any other name
- * does not exist; no AAAA. */
+/* The DNS server: far.test is 10.0.1.2 (A), local.test 127.0.0.1, slow.test is never
+ * answered, any other name does not exist; no AAAA. */
 static void answer_dns(int fd)
 {
         uint8_t q[512], a[600];
@@ -186,7 +187,8 @@ static void answer_dns(int fd)
                 size_t qend = off + 5;
                 if (!strcmp(name, "slow.test."))
                         continue;
-                int known = !strcmp(name, "far.test.");
+                int local = !strcmp(name, "local.test.");
+                int known = local || !strcmp(name, "far.test.");
                 int give = known && qtype == 1;
                 memcpy(a, q, qend);
                 a[2] = 0x81;                    /* QR, RD */
@@ -197,7 +199,10 @@ static void answer_dns(int fd)
                 if (give) {
                         static const uint8_t rr[] = {0xc0, 12, 0, 1, 0,  1, 0, 0,
                                                      0,    60, 0, 4, 10, 0, 1, 2};
+                        static const uint8_t lo[4] = {127, 0, 0, 1};
                         memcpy(a + len, rr, sizeof(rr));
+                        if (local)
+                                memcpy(a + len + sizeof(rr) - 4, lo, 4);
                         len += sizeof(rr);
                 }
                 sendto(fd, a, len, 0, (struct sockaddr *)&from, flen);
@@ -639,6 +644,56 @@ static void test_slow_reader_bounded(void **state)
         world_close(&w);
 }
 
+static double cpu_s(void)
+{
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* A client waits in a forward listener's backlog while the process may open no descriptor
+ * (RLIMIT_NOFILE at the lowest free one): accept() fails with EMFILE and the listener stays
+ * readable. The loop must not spin on it for 500 ms: it pauses the listener (counted), waits
+ * as long as it was asked, and accepts the client once descriptors may be opened again. */
+static void test_accept_out_of_fds(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        uint16_t port = forward_listener(&w);
+        struct end *e = kernel_client(&w, port, 0, 1000); /* its socket before the limit */
+        struct rlimit old, low;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        int lowest = dup(e->fd);
+        assert_true(lowest >= 0);
+        close(lowest);
+        low = old;
+        low.rlim_cur = (rlim_t)lowest;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        assert_true(dup(e->fd) < 0 && errno == EMFILE);
+        uint64_t start = um_clock_now_us();
+        double cpu = cpu_s();
+        unsigned rounds = 0;
+        while (um_clock_now_us() - start < 500000) {
+                um_relay_run_once(w.relay, 50);
+                rounds++;
+        }
+        cpu = cpu_s() - cpu;
+        uint64_t errors = um_counter_get(w.relay_st, "RelayAcceptErrors");
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        run(&w, clients_done, 5);
+        printf("    500 ms at RLIMIT_NOFILE: %u rounds of the loop, %.3f s of CPU, %llu accept "
+               "errors (pauses); then the client relayed: %s\n",
+               rounds, cpu, (unsigned long long)errors, e->in_len == e->out_len ? "yes" : "no");
+        assert_true(rounds <= 40); /* a 50 ms wait each, bar a few early wakes */
+        assert_true(cpu < 0.2);
+        assert_true(errors >= 1 && errors <= 10); /* at most one per 100 ms pause */
+        assert_echoed(e);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayAccepted"), 1);
+        world_close(&w);
+}
+
 /* ---- SOCKS5, HTTP CONNECT ---- */
 
 /* The world with its DNS server; cfg's dns_servers points into servers. */
@@ -656,14 +711,14 @@ static void world_open_dns(struct world *w, struct um_relay_config *cfg, char *s
         w->dns = fd;
 }
 
-/* A listener of kind on loopback; its port. */
-static uint16_t request_listener(struct world *w, enum um_relay_kind kind, const char *user,
-                                 const char *password)
+/* A listener of kind on loopback (allow: its allow-list, or NULL); its port. */
+static uint16_t allow_listener(struct world *w, enum um_relay_kind kind, const char *user,
+                               const char *password, const char *allow)
 {
         char err[200], listen[32];
         snprintf(listen, sizeof(listen), "127.0.0.1:%u", free_port());
         struct um_relay_listener_spec spec = {
-            .kind = kind, .listen = listen, .user = user, .password = password};
+            .kind = kind, .listen = listen, .user = user, .password = password, .allow = allow};
         int id = um_relay_listen(w->relay, &spec, err, sizeof(err));
         if (id < 0)
                 printf("    %s\n", err);
@@ -671,6 +726,12 @@ static uint16_t request_listener(struct world *w, enum um_relay_kind kind, const
         struct sockaddr_storage ss;
         assert_int_equal(um_relay_listener_addr(w->relay, id, &ss), 0);
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static uint16_t request_listener(struct world *w, enum um_relay_kind kind, const char *user,
+                                 const char *password)
+{
+        return allow_listener(w, kind, user, password, NULL);
 }
 
 /* A kernel client that sends its request and, without waiting for the reply, bytes of
@@ -716,6 +777,24 @@ static size_t socks_request(uint8_t *b, const char *user, const char *password, 
                 b[n++] = 10, b[n++] = 0, b[n++] = 1, b[n++] = 2;
         }
         b[n++] = (uint8_t)(port >> 8), b[n++] = (uint8_t)port;
+        return n;
+}
+
+/* A SOCKS5 request without credentials: CONNECT to addr (IPv4 or IPv6), port FAR_PORT. */
+static size_t socks_request_to(uint8_t *b, const char *addr)
+{
+        size_t n = 0;
+        b[n++] = 5, b[n++] = 1, b[n++] = 0;
+        b[n++] = 5, b[n++] = 1, b[n++] = 0;
+        if (inet_pton(AF_INET, addr, b + n + 1) == 1) {
+                b[n] = 1;
+                n += 5;
+        } else {
+                assert_int_equal(inet_pton(AF_INET6, addr, b + n + 1), 1);
+                b[n] = 4;
+                n += 17;
+        }
+        b[n++] = FAR_PORT >> 8, b[n++] = FAR_PORT & 0xff;
         return n;
 }
 
@@ -896,6 +975,113 @@ static void test_request_target_refuses(void **state)
         world_close(&w);
 }
 
+/* Destinations the MPTCP links can never reach are refused before any connect, with
+ * SOCKS5's REP 2 (connection not allowed by ruleset) or HTTP's 403, counted: unspecified,
+ * loopback, multicast, the limited broadcast, IPv4-mapped loopback, and a name that
+ * resolves to loopback. With an allow-list, a destination outside it is refused the same
+ * way and one inside it is relayed (a name checked as resolved). */
+static void test_dest_refused(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){.connect_timeout_ms = 1000}, servers,
+                       sizeof(servers));
+        uint16_t socks = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        uint16_t http = request_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL);
+        uint16_t socks_allow = allow_listener(&w, UM_RELAY_SOCKS, NULL, NULL, "10.0.1.0/24");
+        uint16_t http_allow =
+            allow_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL, "192.0.2.0/24; 10.0.2.2");
+        static const char *const socks_never[] = {
+            "127.0.0.1", "127.9.9.9", "0.0.0.0", "224.0.0.1",       "255.255.255.255",
+            "::1",       "::",        "ff02::1", "::ffff:127.0.0.1"};
+        enum { NS = sizeof(socks_never) / sizeof(socks_never[0]) };
+        struct end *sn[NS];
+        uint8_t req[300];
+        for (int i = 0; i < NS; i++) {
+                size_t n = socks_request_to(req, socks_never[i]);
+                sn[i] = request_client(&w, socks, req, n, i, 0);
+        }
+        size_t n = socks_request(req, NULL, NULL, "local.test", FAR_PORT);
+        struct end *local = request_client(&w, socks, req, n, 20, 0);
+        static const char *const http_never[] = {"CONNECT 127.0.0.1:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT [::1]:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT 0.0.0.0:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT [::ffff:127.0.0.1]:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT 239.1.1.1:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT local.test:5001 HTTP/1.1\r\n\r\n"};
+        enum { NH = sizeof(http_never) / sizeof(http_never[0]) };
+        struct end *hn[NH];
+        for (int i = 0; i < NH; i++)
+                hn[i] = request_client(&w, http, http_never[i], strlen(http_never[i]), 30 + i, 0);
+        /* The allow-lists: 10.0.1.0/24 for SOCKS5, 192.0.2.0/24 and 10.0.2.2 for HTTP; both
+         * far addresses answer, so only the policy tells them apart. */
+        enum { BYTES = 100000 };
+        n = socks_request_to(req, "10.0.1.2");
+        size_t in_n = n;
+        struct end *in_socks = request_client(&w, socks_allow, req, n, 40, BYTES);
+        n = socks_request_to(req, "10.0.2.2");
+        struct end *out_socks = request_client(&w, socks_allow, req, n, 41, 0);
+        n = socks_request_to(req, "127.0.0.1");
+        struct end *lo_socks = request_client(&w, socks_allow, req, n, 42, 0);
+        static const char in_http[] = "CONNECT 10.0.2.2:5001 HTTP/1.1\r\n\r\n";
+        static const char out_http[] = "CONNECT far.test:5001 HTTP/1.1\r\n\r\n"; /* 10.0.1.2 */
+        struct end *in_h = request_client(&w, http_allow, in_http, strlen(in_http), 43, BYTES);
+        struct end *out_h = request_client(&w, http_allow, out_http, strlen(out_http), 44, 0);
+        run(&w, clients_done, 10);
+        static const uint8_t rep2[] = {5, 0, 5, 2, 0, 1, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < NS; i++) {
+                if (sn[i]->in_len != sizeof(rep2) || memcmp(sn[i]->in, rep2, sizeof(rep2)))
+                        fail_msg("SOCKS5 to %s: %zu bytes, REP %d", socks_never[i], sn[i]->in_len,
+                                 sn[i]->in_len > 3 ? sn[i]->in[3] : -1);
+                assert_refused(sn[i], rep2, sizeof(rep2));
+        }
+        assert_refused(local, rep2, sizeof(rep2));
+        for (int i = 0; i < NH; i++)
+                if (hn[i]->in_len < 12 || memcmp(hn[i]->in, "HTTP/1.1 403", 12))
+                        fail_msg("%.*s: %.12s", (int)strcspn(http_never[i], "\r"), http_never[i],
+                                 hn[i]->in_len ? (const char *)hn[i]->in : "nothing");
+        assert_refused(out_socks, rep2, sizeof(rep2));
+        assert_refused(lo_socks, rep2, sizeof(rep2));
+        assert_true(out_h->in_len > 12 && !memcmp(out_h->in, "HTTP/1.1 403", 12));
+        static const uint8_t ok_reply[] = {5, 0, 5, 0, 0, 1, 10, 0, 1, 1, 0xee, 0xee};
+        assert_relayed(in_socks, in_n, ok_reply, sizeof(ok_reply));
+        static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+        assert_relayed(in_h, strlen(in_http), (const uint8_t *)established, strlen(established));
+        unsigned refused = NS + 1 + NH + 3;
+        printf("    %u destinations refused (REP 2 or 403), %llu counted, %llu connects tried "
+               "and failed; 2 inside an allow-list relayed\n",
+               refused, (unsigned long long)um_counter_get(w.relay_st, "RelayDestRefused"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayConnectFailed"));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayDestRefused"), refused);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayConnectFailed"), 0);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayClosed"), 2);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+/* An allow-list is refused on a listener it does not apply to, and when malformed. */
+static void test_allow_misuse(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        char err[200], listen[32];
+        snprintf(listen, sizeof(listen), "127.0.0.1:%u", free_port());
+        struct um_relay_listener_spec spec = {.kind = UM_RELAY_FORWARD,
+                                              .listen = listen,
+                                              .target = "10.0.1.2:5001",
+                                              .allow = "10.0.0.0/8"};
+        assert_int_equal(um_relay_listen(w.relay, &spec, err, sizeof(err)), -EINVAL);
+        printf("    %s\n", err);
+        spec = (struct um_relay_listener_spec){
+            .kind = UM_RELAY_SOCKS, .listen = listen, .allow = "10.1.2.3/8"};
+        assert_int_equal(um_relay_listen(w.relay, &spec, err, sizeof(err)), -EINVAL);
+        printf("    %s\n", err);
+        assert_non_null(strstr(err, "10.1.2.3/8"));
+        world_close(&w);
+}
+
 /* A connection made to a transparent listener itself (no nftables rule sent it) has the
  * listener for its original destination: the relay would connect to itself. Reset,
  * counted. (REDIRECT and TPROXY need a namespace of one's own: test_umptcpd_proxy.sh.) */
@@ -966,6 +1152,7 @@ int main(void)
             cmocka_unit_test(test_accept_with_proxy_header),
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_slow_reader_bounded),
+            cmocka_unit_test(test_accept_out_of_fds),
             cmocka_unit_test(test_socks_connect),
             cmocka_unit_test(test_http_connect_and_bad_requests),
             cmocka_unit_test(test_request_deadline),
@@ -973,6 +1160,8 @@ int main(void)
             cmocka_unit_test(test_request_vanishing),
             cmocka_unit_test(test_transparent_refuses_loop),
             cmocka_unit_test(test_show_names_kernel_side),
+            cmocka_unit_test(test_dest_refused),
+            cmocka_unit_test(test_allow_misuse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

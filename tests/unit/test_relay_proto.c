@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "relay/relay_dest.h"
 #include "relay/relay_proto.h"
 
 /* What a client's bytes got: the replies one after the other, the last step, the bytes
@@ -752,13 +753,18 @@ static void test_http_result(void **state)
         assert_memory_equal(out, ok, strlen(ok));
         static const char gw[] = STATUS_REPLY("502", "Bad Gateway");
         static const char to[] = STATUS_REPLY("504", "Gateway Timeout");
-        static const int errs[] = {-ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH, -EACCES, -ENOMEM};
+        static const int errs[] = {-ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH, -ENOMEM};
         for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
                 assert_int_equal(relay_http_result(out, sizeof(out), errs[i]), strlen(gw));
                 assert_memory_equal(out, gw, strlen(gw));
         }
         assert_int_equal(relay_http_result(out, sizeof(out), -ETIMEDOUT), strlen(to));
         assert_memory_equal(out, to, strlen(to));
+        /* A destination the relay refuses (SOCKS5's REP 2). */
+        static const char forbidden[] = STATUS_REPLY("403", "Forbidden");
+        assert_int_equal(relay_http_result(out, sizeof(out), -EACCES), strlen(forbidden));
+        assert_memory_equal(out, forbidden, strlen(forbidden));
+        assert_int_equal(relay_http_result(out, sizeof(out), -EPERM), strlen(forbidden));
         /* Too small a buffer: nothing. */
         assert_int_equal(relay_http_result(out, strlen(ok) - 1, 0), 0);
         assert_int_equal(relay_http_result(out, strlen(ok), 0), strlen(ok));
@@ -946,6 +952,132 @@ static void test_hostport_bad(void **state)
         assert_string_equal(small, "port ");
 }
 
+/* ---- destinations refused */
+
+static struct sockaddr_storage sa_of(const char *addr)
+{
+        struct sockaddr_storage ss = {0};
+        if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+                ss.ss_family = AF_INET;
+        } else {
+                assert_int_equal(
+                    inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
+                ss.ss_family = AF_INET6;
+        }
+        return ss;
+}
+
+static const char *never(const char *addr)
+{
+        struct sockaddr_storage ss = sa_of(addr);
+        return relay_dest_never((struct sockaddr *)&ss);
+}
+
+/* Each class that cannot be reached over the MPTCP links, at its edges, and the unicast
+ * addresses beside them that can. */
+static void test_dest_never(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *addr, *why;
+        } cases[] = {
+            {"0.0.0.0", "unspecified"},
+            {"0.255.255.255", "unspecified"},
+            {"::", "unspecified"},
+            {"127.0.0.1", "loopback"},
+            {"127.255.255.254", "loopback"},
+            {"::1", "loopback"},
+            {"224.0.0.1", "multicast"},
+            {"239.255.255.255", "multicast"},
+            {"ff02::1", "multicast"},
+            {"ff0e::1", "multicast"},
+            {"255.255.255.255", "broadcast"},
+            {"::ffff:127.0.0.1", "IPv4-mapped loopback"},
+            {"::ffff:0.0.0.0", "IPv4-mapped unspecified"},
+            {"::ffff:224.1.2.3", "IPv4-mapped multicast"},
+            {"::ffff:255.255.255.255", "IPv4-mapped broadcast"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *why = never(cases[i].addr);
+                if (!why || strcmp(why, cases[i].why))
+                        fail_msg("%s: %s, want %s", cases[i].addr, why ? why : "allowed",
+                                 cases[i].why);
+        }
+        static const char *const ok[] = {
+            "1.0.0.0",   "10.0.1.2",        "126.255.255.255", "128.0.0.1",   "223.255.255.255",
+            "240.0.0.1", "255.255.255.254", "192.168.1.255",   "2001:db8::1", "::2",
+            "fe80::1",   "::ffff:10.0.1.2", "feff::1"};
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+                if (never(ok[i]))
+                        fail_msg("%s refused: %s", ok[i], never(ok[i]));
+        struct sockaddr_un un = {.sun_family = AF_UNIX};
+        assert_string_equal(relay_dest_never((struct sockaddr *)&un), "not IP");
+}
+
+static int allowed(const struct relay_allow *a, const char *addr)
+{
+        struct sockaddr_storage ss = sa_of(addr);
+        return relay_allow_match(a, (struct sockaddr *)&ss);
+}
+
+/* allow=CIDR[;CIDR...]: parsed, matched at the prefixes' edges, an IPv4-mapped address as
+ * IPv4, and the malformed refused with a reason. */
+static void test_allow_list(void **state)
+{
+        (void)state;
+        struct relay_allow a;
+        char err[128];
+        assert_int_equal(relay_allow_parse(NULL, &a, err, sizeof(err)), 0);
+        assert_int_equal(a.n, 0);
+        assert_true(allowed(&a, "192.0.2.1")); /* none: every destination */
+        assert_int_equal(relay_allow_parse("", &a, err, sizeof(err)), 0);
+        assert_int_equal(a.n, 0);
+        assert_int_equal(
+            relay_allow_parse("10.0.0.0/8; 192.168.1.0/25 ;2001:db8::/32;198.51.100.7;0.0.0.0/0",
+                              &a, err, sizeof(err)),
+            0);
+        assert_int_equal(a.n, 5);
+        assert_int_equal(relay_allow_parse("10.0.0.0/8;192.168.1.0/25;2001:db8::/32;198.51.100.7",
+                                           &a, err, sizeof(err)),
+                         0);
+        assert_int_equal(a.n, 4);
+        assert_true(allowed(&a, "10.0.0.0"));
+        assert_true(allowed(&a, "10.255.255.255"));
+        assert_false(allowed(&a, "11.0.0.0"));
+        assert_false(allowed(&a, "9.255.255.255"));
+        assert_true(allowed(&a, "192.168.1.127"));
+        assert_false(allowed(&a, "192.168.1.128"));
+        assert_true(allowed(&a, "198.51.100.7"));
+        assert_false(allowed(&a, "198.51.100.8"));
+        assert_true(allowed(&a, "2001:db8:ffff::1"));
+        assert_false(allowed(&a, "2001:db9::1"));
+        assert_true(allowed(&a, "::ffff:10.1.2.3")); /* as IPv4 */
+        assert_false(allowed(&a, "::ffff:11.1.2.3"));
+        assert_false(allowed(&a, "::a00:1")); /* not IPv4-mapped: IPv6 */
+        assert_int_equal(relay_allow_parse("0.0.0.0/0;::/0", &a, err, sizeof(err)), 0);
+        assert_true(allowed(&a, "203.0.113.9"));
+        assert_true(allowed(&a, "2001:db8::9"));
+        static const char *const bad[] = {
+            "10.0.0.0/33", "2001:db8::/129", "10.1.2.3/8",  "2001:db8::1/32", "10.0.0.0/",
+            "10.0.0.0/x",  "10.0.0.0/+8",    "10.0.0.0/8;", ";10.0.0.0/8",    "10.0.0.0/8;;1.2.3.4",
+            "host.test",   "10.0.0",         "[::1]",       "fe80::1%eth0",   "10.0.0.0 /8"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                err[0] = 0;
+                if (relay_allow_parse(bad[i], &a, err, sizeof(err)) != -EINVAL)
+                        fail_msg("%s: accepted", bad[i]);
+                assert_int_equal(a.n, 0);
+                assert_true(strncmp(err, "allow: ", 7) == 0);
+        }
+        char many[512] = "";
+        for (int i = 0; i <= RELAY_ALLOW_MAX; i++)
+                snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s10.%d.0.0/16",
+                         i ? ";" : "", i);
+        assert_int_equal(relay_allow_parse(many, &a, err, sizeof(err)), -EINVAL);
+        *strrchr(many, ';') = 0;
+        assert_int_equal(relay_allow_parse(many, &a, err, sizeof(err)), 0);
+        assert_int_equal(a.n, RELAY_ALLOW_MAX);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -972,6 +1104,8 @@ int main(void)
             cmocka_unit_test(test_http_bounds),
             cmocka_unit_test(test_http_misuse),
             cmocka_unit_test(test_http_result),
+            cmocka_unit_test(test_dest_never),
+            cmocka_unit_test(test_allow_list),
             cmocka_unit_test(test_proxy_v2),
             cmocka_unit_test(test_hostport_forms),
             cmocka_unit_test(test_hostport_bad),
