@@ -2,7 +2,8 @@
  * for what a scripted peer sends it — MP_CAPABLE in its four forms both ways, MP_JOIN with
  * its HMACs, DSS mappings refused, a checksum failure with MP_FAIL and the infinite
  * mapping, the C flag, ADD_ADDR with its HMAC and echo, DATA_FIN each way, and with two
- * subflows the data-level window's reserve and no new data while data sent again waits. */
+ * subflows the data-level window's reserve, no new data while data sent again waits, and
+ * data received past the connection's receive buffer waiting in its subflow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -645,6 +646,7 @@ struct mp_conn {
         uint32_t acked[2];    /* what the peer acknowledged on each, TCP-level */
         uint64_t data_ack;    /* what the peer DATA_ACKs ... */
         uint16_t wnd;         /* ... and the window it offers from there (no scaling) */
+        uint16_t join_wnd;    /* the window the stack announced in the join's third ACK */
 };
 
 /* Whether data sequence number a is before b. */
@@ -686,12 +688,17 @@ static struct seg peer_synack(const struct seg *syn, uint32_t isn, uint16_t wnd)
 /* The stack connects to the peer, which offers window wnd; the peer's DSS makes the
  * connection fully established. With join, the peer then announces 10.0.0.3 and the stack
  * joins it: the join's handshake completes and the peer acknowledges the stack's third
- * ACK, which lets the stack send on it (RFC 8684 §3.2). */
-static void mp_conn_open(struct seg_peer *p, struct mp_conn *c, int join, uint16_t wnd)
+ * ACK, which lets the stack send on it (RFC 8684 §3.2). A nonzero rcvbuf is the socket's
+ * SO_RCVBUF, set before it connects. */
+static void mp_conn_open_rcvbuf(struct seg_peer *p, struct mp_conn *c, int join, uint16_t wnd,
+                                int rcvbuf)
 {
         memset(c, 0, sizeof(*c));
         c->wnd = wnd;
         c->fd = um_socket(p->st, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        if (rcvbuf)
+                assert_int_equal(
+                    um_setsockopt(p->st, c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
         inet_pton(AF_INET, "10.0.0.1", &sa.sin_addr);
         assert_int_equal(um_connect(p->st, c->fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
@@ -734,11 +741,17 @@ static void mp_conn_open(struct seg_peer *p, struct mp_conn *c, int join, uint16
         while (jack.sport != c->syn[1].sport);
         assert_int_equal(jack.flags, UM_TH_ACK);
         assert_int_equal(jack.mp.join_len, JOIN_LEN_ACK);
+        c->join_wnd = jack.wnd;
         c->peer_seq[1] = JOIN_ISN + 1;
         c->acked[1] = c->syn[1].seq + 1;
         c->n = 2;
         peer_ack(p, c, 1); /* the fourth ACK */
         seg_peer_drain(p);
+}
+
+static void mp_conn_open(struct seg_peer *p, struct mp_conn *c, int join, uint16_t wnd)
+{
+        mp_conn_open_rcvbuf(p, c, join, wnd, 0);
 }
 
 /* The subflow the stack's segment s came on. */
@@ -884,6 +897,146 @@ static void test_no_new_data_while_repairing(void **state)
         seg_peer_close(&p);
 }
 
+/* ---- Data past the connection's receive buffer (RFC 8684 §3.3.4) ----
+ *
+ * One receive window spans all subflows, yet each subflow's TCP announces its own, and TCP
+ * never pulls a right edge back. A subflow that received nothing for a while still offers
+ * the window it announced earlier, which, from the DATA_ACK that has advanced since, lets
+ * the peer send past the connection's buffer. TCP acknowledges what its window took, so
+ * the peer will not send it again at the TCP level; should the data level drop it, only
+ * the peer's data-level retransmission fills the hole, which Linux sends once per timeout
+ * (a relayed download crawled at 1 Mbit/s). Such data must wait, acknowledged, in its
+ * subflow until the reader makes room. */
+
+enum { SMALL_RCVBUF = 64 << 10, CHUNK = 1024, FIRST = 56 << 10, SECOND = 16 << 10 };
+
+/* What the stack last told the peer: on each subflow the ACK and window, and its DATA_ACK. */
+struct stack_said {
+        uint32_t ack[2];
+        uint16_t wnd[2];
+        uint64_t data_ack;
+};
+
+/* Takes every segment the stack sends within `us` (none carries data), noting what it says. */
+static void hear(struct seg_peer *p, const struct mp_conn *c, struct stack_said *h, uint64_t us)
+{
+        struct seg s;
+        while (seg_peer_wait(p, &s, us)) {
+                assert_int_equal(s.len, 0);
+                int i = subflow_of(c, &s);
+                h->ack[i] = s.ack;
+                h->wnd[i] = s.wnd;
+                if (mptcp_has(&s.mp, MPTCPOPT_DSS) && (s.mp.dss_flags & DSS_A))
+                        h->data_ack = s.mp.data_ack;
+        }
+}
+
+/* The peer's data on subflow i: len bytes under the mapping of map_len bytes from data
+ * sequence number dsn and subflow sequence number ssn (relative to isn). */
+static void peer_data(struct seg_peer *p, struct mp_conn *c, int i, uint32_t isn, uint64_t dsn,
+                      uint32_t ssn, uint16_t map_len, const uint8_t *data, uint32_t len)
+{
+        struct seg s = on_subflow(c, i, UM_TH_ACK | UM_TH_PSH);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m,
+                                  .data_ack = c->data_ack,
+                                  .dsn = dsn,
+                                  .ssn = ssn - isn,
+                                  .data_len = map_len};
+        uint8_t o[28];
+        seg_add_opt(&s, o, mptcp_write_dss(o, &d));
+        s.payload = data;
+        s.len = len;
+        seg_peer_send(p, &s);
+        c->peer_seq[i] += len;
+}
+
+/* The peer sends `from`..`to` of its data on subflow 0, a mapping a segment. */
+static void first_subflow_data(struct seg_peer *p, struct mp_conn *c, uint64_t idsn,
+                               const uint8_t *data, uint32_t from, uint32_t to)
+{
+        for (uint32_t off = from; off < to; off += CHUNK)
+                peer_data(p, c, 0, PEER_ISN, idsn + 1 + off, c->peer_seq[0], CHUNK, data + off,
+                          CHUNK);
+}
+
+/* The stack's MPTCP socket has SO_RCVBUF 64 KiB and two subflows; its application does not
+ * read. The peer sends the first 48 KiB on the first subflow, then, on the joined one,
+ * within the window the stack announced there on joining, one mapping of 16 KiB from data
+ * sequence number +56 KiB, ahead of the first as a faster path is: it ends 8 KiB past the
+ * connection's buffer. Then the first subflow brings +48..56 KiB, which fills the hole. All of it
+ * is TCP-acked. The application reads all it can, again and again, while the peer sends nothing
+ * more, at neither level: it gets all 72 KiB, the DATA_ACK reaches them, and nothing was pruned.
+ * (Data in order at rcv_nxt that ends past the buffer waited in its subflow before too;
+ * data beyond a hole was read out and dropped.) */
+static void test_data_past_the_buffer_waits_in_its_subflow(void **state)
+{
+        (void)state;
+        enum { TOTAL = FIRST + SECOND, HOLE = 8 << 10 };
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_limits_set(p.st, 2, 2), 0);
+        struct mp_conn c;
+        mp_conn_open_rcvbuf(&p, &c, 1, 65535, SMALL_RCVBUF);
+        int rcvbuf = 0;
+        socklen_t sl = sizeof(rcvbuf);
+        assert_int_equal(um_getsockopt(p.st, c.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &sl), 0);
+        assert_int_equal(rcvbuf, SMALL_RCVBUF);
+        /* Subflow 2's window as the stack announced it on joining: room for all its data. */
+        assert_true(c.join_wnd >= SECOND);
+        uint64_t idsn = idsn_of(KEY_B);
+        static uint8_t sent[TOTAL], got[TOTAL + 1];
+        fill(sent, sizeof(sent), 9);
+        struct stack_said h = {.data_ack = 0};
+
+        first_subflow_data(&p, &c, idsn, sent, 0, FIRST - HOLE);
+        hear(&p, &c, &h, 300000);
+        assert_int_equal(h.ack[0], c.peer_seq[0]);
+        assert_int_equal((uint32_t)h.data_ack, (uint32_t)(idsn + 1 + FIRST - HOLE));
+
+        /* Past the buffer, which ends at +64 KiB (room_end: rcv_nxt - rcv.len + rcv.cap). */
+        uint32_t seq2 = c.peer_seq[1];
+        for (uint32_t off = 0; off < SECOND; off += CHUNK)
+                peer_data(&p, &c, 1, JOIN_ISN, idsn + 1 + FIRST, seq2, SECOND, sent + FIRST + off,
+                          CHUNK);
+        hear(&p, &c, &h, 300000);
+        assert_int_equal(h.ack[1], c.peer_seq[1]); /* TCP took all of it */
+        uint16_t wnd_taken = h.wnd[1];
+
+        first_subflow_data(&p, &c, idsn, sent, FIRST - HOLE, FIRST);
+        hear(&p, &c, &h, 300000);
+        assert_int_equal(h.ack[0], c.peer_seq[0]);
+        /* The buffer is full up to its end; the rest waits. */
+        assert_int_equal((uint32_t)h.data_ack, (uint32_t)(idsn + 1 + SMALL_RCVBUF));
+        uint16_t wnd_full = h.wnd[0];
+
+        /* The application reads, again and again; the peer sends nothing. */
+        uint32_t n = 0;
+        int reads = 0;
+        for (int round = 0; round < 20 && n < TOTAL; round++) {
+                long r;
+                while ((r = um_recv(p.st, c.fd, got + n, sizeof(got) - n, 0)) > 0) {
+                        n += (uint32_t)r;
+                        reads++;
+                }
+                hear(&p, &c, &h, 50000);
+        }
+        hear(&p, &c, &h, 300000);
+        print_message(
+            "    subflow 2 took +%u..%u KiB (join window %u, then %u); buffer full at "
+            "DATA_ACK IDSN+1+%u (window %u on subflow 1); read %u of %u bytes in %d reads, "
+            "DATA_ACK IDSN+1+%llu, MPTcpExtRcvPruned %llu\n",
+            (unsigned)FIRST >> 10, (unsigned)TOTAL >> 10, c.join_wnd, wnd_taken,
+            (unsigned)SMALL_RCVBUF, wnd_full, n, (unsigned)TOTAL, reads,
+            (unsigned long long)(uint32_t)(h.data_ack - idsn - 1),
+            (unsigned long long)um_counter_get(p.st, "MPTcpExtRcvPruned"));
+        assert_int_equal(n, TOTAL);
+        assert_memory_equal(got, sent, TOTAL);
+        assert_int_equal((uint32_t)h.data_ack, (uint32_t)(idsn + 1 + TOTAL));
+        assert_int_equal(um_counter_get(p.st, "MPTcpExtRcvPruned"), 0);
+        um_close(p.st, c.fd);
+        seg_peer_close(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -899,6 +1052,7 @@ int main(void)
             cmocka_unit_test(test_data_fin_both_ways),
             cmocka_unit_test(test_window_reserve_with_two_subflows),
             cmocka_unit_test(test_no_new_data_while_repairing),
+            cmocka_unit_test(test_data_past_the_buffer_waits_in_its_subflow),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
