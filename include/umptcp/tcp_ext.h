@@ -163,8 +163,9 @@ long um_tcp_read(struct um_tcp_conn *c, void *buf, size_t len);
 uint32_t um_tcp_readable(const struct um_tcp_conn *c);
 /* Whether the peer's FIN arrived (nothing follows the readable bytes). */
 int um_tcp_fin_received(const struct um_tcp_conn *c);
-/* Announces a window that reading opened, when it opened enough to matter. */
-void um_tcp_window_update(struct um_tcp_conn *c);
+/* Announces a window that reading opened, when it opened enough to matter. Returns 1 when
+ * an ACK went out for it, else 0. */
+int um_tcp_window_update(struct um_tcp_conn *c);
 /* Queues data to send, like send(), but sends nothing yet: inside a hook, TCP sends when it
  * finishes the segment; elsewhere call um_tcp_output(). Returns bytes taken or -errno. */
 long um_tcp_write(struct um_tcp_conn *c, const void *buf, size_t len);

@@ -363,7 +363,20 @@ void mptcp_rcv_pull_all(struct mptcp_sock *msk)
 
 void mptcp_window_update(struct mptcp_sock *msk)
 {
+        uint64_t before = msk->rcv_nxt;
         mptcp_rcv_pull_all(msk);
+        int sent = 0;
         for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
-                um_tcp_window_update(sf->tcp);
+                sent |= um_tcp_window_update(sf->tcp);
+        if (sent || msk->rcv_nxt == before)
+                return;
+        /* Bytes that waited in a subflow for the reader's room came in and moved the
+         * DATA_ACK, yet no subflow's own window opened enough for an update: the peer hears
+         * of it now, not with its next data, which it may be holding back for this very
+         * DATA_ACK (it would wait for its data-level retransmission timeout). */
+        for (struct mptcp_subflow *sf = msk->subflows; sf; sf = sf->next)
+                if (mptcp_subflow_usable(sf)) {
+                        um_tcp_send_pure_ack(sf->tcp);
+                        return;
+                }
 }

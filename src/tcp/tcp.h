@@ -367,7 +367,7 @@ void tcp_respond(struct um_stack *st, int ifindex, const struct um_addr *local,
 void tcp_respond_rst(struct um_stack *st, int ifindex, const struct um_addr *local,
                      const struct um_addr *remote, uint16_t lport, uint16_t rport, uint32_t seq,
                      uint32_t ack, uint8_t flags);
-void tcp_maybe_window_update(struct um_tcp_conn *c);
+int tcp_maybe_window_update(struct um_tcp_conn *c); /* 1: an ACK went out */
 
 /* The record of transmitted segments, oldest first. */
 static inline struct tcp_txseg *tcp_txq_at(const struct um_recq *q, uint32_t i)

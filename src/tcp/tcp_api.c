@@ -354,10 +354,9 @@ const struct um_ring *um_tcp_rcv_ring(const struct um_tcp_conn *c)
         return &c->rcvbuf;
 }
 
-void um_tcp_window_update(struct um_tcp_conn *c)
+int um_tcp_window_update(struct um_tcp_conn *c)
 {
-        if (c->state >= TCPS_ESTABLISHED)
-                tcp_maybe_window_update(c);
+        return c->state >= TCPS_ESTABLISHED && tcp_maybe_window_update(c);
 }
 
 uint32_t um_tcp_readable(const struct um_tcp_conn *c)

@@ -412,10 +412,10 @@ void tcp_output(struct um_tcp_conn *c)
         }
 }
 
-void tcp_maybe_window_update(struct um_tcp_conn *c)
+int tcp_maybe_window_update(struct um_tcp_conn *c)
 {
         if (c->state < TCPS_ESTABLISHED || c->fin_rcvd)
-                return;
+                return 0;
         uint32_t wnd = tcp_adv_window(c);
         uint32_t announced = c->rcv_adv - c->rcv_nxt;
         /* Worth a segment of its own only when the window at least doubles from what the
@@ -424,5 +424,7 @@ void tcp_maybe_window_update(struct um_tcp_conn *c)
         if (wnd >= 2 * announced && wnd - announced >= c->mss) {
                 c->ack_now = 1;
                 tcp_output(c);
+                return 1;
         }
+        return 0;
 }
