@@ -20,8 +20,8 @@ enum { UMPTCPD_MAX_RELAYS = 32 };
 
 struct umptcpd_relay {
         struct um_relay_listener_spec spec; /* points into text */
-        char text[512];                     /* the flag's argument, LISTEN=TARGET[,...] */
-        char key[544];                      /* kind and argument: a reload keeps an equal one */
+        char text[1024];                    /* the flag's argument, LISTEN=TARGET[,...] */
+        char key[1056];                     /* kind and argument: a reload keeps an equal one */
         char origin[512];                   /* "FILE:LINE [forward web]" or "--forward" */
         char resolved[64]; /* a named target's address, "ADDR:PORT" (umptcpd_resolve.h) */
         int id;            /* the open listener's, -1 when none */

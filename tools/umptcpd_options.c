@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay/relay_dest.h"
 #include "relay/relay_proto.h"
 
 static const struct umptcpd_option options[] = {
@@ -43,6 +44,8 @@ static const struct umptcpd_option options[] = {
 _Static_assert(UMPTCPD_SLOT(O_END) <= UMPTCPD_OPTIONS, "umptcpd_opts.given is too small");
 
 #define SPEC_FIELD(f) offsetof(struct um_relay_listener_spec, f)
+/* An allow-list, "CIDR[;CIDR...]": 16 IPv6 prefixes at their longest, with separators. */
+enum { ALLOW_MAX = 16 * 44 };
 
 static const struct umptcpd_relay_kind relay_kinds[] = {
     {"forward", UM_RELAY_FORWARD, 1, {{NULL}}},
@@ -51,8 +54,10 @@ static const struct umptcpd_relay_kind relay_kinds[] = {
     {"socks",
      UM_RELAY_SOCKS,
      0,
-     {{"user", 0, SPEC_FIELD(user), 255}, {"password", 0, SPEC_FIELD(password), 255}}},
-    {"http-connect", UM_RELAY_HTTP_CONNECT, 0, {{NULL}}},
+     {{"user", 0, SPEC_FIELD(user), 255},
+      {"password", 0, SPEC_FIELD(password), 255},
+      {"allow", 0, SPEC_FIELD(allow), ALLOW_MAX}}},
+    {"http-connect", UM_RELAY_HTTP_CONNECT, 0, {{"allow", 0, SPEC_FIELD(allow), ALLOW_MAX}}},
     {"transparent", UM_RELAY_TRANSPARENT, 0, {{NULL}}},
 };
 #define N_RELAY_KINDS (sizeof(relay_kinds) / sizeof(relay_kinds[0]))
@@ -189,8 +194,10 @@ int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k
                 }
         }
         char why[128];
+        struct relay_allow allow;
         if (umptcpd_relay_check_listen(k, r->spec.listen, why, sizeof(why)) < 0 ||
-            (r->spec.target && umptcpd_relay_check_target(r->spec.target, why, sizeof(why)) < 0)) {
+            (r->spec.target && umptcpd_relay_check_target(r->spec.target, why, sizeof(why)) < 0) ||
+            (r->spec.allow && relay_allow_parse(r->spec.allow, &allow, why, sizeof(why)) < 0)) {
                 umptcpd_say(who, "bad --%s '%s': %s", k->name, arg, why);
                 return -1;
         }

@@ -70,7 +70,7 @@ struct umptcpd_relay_key {
         size_t max_len; /* a value: at most this long (and not empty) */
 };
 
-enum { UMPTCPD_RELAY_KEYS = 2 };
+enum { UMPTCPD_RELAY_KEYS = 3 };
 
 /* A relay kind: its flag, its section, and the keys of its section besides listen and
  * target. */

@@ -179,4 +179,17 @@ if [ "$ms" -ge 1500 ] && [ "$ms" -lt 3500 ]; then pass=$((pass + 1)); else
   failed=$((failed + 1)); echo "FAIL: a silent DNS server: $ms ms (want about 2000)"; fi
 kill "$SILENT" 2>/dev/null
 
+# allow=CIDR[;CIDR...] on --socks and --http-connect (allow in their sections): checked here,
+# not only when the listener opens.
+expect 0 "allow: on --socks and --http-connect" "^socks 127.0.0.1:1080,allow=10.0.0.0/8;192.0.2.7 \(--socks\)$" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks '127.0.0.1:1080,allow=10.0.0.0/8;192.0.2.7' \
+  --http-connect '127.0.0.1:3128,allow=2001:db8::/32'
+expect 2 "allow: host bits past the prefix" "bad --socks '127.0.0.1:1080,allow=10.0.0.1/8': allow: 10.0.0.1/8 has bits set past its prefix" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks '127.0.0.1:1080,allow=10.0.0.1/8'
+expect 2 "allow: not on --forward" "unknown option 'allow'" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward '127.0.0.1:1080=1.1.1.1:1,allow=10.0.0.0/8'
+bad_conf 3 "bad --socks '127.0.0.1:1080,allow=10.0.0.1/8': allow: 10.0.0.1/8 has bits set past its prefix" "$GOOD_LINK"$'[socks s]\nlisten = 127.0.0.1:1080\nallow = 10.0.0.1/8\n'
+printf '%s[http-connect h]\nlisten = 127.0.0.1:3128\nallow = 10.0.0.0/8;2001:db8::/32\n' "$GOOD_LINK" > "$WORK/allow.conf"
+expect 0 "allow: the http-connect section's key" "^http-connect 127.0.0.1:3128,allow=10.0.0.0/8;2001:db8::/32 " -- \
+  "$D" --check-config -c "$WORK/allow.conf"
 cli_summary
