@@ -89,6 +89,12 @@ static int first_data(const struct um_tcp_seg_info *seg, const struct mptcp_ext 
         return ext && (ext->flags & DSS_M) && ext->ssn == 1 && seg->len;
 }
 
+/* RFC 8684 §3.3.3: the pure ACK that carries our DATA_FIN (mptcp_send_data_fin). */
+static int data_fin_ack(const struct um_tcp_seg_info *seg, const struct mptcp_ext *ext)
+{
+        return ext && (ext->flags & (DSS_M | DSS_F)) == (DSS_M | DSS_F) && !seg->len;
+}
+
 static unsigned out_mpc_data(struct mptcp_subflow *sf, const struct mptcp_ext *ext, uint8_t *out,
                              unsigned room)
 {
@@ -167,7 +173,12 @@ unsigned mptcp_options_write(void *arg, struct um_tcp_conn *c, const struct um_t
         if (sf->mp_capable && !sf->passive && !sf->fully_established) {
                 if (first_data(seg, ext))
                         return out_mpc_data(sf, ext, out, room);
-                if (!seg->len)
+                /* The DATA_FIN goes in its DSS even so: MP_CAPABLE has no room for it,
+                 * and a listener with nothing to send (a server waiting for a request)
+                 * never confirms, so a DATA_FIN kept for after its DSS never leaves and
+                 * the connection stays half-open (Linux too lets it take precedence). The
+                 * third ACK repeated just before it keeps our key on the way (§3.1). */
+                if (!seg->len && !data_fin_ack(seg, ext))
                         return out_mpc_ack(sf, out, room);
         }
         /* Address signals and MP_PRIO ride on pure ACKs, ahead of the DATA_ACK (which the

@@ -306,6 +306,12 @@ void mptcp_send_data_fin(struct mptcp_sock *msk)
                                 break;
         if (!sf)
                 return;
+        /* RFC 8684 §3.1: while the listener has not shown that it has our key, the third
+         * ACK's MP_CAPABLE goes again first. The DATA_FIN's DSS cannot carry the key, and
+         * a listener that lost the third ACK and got this DSS first would fall back to
+         * TCP and ignore it (Linux does), the DATA_FIN with it. */
+        if (sf->mp_capable && !sf->passive && !sf->is_join && !sf->fully_established)
+                um_tcp_send_pure_ack(sf->tcp);
         /* A pure ACK of its own, now: an ACK asked for while the subflow is processing a
          * segment would leave later, when this flag is down again. */
         sf->send_data_fin = 1;

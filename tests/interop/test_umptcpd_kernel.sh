@@ -9,6 +9,7 @@
 #    the text format; POST is refused (405), another path (404).
 # 3b. --control: umptcp-ctl show lists a relayed connection held open with its kernel-side
 #    peer (the kernel client's port), in text and in JSON; ended, it is gone from show.
+# 3c. One closed before any request (nothing from the server yet) is gone within 1 s too.
 # 4. SIGTERM: umptcpd stops accepting and exits 0.
 # 5. A --metrics address in use stops the start (exit 1) with the address and the reason.
 source "$(dirname "$0")/lib.sh"
@@ -153,6 +154,33 @@ for _ in range(100):
     time.sleep(0.1)
 else:
     sys.exit("the ended connection is still in show:\n" + text)
+PY
+
+# 3c. A client that closes before any request: the kernel server has sent nothing, so no DSS
+# of its own has confirmed the MP_CAPABLE handshake. umptcp's DATA_FIN goes all the same
+# (RFC 8684 §3.3.3), the server sees the end and closes, and the connection leaves show
+# within 1 s: it stayed until the idle timeout or SIGTERM's grace period while the DATA_FIN
+# waited for that DSS.
+in_ns python3 - "$BIN/umptcp-ctl" "$WORK/ctl.sock" <<'PY' || fail "a connection closed before any request did not end (above)"
+import socket, subprocess, sys, time
+ctl, path = sys.argv[1], sys.argv[2]
+def show():
+    return subprocess.run([ctl, "-s", path, "show"], capture_output=True, text=True).stdout
+s = socket.create_connection(("127.0.0.1", 8080))
+want = "relay forward 127.0.0.1:%d -> 127.0.0.1:8080" % s.getsockname()[1]
+for _ in range(100):
+    if want in show():
+        break
+    time.sleep(0.02)
+else:
+    sys.exit("no line ends with 'desc %s'" % want)
+s.close()
+t0 = time.time()
+while want in show():
+    if time.time() - t0 > 1:
+        sys.exit("still in show 1 s after the client closed:\n" + show())
+    time.sleep(0.02)
+print("control: a client closed before any request: gone from show after %.2f s" % (time.time() - t0))
 PY
 
 # 4. SIGTERM: a clean exit.

@@ -1,9 +1,10 @@
 /* Exact-segment tests of MPTCP (RFC 8684): every field of the suboptions the stack sends
  * for what a scripted peer sends it — MP_CAPABLE in its four forms both ways, MP_JOIN with
  * its HMACs, DSS mappings refused, a checksum failure with MP_FAIL and the infinite
- * mapping, the C flag, ADD_ADDR with its HMAC and echo, DATA_FIN each way, and with two
- * subflows the data-level window's reserve, no new data while data sent again waits, and
- * data received past the connection's receive buffer waiting in its subflow. */
+ * mapping, the C flag, ADD_ADDR with its HMAC and echo, DATA_FIN each way (ours also before
+ * the listener confirmed the handshake), and with two subflows the data-level window's
+ * reserve, no new data while data sent again waits, and data received past the
+ * connection's receive buffer waiting in its subflow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -624,6 +625,76 @@ static void test_data_fin_both_ways(void **state)
         mpc_close(&p, &m);
 }
 
+/* RFC 8684 §3.3.3 with §3.1: the stack connected and shuts down before sending anything,
+ * to a listener with nothing to send either (a Linux server waiting for a request), so no
+ * DSS of the listener's has confirmed the handshake yet. The DATA_FIN leaves at once all
+ * the same, in a DSS (MP_CAPABLE has no DATA_FIN), right after the third ACK's MP_CAPABLE
+ * repeated; the listener's DATA_ACK and DATA_FIN then end the connection. Until this was
+ * fixed every DATA_FIN went out as MP_CAPABLE alone, and a relayed client that connected
+ * and closed stayed open until the relay's idle timeout or grace period. */
+static void test_data_fin_before_the_listener_confirms(void **state)
+{
+        (void)state;
+        struct seg_peer p;
+        open_peer(&p);
+        struct seg syn;
+        int fd = mpc_connect_out(&p, &syn);
+        struct seg third;
+        assert_true(seg_peer_recv(&p, &third));
+        assert_int_equal(third.mp.mpc_len, MPC_LEN_ACK);
+        uint64_t key_a = third.mp.mpc_sndr_key, dsn_a = idsn_of(key_a) + 1;
+        seg_peer_run(&p, 50000); /* the listener sends nothing: no DSS confirms */
+        seg_peer_drain(&p);
+
+        uint64_t shut_at = p.now;
+        assert_int_equal(um_shutdown(p.st, fd, SHUT_WR), 0);
+        struct seg again, fin;
+        assert_true(seg_peer_recv(&p, &again));
+        assert_int_equal(again.len, 0);
+        assert_int_equal(again.mp.mpc_len, MPC_LEN_ACK);
+        assert_int_equal(again.mp.mpc_sndr_key, key_a);
+        assert_int_equal(again.mp.mpc_rcvr_key, KEY_B);
+        assert_true(wait_for_mapping(&p, &fin, 1000000));
+        assert_int_equal(p.now, shut_at); /* not after a retransmission timeout */
+        assert_int_equal(fin.len, 0);
+        assert_int_equal(fin.seq, syn.seq + 1);
+        assert_false(fin.flags & UM_TH_FIN);
+        assert_false(mptcp_has(&fin.mp, MPTCPOPT_MP_CAPABLE));
+        assert_true(fin.mp.dss_flags & DSS_F);
+        assert_int_equal(fin.mp.dsn, dsn_a);
+        assert_int_equal(fin.mp.ssn, 0);
+        assert_int_equal(fin.mp.data_len, 1);
+        assert_true(fin.mp.dss_flags & DSS_A);
+        assert_int_equal(fin.mp.data_ack, idsn_of(KEY_B) + 1);
+
+        /* The listener's server saw the end, closed: its DATA_ACK of our DATA_FIN and its
+         * own DATA_FIN, as Linux sends them. */
+        struct seg back = to_initiator(&syn, PEER_ISN + 1, syn.seq + 1, UM_TH_ACK);
+        struct mptcp_dss_out d = {.flags = DSS_A | DSS_a | DSS_M | DSS_m | DSS_F,
+                                  .data_ack = dsn_a + 1,
+                                  .dsn = idsn_of(KEY_B) + 1,
+                                  .ssn = 0,
+                                  .data_len = 1};
+        uint8_t o[28];
+        seg_add_opt(&back, o, mptcp_write_dss(o, &d));
+        seg_peer_send(&p, &back);
+        char buf[8];
+        assert_int_equal(um_recv(p.st, fd, buf, sizeof(buf), 0), 0);
+        struct seg ack;
+        do
+                assert_true(wait_for(&p, &ack, MPTCPOPT_DSS, 100000));
+        while (!(ack.mp.dss_flags & DSS_A) ||
+               (ack.mp.data_ack & 0xffffffff) != (uint32_t)(idsn_of(KEY_B) + 2));
+        assert_false(mptcp_has(&ack.mp, MPTCPOPT_MP_CAPABLE));
+        /* Both DATA_FINs acknowledged: the subflow closes with FIN. */
+        struct seg tcp_fin;
+        do
+                assert_true(seg_peer_wait(&p, &tcp_fin, 1000000));
+        while (!(tcp_fin.flags & UM_TH_FIN));
+        um_close(p.st, fd);
+        seg_peer_close(&p);
+}
+
 /* ---- The data-level window with more than one subflow (RFC 8684 §3.3.4) ----
  *
  * A Linux receiver whose out-of-order data fills its buffer takes nothing more from its
@@ -1067,6 +1138,7 @@ int main(void)
             cmocka_unit_test(test_checksum_failure_mp_fail_then_infinite_mapping),
             cmocka_unit_test(test_mp_fail_answered_with_infinite_mapping),
             cmocka_unit_test(test_data_fin_both_ways),
+            cmocka_unit_test(test_data_fin_before_the_listener_confirms),
             cmocka_unit_test(test_window_reserve_with_two_subflows),
             cmocka_unit_test(test_no_new_data_while_repairing),
             cmocka_unit_test(test_data_past_the_buffer_waits_in_its_subflow),
