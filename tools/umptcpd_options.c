@@ -48,7 +48,7 @@ _Static_assert(UMPTCPD_SLOT(O_END) <= UMPTCPD_OPTIONS, "umptcpd_opts.given is to
 enum { ALLOW_MAX = 16 * 44 };
 
 static const struct umptcpd_relay_kind relay_kinds[] = {
-    {"forward", UM_RELAY_FORWARD, 1, {{NULL}}},
+    {.name = "forward", .kind = UM_RELAY_FORWARD, .has_target = 1},
     {"accept", UM_RELAY_ACCEPT, 1, {{"proxy-protocol", UM_RELAY_PROXY_V2, 0, 0}}},
     /* RFC 1929: each 1 to 255 octets; the listener checks that both are given. */
     {"socks",
@@ -58,7 +58,7 @@ static const struct umptcpd_relay_kind relay_kinds[] = {
       {"password", 0, SPEC_FIELD(password), 255},
       {"allow", 0, SPEC_FIELD(allow), ALLOW_MAX}}},
     {"http-connect", UM_RELAY_HTTP_CONNECT, 0, {{"allow", 0, SPEC_FIELD(allow), ALLOW_MAX}}},
-    {"transparent", UM_RELAY_TRANSPARENT, 0, {{NULL}}},
+    {.name = "transparent", .kind = UM_RELAY_TRANSPARENT},
 };
 #define N_RELAY_KINDS (sizeof(relay_kinds) / sizeof(relay_kinds[0]))
 
