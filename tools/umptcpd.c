@@ -288,12 +288,23 @@ int main(int argc, char **argv)
                         fprintf(stderr, "umptcpd: stopping: %u connections may finish\n",
                                 um_relay_active(relay));
                 }
-                if (stop_by && !um_relay_active(relay))
+                /* A relayed connection that ended handed its last bytes to the stack; they
+                 * are delivered only while the stack runs, so those wait for the grace too. */
+                if (stop_by && !um_relay_active(relay) && !um_stack_undelivered(st, NULL))
                         break;
                 if (stop_by && now >= stop_by) {
                         fprintf(stderr, "umptcpd: grace period over: %u connections aborted\n",
                                 um_relay_active(relay));
                         um_relay_abort_all(relay);
+                        uint64_t bytes = 0;
+                        unsigned owing = um_stack_undelivered(st, &bytes);
+                        if (owing) {
+                                fprintf(stderr,
+                                        "umptcpd: grace period over: %u closed connections reset "
+                                        "with %llu bytes not delivered\n",
+                                        owing, (unsigned long long)bytes);
+                                um_stack_abort_undelivered(st);
+                        }
                         break;
                 }
         }

@@ -23,6 +23,16 @@ struct um_stack_config {
 struct um_stack *um_stack_new(const struct um_stack_config *cfg);
 void um_stack_free(struct um_stack *st);
 
+/* Connections the application closed while their bytes, or their FIN (DATA_FIN), were
+ * still on the way to the peer: the stack goes on delivering them while it runs, and
+ * um_stack_free() drops them undelivered. Returns how many there are and adds the bytes
+ * not yet acknowledged to *bytes (when not NULL). A process that exits waits for them
+ * first, as the kernel keeps a closed socket's data. */
+unsigned um_stack_undelivered(struct um_stack *st, uint64_t *bytes);
+/* Resets every such connection (MP_FASTCLOSE, or RST for plain TCP), so that its peer
+ * learns the rest will not come. Returns how many it reset. */
+unsigned um_stack_abort_undelivered(struct um_stack *st);
+
 /* Adds an interface driven by `link` (the stack does not own the link). Returns the
  * interface index (>= 0) or a negative errno. The first interface is the default route. */
 int um_stack_add_iface(struct um_stack *st, struct um_link *link);

@@ -88,6 +88,49 @@ void mptcp_stack_destroy(struct um_stack *st)
         st->mptcp = NULL;
 }
 
+/* What msk, closed by its application, still owes its peer: bytes not yet acknowledged,
+ * or only its DATA_FIN (1), or nothing (0). A connection that fell back owes what its TCP
+ * subflow does. */
+static uint64_t owed(const struct mptcp_sock *msk, int *owes)
+{
+        *owes = 0;
+        if (!msk->orphan || msk->sock || msk->listener || msk->error || msk->fastclosed)
+                return 0;
+        if (msk->fallback) {
+                if (!msk->first || !msk->first->tcp)
+                        return 0;
+                struct um_tcp_path_info pi;
+                um_tcp_path_info(msk->first->tcp, &pi);
+                enum um_tcp_state s = um_tcp_state(msk->first->tcp);
+                *owes = pi.queued || s == UM_TCP_FIN_WAIT_1 || s == UM_TCP_CLOSING ||
+                        s == UM_TCP_LAST_ACK;
+                return pi.queued;
+        }
+        uint64_t bytes = dsn_lt(msk->snd_una, msk->write_seq) ? msk->write_seq - msk->snd_una : 0;
+        *owes = bytes || (msk->snd_shutdown && !msk->data_fin_acked);
+        return bytes;
+}
+
+unsigned mptcp_stack_undelivered(struct um_stack *st, uint64_t *bytes, int abort)
+{
+        if (!st->mptcp)
+                return 0;
+        unsigned n = 0;
+        struct mptcp_sock *msk = LIST_FIRST(&st->mptcp->all), *next;
+        for (; msk; msk = next) {
+                next = LIST_NEXT(msk, all_link);
+                int owes;
+                uint64_t b = owed(msk, &owes);
+                if (!owes)
+                        continue;
+                n++;
+                *bytes += b;
+                if (abort)
+                        mptcp_fastclose(msk);
+        }
+        return n;
+}
+
 static int *knob(struct mptcp_stack *ms, const char *name, int *boolean)
 {
         *boolean = 1;

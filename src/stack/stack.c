@@ -23,6 +23,21 @@ struct um_stack *um_stack_new(const struct um_stack_config *cfg)
         return st;
 }
 
+unsigned um_stack_undelivered(struct um_stack *st, uint64_t *bytes)
+{
+        uint64_t b = 0;
+        unsigned n = mptcp_stack_undelivered(st, &b, 0) + tcp_stack_undelivered(st, &b, 0);
+        if (bytes)
+                *bytes += b;
+        return n;
+}
+
+unsigned um_stack_abort_undelivered(struct um_stack *st)
+{
+        uint64_t b = 0;
+        return mptcp_stack_undelivered(st, &b, 1) + tcp_stack_undelivered(st, &b, 1);
+}
+
 void um_stack_free(struct um_stack *st)
 {
         if (!st)

@@ -38,6 +38,27 @@ int tcp_stack_init(struct um_stack *st)
         return rc < 0 ? rc : um_net_register_transport(st, &tcp_transport);
 }
 
+unsigned tcp_stack_undelivered(struct um_stack *st, uint64_t *bytes, int abort)
+{
+        if (!st->tcp)
+                return 0;
+        unsigned n = 0;
+        struct um_tcp_conn *c = LIST_FIRST(&st->tcp->all), *next;
+        for (; c; c = next) {
+                next = LIST_NEXT(c, all_link);
+                int fin_owed = c->state == TCPS_FIN_WAIT_1 || c->state == TCPS_CLOSING ||
+                               c->state == TCPS_LAST_ACK;
+                if (!c->orphan || c->ulp || c->state == TCPS_CLOSED ||
+                    (!c->sndbuf.len && !fin_owed))
+                        continue;
+                n++;
+                *bytes += c->sndbuf.len;
+                if (abort)
+                        um_tcp_abort(c);
+        }
+        return n;
+}
+
 void tcp_stack_destroy(struct um_stack *st)
 {
         if (!st->tcp)

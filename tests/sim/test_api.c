@@ -182,6 +182,67 @@ static void test_mptcp_names(void **state)
         pair_close(&p);
 }
 
+/* A closed connection's bytes still on their way: um_stack_undelivered counts them until the
+ * peer has taken them, and um_stack_abort_undelivered resets them so the peer learns the
+ * rest will not come (a daemon that exited freed them undelivered, silently). */
+static void undelivered(int proto, int abort)
+{
+        struct pair p;
+        struct um_emu_dir_config path = {.rate_bps = 100000000, .delay_us = 5000};
+        assert_int_equal(pair_open_proto(&p, &path, &path, simtest_seed(), proto), 0);
+        static uint8_t out[600000], in[sizeof(out)];
+        for (size_t i = 0; i < sizeof(out); i++)
+                out[i] = (uint8_t)(i * 7 + 3);
+        size_t sent = 0;
+        for (int i = 0; i < 200 && sent < sizeof(out); i++) {
+                long n = um_send(p.cli, p.cfd, out + sent, sizeof(out) - sent, 0);
+                if (n > 0)
+                        sent += (size_t)n;
+                pair_run(&p, 1000);
+        }
+        assert_true(sent > 100000);
+        assert_int_equal(um_close(p.cli, p.cfd), 0);
+        pair_run(&p, 20000); /* the server reads nothing: its window shuts */
+        uint64_t bytes = 0;
+        assert_int_equal(um_stack_undelivered(p.cli, &bytes), 1);
+        assert_true(bytes > 0 && bytes <= sent);
+        print_message("    %s: closed with %llu of %zu bytes not yet acknowledged\n",
+                      proto == IPPROTO_MPTCP ? "MPTCP" : "TCP", (unsigned long long)bytes, sent);
+        if (abort) {
+                assert_int_equal(um_stack_abort_undelivered(p.cli), 1);
+                assert_int_equal(um_stack_undelivered(p.cli, NULL), 0);
+        }
+        size_t got = 0;
+        long n = 0;
+        for (int i = 0; i < 3000; i++) {
+                while ((n = um_recv(p.srv, p.sfd, in + got, sizeof(in) - got, 0)) > 0)
+                        got += (size_t)n;
+                if (n == 0 || (n < 0 && errno != EAGAIN))
+                        break;
+                pair_run(&p, 1000);
+        }
+        if (abort) {
+                assert_int_equal(n, -1); /* a reset, not an end of stream */
+                assert_true(got < sent);
+        } else {
+                assert_int_equal(n, 0);
+                assert_int_equal(got, sent);
+                assert_memory_equal(in, out, sent);
+                pair_run(&p, 100000);
+                assert_int_equal(um_stack_undelivered(p.cli, NULL), 0);
+        }
+        pair_close(&p);
+}
+
+static void test_undelivered_after_close(void **state)
+{
+        (void)state;
+        undelivered(IPPROTO_TCP, 0);
+        undelivered(IPPROTO_MPTCP, 0);
+        undelivered(IPPROTO_TCP, 1);
+        undelivered(IPPROTO_MPTCP, 1);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -189,6 +250,7 @@ int main(void)
             cmocka_unit_test(test_misuse),
             cmocka_unit_test(test_connection_refused_and_unreachable),
             cmocka_unit_test(test_mptcp_names),
+            cmocka_unit_test(test_undelivered_after_close),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
