@@ -39,6 +39,7 @@ void umptcpd_usage(FILE *out)
                 "                [V6ADDR]:PORT)\n"
                 "  --max-conns N   relayed connections at once (default 4096)\n"
                 "  --buffer BYTES  held at most each way of a connection (default 64K)\n"
+                "  --socket-buffer BYTES  each MPTCP socket's send and receive buffer (4M)\n"
                 "  --connect-timeout S   --idle-timeout S   (defaults 10 and 3600)\n"
                 "  --request-timeout S   a SOCKS5 or HTTP CONNECT request whole within S (10)\n"
                 "  --dns ADDR[:PORT],...  DNS servers for SOCKS5 and HTTP CONNECT names\n"

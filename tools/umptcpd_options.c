@@ -27,6 +27,7 @@ static const struct umptcpd_option options[] = {
     {"control", O_CONTROL, required_argument, 1, 1},
     {"max-conns", O_MAX_CONNS, required_argument, 1, 1},
     {"buffer", O_BUFFER, required_argument, 1, 1},
+    {"socket-buffer", O_SOCKET_BUFFER, required_argument, 1, 1},
     {"connect-timeout", O_CONNECT_TIMEOUT, required_argument, 1, 1},
     {"idle-timeout", O_IDLE_TIMEOUT, required_argument, 1, 1},
     {"grace", O_GRACE, required_argument, 1, 0},
@@ -318,6 +319,11 @@ int umptcpd_option_apply(struct umptcpd_opts *o, const struct umptcpd_option *d,
                 if (tool_parse_size(arg, 64 << 20, &size) < 0 || size < 1024)
                         return bad(who, d->name, arg, "1K to 64M");
                 o->cfg.buffer_bytes = (unsigned)size;
+                return 0;
+        case O_SOCKET_BUFFER:
+                if (tool_parse_size(arg, 64 << 20, &size) < 0 || size < 4096)
+                        return bad(who, d->name, arg, "4K to 64M");
+                o->cfg.socket_buffer_bytes = (unsigned)size;
                 return 0;
         case O_CONNECT_TIMEOUT:
                 return seconds_ms(arg, &o->cfg.connect_timeout_ms) < 0

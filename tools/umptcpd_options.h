@@ -23,6 +23,7 @@ enum umptcpd_option_id {
         O_CONTROL,
         O_MAX_CONNS,
         O_BUFFER,
+        O_SOCKET_BUFFER,
         O_CONNECT_TIMEOUT,
         O_IDLE_TIMEOUT,
         O_GRACE,

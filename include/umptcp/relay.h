@@ -18,8 +18,11 @@ struct um_relay;
 
 /* Sizes and limits; a zero field takes its default. */
 struct um_relay_config {
-        unsigned max_conns;          /* relayed at once (4096); past it, refused and counted */
-        unsigned buffer_bytes;       /* held at most each way of a connection (65536) */
+        unsigned max_conns;    /* relayed at once (4096); past it, refused and counted */
+        unsigned buffer_bytes; /* held at most each way of a connection (65536) */
+        /* Each MPTCP socket's send and receive buffer (0: the stack's, 4 MiB each): with
+         * buffer_bytes, what bounds a connection's memory (docs/RELAY.md, "Memory"). */
+        unsigned socket_buffer_bytes;
         unsigned connect_timeout_ms; /* to reach the far end (10000) */
         unsigned idle_timeout_ms;    /* no byte either way: aborted (3600000) */
         unsigned request_timeout_ms; /* a SOCKS or HTTP request must be whole (10000) */

@@ -43,6 +43,7 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
             .connect_timeout_ms = or_default(cfg->connect_timeout_ms, defaults.connect_timeout_ms),
             .idle_timeout_ms = or_default(cfg->idle_timeout_ms, defaults.idle_timeout_ms),
             .request_timeout_ms = or_default(cfg->request_timeout_ms, defaults.request_timeout_ms),
+            .socket_buffer_bytes = cfg->socket_buffer_bytes,
             .congestion = cfg->congestion,
         };
         /* Kept: the resolver is made when a listener first needs it, maybe long after. */

@@ -214,8 +214,9 @@ void relay_conn_drop_request(struct relay_conn *c);
 /* A side reset: SO_LINGER 0 and close (for MPTCP, MP_FASTCLOSE). */
 void relay_kernel_reset(int kfd);
 void relay_umptcp_reset(struct um_stack *st, int ufd);
-/* The relay's TCP_CONGESTION on an MPTCP socket (nothing when ufd < 0 or none is set). */
-void relay_set_congestion(struct um_relay *r, int ufd);
+/* The relay's TCP_CONGESTION and socket buffers on an MPTCP socket (what is set; nothing
+ * when ufd < 0). */
+void relay_sock_options(struct um_relay *r, int ufd);
 
 /* relay_epoll.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
  * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1;

@@ -464,7 +464,7 @@ int relay_conn_connect(struct relay_conn *c, um_sock_cb ready)
         int ufd = um_socket(r->st, c->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
         if (ufd < 0)
                 return -errno;
-        relay_set_congestion(r, ufd);
+        relay_sock_options(r, ufd);
         if ((um_connect(r->st, ufd, (struct sockaddr *)&c->target, relay_sa_len(&c->target)) < 0 &&
              errno != EINPROGRESS) ||
             um_sock_set_callback(r->st, ufd, ready ? ready : umptcp_ready, c) < 0) {

@@ -123,7 +123,7 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         }
         if (accept) {
                 l->fd = um_socket(r->st, addr->ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-                relay_set_congestion(r, l->fd);
+                relay_sock_options(r, l->fd);
                 if (l->fd < 0 ||
                     um_bind(r->st, l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) <
                         0 ||
@@ -215,7 +215,7 @@ static void forward_one(struct um_relay *r, struct relay_listener *l, int kfd,
                 return;
         }
         int ufd = um_socket(r->st, l->target.ss_family, SOCK_STREAM, IPPROTO_MPTCP);
-        relay_set_congestion(r, ufd);
+        relay_sock_options(r, ufd);
         if (ufd < 0 || (um_connect(r->st, ufd, (struct sockaddr *)&l->target,
                                    (socklen_t)relay_sa_len(&l->target)) < 0 &&
                         errno != EINPROGRESS)) {
@@ -239,7 +239,7 @@ static void accept_one(struct um_relay *r, struct relay_listener *l, int ufd,
                 relay_umptcp_reset(r->st, ufd);
                 return;
         }
-        relay_set_congestion(r, ufd);
+        relay_sock_options(r, ufd);
         int kfd = socket(l->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (kfd < 0 ||
             (connect(kfd, (struct sockaddr *)&l->target, (socklen_t)relay_sa_len(&l->target)) < 0 &&

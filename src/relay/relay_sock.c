@@ -1,6 +1,6 @@
 /* What the listeners, the requests and the relayed connections do alike to the sockets
  * they hold: reset one (a refusal or an abort must look like one to the peer, not like an
- * orderly end), and give an MPTCP socket the relay's congestion control. */
+ * orderly end), and give an MPTCP socket the relay's congestion control and buffers. */
 #include "relay/relay.h"
 
 #include <netinet/in.h>
@@ -23,9 +23,16 @@ void relay_umptcp_reset(struct um_stack *st, int ufd)
         um_close(st, ufd);
 }
 
-void relay_set_congestion(struct um_relay *r, int ufd)
+void relay_sock_options(struct um_relay *r, int ufd)
 {
-        if (ufd >= 0 && r->cfg.congestion)
+        if (ufd < 0)
+                return;
+        if (r->cfg.congestion)
                 um_setsockopt(r->st, ufd, IPPROTO_TCP, TCP_CONGESTION, r->cfg.congestion,
                               (socklen_t)strlen(r->cfg.congestion));
+        if (r->cfg.socket_buffer_bytes) {
+                int b = (int)r->cfg.socket_buffer_bytes;
+                um_setsockopt(r->st, ufd, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b));
+                um_setsockopt(r->st, ufd, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b));
+        }
 }

@@ -192,4 +192,8 @@ bad_conf 3 "bad --socks '127.0.0.1:1080,allow=10.0.0.1/8': allow: 10.0.0.1/8 has
 printf '%s[http-connect h]\nlisten = 127.0.0.1:3128\nallow = 10.0.0.0/8;2001:db8::/32\n' "$GOOD_LINK" > "$WORK/allow.conf"
 expect 0 "allow: the http-connect section's key" "^http-connect 127.0.0.1:3128,allow=10.0.0.0/8;2001:db8::/32 " -- \
   "$D" --check-config -c "$WORK/allow.conf"
+# --socket-buffer (socket-buffer in [daemon]): the MPTCP sockets' queues, 4K to 64M.
+expect 0 "socket-buffer: a size" "^socket-buffer = 256K$" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=1.1.1.1:1 --socket-buffer 256K
+bad_conf 2 "bad --socket-buffer '1' \(4K to 64M\)" $'[daemon]\nsocket-buffer = 1\n'"$GOOD_LINK$GOOD_FWD"
 cli_summary

@@ -585,6 +585,61 @@ static void test_show_names_kernel_side(void **state)
         world_close(&w);
 }
 
+/* socket_buffer_bytes (umptcpd --socket-buffer) sizes the send and receive queues of every
+ * MPTCP socket the relay makes or takes, forward and accept alike: with buffer_bytes and
+ * max_conns, what bounds the relay's memory (docs/RELAY.md, "Memory"). */
+static void test_socket_buffer_sizes_the_queues(void **state)
+{
+        (void)state;
+        enum { SOCKBUF = 65536 };
+        struct world w;
+        world_open(&w, &(struct um_relay_config){.socket_buffer_bytes = SOCKBUF});
+        uint16_t lport = forward_listener(&w);
+        struct end *fwd = kernel_client(&w, lport, 0, 1000);
+        fwd->shut = 1;
+        w.backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(w.backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(w.backend, 16), 0);
+        char target[64], err[200];
+        snprintf(target, sizeof(target), "127.0.0.1:%u", port_of(w.backend, 0));
+        struct um_relay_listener_spec spec = {
+            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
+        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
+        int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
+        inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
+        assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+                    errno == EINPROGRESS);
+        struct end *acc = new_end(&w, w.far, fd, 0);
+        acc->out = pattern(&w, 1, 1000);
+        acc->out_len = 1000;
+        acc->shut = 1;
+        run(&w, echoed_open, 10);
+        assert_true(echoed_open(&w));
+        int relayed = 0;
+        for (int ufd = 0; ufd < 256; ufd++) {
+                char d[UM_SO_DESCRIPTION_MAX + 1] = "";
+                socklen_t dl = sizeof(d);
+                if (um_getsockopt(w.relay_st, ufd, SOL_SOCKET, UM_SO_DESCRIPTION, d, &dl) < 0 ||
+                    strncmp(d, "relay ", 6))
+                        continue;
+                int snd = 0, rcv = 0;
+                socklen_t l = sizeof(int);
+                assert_int_equal(um_getsockopt(w.relay_st, ufd, SOL_SOCKET, SO_SNDBUF, &snd, &l),
+                                 0);
+                assert_int_equal(um_getsockopt(w.relay_st, ufd, SOL_SOCKET, SO_RCVBUF, &rcv, &l),
+                                 0);
+                printf("    %s: send buffer %d, receive buffer %d\n", d, snd, rcv);
+                assert_int_equal(snd, SOCKBUF);
+                assert_int_equal(rcv, SOCKBUF);
+                relayed++;
+        }
+        assert_int_equal(relayed, 2);
+        world_close(&w);
+}
+
 /* Past max_conns a client is reset, counted; a target nobody listens on is a reset for
  * the client too. */
 static void test_refusals(void **state)
@@ -1173,6 +1228,7 @@ int main(void)
             cmocka_unit_test(test_request_vanishing),
             cmocka_unit_test(test_transparent_refuses_loop),
             cmocka_unit_test(test_show_names_kernel_side),
+            cmocka_unit_test(test_socket_buffer_sizes_the_queues),
             cmocka_unit_test(test_dest_refused),
             cmocka_unit_test(test_allow_misuse),
         };
