@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <umptcp/stack.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -27,6 +28,7 @@ enum {
         METRICS_TIMEOUT_S = 10,
         METRICS_CONN_MEMORY = 16384, /* a request's line and headers, at most */
         METRICS_BACKLOG = 16,
+        METRICS_LOG_GAP_US = 1000000, /* between two lines of libmicrohttpd's */
 };
 
 static const char content_type[] = "text/plain; version=0.0.4; charset=utf-8";
@@ -36,16 +38,48 @@ struct relay_metrics {
         struct MHD_Daemon *d;
         int epfd; /* libmicrohttpd's, inside the relay's */
         struct sockaddr_storage bound;
-        char name[64]; /* "ADDR:PORT", for log lines */
+        char name[64];          /* "ADDR:PORT", for log lines */
+        uint64_t log_next_us;   /* libmicrohttpd's next line not before */
+        unsigned long log_held; /* its lines held back since its last one */
 };
 
+/* How many of libmicrohttpd's lines were held back, once it has said nothing for a while
+ * (while it goes on, its next line says it). */
+static void log_held(struct relay_metrics *m, uint64_t now)
+{
+        if (!m->log_held || now < m->log_next_us + METRICS_LOG_GAP_US)
+                return;
+        um_log(m->r->st, UM_LOG_ERR, "relay: metrics %s: %lu more messages not shown", m->name,
+               m->log_held);
+        m->log_held = 0;
+}
+
+/* libmicrohttpd reports every failed try of what it retries at once: accept at EMFILE is
+ * two lines a try, without a pause, and would fill the disk. A line a second goes out at
+ * most, with how many were held back before it. A message may hold what a client sent:
+ * no control byte (a terminal's escape) nor anything past ASCII reaches the log. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
         struct relay_metrics *m = cls;
-        char line[256];
+        uint64_t now = um_clock_now_us();
+        if (now < m->log_next_us) {
+                m->log_held++;
+                return;
+        }
+        m->log_next_us = now + METRICS_LOG_GAP_US;
+        char line[256], held[64] = "";
         vsnprintf(line, sizeof(line), fmt, ap);
-        line[strcspn(line, "\r\n")] = 0;
-        um_log(m->r->st, UM_LOG_ERR, "relay: metrics %s: %s", m->name, line);
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                line[--len] = 0;
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)line[i] < ' ' || (unsigned char)line[i] >= 127)
+                        line[i] = '?';
+        if (m->log_held)
+                snprintf(held, sizeof(held), " (%lu more messages before it not shown)",
+                         m->log_held);
+        m->log_held = 0;
+        um_log(m->r->st, UM_LOG_ERR, "relay: metrics %s: %s%s", m->name, line, held);
 }
 
 /* What a client sent, fit for a log line: printable, and not long. */
@@ -249,7 +283,10 @@ int relay_metrics_timeout_ms(struct um_relay *r)
 
 void relay_metrics_run(struct um_relay *r, int ready)
 {
-        if (!r->metrics || (!ready && relay_metrics_timeout_ms(r) != 0))
+        if (!r->metrics)
+                return;
+        log_held(r->metrics, um_clock_now_us());
+        if (!ready && relay_metrics_timeout_ms(r) != 0)
                 return;
         MHD_run(r->metrics->d);
 }

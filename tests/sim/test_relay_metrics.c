@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <umptcp/link.h>
 #include <umptcp/mptcp.h>
@@ -82,11 +83,13 @@ static void step(struct world *w)
                 far_echo(&w->far_ends[i], w->far);
 }
 
-static void world_open(struct world *w)
+/* log: where the relay's stack logs (NULL: stderr). */
+static void world_open_logged(struct world *w, FILE *log)
 {
         memset(w, 0, sizeof(*w));
         uint64_t seed = simtest_seed();
-        w->relay_st = um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay"});
+        w->relay_st =
+            um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay", .log_file = log});
         w->far = um_stack_new(&(struct um_stack_config){.seed = seed + 1, .name = "far"});
         assert_non_null(w->relay_st);
         assert_non_null(w->far);
@@ -122,6 +125,11 @@ static void world_open(struct world *w)
         assert_int_equal(um_relay_metrics_addr(w->relay, &bound), 0);
         w->metrics_port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
         assert_true(w->metrics_port > 0);
+}
+
+static void world_open(struct world *w)
+{
+        world_open_logged(w, NULL);
 }
 
 static void world_close(struct world *w)
@@ -513,6 +521,69 @@ static void test_limits_and_reopen(void **state)
         world_close(&w);
 }
 
+static int count_lines(FILE *f, const char *with)
+{
+        fflush(f);
+        rewind(f);
+        char line[1024];
+        int n = 0;
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, with)) {
+                        printf("    %s", line);
+                        n++;
+                }
+        return n;
+}
+
+/* Out of descriptors, libmicrohttpd retries accept without pause and reports each failed
+ * try: what reaches the log is a line a second at most, however many tries, and without
+ * a control byte. Once descriptors are free again the waiting scrape is served. */
+static void test_emfile_log_bounded(void **state)
+{
+        (void)state;
+        FILE *log = tmpfile();
+        assert_non_null(log);
+        struct world w;
+        world_open_logged(&w, log);
+        const char *req = "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        int fd = connect_loopback(w.metrics_port);
+        /* Every descriptor taken (a lower limit first, so that there are few to take). */
+        struct rlimit old, low;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        low = old;
+        if (low.rlim_cur > 256)
+                low.rlim_cur = 256;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        int held[256], n_held = 0;
+        while (n_held < 256 && (held[n_held] = dup(fd)) >= 0)
+                n_held++;
+        assert_int_equal(errno, EMFILE);
+        char *in = NULL;
+        size_t off = 0, in_len = 0;
+        for (uint64_t until = um_clock_now_us() + 2500000; um_clock_now_us() < until;) {
+                step(&w);
+                assert_int_equal(client_io(fd, req, strlen(req), &off, &in, &in_len), 0);
+        }
+        for (int i = 0; i < n_held; i++)
+                close(held[i]);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        int lines = count_lines(log, "relay: metrics");
+        printf("    %d log lines of the metrics server in 2.5 s at EMFILE\n", lines);
+        assert_true(lines >= 1 && lines <= 4);
+        rewind(log);
+        for (int ch; (ch = fgetc(log)) != EOF;)
+                assert_true(ch == '\n' || (ch >= ' ' && ch < 127));
+        for (uint64_t until = um_clock_now_us() + 3000000;
+             !client_io(fd, req, strlen(req), &off, &in, &in_len) && um_clock_now_us() < until;)
+                step(&w);
+        close(fd);
+        assert_non_null(in);
+        assert_non_null(strstr(in, "HTTP/1.1 200"));
+        free(in);
+        world_close(&w);
+        fclose(log);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -520,6 +591,7 @@ int main(void)
             cmocka_unit_test(test_scrape_follows_traffic),
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_limits_and_reopen),
+            cmocka_unit_test(test_emfile_log_bounded),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
