@@ -198,7 +198,7 @@ int main(int argc, char **argv)
         FILE *log = NULL, *saved_stderr = stderr;
         if (base->syslog) {
                 openlog("umptcpd", LOG_PID, LOG_DAEMON);
-                if (!(log = tool_syslog_stream(LOG_INFO))) {
+                if (!(log = tool_syslog_stream(LOG_INFO, NULL))) {
                         fprintf(stderr, "umptcpd: cannot log to syslog: %s\n", strerror(ENOMEM));
                         umptcpd_opts_free(base);
                         return 1;
@@ -209,7 +209,9 @@ int main(int argc, char **argv)
         }
         signal(SIGPIPE, SIG_IGN);
         struct um_stack *st = um_stack_new(&(struct um_stack_config){
-            .name = "umptcpd", .log_level = base->verbose, .log_file = log});
+            .name = "umptcpd",
+            .log_level = base->verbose,
+            .log_fn = log ? tool_syslog_line : NULL}); /* each line at its level's priority */
         if (!st) {
                 fprintf(stderr, "umptcpd: cannot create the stack: %s\n", strerror(ENOMEM));
                 umptcpd_opts_free(base);
