@@ -179,6 +179,7 @@ int main(int argc, char **argv)
                 umptcpd_opts_free(base);
                 return rc > 0 ? 0 : 2;
         }
+        umptcpd_warn_secrets(base);
         /* Before anything runs, so that no loop waits on DNS; --check-config too, so that
          * it says whether the daemon would start (and a reload take the file). */
         if (umptcpd_resolve_targets(base, base->cfg.dns_servers, NULL, NULL, "umptcpd: ") < 0) {
