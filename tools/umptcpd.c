@@ -179,6 +179,7 @@ int main(int argc, char **argv)
                 umptcpd_opts_free(base);
                 return rc > 0 ? 0 : 2;
         }
+        umptcpd_warn_secrets(base);
         /* Before anything runs, so that no loop waits on DNS; --check-config too, so that
          * it says whether the daemon would start (and a reload take the file). */
         if (umptcpd_resolve_targets(base, base->cfg.dns_servers, NULL, NULL, "umptcpd: ") < 0) {
@@ -198,7 +199,7 @@ int main(int argc, char **argv)
         FILE *log = NULL, *saved_stderr = stderr;
         if (base->syslog) {
                 openlog("umptcpd", LOG_PID, LOG_DAEMON);
-                if (!(log = tool_syslog_stream(LOG_INFO))) {
+                if (!(log = tool_syslog_stream(LOG_INFO, NULL))) {
                         fprintf(stderr, "umptcpd: cannot log to syslog: %s\n", strerror(ENOMEM));
                         umptcpd_opts_free(base);
                         return 1;
@@ -209,7 +210,9 @@ int main(int argc, char **argv)
         }
         signal(SIGPIPE, SIG_IGN);
         struct um_stack *st = um_stack_new(&(struct um_stack_config){
-            .name = "umptcpd", .log_level = base->verbose, .log_file = log});
+            .name = "umptcpd",
+            .log_level = base->verbose,
+            .log_fn = log ? tool_syslog_line : NULL}); /* each line at its level's priority */
         if (!st) {
                 fprintf(stderr, "umptcpd: cannot create the stack: %s\n", strerror(ENOMEM));
                 umptcpd_opts_free(base);

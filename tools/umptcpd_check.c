@@ -66,18 +66,43 @@ int umptcpd_report_fixed(const struct umptcpd_opts *a, const struct umptcpd_opts
         return n;
 }
 
+const char *umptcpd_arg_shown(const char *arg, char *buf, size_t len)
+{
+        static const char pw[] = "password=";
+        size_t o = 0;
+        if (!len)
+                return buf;
+        for (const char *p = arg; *p && o + 1 < len;) {
+                if (p > arg && p[-1] == ',' && !strncmp(p, pw, sizeof(pw) - 1)) {
+                        int n = snprintf(buf + o, len - o, "%s***", pw);
+                        o = n < 0 || (size_t)n >= len - o ? len - 1 : o + (size_t)n;
+                        p += strcspn(p, ",");
+                        continue;
+                }
+                buf[o++] = *p++;
+        }
+        buf[o] = 0;
+        return buf;
+}
+
 const char *umptcpd_relay_shown(const struct umptcpd_relay *r, char *buf, size_t len)
 {
-        snprintf(buf, len, "%s", r->key);
-        char *pw = strstr(buf, ",password=");
-        if (pw) {
-                pw += strlen(",password=");
-                const char *rest = r->key + (pw - buf) + strcspn(r->key + (pw - buf), ",");
-                char tail[sizeof(r->key)];
-                snprintf(tail, sizeof(tail), "%s", rest);
-                snprintf(pw, len - (size_t)(pw - buf), "***%s", tail);
+        return umptcpd_arg_shown(r->key, buf, len);
+}
+
+void umptcpd_warn_secrets(const struct umptcpd_opts *o)
+{
+        for (int i = 0; i < o->n_relays; i++) {
+                const struct umptcpd_relay *r = &o->relays[i];
+                if (!r->spec.password || r->origin[0] != '-')
+                        continue;
+                char shown[sizeof(r->key)];
+                umptcpd_relay_shown(r, shown, sizeof(shown));
+                fprintf(stderr,
+                        "umptcpd: warning: --%s: its password is visible to local users (in "
+                        "/proc/PID/cmdline); give it in the config file (-c, mode 0600) instead\n",
+                        shown);
         }
-        return buf;
 }
 
 void umptcpd_print(const struct umptcpd_opts *o, FILE *out)

@@ -72,6 +72,11 @@ int umptcpd_report_fixed(const struct umptcpd_opts *a, const struct umptcpd_opts
 void umptcpd_print(const struct umptcpd_opts *o, FILE *out);
 /* The relay's key as log lines show it: a password is not shown. Returns buf. */
 const char *umptcpd_relay_shown(const struct umptcpd_relay *r, char *buf, size_t len);
+/* A relay's argument as messages show it: each password=VALUE as password=***. */
+const char *umptcpd_arg_shown(const char *arg, char *buf, size_t len);
+/* Warns (stderr) of each password given on the command line, which every local user can
+ * read in /proc/PID/cmdline. A config file's is warned of as it is read. */
+void umptcpd_warn_secrets(const struct umptcpd_opts *o);
 /* Prints the usage. */
 void umptcpd_usage(FILE *out);
 

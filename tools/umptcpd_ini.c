@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { MAX_SECTION_KEYS = 16, MAX_SECTIONS = 64 };
 
@@ -357,6 +359,31 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return 1;
 }
 
+/* A password in a file others may read, or change (to a password of theirs, or a relay
+ * of theirs), is theirs too. A warning, not a refusal: the secret is out by the time it is
+ * read, refusing would not take it back, and a reload would stop applying the file at all;
+ * the warning says what to do. Checked on the descriptor read, not on the path again. */
+static void check_secrets(const struct reader *rd, int first_relay)
+{
+        const struct umptcpd_relay *with = NULL;
+        for (int i = first_relay; i < rd->o->n_relays && !with; i++)
+                if (rd->o->relays[i].spec.password)
+                        with = &rd->o->relays[i];
+        struct stat sb;
+        if (!with || fstat(fileno(rd->f), &sb) < 0)
+                return;
+        if (sb.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO))
+                fprintf(stderr,
+                        "umptcpd: warning: %s holds a password (%s) and its mode %04o lets others "
+                        "read it or write it: chmod 0600 it (0640 for a group that reads it)\n",
+                        rd->path, with->origin, (unsigned)(sb.st_mode & 07777));
+        if (sb.st_uid != geteuid())
+                fprintf(stderr,
+                        "umptcpd: warning: %s holds a password (%s) and is owned by uid %u, not "
+                        "by uid %u that runs umptcpd: its owner can change it\n",
+                        rd->path, with->origin, (unsigned)sb.st_uid, (unsigned)geteuid());
+}
+
 int umptcpd_read_config(struct umptcpd_opts *o)
 {
         struct reader *rd = calloc(1, sizeof(*rd));
@@ -371,9 +398,11 @@ int umptcpd_read_config(struct umptcpd_opts *o)
                 free(rd);
                 return 1;
         }
+        int first_relay = o->n_relays;
         int first_bad = ini_parse_stream(read_line, rd, on_key, rd);
         if (first_bad == 0 || first_bad > 0)
                 end_section(rd);
+        check_secrets(rd, first_relay);
         if (first_bad < 0 || ferror(rd->f))
                 error_at(rd, rd->line, "cannot read: %s",
                          first_bad == -2 ? "out of memory" : "I/O error");

@@ -165,8 +165,11 @@ int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k
         }
         struct umptcpd_relay *r = &o->relays[o->n_relays];
         memset(r, 0, sizeof(*r));
+        /* What it says of arg hides a password: messages reach logs others read. */
+        char shown[sizeof(r->key)];
+        umptcpd_arg_shown(arg, shown, sizeof(shown));
         if (snprintf(r->text, sizeof(r->text), "%s", arg) >= (int)sizeof(r->text)) {
-                umptcpd_say(who, "bad --%s '%s' (too long)", k->name, arg);
+                umptcpd_say(who, "bad --%s '%s' (too long)", k->name, shown);
                 return -1;
         }
         r->spec.kind = k->kind;
@@ -177,7 +180,7 @@ int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k
         if (k->has_target) {
                 char *eq = strchr(r->text, '=');
                 if (!eq || eq == r->text || !eq[1]) {
-                        umptcpd_say(who, "bad --%s '%s' (want LISTEN=HOST:PORT)", k->name, arg);
+                        umptcpd_say(who, "bad --%s '%s' (want LISTEN=HOST:PORT)", k->name, shown);
                         return -1;
                 }
                 *eq = 0;
@@ -190,7 +193,8 @@ int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k
                 if (val)
                         *val++ = 0;
                 if (relay_option(k, &r->spec, opt, val) < 0) {
-                        umptcpd_say(who, "bad --%s '%s' (unknown option '%s')", k->name, arg, opt);
+                        umptcpd_say(who, "bad --%s '%s' (unknown option '%s')", k->name, shown,
+                                    opt);
                         return -1;
                 }
         }
@@ -199,7 +203,7 @@ int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k
         if (umptcpd_relay_check_listen(k, r->spec.listen, why, sizeof(why)) < 0 ||
             (r->spec.target && umptcpd_relay_check_target(r->spec.target, why, sizeof(why)) < 0) ||
             (r->spec.allow && relay_allow_parse(r->spec.allow, &allow, why, sizeof(why)) < 0)) {
-                umptcpd_say(who, "bad --%s '%s': %s", k->name, arg, why);
+                umptcpd_say(who, "bad --%s '%s': %s", k->name, shown, why);
                 return -1;
         }
         snprintf(r->key, sizeof(r->key), "%s %s", k->name, arg);

@@ -9,6 +9,12 @@
 struct um_stack;
 struct um_link;
 
+/* Log levels: a line's, and the most verbose a stack writes (um_stack_config.log_level). */
+enum { UM_LOG_ERR = 0, UM_LOG_INFO = 1, UM_LOG_DEBUG = 2 };
+
+/* Takes each log line whole (no newline) with its level; see um_stack_config.log_fn. */
+typedef void um_log_fn(void *arg, int level, const char *line);
+
 struct um_stack_config {
         /* Non-zero: every random number comes from a PRNG seeded with this value, so a
          * simulated run is exactly repeatable. Zero: a CSPRNG (OpenSSL RAND_bytes). */
@@ -18,6 +24,10 @@ struct um_stack_config {
         /* Log verbosity: 0 errors only, 1 info, 2 debug. */
         int log_level;
         FILE *log_file; /* NULL: stderr */
+        /* When set, lines go here instead, each with its level (a daemon's syslog writer
+         * gives each its priority; a FILE has no place for it). */
+        um_log_fn *log_fn;
+        void *log_arg;
 };
 
 struct um_stack *um_stack_new(const struct um_stack_config *cfg);

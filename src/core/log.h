@@ -2,9 +2,7 @@
 #ifndef UM_CORE_LOG_H
 #define UM_CORE_LOG_H
 
-struct um_stack;
-
-enum { UM_LOG_ERR = 0, UM_LOG_INFO = 1, UM_LOG_DEBUG = 2 };
+#include <umptcp/stack.h> /* UM_LOG_ERR, UM_LOG_INFO, UM_LOG_DEBUG */
 
 void um_log(const struct um_stack *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -15,6 +15,8 @@ int um_core_init(struct um_stack *st, const struct um_stack_config *cfg)
         snprintf(st->name, sizeof(st->name), "%s", cfg->name ? cfg->name : "umptcp");
         st->log_level = cfg->log_level;
         st->log_file = cfg->log_file;
+        st->log_fn = cfg->log_fn;
+        st->log_arg = cfg->log_arg;
         if (cfg->seed)
                 um_rng_seed(&st->rng, cfg->seed);
         else

@@ -22,6 +22,8 @@ struct um_stack {
         char name[32];
         int log_level;
         FILE *log_file;
+        um_log_fn *log_fn;
+        void *log_arg;
         uint64_t now;
         struct um_rng rng;
         struct um_timer_heap timers;

@@ -196,4 +196,47 @@ expect 0 "allow: the http-connect section's key" "^http-connect 127.0.0.1:3128,a
 expect 0 "socket-buffer: a size" "^socket-buffer = 256K$" -- \
   "$D" --check-config --link tun:um0:10.0.0.1/24 --forward 127.0.0.1:8080=1.1.1.1:1 --socket-buffer 256K
 bad_conf 2 "bad --socket-buffer '1' \(4K to 64M\)" $'[daemon]\nsocket-buffer = 1\n'"$GOOD_LINK$GOOD_FWD"
+
+# Credentials: a password is masked in every message that echoes a relay's argument; one
+# on the command line is warned of (/proc/PID/cmdline); a config file holding one that
+# others may read or write, or that another user owns, is warned of (umptcpd runs anyway).
+no_secret() { # DESCRIPTION WANT_RC PATTERN -- CMD...: as expect, and hunter2 nowhere
+  local desc=$1 want=$2 pat=$3 out rc
+  shift 4
+  out=$("$@" 2>&1 </dev/null)
+  rc=$?
+  if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out" && ! grep -q hunter2 <<<"$out"; then
+    pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: $desc: exit $rc, output: $out"; fi
+}
+no_secret "a bad --socks option: the password masked" 2 \
+  "bad --socks '127.0.0.1:1080,user=u,password=\*\*\*,frob=1' \(unknown option 'frob'\)" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks '127.0.0.1:1080,user=u,password=hunter2,frob=1'
+no_secret "a bad --socks address: the password masked" 2 \
+  "bad --socks '127.0.0.1:99999,user=u,password=\*\*\*': " -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks '127.0.0.1:99999,user=u,password=hunter2'
+printf '%s[socks s]\nlisten = 127.0.0.1:1080\nuser = u\npassword = hunter2\nallow = 10.0.0.1/8\n' "$GOOD_LINK" > "$WORK/badsocks.conf"
+no_secret "a bad socks section: the password masked" 2 "badsocks.conf:3: bad --socks '.*password=\*\*\*" -- \
+  "$D" --check-config -c "$WORK/badsocks.conf"
+no_secret "a password on the command line: a warning" 0 \
+  "^umptcpd: warning: --socks 127.0.0.1:1080,user=u,password=\*\*\*: its password is visible to local users" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks '127.0.0.1:1080,user=u,password=hunter2'
+chmod 0600 "$WORK/socks.conf"
+out=$("$D" --check-config -c "$WORK/socks.conf" 2>&1)
+if ! grep -q "warning" <<<"$out"; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: a 0600 config file with a password: a warning: $out"; fi
+chmod 0640 "$WORK/socks.conf"
+out=$("$D" --check-config -c "$WORK/socks.conf" 2>&1)
+if ! grep -q "warning" <<<"$out"; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: a 0640 config file with a password: a warning: $out"; fi
+chmod 0644 "$WORK/socks.conf"
+no_secret "a world-readable config file with a password: a warning" 0 \
+  "^umptcpd: warning: .*socks.conf holds a password \(.*socks.conf:[0-9]+ \[socks s\]\) and its mode 0644 lets others read it or write it" -- \
+  "$D" --check-config -c "$WORK/socks.conf"
+chmod 0660 "$WORK/socks.conf"
+expect 0 "a group-writable config file with a password: a warning" "socks.conf holds a password .* mode 0660" -- \
+  "$D" --check-config -c "$WORK/socks.conf"
+chmod 0644 "$WORK/flags.conf" 2>/dev/null
+out=$("$D" --check-config -c "$WORK/allow.conf" 2>&1)
+if ! grep -q "warning" <<<"$out"; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: a 0644 config file without a password: a warning: $out"; fi
 cli_summary

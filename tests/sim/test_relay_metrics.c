@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <umptcp/link.h>
 #include <umptcp/mptcp.h>
@@ -82,11 +83,13 @@ static void step(struct world *w)
                 far_echo(&w->far_ends[i], w->far);
 }
 
-static void world_open(struct world *w)
+/* log: where the relay's stack logs (NULL: stderr). */
+static void world_open_logged(struct world *w, FILE *log)
 {
         memset(w, 0, sizeof(*w));
         uint64_t seed = simtest_seed();
-        w->relay_st = um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay"});
+        w->relay_st =
+            um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay", .log_file = log});
         w->far = um_stack_new(&(struct um_stack_config){.seed = seed + 1, .name = "far"});
         assert_non_null(w->relay_st);
         assert_non_null(w->far);
@@ -122,6 +125,11 @@ static void world_open(struct world *w)
         assert_int_equal(um_relay_metrics_addr(w->relay, &bound), 0);
         w->metrics_port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
         assert_true(w->metrics_port > 0);
+}
+
+static void world_open(struct world *w)
+{
+        world_open_logged(w, NULL);
 }
 
 static void world_close(struct world *w)
@@ -513,6 +521,143 @@ static void test_limits_and_reopen(void **state)
         world_close(&w);
 }
 
+/* A connection to the endpoint from a loopback address of its own (127.0.0.0/8 is all
+ * local: libmicrohttpd's limit per address does not hold them back). */
+static int connect_from(uint16_t port, unsigned host)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in from = {.sin_family = AF_INET};
+        from.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host);
+        assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_true(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+        return fd;
+}
+
+/* Slowloris: every slot held by a client that sends a byte of its request now and then,
+ * well within the inactivity timeout, from four addresses four each. Each connection has
+ * a deadline from its accept whatever it sends: the scrape waiting behind them is served
+ * within it, and the slow ones are closed. */
+static void test_slow_clients_cut(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w);
+        enum { SLOW = 16 };
+        const char slow_req[] =
+            "GET /metrics HTTP/1.1\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        int slow[SLOW], slow_closed[SLOW] = {0};
+        size_t slow_off[SLOW] = {0};
+        for (int i = 0; i < SLOW; i++)
+                slow[i] = connect_from(w.metrics_port, 1 + (unsigned)i / 4);
+        char *in = NULL;
+        size_t in_len = 0;
+        uint64_t next_byte = 0;
+        /* Each slow client sends one byte every 300 ms. */
+        for (uint64_t until = um_clock_now_us() + 300000; um_clock_now_us() < until;)
+                step(&w);
+        const char *req = "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        int fd = connect_from(w.metrics_port, 9);
+        size_t off = 0, s_len = 0;
+        char *s_in = NULL;
+        uint64_t start = um_clock_now_us(), served = 0;
+        while (!served && um_clock_now_us() < start + 8000000) {
+                step(&w);
+                if (client_io(fd, req, strlen(req), &off, &s_in, &s_len))
+                        served = um_clock_now_us();
+                int tick = um_clock_now_us() >= next_byte;
+                if (tick)
+                        next_byte = um_clock_now_us() + 300000;
+                for (int i = 0; i < SLOW; i++) {
+                        if (slow_closed[i])
+                                continue;
+                        size_t upto = slow_off[i] + (tick && slow_off[i] < sizeof(slow_req) - 1);
+                        slow_closed[i] =
+                            client_io(slow[i], slow_req, upto, &slow_off[i], &in, &in_len);
+                }
+        }
+        int n_closed = 0;
+        for (int i = 0; i < SLOW; i++) {
+                n_closed += slow_closed[i];
+                close(slow[i]);
+        }
+        close(fd);
+        printf("    scrape served after %.1f s; %d of %d slow clients closed\n",
+               served ? (double)(served - start) / 1e6 : -1.0, n_closed, SLOW);
+        assert_true(served && served - start < 6500000);
+        assert_non_null(s_in);
+        assert_non_null(strstr(s_in, "HTTP/1.1 200"));
+        assert_true(n_closed > 0);
+        free(in);
+        free(s_in);
+        world_close(&w);
+}
+
+static int count_lines(FILE *f, const char *with)
+{
+        fflush(f);
+        rewind(f);
+        char line[1024];
+        int n = 0;
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, with)) {
+                        printf("    %s", line);
+                        n++;
+                }
+        return n;
+}
+
+/* Out of descriptors, libmicrohttpd retries accept without pause and reports each failed
+ * try: what reaches the log is a line a second at most, however many tries, and without
+ * a control byte. Once descriptors are free again the waiting scrape is served. */
+static void test_emfile_log_bounded(void **state)
+{
+        (void)state;
+        FILE *log = tmpfile();
+        assert_non_null(log);
+        struct world w;
+        world_open_logged(&w, log);
+        const char *req = "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        int fd = connect_loopback(w.metrics_port);
+        /* Every descriptor taken (a lower limit first, so that there are few to take). */
+        struct rlimit old, low;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        low = old;
+        if (low.rlim_cur > 256)
+                low.rlim_cur = 256;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        int held[256], n_held = 0;
+        while (n_held < 256 && (held[n_held] = dup(fd)) >= 0)
+                n_held++;
+        assert_int_equal(errno, EMFILE);
+        char *in = NULL;
+        size_t off = 0, in_len = 0;
+        for (uint64_t until = um_clock_now_us() + 2500000; um_clock_now_us() < until;) {
+                step(&w);
+                assert_int_equal(client_io(fd, req, strlen(req), &off, &in, &in_len), 0);
+        }
+        for (int i = 0; i < n_held; i++)
+                close(held[i]);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        int lines = count_lines(log, "relay: metrics");
+        printf("    %d log lines of the metrics server in 2.5 s at EMFILE\n", lines);
+        assert_true(lines >= 1 && lines <= 4);
+        rewind(log);
+        for (int ch; (ch = fgetc(log)) != EOF;)
+                assert_true(ch == '\n' || (ch >= ' ' && ch < 127));
+        for (uint64_t until = um_clock_now_us() + 3000000;
+             !client_io(fd, req, strlen(req), &off, &in, &in_len) && um_clock_now_us() < until;)
+                step(&w);
+        close(fd);
+        assert_non_null(in);
+        assert_non_null(strstr(in, "HTTP/1.1 200"));
+        free(in);
+        world_close(&w);
+        fclose(log);
+}
+
 int main(void)
 {
         simtest_seed();
@@ -520,6 +665,8 @@ int main(void)
             cmocka_unit_test(test_scrape_follows_traffic),
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_limits_and_reopen),
+            cmocka_unit_test(test_emfile_log_bounded),
+            cmocka_unit_test(test_slow_clients_cut),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* The line stream of umptcpd --syslog (tools/tool_log.c): what is written to it, by the
- * stack's um_log or by anyone with fprintf, reaches its function a whole line at a time. */
+ * stack's um_log or by anyone with fprintf, reaches its function a whole line at a time;
+ * the syslog writers give each line its priority. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <umptcp/stack.h>
 
 #include "core/log.h"
@@ -90,12 +92,68 @@ static void test_stack_log_lines(void **state)
         assert_int_equal(l.n, 1);
 }
 
+struct sunk {
+        int n;
+        int priority[8];
+        char line[8][1100];
+};
+
+static void sink_keep(void *arg, int priority, const char *line)
+{
+        struct sunk *s = arg;
+        assert_true(s->n < 8);
+        s->priority[s->n] = priority;
+        snprintf(s->line[s->n++], sizeof(s->line[0]), "%s", line);
+}
+
+/* umptcpd --syslog: the stack's lines reach syslog at their level's priority (an error
+ * is no info), each whole; umptcpd's own messages at the stream's, a warning as one. */
+static void test_syslog_priorities(void **state)
+{
+        (void)state;
+        assert_int_equal(tool_syslog_priority(UM_LOG_ERR), LOG_ERR);
+        assert_int_equal(tool_syslog_priority(UM_LOG_INFO), LOG_INFO);
+        assert_int_equal(tool_syslog_priority(UM_LOG_DEBUG), LOG_DEBUG);
+        struct sunk s = {0};
+        struct tool_syslog_sink sink = {sink_keep, &s};
+        struct um_stack *st = um_stack_new(&(struct um_stack_config){.name = "logtest",
+                                                                     .log_level = UM_LOG_DEBUG,
+                                                                     .log_fn = tool_syslog_line,
+                                                                     .log_arg = &sink});
+        assert_non_null(st);
+        um_log(st, UM_LOG_ERR, "relay: %s: refused", "socks 127.0.0.1:1080");
+        um_log(st, UM_LOG_INFO, "relay: opened");
+        um_log(st, UM_LOG_DEBUG, "relay: detail %d", 7);
+        um_stack_free(st);
+        assert_int_equal(s.n, 3);
+        assert_int_equal(s.priority[0], LOG_ERR);
+        assert_non_null(strstr(s.line[0], " logtest] relay: socks 127.0.0.1:1080: refused"));
+        assert_int_equal(s.priority[1], LOG_INFO);
+        assert_non_null(strstr(s.line[1], " logtest] relay: opened"));
+        assert_int_equal(s.priority[2], LOG_DEBUG);
+        assert_non_null(strstr(s.line[2], "relay: detail 7"));
+        for (int i = 0; i < 3; i++)
+                assert_null(strchr(s.line[i], '\n'));
+
+        s.n = 0;
+        FILE *f = tool_syslog_stream(LOG_INFO, &sink);
+        assert_non_null(f);
+        fprintf(f, "umptcpd: relaying (%d listeners)\n", 2);
+        fprintf(f, "umptcpd: warning: --socks has a password\n");
+        fclose(f);
+        assert_int_equal(s.n, 2);
+        assert_int_equal(s.priority[0], LOG_INFO);
+        assert_string_equal(s.line[0], "umptcpd: relaying (2 listeners)");
+        assert_int_equal(s.priority[1], LOG_WARNING);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_lines_split_and_joined),
             cmocka_unit_test(test_long_line_cut),
             cmocka_unit_test(test_stack_log_lines),
+            cmocka_unit_test(test_syslog_priorities),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
