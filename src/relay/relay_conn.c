@@ -138,7 +138,12 @@ static void conn_close(struct relay_conn *c)
 
 /* What the kernel socket is watched for: readable while nothing of it waits for MPTCP and
  * it has not ended, writable while bytes wait for it (or its connect is under way). Errors
- * and hang-ups come always. */
+ * and hang-ups come always, whatever the mask: a socket watched for nothing else is watched
+ * edge-triggered. Level-triggered, a hang-up (shut both ways: its FIN came, and the far
+ * end's DATA_FIN was passed on) would be reported on every wait while a chunk waits for
+ * MPTCP to take it, and the loop would spin until the far end reads or the idle timeout.
+ * Edge-triggered, it is reported once, and an error (a reset) once when it comes; the rest
+ * of the socket's bytes are read when MPTCP takes the chunk (the pump reads on then). */
 static int watch_kernel(struct relay_conn *c, int add)
 {
         uint32_t ev = 0;
@@ -155,6 +160,8 @@ static int watch_kernel(struct relay_conn *c, int add)
                 if (c->down.held.len)
                         ev |= EPOLLOUT;
         }
+        if (!ev)
+                ev = EPOLLET;
         if (!add && ev == c->epoll_events)
                 return 0;
         c->epoll_events = ev;
