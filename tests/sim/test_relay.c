@@ -31,7 +31,7 @@
 #include "relay/relay.h"
 #include "simtest.h"
 
-enum { FAR_PORT = 5001, MAX_ENDS = 64 };
+enum { FAR_PORT = 5001, MAX_ENDS = 512 };
 
 /* One end of a test connection: sends its bytes and half-closes, keeps what it receives;
  * an echo end sends back what it receives instead. */
@@ -479,6 +479,63 @@ static void test_accept_with_proxy_header(void **state)
         }
         printf("    %d MPTCP clients verified through --accept with PROXY v2\n", verified);
         assert_int_equal(verified, CLIENTS);
+        world_close(&w);
+}
+
+/* A kernel echo server on loopback behind --accept; the listener's target. */
+static void backend_open(struct world *w, char *target, size_t len)
+{
+        w->backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(w->backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(w->backend, 1024), 0);
+        socklen_t slen = sizeof(sa);
+        getsockname(w->backend, (struct sockaddr *)&sa, &slen);
+        snprintf(target, len, "127.0.0.1:%u", ntohs(sa.sin_port));
+}
+
+/* More MPTCP clients than a callback of the listener used to take (64) reach --accept in
+ * one burst, and no other comes after them: the stack calls the listener's callback when
+ * its readiness changes, not while clients wait, so the relay must take them all then
+ * (or come back for the rest by itself). Each is relayed both ways. */
+static void test_accept_burst(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        char target[64], err[200];
+        backend_open(&w, target, sizeof(target));
+        struct um_relay_listener_spec spec = {
+            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
+        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
+        enum { CLIENTS = 100, BYTES = 1000 };
+        for (int k = 0; k < CLIENTS; k++) {
+                int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+                struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
+                inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
+                assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+                            errno == EINPROGRESS);
+                struct end *e = new_end(&w, w.far, fd, 0);
+                e->out = pattern(&w, k, BYTES);
+                e->out_len = BYTES;
+        }
+        run(&w, clients_done, 30); /* the sanitizers' build is slow */
+        int verified = 0;
+        for (int i = 0; i < w.n_ends; i++) {
+                const struct end *e = &w.ends[i];
+                if (e->echo || e->err || e->in_len != e->out_len)
+                        continue;
+                assert_echoed(e);
+                verified++;
+        }
+        printf("    %d of %d MPTCP clients of one burst relayed through --accept; relay: %llu "
+               "accepted, %llu closed\n",
+               verified, CLIENTS, (unsigned long long)um_counter_get(w.relay_st, "RelayAccepted"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayClosed"));
+        assert_int_equal(verified, CLIENTS);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayAccepted"), CLIENTS);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayClosed"), CLIENTS);
         world_close(&w);
 }
 
@@ -1279,6 +1336,7 @@ int main(void)
             cmocka_unit_test(test_slow_reader_bounded),
             cmocka_unit_test(test_accept_out_of_fds),
             cmocka_unit_test(test_hang_up_while_held),
+            cmocka_unit_test(test_accept_burst),
             cmocka_unit_test(test_socks_connect),
             cmocka_unit_test(test_http_connect_and_bad_requests),
             cmocka_unit_test(test_request_deadline),
