@@ -35,7 +35,8 @@
         X(RelayNoOriginalDst)                                                                      \
         X(RelayLoopRefused)                                                                        \
         X(RelayAcceptErrors)                                                                       \
-        X(RelayDestRefused)
+        X(RelayDestRefused)                                                                        \
+        X(RelaySetupFailed)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -178,7 +179,9 @@ void relay_resolver_free(struct um_relay *r);
 
 /* relay_conn.c */
 /* A relayed connection whose accepted side is kfd (forward) or ufd (accept); the other
- * side's connect has begun. NULL when out of memory (the caller closes what it gave). */
+ * side's connect has begun. NULL when it cannot be set up (out of memory, epoll full, no
+ * PROXY header): counted (RelaySetupFailed) and logged with the client and why; the caller
+ * resets what it gave. relay_conn_new_request fails the same way. */
 struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
                                   int ufd, const struct sockaddr *client);
 /* A connection whose kernel side is accepted and whose umptcp side is not made yet
