@@ -35,13 +35,21 @@
         X(RelayNoOriginalDst)                                                                      \
         X(RelayLoopRefused)                                                                        \
         X(RelayAcceptErrors)                                                                       \
-        X(RelayDestRefused)
+        X(RelayDestRefused)                                                                        \
+        X(RelaySetupFailed)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
 };
 
-enum { RELAY_LISTENERS = 32, RELAY_TICK_US = 100000, RELAY_ACCEPT_PAUSE_US = 100000 };
+/* RELAY_BACKLOG: each listener's listen() backlog (the stack's MPTCP listener queues at
+ * most that many clients). */
+enum {
+        RELAY_LISTENERS = 32,
+        RELAY_TICK_US = 100000,
+        RELAY_ACCEPT_PAUSE_US = 100000,
+        RELAY_BACKLOG = 511
+};
 
 struct relay_listener {
         int id; /* -1: a free place */
@@ -54,7 +62,7 @@ struct relay_listener {
         char *user, *password;          /* socks: RFC 1929 credentials, or NULL */
         struct relay_allow allow;       /* socks, http-connect: the destinations allowed */
         char name[96];                  /* "forward 127.0.0.1:8080 -> 10.1.1.1:80", for log lines */
-        uint64_t paused_until;          /* off epoll after accept() ran out of resources (0: not) */
+        uint64_t paused_until;          /* accepting waits until then (0: not; relay_listen.c) */
         unsigned conns_at_pause;        /* r->n_conns then: one fewer frees a descriptor */
 };
 
@@ -171,7 +179,9 @@ void relay_resolver_free(struct um_relay *r);
 
 /* relay_conn.c */
 /* A relayed connection whose accepted side is kfd (forward) or ufd (accept); the other
- * side's connect has begun. NULL when out of memory (the caller closes what it gave). */
+ * side's connect has begun. NULL when it cannot be set up (out of memory, epoll full, no
+ * PROXY header): counted (RelaySetupFailed) and logged with the client and why; the caller
+ * resets what it gave. relay_conn_new_request fails the same way. */
 struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listener *l, int kfd,
                                   int ufd, const struct sockaddr *client);
 /* A connection whose kernel side is accepted and whose umptcp side is not made yet

@@ -138,7 +138,12 @@ static void conn_close(struct relay_conn *c)
 
 /* What the kernel socket is watched for: readable while nothing of it waits for MPTCP and
  * it has not ended, writable while bytes wait for it (or its connect is under way). Errors
- * and hang-ups come always. */
+ * and hang-ups come always, whatever the mask: a socket watched for nothing else is watched
+ * edge-triggered. Level-triggered, a hang-up (shut both ways: its FIN came, and the far
+ * end's DATA_FIN was passed on) would be reported on every wait while a chunk waits for
+ * MPTCP to take it, and the loop would spin until the far end reads or the idle timeout.
+ * Edge-triggered, it is reported once, and an error (a reset) once when it comes; the rest
+ * of the socket's bytes are read when MPTCP takes the chunk (the pump reads on then). */
 static int watch_kernel(struct relay_conn *c, int add)
 {
         uint32_t ev = 0;
@@ -155,6 +160,8 @@ static int watch_kernel(struct relay_conn *c, int add)
                 if (c->down.held.len)
                         ev |= EPOLLOUT;
         }
+        if (!ev)
+                ev = EPOLLET;
         if (!add && ev == c->epoll_events)
                 return 0;
         c->epoll_events = ev;
@@ -400,6 +407,19 @@ void relay_conn_check_time(struct relay_conn *c, uint64_t now)
         sample_mptcp(c);
 }
 
+/* A connection the relay could not set up: its caller resets the client, who would
+ * otherwise leave no trace of why. */
+static struct relay_conn *setup_failed(struct um_relay *r, const struct relay_listener *l,
+                                       const struct sockaddr *client, const char *why, int err)
+{
+        r->ctr.RelaySetupFailed++;
+        char a[80];
+        um_log(r->st, UM_LOG_ERR, "relay: %s: %s: not relayed: %s%s%s", l->name,
+               relay_addr_str(client, a, sizeof(a)), why, err ? ": " : "",
+               err ? strerror(err) : "");
+        return NULL;
+}
+
 static void link_conn(struct um_relay *r, struct relay_conn *c)
 {
         c->next = r->conns;
@@ -414,7 +434,7 @@ struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay
 {
         struct relay_conn *c = calloc(1, sizeof(*c));
         if (!c)
-                return NULL;
+                return setup_failed(r, l, client, "out of memory", 0);
         *c = (struct relay_conn){.r = r, .kind = l->kind, .kfd = kfd, .ufd = -1};
         c->started_us = c->active_us = um_clock_now_us();
         c->request_by_us = c->started_us + (uint64_t)r->cfg.request_timeout_ms * 1000;
@@ -424,9 +444,10 @@ struct relay_conn *relay_conn_new_request(struct um_relay *r, const struct relay
                                              : sizeof(struct sockaddr_in));
         snprintf(c->listener_name, sizeof(c->listener_name), "%s", l->name);
         c->state = l->kind == UM_RELAY_TRANSPARENT ? RELAY_RESOLVING : RELAY_REQUESTING;
-        if (watch_kernel(c, 1) < 0) {
+        int rc = watch_kernel(c, 1);
+        if (rc < 0) {
                 free(c);
-                return NULL;
+                return setup_failed(r, l, client, "epoll", -rc);
         }
         link_conn(r, c);
         return c;
@@ -484,7 +505,7 @@ struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listene
 {
         struct relay_conn *c = calloc(1, sizeof(*c));
         if (!c)
-                return NULL;
+                return setup_failed(r, l, client, "out of memory", 0);
         *c = (struct relay_conn){.r = r, .kind = l->kind, .kfd = kfd, .ufd = ufd};
         c->started_us = c->active_us = um_clock_now_us();
         c->connect_by_us = c->started_us + (uint64_t)r->cfg.connect_timeout_ms * 1000;
@@ -502,20 +523,31 @@ struct relay_conn *relay_conn_new(struct um_relay *r, const struct relay_listene
                 if (um_getsockname(r->st, ufd, (struct sockaddr *)&local, &len) == 0)
                         n = relay_proxy_v2(header, sizeof(header), client,
                                            (struct sockaddr *)&local);
-                if (!n || hold(&c->down, header, n) < 0) {
+                int rc = n ? hold(&c->down, header, n) : 0;
+                if (!n || rc < 0) {
                         free(c);
-                        return NULL;
+                        return setup_failed(r, l, client,
+                                            n ? "out of memory" : "no PROXY v2 header for it", 0);
                 }
                 c->header_bytes = (uint8_t)n; /* not the client's: not counted as its bytes */
         }
-        if (um_sock_set_callback(r->st, ufd, umptcp_ready, c) < 0) {
+        const char *step = "umptcp socket";
+        int rc = um_sock_set_callback(r->st, ufd, umptcp_ready, c) < 0 ? -errno : 0;
+        c->state = RELAY_CONNECTING;
+        /* Off epoll, the kernel side would never be read: the pair would stall until the
+         * idle timeout. */
+        if (rc == 0) {
+                step = "epoll";
+                rc = watch_kernel(c, 1);
+                if (rc < 0)
+                        um_sock_set_callback(r->st, ufd, NULL, NULL);
+        }
+        if (rc < 0) {
                 free(c->down.held.buf);
                 free(c);
-                return NULL;
+                return setup_failed(r, l, client, step, -rc);
         }
-        c->state = RELAY_CONNECTING;
         describe(c);
-        watch_kernel(c, 1);
         link_conn(r, c);
         return c;
 }

@@ -127,7 +127,7 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
                 if (l->fd < 0 ||
                     um_bind(r->st, l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) <
                         0 ||
-                    um_listen(r->st, l->fd, 511) < 0 ||
+                    um_listen(r->st, l->fd, RELAY_BACKLOG) < 0 ||
                     um_sock_set_callback(r->st, l->fd, umptcp_listener_ready, l) < 0) {
                         rc = -errno;
                         if (l->fd >= 0)
@@ -153,7 +153,8 @@ int relay_listener_open(struct um_relay *r, struct relay_listener *l,
         socklen_t blen = sizeof(l->bound);
         if (l->fd < 0 || setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
             bind(l->fd, (struct sockaddr *)addr, (socklen_t)relay_sa_len(addr)) < 0 ||
-            listen(l->fd, 511) < 0 || getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
+            listen(l->fd, RELAY_BACKLOG) < 0 ||
+            getsockname(l->fd, (struct sockaddr *)&l->bound, &blen) < 0 ||
             (rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1)) < 0) {
                 rc = -errno;
                 if (l->fd >= 0)
@@ -262,16 +263,25 @@ static int out_of_resources(int err)
         return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
+/* Accepting resumes at until, or once a connection of the relay closes (relay_listeners_resume).
+ * A kernel listener is off epoll meanwhile; the stack's MPTCP listener is not on it. */
+static void defer(struct um_relay *r, struct relay_listener *l, uint64_t until)
+{
+        if (l->kind != UM_RELAY_ACCEPT)
+                relay_epoll_del(r, l->fd);
+        if (!l->paused_until)
+                r->n_paused++;
+        l->paused_until = until ? until : 1;
+        l->conns_at_pause = r->n_conns;
+}
+
 /* The client stays in the backlog, so the listener stays readable: left on the
  * level-triggered epoll it would wake the loop again at once, for ever, while nothing
  * frees what accept() lacks. Off epoll until a connection of the relay closes (one
  * descriptor fewer) or RELAY_ACCEPT_PAUSE_US passed (another process may free some). */
 static void pause_listener(struct um_relay *r, struct relay_listener *l, int err)
 {
-        relay_epoll_del(r, l->fd);
-        l->paused_until = um_clock_now_us() + RELAY_ACCEPT_PAUSE_US;
-        l->conns_at_pause = r->n_conns;
-        r->n_paused++;
+        defer(r, l, um_clock_now_us() + RELAY_ACCEPT_PAUSE_US);
         r->ctr.RelayAcceptErrors++;
         um_log(r->st, UM_LOG_ERR, "relay: %s: accept: %s: paused for %u ms", l->name, strerror(err),
                (unsigned)(RELAY_ACCEPT_PAUSE_US / 1000));
@@ -286,6 +296,11 @@ void relay_listeners_resume(struct um_relay *r, uint64_t now)
                         continue;
                 l->paused_until = 0;
                 r->n_paused--;
+                if (l->kind == UM_RELAY_ACCEPT) {
+                        /* No callback comes for clients already waiting: take them now. */
+                        relay_listener_accept(r, l);
+                        continue;
+                }
                 int rc = relay_epoll_set(r, l->fd, EPOLLIN, (void *)((uintptr_t)l | 1), 1);
                 if (rc < 0)
                         pause_listener(r, l, -rc);
@@ -294,13 +309,25 @@ void relay_listeners_resume(struct um_relay *r, uint64_t now)
 
 void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
 {
-        for (int i = 0; i < 64 && l->id >= 0; i++) {
+        /* A kernel listener sits on the level-triggered epoll: what a batch of 64 leaves is
+         * reported at the next wait. The stack calls an MPTCP listener's callback when its
+         * readiness changes, not while clients wait, so its queue is emptied here: at most
+         * the backlog, as no client can join it meanwhile; were any left past that, or after
+         * a failure, the next round takes them (defer) instead of the next arrival. */
+        int accept = l->kind == UM_RELAY_ACCEPT;
+        int batch = accept ? RELAY_BACKLOG + 1 : 64;
+        for (int i = 0; i < batch && l->id >= 0; i++) {
                 struct sockaddr_storage client;
                 socklen_t len = sizeof(client);
-                if (l->kind == UM_RELAY_ACCEPT) {
+                if (accept) {
                         int ufd = um_accept(r->st, l->fd, (struct sockaddr *)&client, &len);
-                        if (ufd < 0)
+                        if (ufd < 0 && errno == ECONNABORTED)
+                                continue; /* that client went before it was taken: the next */
+                        if (ufd < 0) {
+                                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                                        pause_listener(r, l, errno);
                                 return;
+                        }
                         r->ctr.RelayAccepted++;
                         accept_one(r, l, ufd, (struct sockaddr *)&client);
                 } else {
@@ -323,4 +350,6 @@ void relay_listener_accept(struct um_relay *r, struct relay_listener *l)
                         }
                 }
         }
+        if (accept && l->id >= 0 && (um_sock_events(r->st, l->fd) & POLLIN))
+                defer(r, l, um_clock_now_us());
 }

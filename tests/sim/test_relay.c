@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@
 #include "relay/relay.h"
 #include "simtest.h"
 
-enum { FAR_PORT = 5001, MAX_ENDS = 64 };
+enum { FAR_PORT = 5001, MAX_ENDS = 512 };
 
 /* One end of a test connection: sends its bytes and half-closes, keeps what it receives;
  * an echo end sends back what it receives instead. */
@@ -481,6 +482,63 @@ static void test_accept_with_proxy_header(void **state)
         world_close(&w);
 }
 
+/* A kernel echo server on loopback behind --accept; the listener's target. */
+static void backend_open(struct world *w, char *target, size_t len)
+{
+        w->backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(w->backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(w->backend, 1024), 0);
+        socklen_t slen = sizeof(sa);
+        getsockname(w->backend, (struct sockaddr *)&sa, &slen);
+        snprintf(target, len, "127.0.0.1:%u", ntohs(sa.sin_port));
+}
+
+/* More MPTCP clients than a callback of the listener used to take (64) reach --accept in
+ * one burst, and no other comes after them: the stack calls the listener's callback when
+ * its readiness changes, not while clients wait, so the relay must take them all then
+ * (or come back for the rest by itself). Each is relayed both ways. */
+static void test_accept_burst(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, NULL);
+        char target[64], err[200];
+        backend_open(&w, target, sizeof(target));
+        struct um_relay_listener_spec spec = {
+            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
+        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
+        enum { CLIENTS = 100, BYTES = 1000 };
+        for (int k = 0; k < CLIENTS; k++) {
+                int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+                struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
+                inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
+                assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+                            errno == EINPROGRESS);
+                struct end *e = new_end(&w, w.far, fd, 0);
+                e->out = pattern(&w, k, BYTES);
+                e->out_len = BYTES;
+        }
+        run(&w, clients_done, 30); /* the sanitizers' build is slow */
+        int verified = 0;
+        for (int i = 0; i < w.n_ends; i++) {
+                const struct end *e = &w.ends[i];
+                if (e->echo || e->err || e->in_len != e->out_len)
+                        continue;
+                assert_echoed(e);
+                verified++;
+        }
+        printf("    %d of %d MPTCP clients of one burst relayed through --accept; relay: %llu "
+               "accepted, %llu closed\n",
+               verified, CLIENTS, (unsigned long long)um_counter_get(w.relay_st, "RelayAccepted"),
+               (unsigned long long)um_counter_get(w.relay_st, "RelayClosed"));
+        assert_int_equal(verified, CLIENTS);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayAccepted"), CLIENTS);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayClosed"), CLIENTS);
+        world_close(&w);
+}
+
 static int all_settled(const struct world *w)
 {
         for (int i = 0; i < w->n_ends; i++)
@@ -718,6 +776,117 @@ static double cpu_s(void)
         getrusage(RUSAGE_SELF, &ru);
         return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Reads what a far-end socket has for it into e (without the end's sending side). */
+static void far_read(struct end *e)
+{
+        uint8_t buf[16384];
+        ssize_t n;
+        while ((n = um_recv(e->st, e->fd, buf, sizeof(buf), 0)) > 0)
+                keep(e, buf, (size_t)n);
+        if (n == 0)
+                e->eof = 1;
+        else if (!again())
+                e->err = errno;
+}
+
+/* The far end sends DATA_FIN at once and reads nothing (256 KiB of receive buffer); the
+ * kernel client sends until the relay holds a chunk MPTCP will not take, then FIN. The
+ * relay's kernel socket is then shut both ways (its write side after the DATA_FIN, its read
+ * side by the client's FIN): epoll reports EPOLLHUP whatever it is watched for, and a
+ * level-triggered watch would wake the loop at once on every wait, for nothing it can do,
+ * until the far end reads. Over 1 s the loop must sleep as long as it is asked, and when
+ * the far end reads at last, every byte arrives and the pair closes. */
+static void test_hang_up_while_held(void **state)
+{
+        (void)state;
+        struct world w;
+        world_open(&w, &(struct um_relay_config){.buffer_bytes = 16384});
+        int small = 256 << 10; /* less than the relay's MPTCP send queue (4 MiB) */
+        uint16_t port = forward_listener(&w);
+        enum { MOST = 64 << 20, SLICE = 16384 };
+        struct end *e = kernel_client(&w, port, 0, MOST);
+        e->out_len = 0;
+        e->shut = 1; /* not at each pause of its sending: it shuts down by hand below */
+        struct end *far = NULL;
+        /* The client sends once the far end took its socket (whose receive queue is sized
+         * with the first bytes), 16 KiB a round, so that little waits in the kernel when the
+         * relay stops reading: the client's FIN must reach the relay's socket behind them. */
+        uint64_t until = um_clock_now_us() + 20000000, held_since = 0;
+        while (um_clock_now_us() < until) {
+                um_relay_run_once(w.relay, 0);
+                um_stack_poll(w.far, um_clock_now_us());
+                for (int fd; (fd = um_accept(w.far, w.far_listener, NULL, NULL)) >= 0;) {
+                        far = new_end(&w, w.far, fd, 0);
+                        assert_int_equal(
+                            um_setsockopt(w.far, fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
+                            0);
+                        assert_int_equal(um_shutdown(w.far, fd, SHUT_WR), 0);
+                }
+                /* Held for 200 ms: what the far end's window let through is gone, and MPTCP
+                 * takes nothing more. */
+                struct relay_conn *c = w.relay->conns;
+                if (!c || !c->up.held.len)
+                        held_since = um_clock_now_us();
+                else if (c->down.shut && um_clock_now_us() - held_since >= 200000)
+                        break;
+                if (far && (!c || !c->up.held.len))
+                        e->out_len = e->out_off + SLICE;
+                pump_end(e);
+        }
+        struct relay_conn *c = w.relay->conns;
+        assert_non_null(far);
+        assert_non_null(c);
+        assert_true(c->up.held.len > 0);
+        e->out_len = e->out_off; /* all it sends: its FIN follows */
+        assert_int_equal(shutdown(e->fd, SHUT_WR), 0);
+        /* Wait for the FIN to reach the relay's socket, which the relay does not read. */
+        struct pollfd pfd = {.fd = c->kfd};
+        for (int i = 0; i < 100 && !(pfd.revents & POLLHUP); i++) {
+                usleep(1000);
+                poll(&pfd, 1, 0);
+        }
+        assert_true(pfd.revents & POLLHUP);
+        uint64_t start = um_clock_now_us();
+        double cpu = cpu_s();
+        unsigned rounds = 0;
+        while (um_clock_now_us() - start < 1000000) {
+                um_relay_run_once(w.relay, 50);
+                um_stack_poll(w.far, um_clock_now_us());
+                pump_end(e);
+                rounds++;
+        }
+        cpu = cpu_s() - cpu;
+        printf("    1 s with the kernel socket hung up and a chunk held: %u rounds of the loop, "
+               "%.3f s of CPU; client sent %zu bytes\n",
+               rounds, cpu, e->out_off);
+        assert_int_equal(um_relay_active(w.relay), 1);
+        assert_true(rounds <= 60); /* a 50 ms wait each, bar the stacks' own wakes */
+        assert_true(cpu < 0.3);
+        /* The far end reads at last: everything the client sent arrives, then its end. */
+        until = um_clock_now_us() + 20000000;
+        while (um_clock_now_us() < until && !(far->eof && um_relay_active(w.relay) == 0)) {
+                um_relay_run_once(w.relay, 0);
+                um_stack_poll(w.far, um_clock_now_us());
+                far_read(far);
+                pump_end(e);
+        }
+        printf("    then the far end read %zu of %zu bytes and their end; relay: %llu closed\n",
+               far->in_len, e->out_len,
+               (unsigned long long)um_counter_get(w.relay_st, "RelayClosed"));
+        assert_int_equal(far->err, 0);
+        assert_true(far->eof);
+        assert_int_equal(far->in_len, e->out_len);
+        uint8_t a[32], b[32];
+        um_sha256(NULL, e->out, e->out_len, a);
+        um_sha256(NULL, far->in, far->in_len, b);
+        assert_memory_equal(a, b, 32);
+        assert_int_equal(um_counter_get(w.relay_st, "RelayClosed"), 1);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        assert_true(e->eof);
+        assert_int_equal(e->err, 0);
+        world_close(&w);
 }
 
 /* A client waits in a forward listener's backlog while the process may open no descriptor
@@ -1221,6 +1390,8 @@ int main(void)
             cmocka_unit_test(test_refusals),
             cmocka_unit_test(test_slow_reader_bounded),
             cmocka_unit_test(test_accept_out_of_fds),
+            cmocka_unit_test(test_hang_up_while_held),
+            cmocka_unit_test(test_accept_burst),
             cmocka_unit_test(test_socks_connect),
             cmocka_unit_test(test_http_connect_and_bad_requests),
             cmocka_unit_test(test_request_deadline),
