@@ -583,6 +583,39 @@ static uint16_t port_of(int fd, int peer)
         return ntohs(sa.sin_port);
 }
 
+/* Two relayed connections held open: a kernel client's through a forward listener (its
+ * port in *lport, its end in *fwd) and a far MPTCP client's through an accept listener on
+ * 7000 to a kernel backend (its port in *bport); each has sent 1000 bytes, echoed. */
+static void open_forward_and_accept(struct world *w, uint16_t *lport, uint16_t *bport,
+                                    struct end **fwd)
+{
+        *lport = forward_listener(w);
+        *fwd = kernel_client(w, *lport, 0, 1000);
+        (*fwd)->shut = 1;
+        w->backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(w->backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(w->backend, 16), 0);
+        *bport = port_of(w->backend, 0);
+        char target[64], err[200];
+        snprintf(target, sizeof(target), "127.0.0.1:%u", *bport);
+        struct um_relay_listener_spec spec = {
+            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
+        assert_true(um_relay_listen(w->relay, &spec, err, sizeof(err)) >= 0);
+        int fd = um_socket(w->far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
+        inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
+        assert_true(um_connect(w->far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+                    errno == EINPROGRESS);
+        struct end *acc = new_end(w, w->far, fd, 0);
+        acc->out = pattern(w, 1, 1000);
+        acc->out_len = 1000;
+        acc->shut = 1;
+        run(w, echoed_open, 10);
+        assert_true(echoed_open(w));
+}
+
 /* Each relayed connection's MPTCP socket carries its description, which show prints: the
  * kind and the kernel-side connection, client first, so its kernel-side peer's port is
  * there (forward: the kernel client's; accept: the relay's own toward the backend, which
@@ -592,31 +625,9 @@ static void test_show_names_kernel_side(void **state)
         (void)state;
         struct world w;
         world_open(&w, NULL);
-        uint16_t lport = forward_listener(&w);
-        struct end *fwd = kernel_client(&w, lport, 0, 1000);
-        fwd->shut = 1;
-        w.backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(bind(w.backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(listen(w.backend, 16), 0);
-        uint16_t bport = port_of(w.backend, 0);
-        char target[64], err[200];
-        snprintf(target, sizeof(target), "127.0.0.1:%u", bport);
-        struct um_relay_listener_spec spec = {
-            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
-        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
-        int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
-        inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
-        assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
-                    errno == EINPROGRESS);
-        struct end *acc = new_end(&w, w.far, fd, 0);
-        acc->out = pattern(&w, 1, 1000);
-        acc->out_len = 1000;
-        acc->shut = 1;
-        run(&w, echoed_open, 10);
-        assert_true(echoed_open(&w));
+        uint16_t lport, bport;
+        struct end *fwd;
+        open_forward_and_accept(&w, &lport, &bport, &fwd);
         assert_int_equal(um_relay_active(w.relay), 2);
 
         int backend_side = -1; /* the backend's end of the relay's kernel connection */
@@ -652,30 +663,9 @@ static void test_socket_buffer_sizes_the_queues(void **state)
         enum { SOCKBUF = 65536 };
         struct world w;
         world_open(&w, &(struct um_relay_config){.socket_buffer_bytes = SOCKBUF});
-        uint16_t lport = forward_listener(&w);
-        struct end *fwd = kernel_client(&w, lport, 0, 1000);
-        fwd->shut = 1;
-        w.backend = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(bind(w.backend, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(listen(w.backend, 16), 0);
-        char target[64], err[200];
-        snprintf(target, sizeof(target), "127.0.0.1:%u", port_of(w.backend, 0));
-        struct um_relay_listener_spec spec = {
-            .kind = UM_RELAY_ACCEPT, .listen = "7000", .target = target};
-        assert_true(um_relay_listen(w.relay, &spec, err, sizeof(err)) >= 0);
-        int fd = um_socket(w.far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7000)};
-        inet_pton(AF_INET, "10.0.1.1", &to.sin_addr);
-        assert_true(um_connect(w.far, fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
-                    errno == EINPROGRESS);
-        struct end *acc = new_end(&w, w.far, fd, 0);
-        acc->out = pattern(&w, 1, 1000);
-        acc->out_len = 1000;
-        acc->shut = 1;
-        run(&w, echoed_open, 10);
-        assert_true(echoed_open(&w));
+        uint16_t lport, bport;
+        struct end *fwd;
+        open_forward_and_accept(&w, &lport, &bport, &fwd);
         int relayed = 0;
         for (int ufd = 0; ufd < 256; ufd++) {
                 char d[UM_SO_DESCRIPTION_MAX + 1] = "";
