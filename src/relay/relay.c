@@ -118,7 +118,7 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
                 return;
         r->next_tick = now + RELAY_TICK_US;
         relay_resolver_tick(r); /* its retransmissions and timeouts */
-        relay_log_flush(r, now);
+        relay_log_flush(r, now, 0);
         for (struct relay_conn *c = r->conns, *next; c; c = next) {
                 next = c->next;
                 /* Until its request is answered, the client is owed a reply on a timeout. */
@@ -227,6 +227,7 @@ void um_relay_free(struct um_relay *r)
         um_relay_metrics_close(r);
         relay_resolver_free(r);
         relay_host_free(r);
+        relay_log_flush(r, um_clock_now_us(), 1); /* the refusals of its last second too */
         um_counters_unregister(r->st, &r->ctr);
         close(r->epfd);
         free(r->scratch);

@@ -254,9 +254,9 @@ void relay_host_free(struct um_relay *r);
 void relay_log_refusal(struct um_relay *r, enum relay_refusal kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Whether refusals wait to be told of (the loop then ticks), and their count's line for
- * each kind whose second is over. */
+ * each kind whose second is over (all: every kind, as the relay ends). */
 int relay_log_pending(const struct um_relay *r);
-void relay_log_flush(struct um_relay *r, uint64_t now);
+void relay_log_flush(struct um_relay *r, uint64_t now, int all);
 
 /* relay_epoll.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
  * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1;

@@ -47,11 +47,11 @@ int relay_log_pending(const struct um_relay *r)
         return 0;
 }
 
-void relay_log_flush(struct um_relay *r, uint64_t now)
+void relay_log_flush(struct um_relay *r, uint64_t now, int all)
 {
         for (int k = 0; k < RELAY_REFUSALS; k++) {
                 struct relay_ratelog *rl = &r->refusal_log[k];
-                if (!rl->suppressed || now - rl->last_us < RELAY_REFUSAL_LOG_US)
+                if (!rl->suppressed || (!all && now - rl->last_us < RELAY_REFUSAL_LOG_US))
                         continue;
                 um_log(r->st, UM_LOG_ERR, "relay: %llu more refusals (%s) not logged",
                        (unsigned long long)rl->suppressed, kind_names[k]);
