@@ -26,7 +26,11 @@ struct um_relay_config {
         unsigned connect_timeout_ms; /* to reach the far end (10000) */
         unsigned idle_timeout_ms;    /* no byte either way: aborted (3600000) */
         unsigned request_timeout_ms; /* a SOCKS or HTTP request must be whole (10000) */
-        const char *congestion;      /* TCP_CONGESTION of the MPTCP sockets (NULL: the stack's) */
+        /* SOCKS5 and HTTP CONNECT clients whose request is not whole yet, at once
+         * (max(8, max_conns / 4)): past it a new one is reset, counted and logged, so that
+         * clients that connect and say nothing cannot take every one of max_conns. */
+        unsigned max_requesting;
+        const char *congestion; /* TCP_CONGESTION of the MPTCP sockets (NULL: the stack's) */
         /* The DNS servers that SOCKS5 and HTTP CONNECT names are resolved with, "ADDR[:PORT]"
          * comma-separated (NULL: /etc/resolv.conf's, and /etc/hosts first). */
         const char *dns_servers;
@@ -59,8 +63,11 @@ struct um_relay_listener_spec {
         const char *user, *password;
         /* socks and http-connect: the destinations clients may ask for, "CIDR[;CIDR...]"
          * (IPv4 or IPv6, "/BITS" or a single host; at most 16), NULL for any. Whatever it
-         * says, a destination that the MPTCP links can never reach is refused: unspecified,
-         * loopback, multicast, the limited broadcast, and those IPv4-mapped (docs/RELAY.md). */
+         * says, these are refused (also for transparent): unspecified, loopback, multicast,
+         * the limited broadcast, each also IPv4-mapped, IPv4-compatible or NAT64
+         * (64:ff9b::/96), and every address of this host (the kernel's and the stack's).
+         * Link-local (169.254.0.0/16, fe80::/10) is refused too unless a prefix of the
+         * allow-list that lies inside that range names it (docs/RELAY.md). */
         const char *allow;
 };
 

@@ -44,8 +44,13 @@ int um_relay_new(struct um_stack *st, const struct um_relay_config *cfg, struct 
             .idle_timeout_ms = or_default(cfg->idle_timeout_ms, defaults.idle_timeout_ms),
             .request_timeout_ms = or_default(cfg->request_timeout_ms, defaults.request_timeout_ms),
             .socket_buffer_bytes = cfg->socket_buffer_bytes,
+            .max_requesting = cfg->max_requesting,
             .congestion = cfg->congestion,
         };
+        /* A quarter of the slots for clients still saying what they want, but never so few
+         * that a handful of slow clients lock out the rest. */
+        if (!r->cfg.max_requesting)
+                r->cfg.max_requesting = r->cfg.max_conns / 4 > 8 ? r->cfg.max_conns / 4 : 8;
         /* Kept: the resolver is made when a listener first needs it, maybe long after. */
         if (cfg->dns_servers && !(r->dns_servers = strdup(cfg->dns_servers))) {
                 free(r);
@@ -114,6 +119,7 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
                 return;
         r->next_tick = now + RELAY_TICK_US;
         relay_resolver_tick(r); /* its retransmissions and timeouts */
+        relay_log_flush(r, now, 0);
         for (struct relay_conn *c = r->conns, *next; c; c = next) {
                 next = c->next;
                 /* Until its request is answered, the client is owed a reply on a timeout. */
@@ -126,9 +132,10 @@ static void check_deadlines(struct um_relay *r, uint64_t now)
 
 void um_relay_run_once(struct um_relay *r, int timeout_ms)
 {
-        /* Connections' deadlines and paused listeners need a look every tick, nothing else
-         * of the relay's does. */
-        if ((r->conns || r->n_paused) && (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
+        /* Connections' deadlines, paused listeners and refusals not logged yet need a look
+         * every tick, nothing else of the relay's does. */
+        if ((r->conns || r->n_paused || relay_log_pending(r)) &&
+            (timeout_ms < 0 || timeout_ms > RELAY_TICK_US / 1000))
                 timeout_ms = RELAY_TICK_US / 1000;
         int metrics_ms = relay_metrics_timeout_ms(r);
         if (metrics_ms >= 0 && (timeout_ms < 0 || metrics_ms < timeout_ms))
@@ -220,6 +227,8 @@ void um_relay_free(struct um_relay *r)
         um_relay_abort_all(r);
         um_relay_metrics_close(r);
         relay_resolver_free(r);
+        relay_host_free(r);
+        relay_log_flush(r, um_clock_now_us(), 1); /* the refusals of its last second too */
         um_counters_unregister(r->st, &r->ctr);
         close(r->epfd);
         free(r->scratch);

@@ -36,7 +36,8 @@
         X(RelayLoopRefused)                                                                        \
         X(RelayAcceptErrors)                                                                       \
         X(RelayDestRefused)                                                                        \
-        X(RelaySetupFailed)
+        X(RelaySetupFailed)                                                                        \
+        X(RelayRefusedRequesting)
 
 struct relay_counters {
         RELAY_COUNTER_LIST(UM_COUNTER_FIELD)
@@ -100,6 +101,7 @@ struct relay_request {
         struct relay_query *query;     /* a name being resolved, or NULL */
         uint16_t port;                 /* the port asked for with a name */
         struct relay_allow allow;      /* the listener's, copied (it may close first) */
+        uint8_t reading;               /* counted in r->n_requesting: not whole yet */
 };
 
 struct relay_conn {
@@ -122,6 +124,21 @@ struct relay_conn {
         uint64_t request_by_us;
 };
 
+/* The kinds of refusal whose log lines are rate-limited (relay_log.c), each on its own. */
+enum relay_refusal {
+        RELAY_REFUSAL_FULL,       /* past max_conns */
+        RELAY_REFUSAL_REQUESTING, /* past max_requesting */
+        RELAY_REFUSAL_DEST,       /* a destination the policy refuses */
+        RELAY_REFUSAL_LOOP,       /* transparent: its destination is the listener */
+        RELAY_REFUSALS
+};
+enum { RELAY_REFUSAL_LOG_US = 1000000 }; /* at most a line each this often, per kind */
+
+struct relay_ratelog {
+        uint64_t last_us;    /* when the kind last logged (0: never) */
+        uint64_t suppressed; /* refusals not logged since */
+};
+
 struct um_relay {
         struct um_stack *st;
         struct um_relay_config cfg;
@@ -137,6 +154,10 @@ struct um_relay {
         struct relay_resolver *resolver; /* made with the first listener that needs it */
         char *dns_servers;               /* cfg.dns_servers, owned */
         struct relay_metrics *metrics;   /* the metrics endpoint, or NULL (relay_metrics.h) */
+        unsigned n_requesting;           /* connections whose request is not whole yet */
+        struct relay_addrset host;       /* this host's addresses (relay_host.c) */
+        uint64_t host_read_us;           /* when they were read (0: not yet) */
+        struct relay_ratelog refusal_log[RELAY_REFUSALS];
 };
 
 /* The files below each call only files further down this list, never one above (the
@@ -147,7 +168,10 @@ struct um_relay {
  *                       and the resolver of their names
  *   relay_conn.c        the relayed pair: connect, bytes both ways, the end
  *   relay_metrics*.c    the metrics endpoint (relay_metrics.h), beside the others
- *   relay_epoll.c, relay_sock.c, relay_addr.c, and the parsers of relay_proto.h */
+ *   relay_host.c        this host's addresses, which no destination may be
+ *   relay_log.c         refusal log lines at a bounded rate
+ *   relay_epoll.c, relay_sock.c, relay_addr.c, relay_dest.c, and the parsers of
+ *   relay_proto.h */
 
 /* relay_listen.c */
 /* A listener's socket showed it may accept. */
@@ -227,6 +251,23 @@ void relay_umptcp_reset(struct um_stack *st, int ufd);
 /* The relay's TCP_CONGESTION and socket buffers on an MPTCP socket (what is set; nothing
  * when ufd < 0). */
 void relay_sock_options(struct um_relay *r, int ufd);
+
+/* relay_host.c */
+/* Whether sa is one of this host's addresses: the kernel's (any interface) or the stack's
+ * own. The set is read again when older than a second. */
+int relay_host_has(struct um_relay *r, const struct sockaddr *sa);
+void relay_host_free(struct um_relay *r);
+
+/* relay_log.c */
+/* A refusal's log line (printf), unless its kind logged one less than
+ * RELAY_REFUSAL_LOG_US ago: then only counted, and the next line says how many were not
+ * logged. */
+void relay_log_refusal(struct um_relay *r, enum relay_refusal kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whether refusals wait to be told of (the loop then ticks), and their count's line for
+ * each kind whose second is over (all: every kind, as the relay ends). */
+int relay_log_pending(const struct um_relay *r);
+void relay_log_flush(struct um_relay *r, uint64_t now, int all);
 
 /* relay_epoll.c: what the kernel sockets' epoll tokens point at: a connection's pointer, a
  * listener's with bit 0 set, a resolver socket's descriptor shifted left by 2 with bit 1;

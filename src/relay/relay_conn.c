@@ -48,6 +48,8 @@ void relay_conn_drop_request(struct relay_conn *c)
                 return;
         if (c->req->query)
                 c->req->query->c = NULL;
+        if (c->req->reading) /* gone before its request was whole */
+                c->r->n_requesting--;
         /* The credentials it held go with it. */
         memset(c->req->password, 0, sizeof(c->req->password));
         free(c->req);

@@ -29,32 +29,98 @@ static size_t addr_bytes(const struct sockaddr *sa, const uint8_t **out)
         return 16;
 }
 
-const char *relay_dest_never(const struct sockaddr *sa)
+/* The IPv6 forms that carry an IPv4 address in their last 4 bytes and may end up at it:
+ * IPv4-mapped (::ffff:0:0/96, the host's own IPv4 stack), IPv4-compatible (::/96, RFC 4291
+ * §2.5.5.1, deprecated but still routed by some tunnels), and NAT64's well-known prefix
+ * (64:ff9b::/96, RFC 6052), which a NAT64 on or beside this host turns into the IPv4
+ * address. Each is judged as its IPv4 address, so none is a way around the policy. */
+enum form { PLAIN, MAPPED, COMPAT, NAT64, FORMS };
+
+static const uint8_t nat64_prefix[12] = {0, 0x64, 0xff, 0x9b};
+
+/* The address's bytes as the policy judges them: 4 for IPv4 and the forms above, 16 for
+ * other IPv6 addresses, 0 for any other family. */
+static size_t dest_bytes(const struct sockaddr *sa, const uint8_t **out, enum form *form)
+{
+        *form = PLAIN;
+        size_t n = addr_bytes(sa, out);
+        if (n == 4 && sa->sa_family == AF_INET6)
+                *form = MAPPED;
+        if (n != 16)
+                return n;
+        const uint8_t *b = *out;
+        static const uint8_t zero[12];
+        /* :: and ::1 are IPv6's own unspecified and loopback, not IPv4-compatible. */
+        int compat = !memcmp(b, zero, 12) && (b[12] | b[13] | b[14] || b[15] > 1);
+        if (compat || !memcmp(b, nat64_prefix, 12)) {
+                *form = compat ? COMPAT : NAT64;
+                *out = b + 12;
+                return 4;
+        }
+        return 16;
+}
+
+enum kind { UNSPECIFIED, LOOPBACK, MULTICAST, BROADCAST, LINK_LOCAL, NONE };
+
+static const char *const reasons[FORMS][NONE] = {
+    {"unspecified", "loopback", "multicast", "broadcast", "link-local"},
+    {"IPv4-mapped unspecified", "IPv4-mapped loopback", "IPv4-mapped multicast",
+     "IPv4-mapped broadcast", "IPv4-mapped link-local"},
+    {"IPv4-compatible unspecified", "IPv4-compatible loopback", "IPv4-compatible multicast",
+     "IPv4-compatible broadcast", "IPv4-compatible link-local"},
+    {"NAT64 unspecified", "NAT64 loopback", "NAT64 multicast", "NAT64 broadcast",
+     "NAT64 link-local"},
+};
+
+static enum kind kind_of(const struct sockaddr *sa, enum form *form, int *not_ip)
 {
         const uint8_t *b;
-        size_t n = addr_bytes(sa, &b);
-        int mapped = n == 4 && sa->sa_family == AF_INET6;
+        size_t n = dest_bytes(sa, &b, form);
+        *not_ip = 0;
         if (n == 4) {
                 if (b[0] == 0)
-                        return mapped ? "IPv4-mapped unspecified" : "unspecified";
+                        return UNSPECIFIED;
                 if (b[0] == 127)
-                        return mapped ? "IPv4-mapped loopback" : "loopback";
+                        return LOOPBACK;
                 if (b[0] >= 224 && b[0] <= 239)
-                        return mapped ? "IPv4-mapped multicast" : "multicast";
+                        return MULTICAST;
                 if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
-                        return mapped ? "IPv4-mapped broadcast" : "broadcast";
-                return NULL;
+                        return BROADCAST;
+                if (b[0] == 169 && b[1] == 254)
+                        return LINK_LOCAL;
+                return NONE;
         }
-        if (n != 16)
-                return "not IP";
+        if (n != 16) {
+                *not_ip = 1;
+                return NONE;
+        }
         const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         if (IN6_IS_ADDR_UNSPECIFIED(a))
-                return "unspecified";
+                return UNSPECIFIED;
         if (IN6_IS_ADDR_LOOPBACK(a))
-                return "loopback";
+                return LOOPBACK;
         if (IN6_IS_ADDR_MULTICAST(a))
-                return "multicast";
-        return NULL;
+                return MULTICAST;
+        if (IN6_IS_ADDR_LINKLOCAL(a))
+                return LINK_LOCAL;
+        return NONE;
+}
+
+const char *relay_dest_never(const struct sockaddr *sa)
+{
+        enum form form;
+        int not_ip;
+        enum kind k = kind_of(sa, &form, &not_ip);
+        if (not_ip)
+                return "not IP";
+        return k == NONE || k == LINK_LOCAL ? NULL : reasons[form][k];
+}
+
+const char *relay_dest_link_local(const struct sockaddr *sa)
+{
+        enum form form;
+        int not_ip;
+        return kind_of(sa, &form, &not_ip) == LINK_LOCAL ? reasons[form][LINK_LOCAL] : NULL;
 }
 
 static int prefix_match(const uint8_t *a, const uint8_t *net, unsigned bits)
@@ -155,4 +221,69 @@ int relay_allow_match(const struct relay_allow *a, const struct sockaddr *sa)
                     prefix_match(b, a->nets[i].addr, a->nets[i].bits))
                         return 1;
         return 0;
+}
+
+int relay_allow_link_local(const struct relay_allow *a, const struct sockaddr *sa)
+{
+        static const uint8_t ll4[4] = {169, 254}, ll6[16] = {0xfe, 0x80};
+        const uint8_t *b;
+        size_t n = addr_bytes(sa, &b);
+        sa_family_t family = n == 4 ? AF_INET : AF_INET6;
+        for (unsigned i = 0; n && i < a->n; i++) {
+                const struct relay_cidr *c = &a->nets[i];
+                /* Only a prefix that lies wholly inside the link-local range names it. */
+                int inside = c->family == AF_INET ? c->bits >= 16 && prefix_match(c->addr, ll4, 16)
+                                                  : c->bits >= 10 && prefix_match(c->addr, ll6, 10);
+                if (c->family == family && inside && prefix_match(b, c->addr, c->bits))
+                        return 1;
+        }
+        return 0;
+}
+
+/* One address as the set keeps it: 4 bytes for IPv4 and the forms above, else 16. */
+static size_t set_key(const struct sockaddr *sa, uint8_t key[16])
+{
+        const uint8_t *b;
+        enum form form;
+        size_t n = dest_bytes(sa, &b, &form);
+        memset(key, 0, 16);
+        if (n)
+                memcpy(key, b, n);
+        return n;
+}
+
+int relay_addrset_add(struct relay_addrset *s, const struct sockaddr *sa)
+{
+        uint8_t key[16];
+        size_t n = set_key(sa, key);
+        if (!n || relay_addrset_has(s, sa))
+                return 0;
+        if (s->n == s->cap) {
+                unsigned cap = s->cap ? s->cap * 2 : 16;
+                struct relay_setaddr *a = realloc(s->a, cap * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                s->a = a;
+                s->cap = cap;
+        }
+        s->a[s->n].len = (uint8_t)n;
+        memcpy(s->a[s->n].b, key, 16);
+        s->n++;
+        return 0;
+}
+
+int relay_addrset_has(const struct relay_addrset *s, const struct sockaddr *sa)
+{
+        uint8_t key[16];
+        size_t n = set_key(sa, key);
+        for (unsigned i = 0; n && i < s->n; i++)
+                if (s->a[i].len == n && !memcmp(s->a[i].b, key, n))
+                        return 1;
+        return 0;
+}
+
+void relay_addrset_free(struct relay_addrset *s)
+{
+        free(s->a);
+        *s = (struct relay_addrset){0};
 }

@@ -186,15 +186,15 @@ void relay_listener_close(struct um_relay *r, struct relay_listener *l)
         l->id = -1;
 }
 
-/* Past max_conns: a reset, a counter and a log line. */
+/* Past max_conns: a reset, a counter and a log line (at most one a second). */
 static int full(struct um_relay *r, const struct relay_listener *l, const struct sockaddr *client)
 {
         if (r->n_conns < r->cfg.max_conns)
                 return 0;
         r->ctr.RelayRefusedFull++;
         char a[80];
-        um_log(r->st, UM_LOG_ERR, "relay: %s: refused %s: %u connections already", l->name,
-               relay_addr_str(client, a, sizeof(a)), r->n_conns);
+        relay_log_refusal(r, RELAY_REFUSAL_FULL, "relay: %s: refused %s: %u connections already",
+                          l->name, relay_addr_str(client, a, sizeof(a)), r->n_conns);
         return 1;
 }
 

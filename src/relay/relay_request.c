@@ -231,24 +231,40 @@ static void connect_now(struct relay_conn *c)
         }
 }
 
-/* A destination the links can never reach, or one outside the listener's allow-list, is
- * refused before any connect: the client is told (SOCKS5 REP 2, HTTP 403). Returns 1 when
- * it was (the connection is gone). */
+/* Why the policy refuses the destination to, or NULL: never reachable over the links
+ * (relay_dest_never), this host's own address, link-local unless allow names it (a
+ * transparent connection has no allow-list: NULL), then outside allow. */
+static const char *dest_policy(struct um_relay *r, const struct relay_allow *allow,
+                               const struct sockaddr *to)
+{
+        const char *why = relay_dest_never(to);
+        if (why)
+                return why;
+        if (relay_host_has(r, to))
+                return "this host";
+        why = relay_dest_link_local(to);
+        if (why && !(allow && relay_allow_link_local(allow, to)))
+                return why;
+        if (allow && !relay_allow_match(allow, to))
+                return "not in the listener's allow list";
+        return NULL;
+}
+
+/* A destination the policy refuses is refused before any connect: the client is told
+ * (SOCKS5 REP 2, HTTP 403). Returns 1 when it was (the connection is gone). */
 static int dest_refused(struct relay_conn *c)
 {
         struct um_relay *r = c->r;
         const struct sockaddr *to = (const struct sockaddr *)&c->target;
-        const char *why = relay_dest_never(to);
-        if (!why && !relay_allow_match(&c->req->allow, to))
-                why = "not in the listener's allow list";
+        const char *why = dest_policy(r, &c->req->allow, to);
         if (!why)
                 return 0;
         r->ctr.RelayDestRefused++;
         char a[80], b[80], line[128];
         snprintf(line, sizeof(line), "destination %s refused: %s", relay_addr_str(to, b, sizeof(b)),
                  why);
-        um_log(r->st, UM_LOG_ERR, "relay: %s: %s: %s", c->listener_name,
-               client_str(c, a, sizeof(a)), line);
+        relay_log_refusal(r, RELAY_REFUSAL_DEST, "relay: %s: %s: %s", c->listener_name,
+                          client_str(c, a, sizeof(a)), line);
         answer(c, EACCES);
         relay_conn_refuse(c, line);
         return 1;
@@ -307,6 +323,8 @@ static void request_whole(struct relay_conn *c, const struct relay_dest *d)
 {
         struct um_relay *r = c->r;
         r->ctr.RelayRequests++;
+        c->req->reading = 0; /* its slot among those reading a request is free */
+        r->n_requesting--;
         c->connect_by_us = um_clock_now_us() + (uint64_t)r->cfg.connect_timeout_ms * 1000;
         if (!d->is_name) {
                 c->target = d->addr;
@@ -409,6 +427,19 @@ void relay_request_events(struct relay_conn *c, uint32_t events)
 void relay_request_start(struct um_relay *r, const struct relay_listener *l, int kfd,
                          const struct sockaddr *client)
 {
+        if (r->n_requesting >= r->cfg.max_requesting) {
+                /* Clients that connect and say nothing hold their slot for request_timeout_ms:
+                 * past this many, they would take every one of max_conns from the relays that
+                 * need no request. The newest is refused, before anything is kept for it. */
+                r->ctr.RelayRefusedRequesting++;
+                char a[80];
+                relay_log_refusal(r, RELAY_REFUSAL_REQUESTING,
+                                  "relay: %s: refused %s: %u connections already reading "
+                                  "their request",
+                                  l->name, relay_addr_str(client, a, sizeof(a)), r->n_requesting);
+                relay_kernel_reset(kfd);
+                return;
+        }
         struct relay_request *req = calloc(1, sizeof(*req));
         struct relay_conn *c = req ? relay_conn_new_request(r, l, kfd, client) : NULL;
         if (!c) {
@@ -418,6 +449,8 @@ void relay_request_start(struct um_relay *r, const struct relay_listener *l, int
         }
         c->req = req;
         req->allow = l->allow;
+        req->reading = 1;
+        r->n_requesting++;
         if (l->kind == UM_RELAY_SOCKS) {
                 const char *user = NULL, *password = NULL;
                 if (l->user) {
@@ -520,10 +553,23 @@ void relay_transparent_start(struct um_relay *r, const struct relay_listener *l,
         if (port_of(&dst) == port_of(&l->bound) &&
             (same_addr(&dst, &l->bound) || (is_any(&l->bound) && is_local(&dst)))) {
                 r->ctr.RelayLoopRefused++;
-                um_log(r->st, UM_LOG_ERR,
-                       "relay: %s: %s: refused: its destination %s is the listener", l->name,
-                       relay_addr_str(client, a, sizeof(a)),
-                       relay_addr_str((struct sockaddr *)&dst, b, sizeof(b)));
+                relay_log_refusal(r, RELAY_REFUSAL_LOOP,
+                                  "relay: %s: %s: refused: its destination %s is the listener",
+                                  l->name, relay_addr_str(client, a, sizeof(a)),
+                                  relay_addr_str((struct sockaddr *)&dst, b, sizeof(b)));
+                relay_kernel_reset(kfd);
+                return;
+        }
+        /* The original destination meets the same policy as a request's (it has no
+         * allow-list): this host's addresses and link-local would reach the host and its
+         * neighbours from the TUN side. The client asked nobody: a reset is its answer. */
+        const char *why = dest_policy(r, NULL, (const struct sockaddr *)&dst);
+        if (why) {
+                r->ctr.RelayDestRefused++;
+                relay_log_refusal(r, RELAY_REFUSAL_DEST,
+                                  "relay: %s: %s: destination %s refused: %s", l->name,
+                                  relay_addr_str(client, a, sizeof(a)),
+                                  relay_addr_str((struct sockaddr *)&dst, b, sizeof(b)), why);
                 relay_kernel_reset(kfd);
                 return;
         }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,13 +233,15 @@ static void run(struct world *w, int (*done)(const struct world *), double max_s
                 step(w);
 }
 
-static void world_open(struct world *w, const struct um_relay_config *cfg)
+/* The world, the relay's stack logging to log (NULL: stderr). */
+static void world_open_log(struct world *w, const struct um_relay_config *cfg, FILE *log)
 {
         memset(w, 0, sizeof(*w));
         w->seed = simtest_seed();
         w->backend = -1;
         w->dns = -1;
-        w->relay_st = um_stack_new(&(struct um_stack_config){.seed = w->seed, .name = "relay"});
+        w->relay_st = um_stack_new(
+            &(struct um_stack_config){.seed = w->seed, .name = "relay", .log_file = log});
         w->far = um_stack_new(&(struct um_stack_config){.seed = w->seed + 1, .name = "far"});
         assert_non_null(w->relay_st);
         assert_non_null(w->far);
@@ -263,6 +266,11 @@ static void world_open(struct world *w, const struct um_relay_config *cfg)
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(FAR_PORT)};
         assert_int_equal(um_bind(w->far, w->far_listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
         assert_int_equal(um_listen(w->far, w->far_listener, 128), 0);
+}
+
+static void world_open(struct world *w, const struct um_relay_config *cfg)
+{
+        world_open_log(w, cfg, NULL);
 }
 
 static void world_close(struct world *w)
@@ -1372,6 +1380,236 @@ static void test_request_vanishing(void **state)
         world_close(&w);
 }
 
+/* A non-loopback IPv4 address of this host's kernel (the test's namespace), or 0. */
+static int host_ipv4(char *out, size_t len)
+{
+        struct ifaddrs *ifs;
+        int found = 0;
+        if (getifaddrs(&ifs) < 0)
+                return 0;
+        for (const struct ifaddrs *i = ifs; i && !found; i = i->ifa_next) {
+                if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+                        continue;
+                const struct sockaddr_in *in = (const struct sockaddr_in *)i->ifa_addr;
+                if ((ntohl(in->sin_addr.s_addr) >> 24) != 127)
+                        found = inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)len) != NULL;
+        }
+        freeifaddrs(ifs);
+        return found;
+}
+
+/* The relay's links end in this host's kernel, which routes onward: a destination that is
+ * one of the host's addresses (the kernel's, or the stack's own link addresses) reaches the
+ * host's services from the TUN side, and a link-local one the host's neighbours (a cloud's
+ * metadata service). All are refused with REP 2 / 403 and counted, so are loopback and
+ * link-local hidden in IPv4-compatible and NAT64 (64:ff9b::/96) forms. An allow-list does
+ * not re-allow this host, and re-allows link-local only with a prefix inside it. */
+static void test_dest_refused_this_host(void **state)
+{
+        (void)state;
+        struct world w;
+        char servers[32];
+        world_open_dns(&w, &(struct um_relay_config){.connect_timeout_ms = 1000}, servers,
+                       sizeof(servers));
+        uint16_t socks = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        uint16_t http = request_listener(&w, UM_RELAY_HTTP_CONNECT, NULL, NULL);
+        uint16_t wide = allow_listener(&w, UM_RELAY_SOCKS, NULL, NULL, "0.0.0.0/0;::/0");
+        uint16_t ll =
+            allow_listener(&w, UM_RELAY_SOCKS, NULL, NULL, "169.254.169.0/24;10.0.1.0/24");
+        char host[INET_ADDRSTRLEN] = "", host64[64] = "";
+        int have_host = host_ipv4(host, sizeof(host));
+        if (have_host)
+                snprintf(host64, sizeof(host64), "64:ff9b::%s", host);
+        const char *never[] = {"10.0.1.1",
+                               "10.0.2.1",
+                               "169.254.169.254",
+                               "169.254.1.1",
+                               "fe80::1",
+                               "::ffff:169.254.169.254",
+                               "64:ff9b::127.0.0.1",
+                               "::127.0.0.1",
+                               "64:ff9b::169.254.169.254",
+                               "64:ff9b::10.0.1.1",
+                               "::ffff:10.0.2.1",
+                               have_host ? host : "10.0.1.1",
+                               have_host ? host64 : "10.0.2.1"};
+        enum { NN = sizeof(never) / sizeof(never[0]) };
+        struct end *e[NN];
+        uint8_t req[300];
+        for (int i = 0; i < NN; i++) {
+                size_t n = socks_request_to(req, never[i]);
+                e[i] = request_client(&w, socks, req, n, i, 0);
+        }
+        static const char *const http_never[] = {"CONNECT 10.0.1.1:5001 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT 169.254.169.254:80 HTTP/1.1\r\n\r\n",
+                                                 "CONNECT [64:ff9b::7f00:1]:80 HTTP/1.1\r\n\r\n"};
+        enum { NH = sizeof(http_never) / sizeof(http_never[0]) };
+        struct end *h[NH];
+        for (int i = 0; i < NH; i++)
+                h[i] = request_client(&w, http, http_never[i], strlen(http_never[i]), 20 + i, 0);
+        /* 0.0.0.0/0 names neither link-local nor this host; 169.254.169.0/24 names the
+         * metadata address (the connect is tried: nobody answers it over the links), and
+         * 10.0.1.0/24 does not name this host's 10.0.1.1. */
+        size_t n = socks_request_to(req, "169.254.169.254");
+        struct end *wide_ll = request_client(&w, wide, req, n, 30, 0);
+        n = socks_request_to(req, "10.0.1.1");
+        struct end *wide_host = request_client(&w, wide, req, n, 31, 0);
+        n = socks_request_to(req, "169.254.169.254");
+        struct end *named_ll = request_client(&w, ll, req, n, 32, 0);
+        n = socks_request_to(req, "10.0.1.1");
+        struct end *named_host = request_client(&w, ll, req, n, 33, 0);
+        enum { BYTES = 50000 };
+        n = socks_request_to(req, "10.0.1.2");
+        size_t ok_n = n;
+        struct end *ok = request_client(&w, ll, req, n, 34, BYTES);
+        run(&w, clients_done, 10);
+        static const uint8_t rep2[] = {5, 0, 5, 2, 0, 1, 0, 0, 0, 0, 0, 0};
+        unsigned refused = 0;
+        for (int i = 0; i < NN; i++) {
+                int is_rep2 = e[i]->in_len == sizeof(rep2) && !memcmp(e[i]->in, rep2, sizeof(rep2));
+                printf("    SOCKS5 to %-26s REP %d\n", never[i],
+                       e[i]->in_len > 3 ? e[i]->in[3] : -1);
+                refused += is_rep2;
+        }
+        for (int i = 0; i < NH; i++) {
+                int is_403 = h[i]->in_len >= 12 && !memcmp(h[i]->in, "HTTP/1.1 403", 12);
+                printf("    %.*s: %.12s\n", (int)strcspn(http_never[i], "\r"), http_never[i],
+                       h[i]->in_len ? (const char *)h[i]->in : "nothing");
+                refused += is_403;
+        }
+        struct end *allowed[] = {wide_ll, wide_host, named_ll, named_host};
+        static const char *const what[] = {
+            "169.254.169.254 inside 0.0.0.0/0", "10.0.1.1 inside 0.0.0.0/0",
+            "169.254.169.254 inside 169.254.169.0/24", "10.0.1.1 inside 10.0.1.0/24"};
+        for (int i = 0; i < 4; i++)
+                printf("    allow-list, %s: REP %d\n", what[i],
+                       allowed[i]->in_len > 3 ? allowed[i]->in[3] : -1);
+        printf("    %u of %d refused as this host / link-local / embedded (host address %s); "
+               "%llu counted\n",
+               refused, NN + NH, have_host ? host : "none but the stack's",
+               (unsigned long long)um_counter_get(w.relay_st, "RelayDestRefused"));
+        assert_int_equal(refused, NN + NH);
+        assert_refused(wide_ll, rep2, sizeof(rep2));
+        assert_refused(wide_host, rep2, sizeof(rep2));
+        assert_refused(named_host, rep2, sizeof(rep2));
+        /* Let through by its link-local prefix: nobody answers it, a timeout (REP 6). */
+        assert_true(named_ll->in_len > 3 && named_ll->in[3] == 6);
+        static const uint8_t ok_reply[] = {5, 0, 5, 0, 0, 1, 10, 0, 1, 1, 0xee, 0xee};
+        assert_relayed(ok, ok_n, ok_reply, sizeof(ok_reply));
+        assert_int_equal(um_counter_get(w.relay_st, "RelayDestRefused"), NN + NH + 3);
+        assert_int_equal(um_relay_active(w.relay), 0);
+        world_close(&w);
+}
+
+static int fd_reset(int fd)
+{
+        char b;
+        return recv(fd, &b, 1, MSG_DONTWAIT) < 0 && errno == ECONNRESET;
+}
+
+/* Clients that connect to a SOCKS5 listener and say nothing hold their slot until their
+ * request times out: with --max-conns 20, 20 of them used to lock every listener out
+ * (renewed every 9 s, for good). Those reading their request now have their own cap
+ * (max(8, max_conns / 4)): past it they are reset and counted, a --forward client is still
+ * relayed, and 1,000 more refusals log a bounded number of lines. */
+static void test_request_phase_cap(void **state)
+{
+        (void)state;
+        struct world w;
+        FILE *log = tmpfile();
+        assert_non_null(log);
+        char servers[32];
+        struct um_relay_config cfg = {.max_conns = 20};
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t sl = sizeof(sa);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+        snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sa.sin_port));
+        cfg.dns_servers = servers;
+        world_open_log(&w, &cfg, log);
+        w.dns = fd;
+        uint16_t socks = request_listener(&w, UM_RELAY_SOCKS, NULL, NULL);
+        uint16_t port = forward_listener(&w);
+        enum { IDLE = 20, FLOOD = 1000, BATCH = 100 };
+        for (int k = 0; k < IDLE; k++)
+                kernel_client(&w, socks, k, 0)->shut = 1; /* says nothing, never ends */
+        uint64_t until = um_clock_now_us() + 300000;
+        while (um_clock_now_us() < until)
+                step(&w);
+        unsigned idle_open = um_relay_active(w.relay);
+        struct end *fwd = kernel_client(&w, port, 40, 20000);
+        run(&w, clients_done, 3);
+        printf("    %d silent SOCKS5 clients, max_conns 20: %u held, %llu refused; a forward "
+               "client: %s\n",
+               IDLE, idle_open,
+               (unsigned long long)um_counter_get(w.relay_st, "RelayRefusedRequesting"),
+               fwd->err                      ? strerror(fwd->err)
+               : fwd->in_len == fwd->out_len ? "echoed"
+                                             : "stuck");
+        assert_int_equal(fwd->err, 0);
+        assert_echoed(fwd);
+        assert_int_equal(idle_open, 8);
+        /* The flood: each refused at once, before anything is kept for it. */
+        uint64_t start = um_clock_now_us();
+        uint64_t refused0 = um_counter_get(w.relay_st, "RelayRefusedRequesting") +
+                            um_counter_get(w.relay_st, "RelayRefusedFull");
+        for (int b = 0; b < FLOOD / BATCH; b++) {
+                int fds[BATCH];
+                for (int i = 0; i < BATCH; i++) {
+                        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+                        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(socks)};
+                        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                        connect(fds[i], (struct sockaddr *)&to, sizeof(to));
+                }
+                uint64_t by = um_clock_now_us() + 2000000;
+                int done = 0, gone[BATCH] = {0};
+                while (done < BATCH && um_clock_now_us() < by) {
+                        step(&w);
+                        for (int i = 0; i < BATCH; i++)
+                                if (!gone[i] && (fds[i] < 0 || fd_reset(fds[i]))) {
+                                        gone[i] = 1; /* a reset is told once */
+                                        done++;
+                                }
+                }
+                for (int i = 0; i < BATCH; i++)
+                        close(fds[i]);
+        }
+        double took = (double)(um_clock_now_us() - start) / 1e6;
+        uint64_t refused = um_counter_get(w.relay_st, "RelayRefusedRequesting") +
+                           um_counter_get(w.relay_st, "RelayRefusedFull") - refused0;
+        /* A second later the count of those not logged has a line of its own. */
+        until = um_clock_now_us() + 1200000;
+        while (um_clock_now_us() < until)
+                step(&w);
+        fflush(log);
+        rewind(log);
+        char line[512];
+        unsigned lines = 0, refusal_lines = 0;
+        unsigned long long told = 0, more;
+        while (fgets(line, sizeof(line), log)) {
+                lines++;
+                refusal_lines += strstr(line, ": refused ") != NULL;
+                told += strstr(line, ": refused ") != NULL;
+                const char *m = strstr(line, "relay: ");
+                if (m && sscanf(m, "relay: %llu more refusals", &more) == 1)
+                        told += more;
+                else if ((m = strstr(line, "(")) && sscanf(m, "(%llu more like it", &more) == 1)
+                        told += more;
+                printf("    log: %s", line);
+        }
+        fclose(log);
+        printf("    %d more clients in %.2f s: %llu refused; the log: %u refusal lines, %u in "
+               "all, telling of %llu refusals\n",
+               FLOOD, took, (unsigned long long)refused, refusal_lines, lines, told);
+        assert_int_equal(refused, FLOOD);
+        assert_int_equal(told, IDLE - 8 + FLOOD); /* each refusal told, as a line or a count */
+        /* One line a second per kind of refusal, and the first of each: a handful. */
+        assert_true(refusal_lines <= 2 * (unsigned)(took + 2));
+        world_close(&w);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1392,6 +1630,8 @@ int main(void)
             cmocka_unit_test(test_socket_buffer_sizes_the_queues),
             cmocka_unit_test(test_dest_refused),
             cmocka_unit_test(test_allow_misuse),
+            cmocka_unit_test(test_dest_refused_this_host),
+            cmocka_unit_test(test_request_phase_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

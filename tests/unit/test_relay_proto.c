@@ -996,6 +996,12 @@ static void test_dest_never(void **state)
             {"::ffff:0.0.0.0", "IPv4-mapped unspecified"},
             {"::ffff:224.1.2.3", "IPv4-mapped multicast"},
             {"::ffff:255.255.255.255", "IPv4-mapped broadcast"},
+            {"::2", "IPv4-compatible unspecified"},
+            {"::127.0.0.1", "IPv4-compatible loopback"},
+            {"64:ff9b::127.0.0.1", "NAT64 loopback"},
+            {"64:ff9b::7f00:1", "NAT64 loopback"},
+            {"64:ff9b::e000:1", "NAT64 multicast"},
+            {"64:ff9b::", "NAT64 unspecified"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 const char *why = never(cases[i].addr);
@@ -1003,15 +1009,100 @@ static void test_dest_never(void **state)
                         fail_msg("%s: %s, want %s", cases[i].addr, why ? why : "allowed",
                                  cases[i].why);
         }
-        static const char *const ok[] = {
-            "1.0.0.0",   "10.0.1.2",        "126.255.255.255", "128.0.0.1",   "223.255.255.255",
-            "240.0.0.1", "255.255.255.254", "192.168.1.255",   "2001:db8::1", "::2",
-            "fe80::1",   "::ffff:10.0.1.2", "feff::1"};
+        static const char *const ok[] = {"1.0.0.0",
+                                         "10.0.1.2",
+                                         "126.255.255.255",
+                                         "128.0.0.1",
+                                         "223.255.255.255",
+                                         "240.0.0.1",
+                                         "255.255.255.254",
+                                         "192.168.1.255",
+                                         "2001:db8::1",
+                                         "::10.0.1.2",
+                                         "fe80::1",
+                                         "64:ff9b::10.0.1.2",
+                                         "64:ff9b:1::127.0.0.1",
+                                         "169.254.169.254",
+                                         "::ffff:10.0.1.2",
+                                         "feff::1"};
         for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
                 if (never(ok[i]))
                         fail_msg("%s refused: %s", ok[i], never(ok[i]));
         struct sockaddr_un un = {.sun_family = AF_UNIX};
         assert_string_equal(relay_dest_never((struct sockaddr *)&un), "not IP");
+}
+
+/* Link-local, in every form, apart from the classes never allowed; an allow-list
+ * re-allows it only with a prefix inside the link-local range. */
+static void test_dest_link_local(void **state)
+{
+        (void)state;
+        struct sockaddr_storage ss;
+        static const struct {
+                const char *addr, *why;
+        } cases[] = {{"169.254.169.254", "link-local"},
+                     {"169.254.0.0", "link-local"},
+                     {"fe80::1", "link-local"},
+                     {"febf::1", "link-local"},
+                     {"::ffff:169.254.1.1", "IPv4-mapped link-local"},
+                     {"::169.254.1.1", "IPv4-compatible link-local"},
+                     {"64:ff9b::169.254.169.254", "NAT64 link-local"},
+                     {"169.253.255.255", NULL},
+                     {"169.255.0.1", NULL},
+                     {"fec0::1", NULL},
+                     {"127.0.0.1", NULL}};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                ss = sa_of(cases[i].addr);
+                const char *why = relay_dest_link_local((struct sockaddr *)&ss);
+                if (cases[i].why ? !why || strcmp(why, cases[i].why) : why != NULL)
+                        fail_msg("%s: %s, want %s", cases[i].addr, why ? why : "not link-local",
+                                 cases[i].why ? cases[i].why : "not link-local");
+        }
+        struct relay_allow a;
+        char err[128];
+        assert_int_equal(relay_allow_parse("0.0.0.0/0;::/0;169.0.0.0/8", &a, err, sizeof(err)), 0);
+        ss = sa_of("169.254.169.254");
+        assert_false(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+        assert_int_equal(relay_allow_parse("169.254.169.254; fe80::/64", &a, err, sizeof(err)), 0);
+        assert_true(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+        ss = sa_of("::ffff:169.254.169.254");
+        assert_true(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+        ss = sa_of("169.254.169.253");
+        assert_false(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+        ss = sa_of("fe80::5");
+        assert_true(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+        ss = sa_of("fe80:1::5");
+        assert_false(relay_allow_link_local(&a, (struct sockaddr *)&ss));
+}
+
+/* An address set matches an IPv4 address in each of its IPv6 forms, and nothing else. */
+static void test_addrset(void **state)
+{
+        (void)state;
+        struct relay_addrset s = {0};
+        struct sockaddr_storage ss;
+        static const char *const in[] = {"10.1.1.1", "192.0.2.2", "fd00::2", "10.1.1.1"};
+        for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+                ss = sa_of(in[i]);
+                assert_int_equal(relay_addrset_add(&s, (struct sockaddr *)&ss), 0);
+        }
+        assert_int_equal(s.n, 3); /* once each */
+        static const char *const has[] = {"10.1.1.1",          "::ffff:10.1.1.1", "::10.1.1.1",
+                                          "64:ff9b::10.1.1.1", "192.0.2.2",       "fd00::2"};
+        static const char *const not [] = {"10.1.1.2", "fd00::1", "64:ff9b:1::10.1.1.1",
+                                           "2001:db8::10.1.1.1"};
+        for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
+                ss = sa_of(has[i]);
+                if (!relay_addrset_has(&s, (struct sockaddr *)&ss))
+                        fail_msg("%s not found", has[i]);
+        }
+        for (size_t i = 0; i < sizeof(not ) / sizeof(not [0]); i++) {
+                ss = sa_of(not [i]);
+                if (relay_addrset_has(&s, (struct sockaddr *)&ss))
+                        fail_msg("%s found", not [i]);
+        }
+        relay_addrset_free(&s);
+        assert_int_equal(s.n, 0);
 }
 
 static int allowed(const struct relay_allow *a, const char *addr)
@@ -1105,6 +1196,8 @@ int main(void)
             cmocka_unit_test(test_http_misuse),
             cmocka_unit_test(test_http_result),
             cmocka_unit_test(test_dest_never),
+            cmocka_unit_test(test_dest_link_local),
+            cmocka_unit_test(test_addrset),
             cmocka_unit_test(test_allow_list),
             cmocka_unit_test(test_proxy_v2),
             cmocka_unit_test(test_hostport_forms),
