@@ -126,8 +126,8 @@ s.close()
 PY
 }
 
-kernel_counter() { # NAME: the namespace's MPTcpExt counter
-  in_ns nstat -az "$1" | awk -v n="$1" '$1 == n { print $2 }'
+kernel_counter() { # NAME [NETNS]: the namespace's (or NETNS's) MPTcpExt counter
+  ip netns exec "${2:-$NS}" nstat -az "$1" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
 umptcp_counter() { # STATSFILE NAME: a counter umptcp-cat --stats printed (0 when absent)
@@ -197,8 +197,8 @@ counter_grows() { # NAME BEFORE: until the kernel's counter passes BEFORE
   fail "the kernel's $1 did not move"
 }
 
-kernel_http_server() { # DIR PORT: a kernel MPTCP HTTP server (one thread a connection) serving DIR
-  in_ns python3 - "$1" "$2" <<'PY' &
+kernel_http_server() { # DIR PORT [NETNS]: a kernel MPTCP HTTP server (a thread a connection)
+  ip netns exec "${3:-$NS}" python3 - "$1" "$2" <<'PY' &
 import functools, http.server, socket, sys
 class MPTCPServer(http.server.ThreadingHTTPServer):
     def server_bind(self):
