@@ -38,6 +38,7 @@ void umptcpd_usage(FILE *out)
                 "                a connection arrived at (behind a load balancer; repeatable;\n"
                 "                [V6ADDR]:PORT)\n"
                 "  --max-conns N   relayed connections at once (default 4096)\n"
+                "  --max-requesting N  of them still sending a SOCKS/HTTP request (max-conns/4)\n"
                 "  --buffer BYTES  held at most each way of a connection (default 64K)\n"
                 "  --socket-buffer BYTES  each MPTCP socket's send and receive buffer (4M)\n"
                 "  --connect-timeout S   --idle-timeout S   (defaults 10 and 3600)\n"

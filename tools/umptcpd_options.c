@@ -26,6 +26,7 @@ static const struct umptcpd_option options[] = {
     {"cc", O_CC, required_argument, 1, 1},
     {"control", O_CONTROL, required_argument, 1, 1},
     {"max-conns", O_MAX_CONNS, required_argument, 1, 1},
+    {"max-requesting", O_MAX_REQUESTING, required_argument, 1, 1},
     {"buffer", O_BUFFER, required_argument, 1, 1},
     {"socket-buffer", O_SOCKET_BUFFER, required_argument, 1, 1},
     {"connect-timeout", O_CONNECT_TIMEOUT, required_argument, 1, 1},
@@ -318,6 +319,11 @@ int umptcpd_option_apply(struct umptcpd_opts *o, const struct umptcpd_option *d,
                 if (tool_parse_number(arg, 1, 1 << 20, &v) < 0 || v != (unsigned)v)
                         return bad(who, d->name, arg, "1 to 1048576");
                 o->cfg.max_conns = (unsigned)v;
+                return 0;
+        case O_MAX_REQUESTING:
+                if (tool_parse_number(arg, 1, 1 << 20, &v) < 0 || v != (unsigned)v)
+                        return bad(who, d->name, arg, "1 to 1048576");
+                o->cfg.max_requesting = (unsigned)v;
                 return 0;
         case O_BUFFER:
                 if (tool_parse_size(arg, 64 << 20, &size) < 0 || size < 1024)

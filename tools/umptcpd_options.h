@@ -22,6 +22,7 @@ enum umptcpd_option_id {
         O_CC,
         O_CONTROL,
         O_MAX_CONNS,
+        O_MAX_REQUESTING,
         O_BUFFER,
         O_SOCKET_BUFFER,
         O_CONNECT_TIMEOUT,

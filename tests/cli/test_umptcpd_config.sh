@@ -239,4 +239,8 @@ chmod 0644 "$WORK/flags.conf" 2>/dev/null
 out=$("$D" --check-config -c "$WORK/allow.conf" 2>&1)
 if ! grep -q "warning" <<<"$out"; then pass=$((pass + 1)); else
   failed=$((failed + 1)); echo "FAIL: a 0644 config file without a password: a warning: $out"; fi
+# --max-requesting (max-requesting in [daemon]).
+expect 0 "max-requesting: a number" "^max-requesting = 16$" -- \
+  "$D" --check-config --link tun:um0:10.0.0.1/24 --socks 127.0.0.1:1080 --max-requesting 16
+bad_conf 2 "bad --max-requesting '0' \(1 to 1048576\)" $'[daemon]\nmax-requesting = 0\n'"$GOOD_LINK$GOOD_FWD"
 cli_summary
