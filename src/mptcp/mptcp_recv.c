@@ -318,16 +318,32 @@ static uint32_t pull(struct mptcp_subflow *sf)
                  * relayed download crawled at 1 Mbit/s). Bytes that fill the hole at rcv_nxt
                  * always find room, since room ends past rcv_nxt until the reader is behind. */
                 uint64_t room_end = msk->rcv_nxt - msk->rcv.len + msk->rcv.cap;
+                int prune = 0;
                 if (dsn_gt(dsn + n, room_end) && dsn_gt(dsn + n, msk->rcv_nxt)) {
-                        if (!dsn_lt(dsn, room_end) || whole)
+                        /* Only what the peer may have been offered waits: every window we
+                         * announce is at most the buffer, from a DATA_ACK no later than rcv_nxt.
+                         * Bytes past that, or a subflow already holding two buffers' worth,
+                         * are the peer's doing, not the reader's slowness: they go, or a peer
+                         * could pin subflow memory for as long as the connection lives. */
+                        if (!msk->fallback && (dsn_gt(dsn + n, msk->rcv_nxt + msk->rcv.cap) ||
+                                               avail > 2 * msk->rcv.cap))
+                                prune = 1; /* (after a fallback, the subflow is the stream) */
+                        else if (!dsn_lt(dsn, room_end) || whole)
                                 break;
-                        n = (uint32_t)(room_end - dsn);
+                        else
+                                n = (uint32_t)(room_end - dsn);
                 }
                 sf->rcv_read += n;
                 total += n;
                 struct mptcp_map done = *m;
                 if (m != &sf->fb_rx && off + n == map_bytes(m))
                         drop_map(sf, (int)(m - sf->rx));
+                if (prune) {
+                        sf->bytes_received += n;
+                        st->mptcp->ctr.MPTcpExtRcvPruned++;
+                        um_tcp_read_ring(sf->tcp, NULL, 0, n);
+                        continue;
+                }
                 /* A checksummed mapping is checked where TCP holds it, before it moves. */
                 if (whole && mptcp_dss_csum_ring(done.dsn, done.ssn - um_tcp_irs(sf->tcp),
                                                  (uint16_t)done.len, um_tcp_rcv_ring(sf->tcp), 0, n,

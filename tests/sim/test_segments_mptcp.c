@@ -1122,7 +1122,39 @@ static void test_data_past_the_buffer_waits_in_its_subflow(void **state)
 static void test_data_ack_follows_the_reader(void **state)
 {
         (void)state;
-        data_past_the_buffer(0);
+        data_past_the_buffer(8 << 10);
+}
+
+/* A peer that maps data far past any window the stack offered (DSN +1 MiB with a 64 KiB
+ * buffer) gets it dropped and counted, not kept: waiting in the subflow is for bytes the
+ * stack offered and its reader has not made room for yet, and a peer's own far-away data
+ * would otherwise pin subflow memory for as long as the connection lives. */
+static void test_data_far_past_the_window_is_dropped(void **state)
+{
+        (void)state;
+        enum { FAR = 1 << 20, LEN = 32 << 10 };
+        struct seg_peer p;
+        open_peer(&p);
+        assert_int_equal(um_mptcp_limits_set(p.st, 2, 2), 0);
+        struct mp_conn c;
+        mp_conn_open_rcvbuf(&p, &c, 1, 65535, SMALL_RCVBUF);
+        uint64_t idsn = idsn_of(KEY_B);
+        static uint8_t junk[LEN];
+        fill(junk, sizeof(junk), 5);
+        struct stack_said h = {.data_ack = 0};
+        uint32_t seq2 = c.peer_seq[1];
+        for (uint32_t off = 0; off < LEN; off += CHUNK)
+                peer_data(&p, &c, 1, JOIN_ISN, idsn + 1 + FAR, seq2, LEN, junk + off, CHUNK);
+        hear(&p, &c, &h, 300000);
+        print_message("    %u bytes mapped at +%u KiB: subflow 2 acknowledged them, its window %u "
+                      "after, MPTcpExtRcvPruned %llu\n",
+                      (unsigned)LEN, (unsigned)FAR >> 10, h.wnd[1],
+                      (unsigned long long)um_counter_get(p.st, "MPTcpExtRcvPruned"));
+        assert_int_equal(h.ack[1], c.peer_seq[1]);
+        assert_true(um_counter_get(p.st, "MPTcpExtRcvPruned") > 0);
+        assert_true(h.wnd[1] >= 65535 - 2 * CHUNK); /* nothing held: the window is whole */
+        um_close(p.st, c.fd);
+        seg_peer_close(&p);
 }
 
 int main(void)
@@ -1143,6 +1175,7 @@ int main(void)
             cmocka_unit_test(test_no_new_data_while_repairing),
             cmocka_unit_test(test_data_past_the_buffer_waits_in_its_subflow),
             cmocka_unit_test(test_data_ack_follows_the_reader),
+            cmocka_unit_test(test_data_far_past_the_window_is_dropped),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
