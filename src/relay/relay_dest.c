@@ -213,8 +213,11 @@ int relay_allow_match(const struct relay_allow *a, const struct sockaddr *sa)
 {
         if (!a->n)
                 return 1;
+        /* An embedded IPv4 address (NAT64, IPv4-compatible) ends up at that address: only an
+         * IPv4 prefix may allow it, or "::/0" would open all of IPv4 through a NAT64. */
         const uint8_t *b;
-        size_t n = addr_bytes(sa, &b);
+        enum form form;
+        size_t n = dest_bytes(sa, &b, &form);
         sa_family_t family = n == 4 ? AF_INET : AF_INET6;
         for (unsigned i = 0; n && i < a->n; i++)
                 if (a->nets[i].family == family &&

@@ -1144,10 +1144,18 @@ static void test_allow_list(void **state)
         assert_false(allowed(&a, "2001:db9::1"));
         assert_true(allowed(&a, "::ffff:10.1.2.3")); /* as IPv4 */
         assert_false(allowed(&a, "::ffff:11.1.2.3"));
-        assert_false(allowed(&a, "::a00:1")); /* not IPv4-mapped: IPv6 */
+        /* IPv4-compatible and NAT64 forms end up at their IPv4 address: judged as it. */
+        assert_true(allowed(&a, "::a00:1"));
+        assert_true(allowed(&a, "64:ff9b::c633:6407"));
+        assert_false(allowed(&a, "64:ff9b::808:808"));
         assert_int_equal(relay_allow_parse("0.0.0.0/0;::/0", &a, err, sizeof(err)), 0);
         assert_true(allowed(&a, "203.0.113.9"));
         assert_true(allowed(&a, "2001:db8::9"));
+        /* "::/0" alone opens IPv6, not IPv4 through a NAT64 (found by review). */
+        assert_int_equal(relay_allow_parse("::/0", &a, err, sizeof(err)), 0);
+        assert_true(allowed(&a, "2001:db8::9"));
+        assert_false(allowed(&a, "64:ff9b::808:808"));
+        assert_false(allowed(&a, "::808:808"));
         static const char *const bad[] = {
             "10.0.0.0/33", "2001:db8::/129", "10.1.2.3/8",  "2001:db8::1/32", "10.0.0.0/",
             "10.0.0.0/x",  "10.0.0.0/+8",    "10.0.0.0/8;", ";10.0.0.0/8",    "10.0.0.0/8;;1.2.3.4",
