@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <umptcp/mptcp.h>
 #include <umptcp/sim.h>
 
 static struct um_stack *make(const char *name, uint64_t seed, struct um_link *l, const char *a)
@@ -60,6 +61,32 @@ int pair_open_proto(struct pair *p, const struct um_emu_dir_config *fwd,
                 p->sfd = um_accept(p->srv, p->lfd, NULL, NULL);
         }
         return p->sfd >= 0 && (um_sock_events(p->cli, p->cfd) & POLLOUT) ? 0 : -1;
+}
+
+int pair_two_paths(struct um_stack **relay, struct um_stack **far, struct um_link *links[4],
+                   uint64_t seed, FILE *log)
+{
+        *relay =
+            um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay", .log_file = log});
+        *far = um_stack_new(&(struct um_stack_config){.seed = seed + 1, .name = "far"});
+        if (!*relay || !*far)
+                return -1;
+        struct um_emu_dir_config d = {.rate_bps = 1000000000, .delay_us = 1000};
+        for (int p = 0; p < 2; p++) {
+                if (um_link_emu_pair(&d, &d, 1500, seed + (uint64_t)p, &links[2 * p],
+                                     &links[2 * p + 1]))
+                        return -1;
+                char a[32];
+                int i = um_stack_add_iface(*relay, links[2 * p]);
+                snprintf(a, sizeof(a), "10.0.%d.1/24", p + 1);
+                if (i < 0 || um_stack_add_addr(*relay, i, a))
+                        return -1;
+                i = um_stack_add_iface(*far, links[2 * p + 1]);
+                snprintf(a, sizeof(a), "10.0.%d.2/24", p + 1);
+                if (i < 0 || um_stack_add_addr(*far, i, a))
+                        return -1;
+        }
+        return um_mptcp_endpoint_add(*relay, "10.0.2.1", UM_MPTCP_PM_SUBFLOW, 0) > 0 ? 0 : -1;
 }
 
 void pair_close(struct pair *p)

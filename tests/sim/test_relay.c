@@ -30,6 +30,7 @@
 
 #include "core/sha256.h"
 #include "relay/relay.h"
+#include "pair.h"
 #include "simtest.h"
 
 enum { FAR_PORT = 5001, MAX_ENDS = 512 };
@@ -240,26 +241,8 @@ static void world_open_log(struct world *w, const struct um_relay_config *cfg, F
         w->seed = simtest_seed();
         w->backend = -1;
         w->dns = -1;
-        w->relay_st = um_stack_new(
-            &(struct um_stack_config){.seed = w->seed, .name = "relay", .log_file = log});
-        w->far = um_stack_new(&(struct um_stack_config){.seed = w->seed + 1, .name = "far"});
-        assert_non_null(w->relay_st);
-        assert_non_null(w->far);
-        struct um_emu_dir_config d = {.rate_bps = 1000000000, .delay_us = 1000};
-        for (int p = 0; p < 2; p++) {
-                assert_int_equal(um_link_emu_pair(&d, &d, 1500, w->seed + (uint64_t)p,
-                                                  &w->links[2 * p], &w->links[2 * p + 1]),
-                                 0);
-                char a[32];
-                int i = um_stack_add_iface(w->relay_st, w->links[2 * p]);
-                snprintf(a, sizeof(a), "10.0.%d.1/24", p + 1);
-                assert_int_equal(um_stack_add_addr(w->relay_st, i, a), 0);
-                i = um_stack_add_iface(w->far, w->links[2 * p + 1]);
-                snprintf(a, sizeof(a), "10.0.%d.2/24", p + 1);
-                assert_int_equal(um_stack_add_addr(w->far, i, a), 0);
-        }
-        /* Each side opens its second path's subflow from its second address. */
-        assert_true(um_mptcp_endpoint_add(w->relay_st, "10.0.2.1", UM_MPTCP_PM_SUBFLOW, 0) > 0);
+        assert_int_equal(pair_two_paths(&w->relay_st, &w->far, w->links, w->seed, log), 0);
+        /* The far side too opens its second path's subflow from its second address. */
         assert_true(um_mptcp_endpoint_add(w->far, "10.0.2.2", UM_MPTCP_PM_SUBFLOW, 0) > 0);
         assert_int_equal(um_relay_new(w->relay_st, cfg, &w->relay), 0);
         w->far_listener = um_socket(w->far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);

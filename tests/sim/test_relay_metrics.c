@@ -24,6 +24,7 @@
 #include <umptcp/socket.h>
 #include <umptcp/stack.h>
 
+#include "pair.h"
 #include "simtest.h"
 
 enum { FAR_PORT = 5001, MAX_FAR = 8, BYTES = 200000 };
@@ -88,25 +89,7 @@ static void world_open_logged(struct world *w, FILE *log)
 {
         memset(w, 0, sizeof(*w));
         uint64_t seed = simtest_seed();
-        w->relay_st =
-            um_stack_new(&(struct um_stack_config){.seed = seed, .name = "relay", .log_file = log});
-        w->far = um_stack_new(&(struct um_stack_config){.seed = seed + 1, .name = "far"});
-        assert_non_null(w->relay_st);
-        assert_non_null(w->far);
-        struct um_emu_dir_config d = {.rate_bps = 1000000000, .delay_us = 1000};
-        for (int p = 0; p < 2; p++) {
-                assert_int_equal(um_link_emu_pair(&d, &d, 1500, seed + (uint64_t)p,
-                                                  &w->links[2 * p], &w->links[2 * p + 1]),
-                                 0);
-                char a[32];
-                int i = um_stack_add_iface(w->relay_st, w->links[2 * p]);
-                snprintf(a, sizeof(a), "10.0.%d.1/24", p + 1);
-                assert_int_equal(um_stack_add_addr(w->relay_st, i, a), 0);
-                i = um_stack_add_iface(w->far, w->links[2 * p + 1]);
-                snprintf(a, sizeof(a), "10.0.%d.2/24", p + 1);
-                assert_int_equal(um_stack_add_addr(w->far, i, a), 0);
-        }
-        assert_true(um_mptcp_endpoint_add(w->relay_st, "10.0.2.1", UM_MPTCP_PM_SUBFLOW, 0) > 0);
+        assert_int_equal(pair_two_paths(&w->relay_st, &w->far, w->links, seed, log), 0);
         assert_int_equal(um_relay_new(w->relay_st, NULL, &w->relay), 0);
         w->far_listener = um_socket(w->far, AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(FAR_PORT)};
