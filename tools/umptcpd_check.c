@@ -66,25 +66,6 @@ int umptcpd_report_fixed(const struct umptcpd_opts *a, const struct umptcpd_opts
         return n;
 }
 
-const char *umptcpd_arg_shown(const char *arg, char *buf, size_t len)
-{
-        static const char pw[] = "password=";
-        size_t o = 0;
-        if (!len)
-                return buf;
-        for (const char *p = arg; *p && o + 1 < len;) {
-                if (p > arg && p[-1] == ',' && !strncmp(p, pw, sizeof(pw) - 1)) {
-                        int n = snprintf(buf + o, len - o, "%s***", pw);
-                        o = n < 0 || (size_t)n >= len - o ? len - 1 : o + (size_t)n;
-                        p += strcspn(p, ",");
-                        continue;
-                }
-                buf[o++] = *p++;
-        }
-        buf[o] = 0;
-        return buf;
-}
-
 const char *umptcpd_relay_shown(const struct umptcpd_relay *r, char *buf, size_t len)
 {
         return umptcpd_arg_shown(r->key, buf, len);

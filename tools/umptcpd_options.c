@@ -157,6 +157,25 @@ int umptcpd_relay_check_target(const char *target, char *why, size_t len)
         return relay_parse_hostport(target, 0, &d, why, len) < 0 ? -1 : 0;
 }
 
+const char *umptcpd_arg_shown(const char *arg, char *buf, size_t len)
+{
+        static const char pw[] = "password=";
+        size_t o = 0;
+        if (!len)
+                return buf;
+        for (const char *p = arg; *p && o + 1 < len;) {
+                if (p > arg && p[-1] == ',' && !strncmp(p, pw, sizeof(pw) - 1)) {
+                        int n = snprintf(buf + o, len - o, "%s***", pw);
+                        o = n < 0 || (size_t)n >= len - o ? len - 1 : o + (size_t)n;
+                        p += strcspn(p, ",");
+                        continue;
+                }
+                buf[o++] = *p++;
+        }
+        buf[o] = 0;
+        return buf;
+}
+
 int umptcpd_relay_add(struct umptcpd_opts *o, const struct umptcpd_relay_kind *k, const char *arg,
                       const char *who, const char *origin)
 {
