@@ -310,10 +310,11 @@ int tcp_pick_port(struct um_stack *st, struct um_tcp_conn *c);
 struct tcp_seg;
 void tcp_tw_init(struct um_stack *st);
 void tcp_tw_free_all(struct um_stack *st);
-/* An orphan in TIME_WAIT becomes a record at the end of the poll. */
+/* An orphan in TIME_WAIT becomes a record at the end of the poll: filed for it and taken
+ * off (tcp_state.c), made one (0, or -ENOMEM and c stays as it is). */
 void tcp_tw_schedule(struct um_tcp_conn *c);
 void tcp_tw_unschedule(struct um_tcp_conn *c);
-void tcp_tw_convert_pending(struct um_stack *st);
+int tcp_tw_from_conn(struct um_tcp_conn *c);
 struct tcp_tw *tcp_tw_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
                              const struct um_addr *raddr, uint16_t rport);
 /* Whether a record holds the local port (bind without SO_REUSEADDR fails then). */

@@ -221,8 +221,24 @@ uint32_t um_tcp_rcvbuf_size(const struct um_tcp_conn *c)
         return c->rcvbuf.cap ? c->rcvbuf.cap : 0;
 }
 
+/* The orphans that entered TIME_WAIT in this poll become records (tcp_timewait.c), now
+ * that the ACK of the peer's FIN has left. */
+static void tw_convert_pending(struct um_stack *st)
+{
+        struct tcp_tw_table *tw = &st->tcp->tw;
+        while (!LIST_EMPTY(&tw->pending)) {
+                struct um_tcp_conn *c = LIST_FIRST(&tw->pending);
+                tcp_tw_unschedule(c);
+                if (c->state != TCPS_TIME_WAIT || c->dead || !c->orphan)
+                        continue;
+                /* Without memory for a record the connection waits as it is. */
+                if (tcp_tw_from_conn(c) == 0)
+                        tcp_done(c, 0);
+        }
+}
+
 void tcp_reap(struct um_stack *st)
 {
-        tcp_tw_convert_pending(st);
+        tw_convert_pending(st);
         tcp_free_dead(st);
 }

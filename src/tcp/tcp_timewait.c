@@ -95,8 +95,7 @@ static void expire(struct um_timer *timer, uint64_t now)
         arm(tw->st);
 }
 
-/* Makes c a record. Returns 0, or -ENOMEM and c stays as it is. */
-static int from_conn(struct um_tcp_conn *c)
+int tcp_tw_from_conn(struct um_tcp_conn *c)
 {
         struct um_stack *st = c->st;
         struct um_tcp_stack *t = st->tcp;
@@ -133,34 +132,6 @@ static int from_conn(struct um_tcp_conn *c)
         t->tw.n++;
         arm(st);
         return 0;
-}
-
-void tcp_tw_schedule(struct um_tcp_conn *c)
-{
-        if (!c->tw_link.le_prev)
-                LIST_INSERT_HEAD(&tcp_of(c)->tw.pending, c, tw_link);
-}
-
-void tcp_tw_unschedule(struct um_tcp_conn *c)
-{
-        if (c->tw_link.le_prev) {
-                LIST_REMOVE(c, tw_link);
-                c->tw_link.le_prev = NULL;
-        }
-}
-
-void tcp_tw_convert_pending(struct um_stack *st)
-{
-        struct tcp_tw_table *tw = &st->tcp->tw;
-        while (!LIST_EMPTY(&tw->pending)) {
-                struct um_tcp_conn *c = LIST_FIRST(&tw->pending);
-                tcp_tw_unschedule(c);
-                if (c->state != TCPS_TIME_WAIT || c->dead || !c->orphan)
-                        continue;
-                /* Without memory for a record the connection waits as it is. */
-                if (from_conn(c) == 0)
-                        tcp_done(c, 0);
-        }
 }
 
 struct tcp_tw *tcp_tw_lookup(struct um_stack *st, const struct um_addr *laddr, uint16_t lport,
