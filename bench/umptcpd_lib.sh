@@ -104,3 +104,30 @@ proc_cpu_ticks() { # PID: utime + stime (clock ticks) of the process
 TICK=$(getconf CLK_TCK)
 
 py() { python3 -c "$1"; }
+
+# A kernel MPTCP server on PORT (any address, so umptcp's join to 10.9.6.1 finds it too):
+# each connection's 64-byte requests answered with SHA-256(request) (32 bytes), until EOF.
+sha_server() { # PORT
+  in_ns python3 - "$1" <<'PY' &
+import asyncio, hashlib, socket, sys
+async def serve(reader, writer):
+    try:
+        while True:
+            req = await reader.readexactly(64)
+            writer.write(hashlib.sha256(req).digest())
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    writer.close()
+async def main():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+    s.listen(4096)
+    srv = await asyncio.start_server(serve, sock=s)
+    async with srv:
+        await srv.serve_forever()
+asyncio.run(main())
+PY
+  PIDS+=($!)
+  wait_listen "$NS" "$1"
+}

@@ -16,28 +16,7 @@ echo "seed $SEED (replay with SEED=$SEED), $CONNS connections"
 ulimit -n "$(ulimit -Hn)"
 
 umptcpd_ns_setup
-in_ns python3 - <<'PY' &
-import asyncio, hashlib, socket
-async def serve(reader, writer):
-    try:
-        while True:
-            req = await reader.readexactly(64)
-            writer.write(hashlib.sha256(req).digest())
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    writer.close()
-async def main():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", 7000))
-    s.listen(4096)
-    srv = await asyncio.start_server(serve, sock=s)
-    async with srv:
-        await srv.serve_forever()
-asyncio.run(main())
-PY
-PIDS+=($!)
-wait_listen "$NS" 7000
+sha_server 7000
 start_umptcpd --forward 127.0.0.1:8080=10.9.5.1:7000 --max-conns $((CONNS + 24))
 wait_listen "$NS" 8080
 sleep 0.5
