@@ -193,9 +193,13 @@ awk '{ for (i = 1; i < NF; i++) if ($i == "extra_subflows") print "kernel server
 [ "$(stat_of RelayBytesUp)" -eq $((CONNS * SIZE)) ] || fail "RelayBytesUp is not $((CONNS * SIZE))"
 [ "$(stat_of RelayBytesDown)" -eq $((CONNS * SIZE)) ] || fail "RelayBytesDown is not $((CONNS * SIZE))"
 # A 2-s cut kills no subflow (its retransmissions wait it out, the kernel's marks it stale):
-# the path's return shows as the subflow on um1 carrying again. A join after the return
-# comes only when a subflow was lost.
-[ "$rx1" -gt 65536 ] || fail "um1 carried no data after it came back"
+# every connection still has its subflow over um1 when it ends, and packets cross um1
+# again once it is up. How much data um1 then carries depends on how much is left by the
+# time its subflows' backed-off timers fire (6.5 KB in one run that finished 0.8 s after
+# the return), so only that it carries is asked.
+[ "$(grep -c 'extra_subflows 1 eof' "$WORK/server.log")" -eq "$CONNS" ] ||
+  fail "not every connection ended with its subflow over um1"
+[ "$rx1" -gt 0 ] || fail "nothing crossed um1 after it came back"
 
 kill -TERM "$UMPTCPD"
 wait "$UMPTCPD" || fail "umptcpd exited non-zero after SIGTERM"
